@@ -1,0 +1,5 @@
+#pragma once
+/// \file
+/// Umbrella: cluster sizes.
+
+#include <replica/cluster/cluster_size.hpp>

@@ -1,0 +1,29 @@
+#pragma once
+/// \file
+/// Priority-ordered synchronous commit: the leader waits for the first K followers of a
+/// priority list that are connected (PostgreSQL's synchronous_standby_names = 'FIRST K (...)').
+/// Unlike semi_synchronous<K>, an ack from a lower-priority follower does not count while a
+/// higher-priority one is connected.
+
+#include <replica/commit/ack_on.hpp>
+#include <replica/core/policy.hpp>
+
+#include <cstddef>
+
+namespace replica {
+
+/// Wait for the first K connected followers by priority; when they do not ack, do `WhenMissing`.
+template <std::size_t K, ack_on At = ack_on::flushed, class WhenMissing = when_acks_missing::block>
+struct first {
+  static_assert(K >= 1, "replica::first: K counts followers and must be at least 1; "
+                        "for K = 0 use replica::asynchronous");
+  using family = commit_tag;
+  using when_missing = WhenMissing;
+  static constexpr std::string_view name = "first";
+  static constexpr std::size_t followers = K;
+  static constexpr ack_on ack_point = At;
+  static constexpr std::size_t required_replicas = K + 1;
+  static constexpr bool survives_leader_loss = !WhenMissing::degrades;
+};
+
+}  // namespace replica

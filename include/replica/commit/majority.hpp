@@ -1,0 +1,30 @@
+#pragma once
+/// \file
+/// Majority (quorum) commit: a write is committed once a majority of the replicas, leader
+/// included, hold it (Raft, etcd, MongoDB w:majority). Survives the loss of any minority and
+/// never needs every follower.
+
+#include <replica/commit/ack_on.hpp>
+#include <replica/core/policy.hpp>
+
+#include <cstddef>
+
+namespace replica {
+
+/// Commit on a majority of the replicas at the ack point `At`.
+template <ack_on At = ack_on::flushed>
+struct majority_with {
+  using family = commit_tag;
+  static constexpr std::string_view name = "majority";
+  static constexpr ack_on ack_point = At;
+  /// A majority of any cluster size is reachable by construction.
+  static constexpr std::size_t required_replicas = 1;
+  static constexpr bool survives_leader_loss = true;
+  /// Replicas needed to commit in a cluster of `n`.
+  static constexpr std::size_t quorum(std::size_t n) noexcept { return n / 2 + 1; }
+};
+
+/// Majority commit, acknowledged when flushed.
+using majority = majority_with<>;
+
+}  // namespace replica

@@ -1,0 +1,91 @@
+#pragma once
+/// \file
+/// Error values for bad input at run time. Protocol code never throws for bad input and never
+/// has undefined behaviour: it returns one of these, and the node's state is unchanged.
+
+#include <cassert>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <variant>
+
+namespace replica {
+
+/// Why a request or message was refused.
+enum class errc {
+  unknown_replica = 1,  ///< a replica id outside the configured cluster
+  stale_term,           ///< a message from an older term or epoch
+  wrong_group,          ///< a message addressed to a replication group this node does not host
+  out_of_range,         ///< a position, size or configuration value out of its allowed range
+  malformed,            ///< bytes or a value that do not decode to a valid state
+  unavailable,          ///< not enough replicas to meet the request's requirement
+};
+
+/// Human-readable name of an error code (stable: tests and logs use it).
+constexpr std::string_view to_string(errc e) noexcept {
+  switch (e) {
+    case errc::unknown_replica: return "unknown_replica";
+    case errc::stale_term: return "stale_term";
+    case errc::wrong_group: return "wrong_group";
+    case errc::out_of_range: return "out_of_range";
+    case errc::malformed: return "malformed";
+    case errc::unavailable: return "unavailable";
+  }
+  return "unknown_error";
+}
+
+/// An error value: a code plus a static description of what was wrong.
+struct error {
+  errc code;
+  std::string_view detail{};  ///< always a string literal: no allocation on error paths
+
+  friend constexpr bool operator==(const error& a, const error& b) noexcept {
+    return a.code == b.code;
+  }
+};
+
+/// Success, or an error. `[[nodiscard]]`: dropping a refusal silently is a bug.
+class [[nodiscard]] status {
+ public:
+  constexpr status() noexcept = default;
+  constexpr status(error e) noexcept : err_{e}, ok_{false} {}  // NOLINT: implicit by design
+
+  [[nodiscard]] constexpr bool ok() const noexcept { return ok_; }
+  constexpr explicit operator bool() const noexcept { return ok_; }
+  /// Precondition: `!ok()`.
+  [[nodiscard]] constexpr const error& err() const noexcept { return err_; }
+  [[nodiscard]] constexpr errc code() const noexcept { return ok_ ? errc{} : err_.code; }
+
+ private:
+  error err_{};
+  bool ok_ = true;
+};
+
+/// A value, or an error (a small stand-in for C++23 `std::expected`, which GCC 12 lacks in C++20).
+template <class T>
+class [[nodiscard]] result {
+  static_assert(!std::is_same_v<T, error>, "replica::result: T must not be replica::error");
+
+ public:
+  constexpr result(T v) : v_{std::in_place_index<0>, std::move(v)} {}  // NOLINT
+  constexpr result(error e) : v_{std::in_place_index<1>, e} {}         // NOLINT
+
+  [[nodiscard]] constexpr bool ok() const noexcept { return v_.index() == 0; }
+  constexpr explicit operator bool() const noexcept { return ok(); }
+  /// Precondition: `ok()`.
+  constexpr T& value() & { return *std::get_if<0>(&v_); }
+  constexpr const T& value() const& { return *std::get_if<0>(&v_); }
+  constexpr T&& value() && { return std::move(*std::get_if<0>(&v_)); }
+  constexpr T* operator->() { return std::get_if<0>(&v_); }
+  constexpr const T* operator->() const { return std::get_if<0>(&v_); }
+  constexpr T& operator*() & { return value(); }
+  constexpr const T& operator*() const& { return value(); }
+  /// Precondition: `!ok()`.
+  [[nodiscard]] constexpr const error& err() const { return *std::get_if<1>(&v_); }
+  [[nodiscard]] constexpr errc code() const noexcept { return ok() ? errc{} : err().code; }
+
+ private:
+  std::variant<T, error> v_;
+};
+
+}  // namespace replica

@@ -1,0 +1,6 @@
+#pragma once
+/// \file
+/// Umbrella: the read guarantees.
+
+#include <replica/reads/eventual_reads.hpp>
+#include <replica/reads/strong_reads.hpp>

@@ -1,0 +1,94 @@
+#pragma once
+/// \file
+/// Leaderless (Dynamo-style) replication: a write goes to the N replicas of a key and is
+/// acknowledged by W of them; a read asks R and resolves what comes back. W + R > N makes the
+/// read and write sets overlap. Cassandra, Riak, Dynamo.
+///
+/// Parameters, in any order, each optional: `n<N>` (default 3), `w<W>` (default 2), `r<R>`
+/// (default 2), `strict_quorum` (default) or `sloppy_quorum`.
+
+#include <replica/core/policy.hpp>
+#include <replica/reads/eventual_reads.hpp>
+
+#include <cstddef>
+#include <type_traits>
+
+namespace replica {
+
+/// Replication factor: how many replicas hold each key.
+template <std::size_t N>
+struct n {
+  static constexpr std::size_t value = N;
+};
+/// Write quorum: acknowledgements a write waits for.
+template <std::size_t W>
+struct w {
+  static constexpr std::size_t value = W;
+};
+/// Read quorum: replies a read waits for.
+template <std::size_t R>
+struct r {
+  static constexpr std::size_t value = R;
+};
+/// Only the key's home replicas count towards W and R; a write that cannot reach W of them fails.
+struct strict_quorum {
+  static constexpr bool sloppy = false;
+};
+/// Fallback replicas past the preference list may accept writes and count towards W, handing
+/// them to the home replicas later (hinted handoff). More available, weaker guarantee.
+struct sloppy_quorum {
+  static constexpr bool sloppy = true;
+};
+
+namespace detail {
+template <class P, template <std::size_t> class T>
+struct is_param : std::false_type {};
+template <std::size_t V, template <std::size_t> class T>
+struct is_param<T<V>, T> : std::true_type {};
+
+/// The value of the first parameter `T<V>` among `Ps`, or `Default`.
+template <template <std::size_t> class T, std::size_t Default>
+constexpr std::size_t param_value() {
+  return Default;
+}
+template <template <std::size_t> class T, std::size_t Default, class P, class... Ps>
+constexpr std::size_t param_value() {
+  if constexpr (is_param<P, T>::value)
+    return P::value;
+  else
+    return param_value<T, Default, Ps...>();
+}
+template <template <std::size_t> class T, class... Ps>
+inline constexpr std::size_t param_count = (std::size_t{0} + ... + std::size_t{is_param<Ps, T>::value});
+
+template <class P>
+inline constexpr bool is_quorum_kind = std::is_same_v<P, strict_quorum> || std::is_same_v<P, sloppy_quorum>;
+}  // namespace detail
+
+/// Leaderless replication with replication factor N, write quorum W, read quorum R.
+template <class... Params>
+struct leaderless {
+  static_assert(((detail::is_param<Params, n>::value || detail::is_param<Params, w>::value ||
+                  detail::is_param<Params, r>::value || detail::is_quorum_kind<Params>) && ...),
+                "replica::leaderless: parameters are n<N>, w<W>, r<R>, strict_quorum or sloppy_quorum");
+  static_assert(detail::param_count<n, Params...> <= 1 && detail::param_count<w, Params...> <= 1 &&
+                    detail::param_count<r, Params...> <= 1 &&
+                    (std::size_t{0} + ... + std::size_t{detail::is_quorum_kind<Params>}) <= 1,
+                "replica::leaderless: each of n, w, r and the quorum kind may be given once");
+
+  using family = topology_tag;
+  static constexpr std::string_view name = "leaderless";
+  static constexpr std::size_t replication_factor = detail::param_value<n, 3, Params...>();
+  static constexpr std::size_t write_quorum = detail::param_value<w, 2, Params...>();
+  static constexpr std::size_t read_quorum = detail::param_value<r, 2, Params...>();
+  static constexpr bool sloppy = (false || ... || std::is_same_v<Params, sloppy_quorum>);
+  /// Read and write sets must intersect in at least one replica.
+  static constexpr bool quorums_overlap = write_quorum + read_quorum > replication_factor;
+
+  static constexpr bool accepts_concurrent_writes = true;
+  static constexpr bool uses_commit_mode = false;  // W is the commit rule
+  static constexpr bool can_promise_strong_reads = true;  // when W + R > N (checked)
+  using default_reads = eventual_reads;
+};
+
+}  // namespace replica

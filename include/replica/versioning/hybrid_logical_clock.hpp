@@ -1,0 +1,65 @@
+#pragma once
+/// \file
+/// A hybrid logical clock (Kulkarni et al., 2014): the largest physical time seen plus a
+/// logical counter. Stays close to the wall clock, yet an event always sorts after everything
+/// it has seen, even on a replica whose clock runs behind. This removes the *causal* case of
+/// last-write-wins loss (a write that follows another by causality is never hidden behind it);
+/// truly concurrent writes are still ordered arbitrarily, and one of them is still discarded.
+
+#include <replica/versioning/causal_order.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <tuple>
+
+namespace replica {
+
+/// HLC timestamp (wall micros, logical counter, replica id), totally ordered.
+class hybrid_logical_clock {
+ public:
+  using family = versioning_tag;
+  static constexpr bool totally_ordered = true;
+  static constexpr bool causal_advance = true;
+  static constexpr std::string_view name = "hybrid_logical_clock";
+
+  constexpr hybrid_logical_clock() noexcept = default;
+  constexpr hybrid_logical_clock(std::int64_t wall, std::uint64_t logical, replica_id origin) noexcept
+      : wall_{wall}, logical_{logical}, origin_{origin} {}
+
+  [[nodiscard]] constexpr std::int64_t wall() const noexcept { return wall_; }
+  [[nodiscard]] constexpr std::uint64_t logical() const noexcept { return logical_; }
+  [[nodiscard]] constexpr replica_id origin() const noexcept { return origin_; }
+
+  [[nodiscard]] constexpr causal_order compare(const hybrid_logical_clock& o) const noexcept {
+    return detail::compare_total(key(), o.key());
+  }
+  /// Receipt: keep the larger stamp. Merge then `advance` is exactly the HLC receive rule.
+  constexpr void merge(const hybrid_logical_clock& o) noexcept {
+    if (key() < o.key()) *this = o;
+  }
+  /// A local event: wall = max(wall, now); the logical counter restarts when wall moved.
+  constexpr status advance(replica_id r, local_time now) noexcept {
+    const std::int64_t pt = replica::micros(now);
+    if (pt > wall_) {
+      wall_ = pt;
+      logical_ = 0;
+    } else {
+      if (logical_ == UINT64_MAX) return error{errc::out_of_range, "hlc logical counter exhausted"};
+      ++logical_;
+    }
+    origin_ = r;
+    return {};
+  }
+
+  friend constexpr bool operator==(const hybrid_logical_clock&, const hybrid_logical_clock&) noexcept =
+      default;
+
+ private:
+  [[nodiscard]] constexpr std::tuple<std::int64_t, std::uint64_t, replica_id> key() const noexcept { return {wall_, logical_, origin_}; }
+
+  std::int64_t wall_ = 0;
+  std::uint64_t logical_ = 0;
+  replica_id origin_{};
+};
+
+}  // namespace replica

@@ -1,0 +1,54 @@
+#pragma once
+/// \file
+/// A Lamport clock: a counter that every event increments and every receipt raises to the
+/// maximum seen, tie-broken by replica id into a total order. Consistent with causality
+/// (a happened-before b implies a < b) but it cannot tell concurrent events apart, so it can
+/// drive last-write-wins and cannot drive keep_siblings.
+
+#include <replica/versioning/causal_order.hpp>
+
+#include <cstdint>
+#include <tuple>
+
+namespace replica {
+
+/// Lamport timestamp (counter, replica id), totally ordered.
+class lamport_clock {
+ public:
+  using family = versioning_tag;
+  static constexpr bool totally_ordered = true;
+  static constexpr bool causal_advance = true;
+  static constexpr std::string_view name = "lamport_clock";
+
+  constexpr lamport_clock() noexcept = default;
+  constexpr lamport_clock(std::uint64_t counter, replica_id origin) noexcept
+      : counter_{counter}, origin_{origin} {}
+
+  [[nodiscard]] constexpr std::uint64_t counter() const noexcept { return counter_; }
+  [[nodiscard]] constexpr replica_id origin() const noexcept { return origin_; }
+
+  [[nodiscard]] constexpr causal_order compare(const lamport_clock& o) const noexcept {
+    return detail::compare_total(key(), o.key());
+  }
+  /// Receipt: keep the larger stamp (the next `advance` then moves past both).
+  constexpr void merge(const lamport_clock& o) noexcept {
+    if (key() < o.key()) *this = o;
+  }
+  /// A local event: counter + 1. The local clock reading is not used.
+  constexpr status advance(replica_id r, local_time /*now*/) noexcept {
+    if (counter_ == UINT64_MAX) return error{errc::out_of_range, "lamport counter exhausted"};
+    ++counter_;
+    origin_ = r;
+    return {};
+  }
+
+  friend constexpr bool operator==(const lamport_clock&, const lamport_clock&) noexcept = default;
+
+ private:
+  [[nodiscard]] constexpr std::tuple<std::uint64_t, replica_id> key() const noexcept { return {counter_, origin_}; }
+
+  std::uint64_t counter_ = 0;
+  replica_id origin_{};
+};
+
+}  // namespace replica
