@@ -112,8 +112,14 @@ class dotted_version_vector {
   /// Every dot of this history is in `o`'s. Needs both normalized: then `o` holds 1..n of a
   /// replica iff its compact counter is >= n.
   [[nodiscard]] bool included_in(const dotted_version_vector& o) const noexcept {
-    for (const auto& e : base_.entries())
-      if (o.base_.counter(e.id) < e.counter) return false;
+    // Walk both sorted compact parts together: each replica of ours must be covered by theirs.
+    const auto& mine = base_.entries();
+    const auto& theirs = o.base_.entries();
+    auto t = theirs.begin();
+    for (const auto& e : mine) {
+      while (t != theirs.end() && t->id < e.id) ++t;
+      if (t == theirs.end() || t->id != e.id || t->counter < e.counter) return false;
+    }
     for (const dot& d : cloud_)
       if (!o.contains(d)) return false;
     return true;

@@ -52,7 +52,11 @@ class version_vector {
     return acc.result();
   }
   constexpr void merge(const version_vector& o) noexcept {
-    for (std::size_t i = 0; i < N; ++i) counters_[i] = std::max(counters_[i], o.counters_[i]);
+    // Written as a select, not std::max (which returns a reference): GCC 12 vectorizes this form.
+    for (std::size_t i = 0; i < N; ++i) {
+      const std::uint64_t a = counters_[i], b = o.counters_[i];
+      counters_[i] = a < b ? b : a;
+    }
   }
   /// A new event at `r`. Unchanged, with `unknown_replica`, if `r` is not in 0..N-1.
   constexpr status advance(replica_id r, local_time /*now*/ = {}) noexcept {
