@@ -2,6 +2,7 @@
 /// \file
 /// Umbrella: the core vocabulary (ids, time, errors, effects, envelope, policy families).
 
+#include <replica/core/client.hpp>
 #include <replica/core/effects.hpp>
 #include <replica/core/envelope.hpp>
 #include <replica/core/extent.hpp>

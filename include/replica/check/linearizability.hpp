@@ -1,0 +1,222 @@
+#pragma once
+/// \file
+/// Linearizability of register and key-value histories (read, write, compare-and-set), with
+/// Wing & Gong's search as improved by Lowe (a cache of (linearized set, state) pairs), one key
+/// at a time (a key-value store is linearizable iff each key is: Herlihy & Wing's locality).
+///
+/// As in Jepsen and Knossos: a `fail` operation did not take effect and is dropped; an `info`
+/// write or cas may take effect at any time after its invocation, or never; an `info` read
+/// constrains nothing and is dropped. Registers start as nil.
+
+#include <replica/check/history.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <unordered_set>
+#include <vector>
+
+namespace replica::check {
+
+/// The verdict of a linearizability check.
+struct linearizability_result {
+  enum class verdict : std::uint8_t { linearizable, not_linearizable, unknown };
+  verdict outcome = verdict::linearizable;
+  /// When not linearizable: the operation the search could not place (on the deepest path
+  /// it found), and its key.
+  std::optional<operation> culprit{};
+  std::uint64_t steps = 0;  ///< search steps taken, over all keys
+
+  [[nodiscard]] bool linearizable() const noexcept { return outcome == verdict::linearizable; }
+};
+
+struct linearizability_options {
+  /// Search steps allowed per key before giving up with `unknown` (the problem is NP-complete).
+  std::uint64_t max_steps_per_key = 20'000'000;
+};
+
+namespace detail {
+
+using reg = std::optional<value_type>;
+
+/// Applies `op` to register state `s`; whether it is possible there, and the new state.
+inline bool apply_register(const operation& op, reg& s) {
+  switch (op.f) {
+    case op_kind::read:
+      if (!op.siblings.empty()) return false;  // a register never holds two values at once
+      return op.value == s;
+    case op_kind::write:
+      s = op.value;
+      return true;
+    case op_kind::cas:
+      if (s != op.expected) return false;
+      s = op.value;
+      return true;
+  }
+  return false;
+}
+
+struct cache_key {
+  std::vector<std::uint64_t> bits;
+  reg state;
+  friend bool operator==(const cache_key&, const cache_key&) = default;
+};
+struct cache_hash {
+  std::size_t operator()(const cache_key& k) const noexcept {
+    std::uint64_t h = k.state ? static_cast<std::uint64_t>(*k.state) * 0x9e3779b97f4a7c15ULL : 0x51ed27ULL;
+    for (auto w : k.bits) h = (h ^ w) * 0x100000001b3ULL + (h >> 29);
+    return static_cast<std::size_t>(h);
+  }
+};
+
+/// Checks the operations of one key (already filtered to ok and info ones that matter).
+inline linearizability_result check_one_register(const std::vector<operation>& ops, std::uint64_t max_steps) {
+  linearizability_result res;
+  const std::size_t n = ops.size();
+  if (n == 0) return res;
+
+  // The entry list: a call and (for completed operations) a return per operation, in history
+  // order, as a doubly linked list so operations can be lifted out and put back.
+  struct entry {
+    std::size_t op;
+    bool is_call;
+    std::size_t pos;  // history position, for ordering
+    int prev = -1, next = -1;
+    int match = -1;  // call: its return entry (-1 for info); return: its call
+  };
+  std::vector<entry> es;
+  es.reserve(2 * n);
+  for (std::size_t i = 0; i < n; ++i) {
+    es.push_back({i, true, ops[i].invoke_index});
+    if (ops[i].outcome == event_type::ok) es.push_back({i, false, ops[i].complete_index});
+  }
+  std::sort(es.begin(), es.end(), [](const entry& a, const entry& b) {
+    return a.pos != b.pos ? a.pos < b.pos : a.is_call > b.is_call;
+  });
+  std::vector<int> call_of(n, -1), ret_of(n, -1);
+  for (std::size_t k = 0; k < es.size(); ++k) {
+    es[k].prev = static_cast<int>(k) - 1;
+    es[k].next = k + 1 < es.size() ? static_cast<int>(k) + 1 : -1;
+    (es[k].is_call ? call_of : ret_of)[es[k].op] = static_cast<int>(k);
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    es[call_of[i]].match = ret_of[i];
+    if (ret_of[i] >= 0) es[ret_of[i]].match = call_of[i];
+  }
+  int head = 0;
+  auto unlink = [&](int k) {
+    if (es[k].prev >= 0) es[es[k].prev].next = es[k].next; else head = es[k].next;
+    if (es[k].next >= 0) es[es[k].next].prev = es[k].prev;
+  };
+  auto relink = [&](int k) {
+    if (es[k].prev >= 0) es[es[k].prev].next = k; else head = k;
+    if (es[k].next >= 0) es[es[k].next].prev = k;
+  };
+  auto lift = [&](int call) {
+    unlink(call);
+    if (es[call].match >= 0) unlink(es[call].match);
+  };
+  auto unlift = [&](int call) {  // in reverse order of lift
+    if (es[call].match >= 0) relink(es[call].match);
+    relink(call);
+  };
+
+  std::size_t remaining_ok = 0;
+  for (const auto& op : ops) remaining_ok += op.outcome == event_type::ok;
+
+  std::vector<std::uint64_t> bits((n + 63) / 64, 0);
+  std::unordered_set<cache_key, cache_hash> cache;
+  struct frame {
+    int call;
+    reg state;
+  };
+  std::vector<frame> stack;
+  reg state{};
+  int cur = head;
+  std::size_t deepest = 0;
+  std::optional<std::size_t> culprit;
+
+  while (remaining_ok > 0) {
+    if (++res.steps > max_steps) {
+      res.outcome = linearizability_result::verdict::unknown;
+      return res;
+    }
+    if (cur >= 0 && es[cur].is_call) {
+      reg next = state;
+      const std::size_t o = es[cur].op;
+      if (apply_register(ops[o], next)) {
+        bits[o / 64] |= std::uint64_t{1} << (o % 64);
+        if (cache.insert(cache_key{bits, next}).second) {
+          stack.push_back({cur, state});
+          state = next;
+          if (ops[o].outcome == event_type::ok) --remaining_ok;
+          lift(cur);
+          cur = head;
+          continue;
+        }
+        bits[o / 64] &= ~(std::uint64_t{1} << (o % 64));
+      }
+      cur = es[cur].next;
+      continue;
+    }
+    // A return entry (an operation that had to be linearized by now and was not), or the end of
+    // the list with completed operations still open: backtrack.
+    if (cur >= 0 && (stack.size() > deepest || !culprit)) {
+      deepest = std::max(deepest, stack.size());
+      culprit = es[cur].op;
+    }
+    if (stack.empty()) {
+      res.outcome = linearizability_result::verdict::not_linearizable;
+      if (!culprit) {  // no return entry was reached: the first completed operation is to blame
+        for (std::size_t i = 0; i < n; ++i)
+          if (ops[i].outcome == event_type::ok) {
+            culprit = i;
+            break;
+          }
+      }
+      res.culprit = ops[*culprit];
+      return res;
+    }
+    const frame f = stack.back();
+    stack.pop_back();
+    const std::size_t o = es[f.call].op;
+    bits[o / 64] &= ~(std::uint64_t{1} << (o % 64));
+    if (ops[o].outcome == event_type::ok) ++remaining_ok;
+    unlift(f.call);
+    state = f.state;
+    cur = es[f.call].next;
+  }
+  return res;
+}
+
+}  // namespace detail
+
+/// Checks paired operations (see `pair_operations`), key by key.
+inline linearizability_result check_linearizable(const std::vector<operation>& all,
+                                                 linearizability_options opt = {}) {
+  std::map<key_type, std::vector<operation>> by_key;
+  for (const auto& op : all) {
+    if (op.outcome == event_type::fail) continue;                       // did not happen
+    if (op.outcome == event_type::info && op.f == op_kind::read) continue;  // observed nothing
+    by_key[op.key].push_back(op);
+  }
+  linearizability_result total;
+  for (auto& [key, ops] : by_key) {
+    auto r = detail::check_one_register(ops, opt.max_steps_per_key);
+    total.steps += r.steps;
+    if (!r.linearizable()) {
+      r.steps = total.steps;
+      return r;
+    }
+  }
+  return total;
+}
+
+/// Checks a history (invocations and completions), key by key.
+inline linearizability_result check_linearizable(const history& h, linearizability_options opt = {}) {
+  return check_linearizable(pair_operations(h), opt);
+}
+
+}  // namespace replica::check

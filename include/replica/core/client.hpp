@@ -1,0 +1,84 @@
+#pragma once
+/// \file
+/// The client vocabulary every topology speaks: operations on a key-value register (read,
+/// write, compare-and-set), requests that carry them, and the reply a node gives. The simulator
+/// records these as Jepsen-style histories, and the checkers read them.
+
+#include <replica/core/ids.hpp>
+#include <replica/core/result.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+namespace replica {
+
+struct client_id_tag {};
+struct request_id_tag {};
+/// A client (a Jepsen "process"): issues one operation at a time.
+using client_id = strong_id<client_id_tag, std::uint32_t>;
+/// A request of one client; unique per client, increasing.
+using request_id = strong_id<request_id_tag, std::uint64_t>;
+
+/// A key of the replicated key-value store.
+using key_type = std::uint32_t;
+/// A register value; registers start as nil (`std::nullopt`).
+using value_type = std::int64_t;
+
+/// The kind of a register operation.
+enum class op_kind : std::uint8_t { read, write, cas };
+
+constexpr std::string_view to_string(op_kind k) noexcept {
+  switch (k) {
+    case op_kind::read: return "read";
+    case op_kind::write: return "write";
+    case op_kind::cas: return "cas";
+  }
+  return "?";
+}
+
+/// One operation on one key: read; write `value`; or compare-and-set from `expected` to `value`.
+struct kv_op {
+  op_kind kind = op_kind::read;
+  key_type key = 0;
+  value_type value = 0;     ///< written value (write, cas)
+  value_type expected = 0;  ///< the value a cas requires (cas)
+
+  friend constexpr bool operator==(const kv_op&, const kv_op&) noexcept = default;
+};
+
+/// A client request as a node receives it.
+template <class Op = kv_op>
+struct client_request {
+  client_id client{};
+  request_id id{};
+  Op op{};
+  /// A read-your-writes token (a log position, a causal context, ...), if the client has one.
+  std::optional<std::uint64_t> token{};
+};
+
+/// How a node answers a request.
+enum class reply_status : std::uint8_t {
+  ok,        ///< done; `values` holds what a read saw
+  fail,      ///< definitely not done (a cas whose precondition failed, a refused write)
+  unknown,   ///< may or may not be done (the node lost track, e.g. it stepped down)
+  redirect,  ///< not done; ask `leader_hint` instead
+};
+
+/// A node's answer to one request.
+struct client_reply {
+  client_id client{};
+  request_id id{};
+  reply_status status = reply_status::ok;
+  /// What a read returned: nothing for nil, one value, or several concurrent siblings.
+  std::vector<value_type> values{};
+  /// A token naming the state the reply reflects (a write's log position, say), if any.
+  std::optional<std::uint64_t> token{};
+  /// Where to send the request instead (redirect), if known.
+  std::optional<replica_id> leader_hint{};
+  /// Why it failed or was redirected.
+  std::optional<errc> error{};
+};
+
+}  // namespace replica

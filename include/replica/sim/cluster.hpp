@@ -1,0 +1,521 @@
+#pragma once
+/// \file
+/// The deterministic simulator: a cluster of any `simulated_node` type in one process, under
+/// virtual time, with one seeded generator. Events are ordered by (time, sequence number), so a
+/// seed replays the same run exactly; `trace_hash()` fingerprints a run.
+///
+/// It models what FAULTS.md lists: per-link latency, loss, duplication and reordering;
+/// partitions (see `network`); crash and restart (the disk survives, memory does not); pause and
+/// resume (messages wait; the node resumes with old beliefs); per-node clock skew, drift and
+/// jumps; and clients with timeouts that record Jepsen-style histories.
+
+#include <replica/check/history.hpp>
+#include <replica/core/client.hpp>
+#include <replica/sim/clock.hpp>
+#include <replica/sim/network.hpp>
+#include <replica/sim/node.hpp>
+#include <replica/sim/random.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <queue>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace replica::sim {
+
+/// How clients pick operations and nodes.
+struct session_options {
+  std::size_t clients = 3;           ///< sessions, one operation outstanding each
+  std::size_t keys = 1;              ///< keys 0 .. keys-1, chosen uniformly
+  double read_weight = 1, write_weight = 1, cas_weight = 0;
+  latency_model think{uniform_latency{std::chrono::milliseconds{1}, std::chrono::milliseconds{20}}};
+  duration timeout = std::chrono::seconds{1};  ///< after this an operation is recorded `info`
+  bool sticky = true;                ///< after a timeout keep the same node; else pick another at random
+  std::vector<replica_id> targets{};  ///< nodes the clients talk to (client i starts on targets[i % size]); empty: all
+  bool send_tokens = false;          ///< pass the last write's token with each request
+  int max_redirects = 3;
+  sim_time start = 0;                ///< first operations are issued from here
+  sim_time stop = INT64_MAX;         ///< no operation is invoked at or after this time
+};
+
+/// Everything a run is configured with.
+struct cluster_options {
+  std::size_t nodes = 3;
+  std::uint64_t seed = 1;
+  duration tick_interval = std::chrono::milliseconds{10};
+  link_config link{};
+  latency_model client_latency{constant_latency{std::chrono::microseconds{500}}};
+};
+
+/// An event a node emitted, with when and where.
+template <class Event>
+struct logged_event {
+  sim_time time;
+  replica_id node;
+  Event event;
+};
+
+template <simulated_node Node>
+class cluster {
+ public:
+  using node_type = Node;
+  using message = typename Node::message;
+  using config = typename Node::config;
+  using durable_state = typename Node::durable_state;
+  using node_event = typename Node::event;
+
+  explicit cluster(cluster_options o, config cfg = {})
+      : opt_{std::move(o)}, cfg_{std::move(cfg)}, rng_{opt_.seed}, net_{opt_.nodes, opt_.link} {
+    slots_.resize(opt_.nodes);
+    for (std::size_t i = 0; i < opt_.nodes; ++i) {
+      slots_[i].random = rng_.fork();
+      start_node(id(i), rng_.below(static_cast<std::uint64_t>(opt_.tick_interval.count())));
+    }
+  }
+
+  cluster(const cluster&) = delete;
+  cluster& operator=(const cluster&) = delete;
+
+  // ---- time ------------------------------------------------------------------------------
+
+  [[nodiscard]] sim_time now() const noexcept { return now_; }
+  /// Processes every event up to and including `t`; time then reads `t`.
+  void run_until(sim_time t) {
+    while (!queue_.empty() && queue_.top().at <= t) process_one();
+    now_ = std::max(now_, t);
+  }
+  void run_for(duration d) { run_until(now_ + d.count()); }
+  /// Runs until `done(*this)` holds (checked after every event) or `deadline`; whether it held.
+  template <class Pred>
+  bool run_until(Pred done, sim_time deadline) {
+    if (done(*this)) return true;
+    while (!queue_.empty() && queue_.top().at <= deadline) {
+      process_one();
+      if (done(*this)) return true;
+    }
+    now_ = std::max(now_, deadline);
+    return done(*this);
+  }
+
+  // ---- nodes and faults --------------------------------------------------------------------
+
+  [[nodiscard]] std::size_t size() const noexcept { return opt_.nodes; }
+  [[nodiscard]] bool up(replica_id r) const { return slot(r).node.has_value(); }
+  [[nodiscard]] bool paused(replica_id r) const { return slot(r).paused; }
+  /// The node, or nullptr while it is crashed.
+  Node* node(replica_id r) { return slot(r).node ? &*slot(r).node : nullptr; }
+  const Node* node(replica_id r) const { return slot(r).node ? &*slot(r).node : nullptr; }
+  /// What the node has persisted (survives crashes).
+  [[nodiscard]] const durable_state& disk(replica_id r) const { return slot(r).disk; }
+  /// Replaces the node's disk (a lost or wiped disk); takes effect at the next restart.
+  void wipe_disk(replica_id r) { slot(r).disk = durable_state{}; }
+
+  /// kill -9: the process stops; its memory is gone, its disk stays.
+  void crash(replica_id r) {
+    auto& s = slot(r);
+    if (!s.node) return;
+    s.node.reset();
+    s.paused = false;
+    s.held.clear();
+    trace(kind::crash, r.value(), 0);
+  }
+  /// Starts a crashed node again from its disk.
+  void restart(replica_id r) {
+    if (slot(r).node) return;
+    trace(kind::restart, r.value(), 0);
+    start_node(r, 0);
+  }
+  /// SIGSTOP: the node does nothing; messages and requests for it wait.
+  void pause(replica_id r) {
+    if (slot(r).node) slot(r).paused = true;
+    trace(kind::pause, r.value(), 0);
+  }
+  /// SIGCONT: the node takes what waited, with the beliefs it had, then ticks.
+  void resume(replica_id r) {
+    auto& s = slot(r);
+    if (!s.node || !s.paused) return;
+    s.paused = false;
+    trace(kind::resume, r.value(), 0);
+    auto held = std::move(s.held);
+    s.held.clear();
+    for (auto& h : held) dispatch(r, std::move(h));
+    do_tick(r);
+  }
+
+  network& net() noexcept { return net_; }
+  node_clock& clock(replica_id r) { return slot(r).clock; }
+  rng& random() noexcept { return rng_; }
+  const cluster_options& options() const noexcept { return opt_; }
+  const config& node_config() const noexcept { return cfg_; }
+
+  /// Runs `f(*this)` at true time `t` (or now, if `t` has passed): how fault schedules act.
+  void at(sim_time t, std::function<void(cluster&)> f) { push(std::max(t, now_), action{std::move(f)}); }
+
+  // ---- clients -----------------------------------------------------------------------------
+
+  /// Starts sessions that issue operations until `o.stop`; their ids follow existing clients.
+  void add_sessions(const session_options& o) {
+    for (std::size_t i = 0; i < o.clients; ++i) {
+      const std::size_t c = clients_.size();
+      clients_.push_back(client_state{o, rng_.fork()});
+      clients_[c].target = o.targets.empty() ? id(c % opt_.nodes) : o.targets[i % o.targets.size()];
+      push(std::max(o.start, now_) + clients_[c].random.below(1000), next_op{static_cast<std::uint32_t>(c)});
+    }
+  }
+  /// One operation from a new one-shot client to `target`; returns its process id in the history.
+  std::uint64_t invoke(replica_id target, kv_op op, duration timeout = std::chrono::seconds{1}) {
+    session_options o;
+    o.clients = 0;
+    o.timeout = timeout;
+    o.stop = now_;  // no follow-up operations
+    const std::size_t c = clients_.size();
+    clients_.push_back(client_state{o, rng_.fork()});
+    clients_[c].target = target;
+    begin(static_cast<std::uint32_t>(c), op);
+    return c;
+  }
+  [[nodiscard]] const check::history& history() const noexcept { return history_; }
+  /// Whether any client operation is outstanding.
+  [[nodiscard]] bool clients_idle() const {
+    for (const auto& c : clients_)
+      if (c.pending) return false;
+    return true;
+  }
+
+  // ---- observation ---------------------------------------------------------------------------
+
+  [[nodiscard]] const std::vector<logged_event<node_event>>& events() const noexcept { return events_; }
+  /// FNV-1a over every processed event (time, kind, endpoints): equal for equal runs.
+  [[nodiscard]] std::uint64_t trace_hash() const noexcept { return hash_; }
+  [[nodiscard]] std::uint64_t events_processed() const noexcept { return processed_; }
+  [[nodiscard]] std::uint64_t messages_delivered() const noexcept { return delivered_; }
+  [[nodiscard]] std::uint64_t messages_dropped() const noexcept { return dropped_; }
+
+  /// Equal digests on every live node (needs `Node::digest()`).
+  [[nodiscard]] bool converged() const
+    requires has_digest<Node>
+  {
+    std::optional<std::uint64_t> d;
+    for (const auto& s : slots_) {
+      if (!s.node) continue;
+      const std::uint64_t x = s.node->digest();
+      if (d && *d != x) return false;
+      d = x;
+    }
+    return true;
+  }
+
+ private:
+  enum class kind : std::uint8_t { deliver, tick, request, reply, timeout, next, act, crash, restart, pause, resume, drop };
+
+  struct deliver {
+    envelope<message> msg;
+  };
+  struct tick_ev {
+    replica_id node;
+    std::uint64_t incarnation;
+  };
+  struct request_ev {
+    replica_id node;
+    client_request<kv_op> req;
+  };
+  struct reply_ev {
+    client_reply reply;
+  };
+  struct timeout_ev {
+    std::uint32_t client;
+    request_id id;
+  };
+  struct next_op {
+    std::uint32_t client;
+  };
+  struct action {
+    std::function<void(cluster&)> f;
+  };
+  using payload = std::variant<deliver, tick_ev, request_ev, reply_ev, timeout_ev, next_op, action>;
+
+  struct scheduled {
+    sim_time at;
+    std::uint64_t seq;
+    payload what;
+    friend bool operator>(const scheduled& a, const scheduled& b) { return a.at != b.at ? a.at > b.at : a.seq > b.seq; }
+  };
+
+  /// What waits for a paused node.
+  using held_item = std::variant<deliver, request_ev>;
+
+  struct slot_state {
+    std::optional<Node> node;
+    durable_state disk{};
+    node_clock clock{};
+    bool paused = false;
+    std::uint64_t incarnation = 0;
+    std::vector<held_item> held;
+    sim::rng random{0};
+  };
+
+  struct client_state {
+    session_options opt;
+    sim::rng random;
+    replica_id target{};
+    bool pending = false;
+    request_id current{};
+    std::uint64_t next_request = 1;
+    kv_op op{};
+    int redirects = 0;
+    std::optional<std::uint64_t> token{};
+    std::optional<value_type> last_seen{};
+  };
+
+  static replica_id id(std::size_t i) { return replica_id{static_cast<std::uint32_t>(i)}; }
+  slot_state& slot(replica_id r) { return slots_.at(r.value()); }
+  const slot_state& slot(replica_id r) const { return slots_.at(r.value()); }
+
+  void push(sim_time at, payload p) { queue_.push(scheduled{at, seq_++, std::move(p)}); }
+
+  void trace(kind k, std::uint64_t a, std::uint64_t b) {
+    auto mix = [this](std::uint64_t x) {
+      for (int i = 0; i < 8; ++i) {
+        hash_ ^= (x >> (8 * i)) & 0xff;
+        hash_ *= 0x100000001b3ULL;
+      }
+    };
+    mix(static_cast<std::uint64_t>(now_));
+    mix(static_cast<std::uint64_t>(k));
+    mix(a);
+    mix(b);
+  }
+
+  void start_node(replica_id r, std::int64_t first_tick_delay) {
+    auto& s = slot(r);
+    s.node.emplace(r, cfg_, s.disk);
+    ++s.incarnation;
+    push(now_ + first_tick_delay, tick_ev{r, s.incarnation});
+  }
+
+  void process_one() {
+    scheduled ev = queue_.top();
+    queue_.pop();
+    now_ = ev.at;
+    ++processed_;
+    std::visit([this](auto& p) { handle(p); }, ev.what);
+  }
+
+  void handle(deliver& d) {
+    const replica_id to = d.msg.to;
+    if (!net_.reachable(d.msg.from, to) || !slot(to).node) {
+      ++dropped_;
+      trace(kind::drop, d.msg.from.value(), to.value());
+      return;
+    }
+    dispatch(to, std::move(d));
+  }
+  void handle(tick_ev& t) {
+    auto& s = slot(t.node);
+    if (!s.node || t.incarnation != s.incarnation) return;  // a tick of a previous life
+    push(now_ + opt_.tick_interval.count(), tick_ev{t.node, t.incarnation});
+    if (s.paused) return;
+    do_tick(t.node);
+  }
+  void handle(request_ev& r) {
+    if (!slot(r.node).node) return;  // the client will time out
+    dispatch(r.node, std::move(r));
+  }
+  void handle(reply_ev& r) {
+    trace(kind::reply, r.reply.client.value(), r.reply.id.value());
+    if (r.reply.client.value() >= clients_.size()) return;
+    auto& c = clients_[r.reply.client.value()];
+    if (!c.pending || c.current != r.reply.id) return;  // late or duplicate reply
+    switch (r.reply.status) {
+      case reply_status::ok: {
+        check::event e = invocation_event(r.reply.client.value(), c.op, check::event_type::ok);
+        if (c.op.kind == op_kind::read) {
+          e.value.reset();
+          if (r.reply.values.size() == 1) e.value = r.reply.values.front();
+          if (r.reply.values.size() > 1) e.siblings = r.reply.values;
+          c.last_seen = e.value;
+        } else {
+          c.last_seen = c.op.value;
+        }
+        if (r.reply.token) c.token = r.reply.token;
+        history_.push_back(std::move(e));
+        finish(r.reply.client.value());
+        return;
+      }
+      case reply_status::fail:
+        history_.push_back(invocation_event(r.reply.client.value(), c.op, check::event_type::fail));
+        finish(r.reply.client.value());
+        return;
+      case reply_status::unknown:
+        history_.push_back(invocation_event(r.reply.client.value(), c.op, check::event_type::info));
+        finish(r.reply.client.value());
+        return;
+      case reply_status::redirect:
+        if (r.reply.leader_hint && c.redirects < c.opt.max_redirects) {
+          ++c.redirects;
+          c.target = *r.reply.leader_hint;
+          send_request(r.reply.client.value());
+        } else {
+          // Not done, and no one to ask: definitely did not happen.
+          history_.push_back(invocation_event(r.reply.client.value(), c.op, check::event_type::fail));
+          finish(r.reply.client.value());
+        }
+        return;
+    }
+  }
+  void handle(timeout_ev& t) {
+    auto& c = clients_[t.client];
+    if (!c.pending || c.current != t.id) return;
+    trace(kind::timeout, t.client, t.id.value());
+    history_.push_back(invocation_event(t.client, c.op, check::event_type::info));
+    if (!c.opt.sticky)
+      c.target = c.opt.targets.empty() ? id(c.random.below(opt_.nodes)) : c.opt.targets[c.random.below(c.opt.targets.size())];
+    finish(t.client);
+  }
+  void handle(next_op& n) {
+    auto& c = clients_[n.client];
+    if (c.pending || now_ >= c.opt.stop) return;
+    begin(n.client, generate(c));
+  }
+  void handle(action& a) {
+    trace(kind::act, 0, 0);
+    a.f(*this);
+  }
+
+  /// Delivers a message or request to a live node, or holds it while the node is paused.
+  template <class Item>
+  void dispatch(replica_id r, Item&& item) {
+    auto& s = slot(r);
+    if (s.paused) {
+      s.held.emplace_back(std::forward<Item>(item));
+      return;
+    }
+    if constexpr (std::is_same_v<std::decay_t<Item>, held_item>) {
+      std::visit([&](auto& x) { dispatch(r, std::move(x)); }, item);
+    } else if constexpr (std::is_same_v<std::decay_t<Item>, deliver>) {
+      ++delivered_;
+      trace(kind::deliver, item.msg.from.value(), r.value());
+      (void)s.node->step(item.msg, s.clock.read(now_));  // a refused message changes nothing
+      drain(r);
+    } else {
+      trace(kind::request, item.req.client.value(), r.value());
+      s.node->submit(item.req, s.clock.read(now_));
+      drain(r);
+    }
+  }
+
+  void do_tick(replica_id r) {
+    auto& s = slot(r);
+    trace(kind::tick, r.value(), 0);
+    s.node->tick(s.clock.read(now_));
+    drain(r);
+  }
+
+  /// Carries out a node's effects in the documented order: persist, send, reply, events.
+  void drain(replica_id r) {
+    auto& s = slot(r);
+    auto& fx = s.node->effects();
+    for (const auto& p : fx.persist) Node::persist(s.disk, p);
+    for (auto& m : fx.messages) send(std::move(m));
+    for (auto& rep : fx.replies) {
+      const sim_time at = now_ + opt_.client_latency.sample(s.random).count();
+      push(at, reply_ev{std::move(rep)});
+    }
+    for (auto& e : fx.events) events_.push_back({now_, r, std::move(e)});
+    fx.clear();
+  }
+
+  void send(envelope<message> m) {
+    if (m.to.value() >= opt_.nodes || !net_.reachable(m.from, m.to)) {
+      ++dropped_;
+      return;
+    }
+    auto& g = slot(m.from).random;
+    const link_config& l = net_.link(m.from, m.to);
+    if (g.chance(l.loss)) {
+      ++dropped_;
+      return;
+    }
+    const int copies = g.chance(l.duplicate) ? 2 : 1;
+    for (int k = 0; k < copies; ++k) {
+      sim_time at = now_ + l.latency.sample(g).count();
+      if (g.chance(l.reorder)) at += l.reorder_delay.sample(g).count();
+      push(at, deliver{k + 1 < copies ? m : std::move(m)});
+    }
+  }
+
+  kv_op generate(client_state& c) {
+    const double total = c.opt.read_weight + c.opt.write_weight + c.opt.cas_weight;
+    const double x = c.random.uniform01() * total;
+    kv_op op;
+    op.key = static_cast<key_type>(c.random.below(std::max<std::size_t>(1, c.opt.keys)));
+    if (x < c.opt.read_weight) {
+      op.kind = op_kind::read;
+    } else if (x < c.opt.read_weight + c.opt.write_weight) {
+      op.kind = op_kind::write;
+      op.value = ++next_value_;
+    } else {
+      op.kind = op_kind::cas;
+      op.expected = c.last_seen.value_or(0);
+      op.value = ++next_value_;
+    }
+    return op;
+  }
+
+  void begin(std::uint32_t client, kv_op op) {
+    auto& c = clients_[client];
+    c.pending = true;
+    c.current = request_id{c.next_request++};
+    c.op = op;
+    c.redirects = 0;
+    history_.push_back(invocation_event(client, op, check::event_type::invoke));
+    push(now_ + c.opt.timeout.count(), timeout_ev{client, c.current});
+    send_request(client);
+  }
+
+  void send_request(std::uint32_t client) {
+    auto& c = clients_[client];
+    client_request<kv_op> req{client_id{client}, c.current, c.op, c.opt.send_tokens ? c.token : std::nullopt};
+    const sim_time at = now_ + opt_.client_latency.sample(c.random).count();
+    push(at, request_ev{c.target, req});
+  }
+
+  void finish(std::uint32_t client) {
+    auto& c = clients_[client];
+    c.pending = false;
+    if (now_ < c.opt.stop) push(now_ + c.opt.think.sample(c.random).count(), next_op{client});
+  }
+
+  check::event invocation_event(std::uint64_t client, const kv_op& op, check::event_type t) const {
+    check::event e;
+    e.process = client;
+    e.type = t;
+    e.f = op.kind;
+    e.key = op.key;
+    if (op.kind != op_kind::read) e.value = op.value;
+    if (op.kind == op_kind::cas) e.expected = op.expected;
+    e.time = now_;
+    return e;
+  }
+
+  cluster_options opt_;
+  config cfg_;
+  rng rng_;
+  network net_;
+  std::vector<slot_state> slots_;
+  std::vector<client_state> clients_;
+  std::priority_queue<scheduled, std::vector<scheduled>, std::greater<>> queue_;
+  check::history history_;
+  std::vector<logged_event<node_event>> events_;
+  sim_time now_ = 0;
+  std::uint64_t seq_ = 0;
+  std::uint64_t hash_ = 0xcbf29ce484222325ULL;
+  std::uint64_t processed_ = 0, delivered_ = 0, dropped_ = 0;
+  value_type next_value_ = 0;
+};
+
+}  // namespace replica::sim

@@ -1,0 +1,13 @@
+# Runs replica-check on the fixture histories and checks its exit codes: 0, 1, 2.
+foreach(pair "cas-good.edn;0" "stale-read.edn;1" "malformed.edn;2")
+  list(GET pair 0 file)
+  list(GET pair 1 want)
+  execute_process(COMMAND ${TOOL} ${DIR}/${file} RESULT_VARIABLE got OUTPUT_QUIET ERROR_QUIET)
+  if(NOT got EQUAL want)
+    message(FATAL_ERROR "replica-check ${file}: exit ${got}, expected ${want}")
+  endif()
+endforeach()
+execute_process(COMMAND ${TOOL} ${DIR}/does-not-exist.edn RESULT_VARIABLE got OUTPUT_QUIET ERROR_QUIET)
+if(NOT got EQUAL 2)
+  message(FATAL_ERROR "replica-check on a missing file: exit ${got}, expected 2")
+endif()
