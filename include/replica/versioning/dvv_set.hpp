@@ -68,8 +68,25 @@ class basic_dvv_set {
   }
   [[nodiscard]] const std::vector<entry>& entries() const noexcept { return entries_; }
 
-  /// Compares causal contexts.
-  [[nodiscard]] causal_order compare(const basic_dvv_set& o) const { return join().compare(o.join()); }
+  /// Compares causal contexts (the columns' counters), walking both sorted column lists.
+  [[nodiscard]] causal_order compare(const basic_dvv_set& o) const noexcept {
+    detail::order_accumulator acc;
+    auto a = entries_.begin(), ae = entries_.end();
+    auto b = o.entries_.begin(), be = o.entries_.end();
+    while ((a != ae || b != be) && !(acc.less && acc.greater)) {
+      if (b == be || (a != ae && a->id < b->id)) {
+        acc.see(a->n, std::uint64_t{0});
+        ++a;
+      } else if (a == ae || b->id < a->id) {
+        acc.see(std::uint64_t{0}, b->n);
+        ++b;
+      } else {
+        acc.see(a->n, b->n);
+        ++a, ++b;
+      }
+    }
+    return acc.result();
+  }
   /// Riak's `sync`: a sibling survives unless the other side's context has overwritten it.
   void merge(const basic_dvv_set& o) {
     for (const entry& theirs : o.entries_) {

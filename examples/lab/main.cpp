@@ -1,0 +1,110 @@
+// replica-lab: runs named experiments on the deterministic simulator.
+//
+//   replica-lab                          every experiment at its defaults, as tables
+//   replica-lab list                     the experiments
+//   replica-lab run NAME [--seed S] [--seeds K] [--json] [experiment options]
+//
+// Same seed, same output. Unknown names and bad options: a message and exit code 2.
+// docs/lab.md documents every experiment and its JSON keys.
+#include "experiment.hpp"
+
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+
+namespace lab {
+std::unique_ptr<experiment> make_versions_experiment();
+
+std::vector<std::unique_ptr<experiment>> all_experiments() {
+  std::vector<std::unique_ptr<experiment>> v;
+  v.push_back(make_versions_experiment());
+  return v;
+}
+}  // namespace lab
+
+namespace {
+
+std::string cell(const nlohmann::json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number_float()) {
+    std::ostringstream s;
+    s.precision(3);
+    s << std::fixed << v.get<double>();
+    return s.str();
+  }
+  return v.dump();
+}
+
+void print_table(const std::string& name, std::uint64_t seed, const lab::outcome& o) {
+  std::printf("== %s (seed %llu) %s\n", name.c_str(), static_cast<unsigned long long>(seed), o.params.dump().c_str());
+  std::vector<std::size_t> width;
+  for (const auto& c : o.columns) width.push_back(c.size());
+  for (const auto& r : o.rows)
+    for (std::size_t i = 0; i < o.columns.size(); ++i) width[i] = std::max(width[i], cell(r.at(o.columns[i])).size());
+  auto line = [&](auto get) {
+    std::string s;
+    for (std::size_t i = 0; i < o.columns.size(); ++i) {
+      std::string c = get(i);
+      s += c + std::string(width[i] - c.size() + 2, ' ');
+    }
+    std::printf("%s\n", s.c_str());
+  };
+  line([&](std::size_t i) { return o.columns[i]; });
+  for (const auto& r : o.rows) line([&](std::size_t i) { return cell(r.at(o.columns[i])); });
+  if (!o.note.empty()) std::printf("-- %s\n", o.note.c_str());
+  std::printf("\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto experiments = lab::all_experiments();
+  CLI::App app{"replica-lab: replication experiments on the deterministic simulator"};
+  app.require_subcommand(0, 1);
+  auto* list = app.add_subcommand("list", "list the experiments");
+  auto* run = app.add_subcommand("run", "run one experiment");
+  run->require_subcommand(1);
+  std::uint64_t seed = 1, seeds = 1;
+  bool json = false;
+  for (auto& e : experiments) {
+    auto* sub = run->add_subcommand(e->name(), e->summary());
+    sub->add_option("--seed", seed, "first seed")->capture_default_str();
+    sub->add_option("--seeds", seeds, "number of seeds to aggregate")->capture_default_str()->check(CLI::Range(1, 100000));
+    sub->add_flag("--json", json, "print JSON instead of a table");
+    e->add_options(*sub);
+  }
+  if (argc >= 3 && std::string{argv[1]} == "run" && argv[2][0] != '-') {
+    bool known = false;
+    for (const auto& e : experiments) known |= e->name() == argv[2];
+    if (!known) {
+      std::fprintf(stderr, "replica-lab: unknown experiment '%s' (replica-lab list shows them)\n", argv[2]);
+      return 2;
+    }
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& err) {
+    const int rc = app.exit(err);
+    return rc == 0 ? 0 : 2;
+  }
+
+  if (list->parsed()) {
+    for (const auto& e : experiments) std::printf("%-12s %s\n", e->name().c_str(), e->summary().c_str());
+    return 0;
+  }
+  for (const auto& e : experiments) {
+    if (run->parsed() && !run->got_subcommand(e->name())) continue;
+    if (const std::string bad = e->validate(); !bad.empty()) {
+      std::fprintf(stderr, "replica-lab run %s: %s\n", e->name().c_str(), bad.c_str());
+      return 2;
+    }
+    const lab::outcome o = e->run(seed, seeds);
+    if (json) {
+      nlohmann::json out = {{"experiment", e->name()}, {"seed", seed}, {"params", o.params}, {"rows", o.rows}};
+      std::cout << out.dump(2) << "\n";
+    } else {
+      print_table(e->name(), seed, o);
+    }
+  }
+  return 0;
+}
