@@ -2,6 +2,7 @@
 /// \file
 /// Umbrella: the deterministic simulator.
 
+#include <replica/sim/broadcast_register.hpp>
 #include <replica/sim/clock.hpp>
 #include <replica/sim/cluster.hpp>
 #include <replica/sim/latency.hpp>

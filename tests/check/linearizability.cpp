@@ -1,4 +1,4 @@
-#include "../sim/register_node.hpp"
+#include <replica/sim/broadcast_register.hpp>
 
 #include <replica/check/edn.hpp>
 #include <replica/check/linearizability.hpp>
@@ -250,7 +250,7 @@ TEST_CASE("linearizability: a single-copy register run on the simulator is linea
     o.nodes = 3;
     o.seed = seed;
     o.client_latency = sim::exponential_latency{2ms, 100us};
-    sim::cluster<test::register_node> c{o, {3, 10}};
+    sim::cluster<sim::broadcast_register> c{o, {3, 10}};
     sim::session_options s;
     s.clients = 6;
     s.keys = 3;
@@ -272,7 +272,7 @@ TEST_CASE("linearizability: a single-copy register run on the simulator is linea
   o.nodes = 3;
   o.seed = 3;
   o.link.latency = sim::constant_latency{50ms};
-  sim::cluster<test::register_node> c{o, {3, 1000}};
+  sim::cluster<sim::broadcast_register> c{o, {3, 1000}};
   sim::session_options s;
   s.clients = 6;
   s.keys = 1;

@@ -1,4 +1,4 @@
-#include "register_node.hpp"
+#include <replica/sim/broadcast_register.hpp>
 
 #include <replica/sim/cluster.hpp>
 
@@ -6,7 +6,7 @@
 
 using namespace replica;
 using namespace std::chrono_literals;
-using test::register_node;
+using register_node = replica::sim::broadcast_register;
 using sim_cluster = sim::cluster<register_node>;
 
 namespace {

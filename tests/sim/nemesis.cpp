@@ -1,5 +1,5 @@
 #include "../support/seeds.hpp"
-#include "register_node.hpp"
+#include <replica/sim/broadcast_register.hpp>
 
 #include <replica/sim/nemesis.hpp>
 
@@ -9,7 +9,7 @@
 
 using namespace replica;
 using namespace std::chrono_literals;
-using test::register_node;
+using register_node = replica::sim::broadcast_register;
 using sim_cluster = sim::cluster<register_node>;
 
 

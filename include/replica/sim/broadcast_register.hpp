@@ -1,26 +1,31 @@
 #pragma once
-// A small node for testing the simulator itself: each replica holds a last-writer-wins
-// register per key, applies client operations locally (so a cluster whose clients all talk to
-// one node is a single-copy register, hence linearizable), broadcasts each write, and gossips
-// its whole state every `gossip_every` ticks so replicas converge after partitions heal.
+/// \file
+/// The simplest replicated register, for exercising the simulator and the checkers (tests,
+/// benchmarks, the lab): each replica holds a last-writer-wins register per key (Lamport
+/// stamps), applies client operations locally (so a cluster whose clients all talk to one node
+/// is a single-copy register, hence linearizable), broadcasts each write, and gossips its whole
+/// state every `gossip_every` ticks so replicas converge after partitions heal. Not a topology:
+/// reads at other replicas are stale, and concurrent writes lose one side, by design.
+
 #include <replica/core/client.hpp>
 #include <replica/core/effects.hpp>
 #include <replica/sim/node.hpp>
 #include <replica/versioning/lamport_clock.hpp>
 
 #include <map>
+#include <optional>
 #include <vector>
 
-namespace test {
+namespace replica::sim {
 
-using namespace replica;
-
+/// A value with the Lamport stamp of the write that made it.
 struct stamped {
   value_type value = 0;
   lamport_clock version{};
 };
 
-struct register_node {
+/// A replica of the broadcast register (models `simulated_node`).
+struct broadcast_register {
   struct message {
     std::vector<std::pair<key_type, stamped>> writes;
   };
@@ -34,7 +39,7 @@ struct register_node {
     local_time tick_reading;
   };
 
-  register_node(replica_id self, const config& cfg, const durable_state& disk) : self_{self}, cfg_{cfg}, data_{disk} {
+  broadcast_register(replica_id self, const config& cfg, const durable_state& disk) : self_{self}, cfg_{cfg}, data_{disk} {
     for (const auto& [k, s] : data_) clock_.merge(s.version);
   }
 
@@ -76,7 +81,7 @@ struct register_node {
     }
     out_.replies.push_back(std::move(r));
   }
-  sim::effects_of<register_node>& effects() { return out_; }
+  effects_of<broadcast_register>& effects() { return out_; }
   static void persist(durable_state& d, const persist_entry& e) { d[e.first] = e.second; }
 
   std::uint64_t digest() const {
@@ -109,11 +114,11 @@ struct register_node {
   config cfg_;
   durable_state data_;
   lamport_clock clock_{};
-  sim::effects_of<register_node> out_;
+  effects_of<broadcast_register> out_;
   int ticks_ = 0;
   local_time last_tick_{};
 };
 
-static_assert(sim::simulated_node<register_node>);
+static_assert(simulated_node<broadcast_register>);
 
-}  // namespace test
+}  // namespace replica::sim
