@@ -5,9 +5,12 @@
 /// acknowledged write that had not reached a follower is lost if the leader fails.
 
 #include <replica/commit/ack_on.hpp>
+#include <replica/commit/quorum.hpp>
 #include <replica/core/policy.hpp>
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 
 namespace replica {
 
@@ -18,6 +21,10 @@ struct asynchronous {
   /// Replicas (leader included) that must hold a write before it is acknowledged.
   static constexpr std::size_t required_replicas = 1;
   static constexpr bool survives_leader_loss = false;
+  /// Committed as soon as the leader holds it.
+  static std::optional<std::uint64_t> commit_point(const replication_view& v) noexcept {
+    return v.match[v.leader.value()];
+  }
 };
 
 }  // namespace replica

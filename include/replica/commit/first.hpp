@@ -6,9 +6,12 @@
 /// higher-priority one is connected.
 
 #include <replica/commit/ack_on.hpp>
+#include <replica/commit/quorum.hpp>
 #include <replica/core/policy.hpp>
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 
 namespace replica {
 
@@ -24,6 +27,19 @@ struct first {
   static constexpr ack_on ack_point = At;
   static constexpr std::size_t required_replicas = K + 1;
   static constexpr bool survives_leader_loss = !WhenMissing::degrades;
+  /// Held by the leader and by the first K connected followers in priority (id) order; nullopt
+  /// (wait) while fewer than K followers are connected.
+  static std::optional<std::uint64_t> commit_point(const replication_view& v) noexcept {
+    std::uint64_t point = v.match[v.leader.value()];
+    std::size_t taken = 0;
+    for (std::size_t i = 0; i < v.match.size() && taken < K; ++i) {
+      if (i == v.leader.value() || (!v.connected.empty() && !v.connected[i])) continue;
+      point = v.match[i] < point ? v.match[i] : point;
+      ++taken;
+    }
+    if (taken < K) return std::nullopt;
+    return point;
+  }
 };
 
 }  // namespace replica

@@ -5,9 +5,12 @@
 /// never needs every follower.
 
 #include <replica/commit/ack_on.hpp>
+#include <replica/commit/quorum.hpp>
 #include <replica/core/policy.hpp>
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 
 namespace replica {
 
@@ -22,6 +25,10 @@ struct majority_with {
   static constexpr bool survives_leader_loss = true;
   /// Replicas needed to commit in a cluster of `n`.
   static constexpr std::size_t quorum(std::size_t n) noexcept { return n / 2 + 1; }
+  /// Held by a majority of all replicas, leader included.
+  static std::optional<std::uint64_t> commit_point(const replication_view& v) noexcept {
+    return detail::majority_point(v.match);
+  }
 };
 
 /// Majority commit, acknowledged when flushed.

@@ -5,9 +5,12 @@
 /// = K; PostgreSQL's synchronous_standby_names = 'ANY K (...)').
 
 #include <replica/commit/ack_on.hpp>
+#include <replica/commit/quorum.hpp>
 #include <replica/core/policy.hpp>
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 
 namespace replica {
 
@@ -23,6 +26,13 @@ struct semi_synchronous {
   static constexpr ack_on ack_point = At;
   static constexpr std::size_t required_replicas = K + 1;
   static constexpr bool survives_leader_loss = !WhenMissing::degrades;
+  /// Held by the leader and by any K followers; nullopt while fewer than K followers exist.
+  static std::optional<std::uint64_t> commit_point(const replication_view& v) noexcept {
+    const auto kth = detail::kth_largest_follower(v, K);
+    if (!kth) return std::nullopt;
+    const std::uint64_t own = v.match[v.leader.value()];
+    return *kth < own ? *kth : own;
+  }
 };
 
 }  // namespace replica

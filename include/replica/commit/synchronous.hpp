@@ -5,9 +5,12 @@
 /// acks=all with min.insync.replicas). Never degrades silently.
 
 #include <replica/commit/ack_on.hpp>
+#include <replica/commit/quorum.hpp>
 #include <replica/core/policy.hpp>
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 
 namespace replica {
 
@@ -25,6 +28,18 @@ struct synchronous_with {
   static constexpr ack_on ack_point = At;
   static constexpr std::size_t required_replicas = MinInSync;
   static constexpr bool survives_leader_loss = true;
+  /// Held by every in-sync replica; nullopt (writes refused) while fewer than MinInSync are in sync.
+  static std::optional<std::uint64_t> commit_point(const replication_view& v) noexcept {
+    std::uint64_t point = v.match[v.leader.value()];
+    std::size_t in_sync = 0;
+    for (std::size_t i = 0; i < v.match.size(); ++i) {
+      if (!(i == v.leader.value() || v.in_sync.empty() || v.in_sync[i])) continue;
+      point = v.match[i] < point ? v.match[i] : point;
+      ++in_sync;
+    }
+    if (in_sync < MinInSync) return std::nullopt;
+    return point;
+  }
 };
 
 /// acks=all with min.insync.replicas = 2 (the common production setting).
