@@ -1,0 +1,766 @@
+#pragma once
+/// \file
+/// The node of a leader-based replicator: Raft-style leader election and log shipping, with the
+/// commit mode, ack point and read guarantee taken from the composed policies.
+///
+///   using pg_like = replica::replicator<replica::leader_based, replica::semi_synchronous<1>>;
+///   replica::leader_based_node<pg_like> node{self, config, disk};
+///
+/// - Election: terms, randomized timeouts, pre-vote, votes only for candidates whose log is at
+///   least as up to date (Raft §5.4.1), and a leader that has not heard from a majority for an
+///   election timeout steps down (check quorum). A new leader appends a no-op of its term.
+/// - Log shipping: pipelined appends with an in-flight limit per follower; a follower checks
+///   the previous (index, term), truncates a conflicting suffix and answers with a hint;
+///   duplicated, reordered and lost messages are harmless.
+/// - Commit: the commit mode's `commit_point` over the replicas' acknowledged positions at the
+///   ack point (received, flushed; `applied` gates the client's reply on followers having
+///   applied), and, as Raft requires, only entries of the current term are committed by
+///   counting. The protocol code does not branch on the commit mode.
+/// - When acks do not come: `block` waits, `fail_fast` refuses writes the rule cannot commit
+///   now, `fall_back_to_async<T>` commits on the leader alone after T and reports it.
+/// - Reads: with `strong_reads`, the leader serves a read after a quorum confirms it is still
+///   leader (read-index); followers redirect. With `eventual_reads`, any replica serves its own
+///   state; a read carrying a token (a write's log position) newer than the follower's applied
+///   state is redirected to the leader.
+///
+/// Bad input (a message from an unknown replica, for another group, or from a stale term; a
+/// client token from the future) is refused with an error value and changes no state.
+
+#include <replica/commit/ack_on.hpp>
+#include <replica/commit/quorum.hpp>
+#include <replica/core/client.hpp>
+#include <replica/core/effects.hpp>
+#include <replica/core/envelope.hpp>
+#include <replica/core/ids.hpp>
+#include <replica/core/result.hpp>
+#include <replica/core/time.hpp>
+#include <replica/sim/node.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace replica {
+
+/// What a leader-based node reports.
+struct leader_event {
+  enum class kind : std::uint8_t {
+    became_follower,
+    became_pre_candidate,
+    became_candidate,
+    became_leader,
+    stepped_down,     ///< a leader lost its quorum (check quorum) or saw a higher term
+    degraded,         ///< commit fell back to asynchronous (acks did not come in time)
+    recovered,        ///< the commit mode's rule holds again
+  } what{};
+  replica::term term{};
+  std::uint64_t index = 0;  ///< last log index when it happened
+};
+
+constexpr std::string_view to_string(leader_event::kind k) noexcept {
+  using k_t = leader_event::kind;
+  switch (k) {
+    case k_t::became_follower: return "became_follower";
+    case k_t::became_pre_candidate: return "became_pre_candidate";
+    case k_t::became_candidate: return "became_candidate";
+    case k_t::became_leader: return "became_leader";
+    case k_t::stepped_down: return "stepped_down";
+    case k_t::degraded: return "degraded";
+    case k_t::recovered: return "recovered";
+  }
+  return "?";
+}
+
+/// A role in the protocol.
+enum class role : std::uint8_t { follower, pre_candidate, candidate, leader };
+
+namespace detail {
+template <class C>
+constexpr ack_on ack_point_of() {
+  if constexpr (requires { C::ack_point; })
+    return C::ack_point;
+  else
+    return ack_on::flushed;
+}
+template <class C>
+struct when_missing_of {
+  using type = when_acks_missing::block;
+};
+template <class C>
+  requires requires { typename C::when_missing; }
+struct when_missing_of<C> {
+  using type = typename C::when_missing;
+};
+}  // namespace detail
+
+template <class R>
+class leader_based_node {
+ public:
+  using replicator_type = R;
+  using commit_mode = typename R::commit_mode;
+  using when_missing = typename detail::when_missing_of<commit_mode>::type;
+  static constexpr ack_on ack_point = detail::ack_point_of<commit_mode>();
+  static constexpr bool strong_reads = R::reads::strong;
+
+  /// One log entry: a client operation (or a leader's no-op) at a position.
+  struct entry {
+    replica::term term{};
+    std::uint64_t index = 0;
+    kv_op op{};
+    bool noop = false;
+    friend bool operator==(const entry&, const entry&) = default;
+  };
+
+  // ---- messages ----
+  struct vote_request {
+    bool pre = false;  ///< a pre-vote: asks "would you vote?" without disturbing terms
+    log_position last{};
+  };
+  struct vote_response {
+    bool pre = false;
+    bool granted = false;
+  };
+  struct append_request {
+    log_position prev{};
+    std::vector<entry> entries;
+    std::uint64_t commit = 0;
+    std::uint64_t read_round = 0;  ///< read-index confirmation round this heartbeat carries
+  };
+  struct append_response {
+    bool success = false;
+    std::uint64_t received = 0;  ///< last index in the follower's log (in memory)
+    std::uint64_t flushed = 0;   ///< last index durable on its disk
+    std::uint64_t applied = 0;   ///< last index applied to its state
+    std::uint64_t hint = 0;      ///< on rejection: the leader should retry from hint + 1
+    std::uint64_t read_round = 0;
+  };
+  using message = std::variant<vote_request, vote_response, append_request, append_response>;
+
+  // ---- persistence ----
+  struct hard_state {
+    replica::term current{};
+    std::optional<replica_id> voted_for{};
+    friend bool operator==(const hard_state&, const hard_state&) = default;
+  };
+  /// Truncate the log after `from - 1`, then append `entries` (which start at `from`).
+  struct log_write {
+    std::uint64_t from = 1;
+    std::vector<entry> entries;
+  };
+  using persist_entry = std::variant<hard_state, log_write>;
+  struct durable_state {
+    hard_state hard{};
+    std::vector<entry> log;  ///< log[i] has index i + 1
+  };
+  using event = leader_event;
+
+  struct config {
+    std::size_t nodes = 3;  ///< used when the cluster size is dynamic
+    group_id group{};
+    duration election_min = std::chrono::milliseconds{150};
+    duration election_max = std::chrono::milliseconds{300};
+    duration heartbeat = std::chrono::milliseconds{30};
+    bool pre_vote = true;
+    bool check_quorum = true;
+    std::size_t max_batch = 64;     ///< entries per append
+    std::size_t max_inflight = 8;   ///< unacknowledged appends per follower
+    duration max_lag = std::chrono::milliseconds{500};  ///< in-sync set: caught up within this
+    std::uint64_t seed = 0;         ///< for randomized election timeouts
+  };
+
+  /// One follower's replication progress, as the leader tracks it (etcd's `tracker.Progress`).
+  struct progress {
+    std::uint64_t next = 1;  ///< Invariant: match_received < next
+    std::uint64_t match_received = 0, match_flushed = 0, match_applied = 0;
+    std::size_t inflight = 0;
+    local_time last_heard{};
+    local_time caught_up_at{};
+    std::uint64_t read_round = 0;
+  };
+
+  /// What an operator sees (lag, in-sync set, degraded mode).
+  struct follower_status {
+    replica_id id;
+    std::uint64_t match = 0;
+    std::uint64_t lag_entries = 0;
+    duration since_heard{};
+    bool in_sync = false;
+  };
+  struct status_report {
+    replica::role role{};
+    replica::term term{};
+    std::optional<replica_id> leader;
+    std::uint64_t last_index = 0, commit = 0, applied = 0;
+    bool degraded = false;
+    std::vector<follower_status> followers;  ///< leader only
+  };
+
+  leader_based_node(replica_id self, const config& cfg, const durable_state& disk)
+      : self_{self}, cfg_{cfg}, n_{cluster_nodes(cfg)}, hard_{disk.hard}, log_{disk.log}, durable_index_{disk.log.size()} {
+    rng_state_ = (cfg.seed ^ 0x9e3779b97f4a7c15ULL) * (self.value() + 1) + 1;
+    progress_.resize(n_);
+    match_buf_.resize(n_);
+    isr_buf_ = std::make_unique<bool[]>(n_);
+    conn_buf_ = std::make_unique<bool[]>(n_);
+    reset_election_timeout();
+  }
+
+  // ---- inputs ---------------------------------------------------------------------------------
+
+  status step(const envelope<message>& m, local_time now) {
+    now_ = now;
+    if (m.from.value() >= n_ || m.from == self_) return error{errc::unknown_replica, "sender is not a peer in this cluster"};
+    if (m.to != self_) return error{errc::unknown_replica, "message addressed to another replica"};
+    if (m.group != cfg_.group) return error{errc::wrong_group, "message for another replication group"};
+    const bool is_pre = is_pre_vote_message(m.payload);
+    if (m.term < hard_.current && !is_pre) {
+      // Tell a stale sender about the newer term, so a deposed leader steps down.
+      if (std::holds_alternative<append_request>(m.payload))
+        send(m.from, append_response{false, last_index(), durable_index_, applied_, last_index(), 0});
+      else if (const auto* v = std::get_if<vote_request>(&m.payload))
+        send(m.from, vote_response{v->pre, false});
+      return error{errc::stale_term, "message from an older term"};
+    }
+    if (m.term > hard_.current && !is_pre) {
+      const bool from_leader = std::holds_alternative<append_request>(m.payload);
+      become_follower(m.term, from_leader ? std::optional{m.from} : std::nullopt);
+    }
+    std::visit([&](const auto& p) { handle(m.from, m.term, p); }, m.payload);
+    return {};
+  }
+
+  void tick(local_time now) {
+    now_ = now;
+    if (ack_point == ack_on::received) flush();
+    if (role_ == role::leader) {
+      leader_tick();
+    } else if (now_ - last_heard_leader_ >= election_timeout_) {
+      start_election();
+    }
+  }
+
+  void submit(const client_request<kv_op>& req, local_time now) {
+    now_ = now;
+    client_reply r{req.client, req.id};
+    if (req.op.kind == op_kind::read) {
+      serve_read(req, r);
+      return;
+    }
+    if (role_ != role::leader) {
+      redirect(r);
+      return;
+    }
+    if constexpr (std::is_same_v<when_missing, when_acks_missing::fail_fast>) {
+      if (!rule_satisfiable()) {
+        r.status = reply_status::fail;
+        r.error = errc::unavailable;
+        out_.replies.push_back(std::move(r));
+        return;
+      }
+    }
+    const std::uint64_t index = last_index() + 1;
+    append_local(entry{hard_.current, index, req.op, false});
+    pending_writes_.emplace(index, pending_write{req.client, req.id, now});
+    broadcast_append();
+    advance_commit();
+  }
+
+  sim::effects_of<leader_based_node>& effects() { return out_; }
+
+  static void persist(durable_state& d, const persist_entry& p) {
+    if (const auto* h = std::get_if<hard_state>(&p)) {
+      d.hard = *h;
+    } else {
+      const auto& w = std::get<log_write>(p);
+      d.log.resize(std::min<std::size_t>(d.log.size(), w.from - 1));
+      d.log.insert(d.log.end(), w.entries.begin(), w.entries.end());
+    }
+  }
+
+  // ---- observation ------------------------------------------------------------------------------
+
+  [[nodiscard]] replica::role current_role() const noexcept { return role_; }
+  [[nodiscard]] bool is_leader() const noexcept { return role_ == role::leader; }
+  [[nodiscard]] replica::term current_term() const noexcept { return hard_.current; }
+  [[nodiscard]] std::optional<replica_id> leader() const noexcept { return leader_; }
+  [[nodiscard]] std::uint64_t commit_index() const noexcept { return commit_; }
+  [[nodiscard]] std::uint64_t applied_index() const noexcept { return applied_; }
+  [[nodiscard]] std::uint64_t last_index() const noexcept { return log_.size(); }
+  [[nodiscard]] const std::vector<entry>& log() const noexcept { return log_; }
+  [[nodiscard]] bool degraded() const noexcept { return degraded_; }
+  /// The value of `k` in the applied state (nil: nullopt).
+  [[nodiscard]] std::optional<value_type> value(key_type k) const {
+    auto it = state_.find(k);
+    return it == state_.end() ? std::nullopt : std::optional{it->second};
+  }
+  /// Every (key, value) ever applied here, for lost-write checks.
+  [[nodiscard]] std::vector<std::pair<key_type, value_type>> applied_writes() const {
+    std::vector<std::pair<key_type, value_type>> out;
+    for (std::size_t i = 0; i < applied_; ++i)
+      if (!log_[i].noop && log_[i].op.kind != op_kind::read) out.emplace_back(log_[i].op.key, log_[i].op.value);
+    return out;
+  }
+  [[nodiscard]] std::uint64_t digest() const {
+    std::uint64_t h = 1469598103934665603ULL;
+    for (const auto& [k, v] : state_) h = (h ^ (static_cast<std::uint64_t>(k) * 0x9e3779b97f4a7c15ULL + static_cast<std::uint64_t>(v))) * 1099511628211ULL;
+    return h;
+  }
+  [[nodiscard]] status_report report() const {
+    status_report s{role_, hard_.current, leader_, last_index(), commit_, applied_, degraded_, {}};
+    if (role_ == role::leader)
+      for (std::uint32_t i = 0; i < n_; ++i) {
+        if (i == self_.value()) continue;
+        const progress& p = progress_[i];
+        s.followers.push_back({replica_id{i}, ack_match(p), last_index() - std::min(last_index(), ack_match(p)),
+                               now_ - p.last_heard, in_sync(i)});
+      }
+    return s;
+  }
+
+ private:
+  struct pending_write {
+    client_id client;
+    request_id id;
+    local_time since;
+  };
+  struct pending_read {
+    client_id client;
+    request_id id;
+    key_type key;
+    std::uint64_t read_index;
+    std::uint64_t round;
+  };
+
+  static std::size_t cluster_nodes(const config& c) {
+    if constexpr (R::cluster_size_policy::extent != dynamic_extent)
+      return R::cluster_size_policy::extent;
+    else
+      return c.nodes;
+  }
+  static bool is_pre_vote_message(const message& m) {
+    if (const auto* v = std::get_if<vote_request>(&m)) return v->pre;
+    if (const auto* v = std::get_if<vote_response>(&m)) return v->pre;
+    return false;
+  }
+
+  // ---- log ----
+  [[nodiscard]] replica::term term_at(std::uint64_t index) const {
+    return index == 0 || index > log_.size() ? replica::term{0} : log_[index - 1].term;
+  }
+  [[nodiscard]] log_position last_position() const { return {term_at(last_index()), log_index{last_index()}}; }
+  void append_local(entry e) {
+    log_.push_back(e);
+    write_log_from(e.index);
+  }
+  /// Records that the log changed from `index` on; persisted now, or at the next flush when
+  /// followers acknowledge on receipt.
+  void write_log_from(std::uint64_t index) {
+    dirty_from_ = std::min(dirty_from_, index);
+    if (ack_point != ack_on::received || role_ == role::leader) flush();
+  }
+  void flush() {
+    if (dirty_from_ == UINT64_MAX) return;
+    const std::uint64_t from = std::min<std::uint64_t>(dirty_from_, log_.size() + 1);
+    out_.persist.push_back(log_write{from, std::vector<entry>(log_.begin() + static_cast<std::ptrdiff_t>(from - 1), log_.end())});
+    durable_index_ = log_.size();
+    dirty_from_ = UINT64_MAX;
+  }
+  void persist_hard_state() { out_.persist.push_back(hard_); }
+
+  // ---- roles ----
+  void become_follower(replica::term t, std::optional<replica_id> leader) {
+    const bool was_leader = role_ == role::leader;
+    if (t > hard_.current) {
+      hard_.current = t;
+      hard_.voted_for.reset();
+      persist_hard_state();
+    }
+    if (was_leader) step_down_pending();
+    if (role_ != role::follower) emit(was_leader ? leader_event::kind::stepped_down : leader_event::kind::became_follower);
+    role_ = role::follower;
+    leader_ = leader;
+    degraded_ = false;
+    last_heard_leader_ = now_;
+    reset_election_timeout();
+  }
+  void start_election() {
+    votes_.assign(n_, false);
+    votes_[self_.value()] = true;
+    leader_.reset();
+    last_heard_leader_ = now_;
+    reset_election_timeout();
+    if (cfg_.pre_vote) {
+      role_ = role::pre_candidate;
+      emit(leader_event::kind::became_pre_candidate);
+      if (won(votes_)) return start_real_election();
+      for (std::uint32_t i = 0; i < n_; ++i)
+        if (i != self_.value()) send(replica_id{i}, vote_request{true, last_position()}, hard_.current.next());
+      return;
+    }
+    start_real_election();
+  }
+  void start_real_election() {
+    role_ = role::candidate;
+    hard_.current = hard_.current.next();
+    hard_.voted_for = self_;
+    persist_hard_state();
+    votes_.assign(n_, false);
+    votes_[self_.value()] = true;
+    emit(leader_event::kind::became_candidate);
+    if (won(votes_)) return become_leader();
+    for (std::uint32_t i = 0; i < n_; ++i)
+      if (i != self_.value()) send(replica_id{i}, vote_request{false, last_position()});
+  }
+  void become_leader() {
+    role_ = role::leader;
+    leader_ = self_;
+    degraded_ = false;
+    for (auto& p : progress_) p = progress{last_index() + 1, 0, 0, 0, 0, now_, now_, 0};
+    emit(leader_event::kind::became_leader);
+    term_start_ = last_index() + 1;
+    append_local(entry{hard_.current, term_start_, {}, true});  // commits everything before it
+    broadcast_append();
+    advance_commit();
+  }
+  [[nodiscard]] bool won(const std::vector<bool>& v) const {
+    return static_cast<std::size_t>(std::count(v.begin(), v.end(), true)) >= n_ / 2 + 1;
+  }
+
+  // ---- handlers ----
+  void handle(replica_id from, replica::term t, const vote_request& v) {
+    const bool up_to_date = v.last >= last_position();
+    if (v.pre) {
+      // Would we vote in term t? Only if we have not heard from a leader lately (so a node that
+      // was partitioned away cannot disrupt a working cluster when it returns).
+      const bool leader_alive =
+          role_ == role::leader || (leader_.has_value() && now_ - last_heard_leader_ < cfg_.election_min);
+      send(from, vote_response{true, t > hard_.current && up_to_date && !leader_alive}, t);
+      return;
+    }
+    const bool can_vote = !hard_.voted_for || *hard_.voted_for == from;
+    const bool grant = can_vote && up_to_date;
+    if (grant) {
+      hard_.voted_for = from;
+      persist_hard_state();  // durable before the response leaves
+      last_heard_leader_ = now_;
+    }
+    send(from, vote_response{false, grant});
+  }
+  void handle(replica_id from, replica::term t, const vote_response& v) {
+    if (v.pre) {
+      if (role_ != role::pre_candidate || t != hard_.current.next()) return;
+      if (v.granted) votes_[from.value()] = true;
+      if (won(votes_)) start_real_election();
+      return;
+    }
+    if (role_ != role::candidate || t != hard_.current) return;
+    if (v.granted) votes_[from.value()] = true;
+    if (won(votes_)) become_leader();
+  }
+  void handle(replica_id from, replica::term, const append_request& a) {
+    if (role_ != role::follower) become_follower(hard_.current, from);
+    leader_ = from;
+    last_heard_leader_ = now_;
+    append_response r{false, 0, 0, 0, 0, a.read_round};
+    if (a.prev.index.value() > last_index()) {
+      r.hint = last_index();
+    } else if (term_at(a.prev.index.value()) != a.prev.term) {
+      // Back off over the whole conflicting term at once.
+      std::uint64_t h = a.prev.index.value() - 1;
+      const replica::term bad = term_at(a.prev.index.value());
+      while (h > commit_ && term_at(h) == bad) --h;
+      r.hint = h;
+    } else {
+      r.success = true;
+      std::uint64_t last_new = a.prev.index.value();
+      for (const entry& e : a.entries) {
+        last_new = e.index;
+        if (e.index <= last_index()) {
+          if (term_at(e.index) == e.term) continue;  // already have it (a duplicate)
+          // A conflicting suffix: never below the commit index for a correct leader.
+          log_.resize(e.index - 1);
+          if (durable_index_ > log_.size()) durable_index_ = log_.size();
+          dirty_from_ = std::min(dirty_from_, e.index);
+        }
+        log_.push_back(e);
+        dirty_from_ = std::min(dirty_from_, e.index);
+      }
+      if (dirty_from_ != UINT64_MAX && (ack_point != ack_on::received)) flush();
+      const std::uint64_t new_commit = std::min(a.commit, last_new);
+      if (new_commit > commit_) commit_ = new_commit;
+      apply_committed();
+    }
+    r.received = last_index();
+    r.flushed = durable_index_;
+    r.applied = applied_;
+    send(from, r);
+  }
+  void handle(replica_id from, replica::term, const append_response& a) {
+    if (role_ != role::leader) return;
+    progress& p = progress_[from.value()];
+    p.last_heard = now_;
+    p.read_round = std::max(p.read_round, a.read_round);
+    if (p.inflight > 0) --p.inflight;
+    if (a.success) {
+      p.match_received = std::max(p.match_received, std::min(a.received, last_index()));
+      p.match_flushed = std::max(p.match_flushed, std::min(a.flushed, last_index()));
+      p.match_applied = std::max(p.match_applied, std::min(a.applied, last_index()));
+      p.next = std::max(p.next, p.match_received + 1);
+      if (ack_match(p) >= last_index()) p.caught_up_at = now_;
+    } else {
+      p.next = std::max<std::uint64_t>(1, std::min(p.next, a.hint + 1));
+      p.inflight = 0;
+    }
+    advance_commit();
+    serve_confirmed_reads();
+    send_append(from);
+  }
+
+  // ---- leader ----
+  [[nodiscard]] std::uint64_t ack_match(const progress& p) const {
+    return ack_point == ack_on::received ? p.match_received : p.match_flushed;
+  }
+  [[nodiscard]] bool in_sync(std::uint32_t i) const {
+    if (i == self_.value()) return true;
+    return now_ - progress_[i].caught_up_at <= cfg_.max_lag;
+  }
+  [[nodiscard]] bool connected(std::uint32_t i) const {
+    return i == self_.value() || now_ - progress_[i].last_heard <= cfg_.election_min;
+  }
+
+  /// The commit mode's rule over `match` (per replica, leader's own entry included).
+  [[nodiscard]] std::optional<std::uint64_t> rule(const std::vector<std::uint64_t>& match) const {
+    for (std::uint32_t i = 0; i < n_; ++i) {
+      isr_buf_[i] = in_sync(i);
+      conn_buf_[i] = connected(i);
+    }
+    const replication_view v{match, self_, std::span<const bool>{isr_buf_.get(), n_},
+                             std::span<const bool>{conn_buf_.get(), n_}};
+    return commit_mode::commit_point(v);
+  }
+  /// Per replica, the position acknowledged at the ack point (or applied), the leader's own
+  /// included. Reuses one buffer: no allocation per call.
+  [[nodiscard]] const std::vector<std::uint64_t>& matches(bool applied) const {
+    for (std::uint32_t i = 0; i < n_; ++i)
+      match_buf_[i] = i == self_.value() ? (applied ? applied_ : durable_index_)
+                                         : (applied ? progress_[i].match_applied : ack_match(progress_[i]));
+    return match_buf_;
+  }
+  /// Could the rule commit the last entry if every connected replica caught up now?
+  [[nodiscard]] bool rule_satisfiable() const {
+    for (std::uint32_t i = 0; i < n_; ++i) match_buf_[i] = connected(i) ? last_index() + 1 : 0;
+    const auto c = rule(match_buf_);
+    return c && *c >= last_index() + 1;
+  }
+
+  void advance_commit() {
+    if (role_ != role::leader) return;
+    std::optional<std::uint64_t> point = degraded_ ? std::optional{durable_index_} : rule(matches(false));
+    if (point && *point > commit_ && term_at(*point) == hard_.current) {  // current-term rule (Raft §5.4.2)
+      commit_ = *point;
+      apply_committed();
+    }
+    reply_committed_writes();
+  }
+  void reply_committed_writes() {
+    std::uint64_t ackable = commit_;
+    if (ack_point == ack_on::applied && !degraded_) {
+      const auto a = rule(matches(true));
+      ackable = std::min(commit_, a.value_or(0));
+    }
+    while (!pending_writes_.empty() && pending_writes_.begin()->first <= ackable) {
+      const auto [index, w] = *pending_writes_.begin();
+      pending_writes_.erase(pending_writes_.begin());
+      client_reply r{w.client, w.id};
+      r.token = index;
+      out_.replies.push_back(std::move(r));
+    }
+  }
+  void leader_tick() {
+    // Check quorum: a leader that has not heard from a majority for an election timeout steps down.
+    if (cfg_.check_quorum) {
+      std::size_t heard = 1;
+      for (std::uint32_t i = 0; i < n_; ++i)
+        if (i != self_.value() && now_ - progress_[i].last_heard < cfg_.election_max) ++heard;
+      if (heard < n_ / 2 + 1) {
+        become_follower(hard_.current, std::nullopt);
+        return;
+      }
+    }
+    // Degrade to asynchronous when acks have not come for the configured time.
+    if constexpr (when_missing::degrades) {
+      if (!degraded_ && !pending_writes_.empty() && now_ - pending_writes_.begin()->second.since >= when_missing::timeout) {
+        degraded_ = true;
+        emit(leader_event::kind::degraded);
+      } else if (degraded_) {
+        const auto c = rule(matches(false));
+        if (c && *c >= last_index()) {
+          degraded_ = false;
+          emit(leader_event::kind::recovered);
+        }
+      }
+    }
+    advance_commit();
+    if (now_ - last_broadcast_ >= cfg_.heartbeat) {
+      // Retransmit to followers whose pipeline stalled (lost messages).
+      for (auto& p : progress_)
+        if (now_ - p.last_heard >= cfg_.heartbeat * 2) {
+          p.inflight = 0;
+          p.next = std::min(p.next, p.match_received + 1);
+        }
+      broadcast_append(true);
+    }
+  }
+  void broadcast_append(bool heartbeat = false) {
+    last_broadcast_ = now_;
+    for (std::uint32_t i = 0; i < n_; ++i)
+      if (i != self_.value()) send_append(replica_id{i}, heartbeat);
+  }
+  void send_append(replica_id to, bool heartbeat = false) {
+    progress& p = progress_[to.value()];
+    const bool has_entries = p.next <= last_index();
+    if (!has_entries && !heartbeat) return;
+    if (has_entries && p.inflight >= cfg_.max_inflight && !heartbeat) return;
+    append_request a;
+    const std::uint64_t from = has_entries && p.inflight < cfg_.max_inflight ? p.next : last_index() + 1;
+    a.prev = {term_at(from - 1), log_index{from - 1}};
+    const std::uint64_t upto = std::min<std::uint64_t>(last_index(), from - 1 + cfg_.max_batch);
+    for (std::uint64_t k = from; k <= upto; ++k) a.entries.push_back(log_[k - 1]);
+    a.commit = commit_;
+    a.read_round = read_round_;
+    if (!a.entries.empty()) {
+      p.next = upto + 1;
+      ++p.inflight;
+    }
+    send(to, std::move(a));
+  }
+  void step_down_pending() {
+    // Writes we accepted may or may not commit under the next leader: the outcome is unknown.
+    for (const auto& [index, w] : pending_writes_) {
+      client_reply r{w.client, w.id};
+      r.status = reply_status::unknown;
+      out_.replies.push_back(std::move(r));
+    }
+    pending_writes_.clear();
+    for (const auto& rd : pending_reads_) {
+      client_reply r{rd.client, rd.id};
+      r.status = reply_status::fail;  // a read that was not served had no effect
+      r.error = errc::unavailable;
+      out_.replies.push_back(std::move(r));
+    }
+    pending_reads_.clear();
+  }
+
+  // ---- reads ----
+  void serve_read(const client_request<kv_op>& req, client_reply& r) {
+    if (req.token && *req.token > last_index() && role_ == role::leader) {
+      r.status = reply_status::fail;  // a token from the future: no write of ours has that position
+      r.error = errc::out_of_range;
+      out_.replies.push_back(std::move(r));
+      return;
+    }
+    if (role_ != role::leader) {
+      const bool fresh_enough = !req.token || *req.token <= applied_;
+      if (strong_reads || !fresh_enough) return redirect(r);
+      reply_value(r, req.op.key);
+      return;
+    }
+    if constexpr (!strong_reads) {
+      reply_value(r, req.op.key);
+      return;
+    }
+    // Read-index: remember the commit index, confirm leadership with a quorum round, serve once
+    // applied. Until an entry of this term commits, the commit index may be stale: wait for it.
+    pending_reads_.push_back({req.client, req.id, req.op.key, std::max(commit_, term_start_), ++read_round_});
+    broadcast_append(true);
+    serve_confirmed_reads();
+  }
+  void serve_confirmed_reads() {
+    if (pending_reads_.empty()) return;
+    std::vector<std::uint64_t> rounds(n_);
+    for (std::uint32_t i = 0; i < n_; ++i) rounds[i] = i == self_.value() ? read_round_ : progress_[i].read_round;
+    const std::uint64_t confirmed = detail::kth_largest(rounds, n_ / 2 + 1);
+    auto it = pending_reads_.begin();
+    while (it != pending_reads_.end()) {
+      if (it->round <= confirmed && applied_ >= it->read_index) {
+        client_reply r{it->client, it->id};
+        reply_value(r, it->key);
+        it = pending_reads_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  void reply_value(client_reply& r, key_type key) {
+    if (auto v = value(key)) r.values.push_back(*v);
+    r.token = applied_;
+    out_.replies.push_back(std::move(r));
+  }
+  void redirect(client_reply& r) {
+    r.status = reply_status::redirect;
+    r.leader_hint = leader_;
+    out_.replies.push_back(std::move(r));
+  }
+
+  // ---- apply ----
+  void apply_committed() {
+    while (applied_ < commit_ && applied_ < log_.size()) {
+      const entry& e = log_[applied_++];
+      if (e.noop) continue;
+      switch (e.op.kind) {
+        case op_kind::write: state_[e.op.key] = e.op.value; break;
+        case op_kind::cas: {
+          auto it = state_.find(e.op.key);
+          if (it != state_.end() && it->second == e.op.expected) it->second = e.op.value;
+          break;
+        }
+        case op_kind::read: break;
+      }
+    }
+  }
+
+  // ---- plumbing ----
+  template <class P>
+  void send(replica_id to, P payload, std::optional<replica::term> t = std::nullopt) {
+    out_.messages.push_back({self_, to, cfg_.group, t.value_or(hard_.current), message{std::move(payload)}});
+  }
+  void emit(leader_event::kind k) { out_.events.push_back({k, hard_.current, last_index()}); }
+  void reset_election_timeout() {
+    rng_state_ ^= rng_state_ << 13;
+    rng_state_ ^= rng_state_ >> 7;
+    rng_state_ ^= rng_state_ << 17;
+    const auto span = (cfg_.election_max - cfg_.election_min).count();
+    election_timeout_ = cfg_.election_min + duration{span > 0 ? static_cast<duration::rep>(rng_state_ % static_cast<std::uint64_t>(span)) : 0};
+  }
+
+  replica_id self_;
+  config cfg_;
+  std::size_t n_;
+  hard_state hard_;
+  std::vector<entry> log_;
+  std::uint64_t durable_index_ = 0;
+  std::uint64_t dirty_from_ = UINT64_MAX;
+  replica::role role_ = role::follower;
+  std::optional<replica_id> leader_;
+  std::uint64_t commit_ = 0, applied_ = 0, term_start_ = 0;
+  std::map<key_type, value_type> state_;
+  std::vector<progress> progress_;
+  std::vector<bool> votes_;
+  std::map<std::uint64_t, pending_write> pending_writes_;
+  std::vector<pending_read> pending_reads_;
+  std::uint64_t read_round_ = 0;
+  bool degraded_ = false;
+  local_time now_{}, last_heard_leader_{}, last_broadcast_{};
+  duration election_timeout_{};
+  std::uint64_t rng_state_ = 1;
+  mutable std::vector<std::uint64_t> match_buf_;
+  mutable std::unique_ptr<bool[]> isr_buf_, conn_buf_;
+  sim::effects_of<leader_based_node> out_;
+};
+
+}  // namespace replica

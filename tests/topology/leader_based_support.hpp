@@ -1,0 +1,88 @@
+#pragma once
+// Helpers for the leader-based scenario tests: clusters of composed leader-based nodes on the
+// simulator, leader lookup, and the lost-write check against the surviving log.
+#include <replica/check/linearizability.hpp>
+#include <catch2/catch.hpp>
+#include <replica/check/lost_writes.hpp>
+#include <replica/cluster.hpp>
+#include <replica/commit.hpp>
+#include <replica/reads.hpp>
+#include <replica/replicator.hpp>
+#include <replica/sim/cluster.hpp>
+#include <replica/topology/leader_based.hpp>
+#include <replica/topology/leader_based_node.hpp>
+
+#include <optional>
+#include <set>
+
+namespace test {
+
+using namespace replica;
+using namespace std::chrono_literals;
+
+template <class Commit, class... More>
+using lb = leader_based_node<replicator<leader_based, Commit, More...>>;
+
+template <class Node>
+sim::cluster<Node> make_cluster(std::size_t nodes, std::uint64_t seed, typename Node::config cfg = {}) {
+  sim::cluster_options o;
+  o.nodes = nodes;
+  o.seed = seed;
+  o.link.latency = sim::uniform_latency{1ms, 3ms};
+  cfg.nodes = nodes;
+  cfg.seed = seed;
+  return sim::cluster<Node>{o, cfg};
+}
+
+/// The live leader with the highest term, if any.
+template <class Node>
+std::optional<replica_id> leader_of(sim::cluster<Node>& c) {
+  std::optional<replica_id> best;
+  term t{};
+  for (std::uint32_t i = 0; i < c.size(); ++i) {
+    const Node* n = c.node(replica_id{i});
+    if (n && !c.paused(replica_id{i}) && n->is_leader() && n->current_term() >= t) {
+      best = replica_id{i};
+      t = n->current_term();
+    }
+  }
+  return best;
+}
+
+template <class Node>
+replica_id await_leader(sim::cluster<Node>& c, duration within = 3s) {
+  std::optional<replica_id> l;
+  c.run_until([&](sim::cluster<Node>& cl) { return (l = leader_of(cl)).has_value(); }, c.now() + within.count());
+  REQUIRE(l.has_value());
+  return *l;
+}
+
+/// Every (key, value) applied on any live node: what survived.
+template <class Node>
+std::set<std::pair<key_type, value_type>> survivors(sim::cluster<Node>& c) {
+  std::set<std::pair<key_type, value_type>> s;
+  for (std::uint32_t i = 0; i < c.size(); ++i)
+    if (const Node* n = c.node(replica_id{i}))
+      for (const auto& kv : n->applied_writes()) s.insert(kv);
+  return s;
+}
+
+/// Whether every live node has applied the same log prefix up to the smallest applied index.
+template <class Node>
+bool logs_agree(sim::cluster<Node>& c) {
+  const Node* first = nullptr;
+  for (std::uint32_t i = 0; i < c.size(); ++i) {
+    const Node* n = c.node(replica_id{i});
+    if (!n) continue;
+    if (!first) {
+      first = n;
+      continue;
+    }
+    const std::uint64_t upto = std::min(first->applied_index(), n->applied_index());
+    for (std::uint64_t k = 0; k < upto; ++k)
+      if (!(first->log()[k] == n->log()[k])) return false;
+  }
+  return true;
+}
+
+}  // namespace test
