@@ -67,6 +67,12 @@ std::set<std::pair<key_type, value_type>> survivors(sim::cluster<Node>& c) {
   return s;
 }
 
+/// Acknowledged writes missing from what survived.
+template <class Node>
+std::size_t lost_acked_writes(sim::cluster<Node>& c) {
+  return check::check_lost_writes(c.history(), survivors(c)).lost.size();
+}
+
 /// Whether every live node has applied the same log prefix up to the smallest applied index.
 template <class Node>
 bool logs_agree(sim::cluster<Node>& c) {

@@ -35,6 +35,7 @@ struct session_options {
   latency_model think{uniform_latency{std::chrono::milliseconds{1}, std::chrono::milliseconds{20}}};
   duration timeout = std::chrono::seconds{1};  ///< after this an operation is recorded `info`
   bool sticky = true;                ///< after a timeout keep the same node; else pick another at random
+                                     ///< (after a redirect that names no one, always another)
   std::vector<replica_id> targets{};  ///< nodes the clients talk to (client i starts on targets[i % size]); empty: all
   bool send_tokens = false;          ///< pass the last write's token with each request
   int max_redirects = 3;
@@ -360,8 +361,9 @@ class cluster {
           c.target = *r.reply.leader_hint;
           send_request(r.reply.client.value());
         } else {
-          // Not done, and no one to ask: definitely did not happen.
+          // Not done, and no one to ask: definitely did not happen. Try another node next time.
           history_.push_back(invocation_event(r.reply.client.value(), c.op, check::event_type::fail));
+          retarget(c);
           finish(r.reply.client.value());
         }
         return;
@@ -372,8 +374,7 @@ class cluster {
     if (!c.pending || c.current != t.id) return;
     trace(kind::timeout, t.client, t.id.value());
     history_.push_back(invocation_event(t.client, c.op, check::event_type::info));
-    if (!c.opt.sticky)
-      c.target = c.opt.targets.empty() ? id(c.random.below(opt_.nodes)) : c.opt.targets[c.random.below(c.opt.targets.size())];
+    if (!c.opt.sticky) retarget(c);
     finish(t.client);
   }
   void handle(next_op& n) {
@@ -484,6 +485,11 @@ class cluster {
     push(at, request_ev{c.target, req});
   }
 
+  /// Another node for the client's next operation, among its allowed targets.
+  void retarget(client_state& c) {
+    c.target = c.opt.targets.empty() ? id(c.random.below(opt_.nodes)) : c.opt.targets[c.random.below(c.opt.targets.size())];
+  }
+
   void finish(std::uint32_t client) {
     auto& c = clients_[client];
     c.pending = false;
@@ -515,7 +521,7 @@ class cluster {
   std::uint64_t seq_ = 0;
   std::uint64_t hash_ = 0xcbf29ce484222325ULL;
   std::uint64_t processed_ = 0, delivered_ = 0, dropped_ = 0;
-  value_type next_value_ = 0;
+  value_type next_value_ = 1'000'000;  // workload values: unique, clear of hand-picked ones
 };
 
 }  // namespace replica::sim

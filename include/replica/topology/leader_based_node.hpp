@@ -31,6 +31,7 @@
 #include <replica/core/client.hpp>
 #include <replica/core/effects.hpp>
 #include <replica/core/envelope.hpp>
+#include <replica/core/extent.hpp>
 #include <replica/core/ids.hpp>
 #include <replica/core/result.hpp>
 #include <replica/core/time.hpp>
@@ -57,6 +58,7 @@ struct leader_event {
     stepped_down,     ///< a leader lost its quorum (check quorum) or saw a higher term
     degraded,         ///< commit fell back to asynchronous (acks did not come in time)
     recovered,        ///< the commit mode's rule holds again
+    rewound,          ///< applied entries were discarded: they conflicted with the new leader's log
   } what{};
   replica::term term{};
   std::uint64_t index = 0;  ///< last log index when it happened
@@ -72,6 +74,7 @@ constexpr std::string_view to_string(leader_event::kind k) noexcept {
     case k_t::stepped_down: return "stepped_down";
     case k_t::degraded: return "degraded";
     case k_t::recovered: return "recovered";
+    case k_t::rewound: return "rewound";
   }
   return "?";
 }
@@ -265,7 +268,7 @@ class leader_based_node {
     }
     const std::uint64_t index = last_index() + 1;
     append_local(entry{hard_.current, index, req.op, false});
-    pending_writes_.emplace(index, pending_write{req.client, req.id, now});
+    pending_writes_.emplace(index, pending_write{req.client, req.id, now, false});
     broadcast_append();
     advance_commit();
   }
@@ -327,6 +330,7 @@ class leader_based_node {
     client_id client;
     request_id id;
     local_time since;
+    bool precondition_failed = false;
   };
   struct pending_read {
     client_id client;
@@ -482,8 +486,11 @@ class leader_based_node {
         last_new = e.index;
         if (e.index <= last_index()) {
           if (term_at(e.index) == e.term) continue;  // already have it (a duplicate)
-          // A conflicting suffix: never below the commit index for a correct leader.
+          // A conflicting suffix. Under majority-style commit it is never below the commit
+          // index; under asynchronous or degraded commit it can be (this node acknowledged
+          // writes the cluster never had): rewind, as pg_rewind does, and report it.
           log_.resize(e.index - 1);
+          if (applied_ > log_.size()) rewind();
           if (durable_index_ > log_.size()) durable_index_ = log_.size();
           dirty_from_ = std::min(dirty_from_, e.index);
         }
@@ -578,6 +585,7 @@ class leader_based_node {
       pending_writes_.erase(pending_writes_.begin());
       client_reply r{w.client, w.id};
       r.token = index;
+      if (w.precondition_failed) r.status = reply_status::fail;
       out_.replies.push_back(std::move(r));
     }
   }
@@ -606,7 +614,7 @@ class leader_based_node {
       }
     }
     advance_commit();
-    if (now_ - last_broadcast_ >= cfg_.heartbeat) {
+    if (now_ - last_heartbeat_ >= cfg_.heartbeat) {
       // Retransmit to followers whose pipeline stalled (lost messages).
       for (auto& p : progress_)
         if (now_ - p.last_heard >= cfg_.heartbeat * 2) {
@@ -617,7 +625,7 @@ class leader_based_node {
     }
   }
   void broadcast_append(bool heartbeat = false) {
-    last_broadcast_ = now_;
+    if (heartbeat) last_heartbeat_ = now_;
     for (std::uint32_t i = 0; i < n_; ++i)
       if (i != self_.value()) send_append(replica_id{i}, heartbeat);
   }
@@ -708,6 +716,14 @@ class leader_based_node {
   }
 
   // ---- apply ----
+  /// Discards the applied state past the (truncated) log and re-applies the log from scratch.
+  void rewind() {
+    emit(leader_event::kind::rewound);
+    state_.clear();
+    commit_ = std::min<std::uint64_t>(commit_, log_.size());
+    applied_ = 0;
+    apply_committed();
+  }
   void apply_committed() {
     while (applied_ < commit_ && applied_ < log_.size()) {
       const entry& e = log_[applied_++];
@@ -716,7 +732,11 @@ class leader_based_node {
         case op_kind::write: state_[e.op.key] = e.op.value; break;
         case op_kind::cas: {
           auto it = state_.find(e.op.key);
-          if (it != state_.end() && it->second == e.op.expected) it->second = e.op.value;
+          if (it != state_.end() && it->second == e.op.expected) {
+            it->second = e.op.value;
+          } else if (auto p = pending_writes_.find(e.index); p != pending_writes_.end()) {
+            p->second.precondition_failed = true;  // the client hears `fail`: it did not take effect
+          }
           break;
         }
         case op_kind::read: break;
@@ -755,7 +775,7 @@ class leader_based_node {
   std::vector<pending_read> pending_reads_;
   std::uint64_t read_round_ = 0;
   bool degraded_ = false;
-  local_time now_{}, last_heard_leader_{}, last_broadcast_{};
+  local_time now_{}, last_heard_leader_{}, last_heartbeat_{};
   duration election_timeout_{};
   std::uint64_t rng_state_ = 1;
   mutable std::vector<std::uint64_t> match_buf_;

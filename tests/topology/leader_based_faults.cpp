@@ -1,0 +1,289 @@
+// FAULTS.md rows A1 to A11 on the simulator, per commit mode. Expected losses are asserted
+// present; where the mode forbids them, absent.
+#include "../support/seeds.hpp"
+#include "leader_based_support.hpp"
+
+#include <replica/sim/nemesis.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <map>
+
+using namespace test;
+
+namespace {
+
+template <class Node>
+std::size_t lost_acked(sim::cluster<Node>& c) {
+  return check::check_lost_writes(c.history(), survivors(c)).lost.size();
+}
+template <class Node>
+std::size_t acked_writes(sim::cluster<Node>& c) {
+  std::size_t k = 0;
+  for (const auto& e : c.history()) k += e.type == check::event_type::ok && e.f != op_kind::read;
+  return k;
+}
+template <class Node>
+bool has_event(sim::cluster<Node>& c, leader_event::kind k) {
+  for (const auto& e : c.events())
+    if (e.event.what == k) return true;
+  return false;
+}
+
+/// A1 and A2: the leader acknowledges a write it cannot ship, then crashes; failover; it rejoins.
+template <class Node>
+std::size_t leader_crash_before_shipping(std::uint64_t seed) {
+  auto c = make_cluster<Node>(3, seed);
+  const replica_id l = await_leader(c);
+  c.invoke(l, {op_kind::write, 0, 1});
+  c.run_for(200ms);
+  c.net().isolate(l);
+  c.invoke(l, {op_kind::write, 0, 2}, 150ms);  // the client is next to the leader
+  c.run_for(50ms);
+  c.crash(l);
+  c.net().heal();
+  const replica_id l2 = await_leader(c);
+  CHECK(l2 != l);
+  c.run_for(300ms);
+  c.restart(l);
+  c.run_for(1s);
+  // A2: the old leader's unreplicated suffix was truncated, never re-shipped; every log agrees.
+  CHECK(logs_agree(c));
+  CHECK(c.converged());
+  for (const auto& [k, v] : c.node(l)->applied_writes()) CHECK(v != 2);
+  return lost_acked(c);
+}
+
+}  // namespace
+
+TEST_CASE("A1/A2: a leader that acks then crashes before shipping loses the write only under async",
+          "[leader_based][faults]") {
+  for (std::uint64_t seed : test::seeds(3)) {
+    INFO("seed " << seed);
+    CHECK(leader_crash_before_shipping<lb<asynchronous, cluster_size<3>>>(seed) == 1);  // lost: shown
+    CHECK(leader_crash_before_shipping<lb<semi_synchronous<1>, cluster_size<3>>>(seed) == 0);
+    CHECK(leader_crash_before_shipping<lb<majority, cluster_size<3>>>(seed) == 0);
+    CHECK(leader_crash_before_shipping<lb<synchronous_with<2>, cluster_size<3>>>(seed) == 0);
+  }
+}
+
+namespace {
+/// A3: the leader is partitioned into a minority while clients keep writing on both sides.
+template <class Node>
+std::pair<std::size_t, std::size_t> split_brain(std::uint64_t seed) {
+  auto c = make_cluster<Node>(5, seed);
+  const replica_id l = await_leader(c);
+  const replica_id buddy{(l.value() + 1) % 5};
+  sim::session_options s;
+  s.clients = 10;  // two per node; they follow redirects
+  s.read_weight = 0;
+  s.timeout = 300ms;
+  s.stop = c.now() + 3'000'000;
+  c.add_sessions(s);
+  c.run_for(500ms);
+  c.net().split({l, buddy});
+  c.run_for(1500ms);
+  c.net().heal();
+  c.run_for(2s);
+  return {acked_writes(c), lost_acked(c)};
+}
+}  // namespace
+
+TEST_CASE("A3: split brain loses acknowledged writes under async and none under majority", "[leader_based][faults]") {
+  for (std::uint64_t seed : test::seeds(3)) {
+    INFO("seed " << seed);
+    const auto [acked_async, lost_async] = split_brain<lb<asynchronous, cluster_size<5>>>(seed);
+    const auto [acked_major, lost_major] = split_brain<lb<majority, cluster_size<5>>>(seed);
+    CHECK(acked_async > 0);
+    CHECK(lost_async > 0);  // the deposed leader acked alone until it stepped down: lost on heal
+    CHECK(acked_major > 0);
+    CHECK(lost_major == 0);
+  }
+}
+
+namespace {
+/// A5: the leader pauses past the election timeout, then resumes with old beliefs.
+template <class Node>
+std::size_t paused_leader(std::uint64_t seed) {
+  auto c = make_cluster<Node>(3, seed);
+  const replica_id l = await_leader(c);
+  sim::session_options s;
+  s.clients = 4;
+  s.read_weight = 0;
+  s.targets = {l};  // clients keep talking to the old leader
+  s.timeout = 2s;
+  s.stop = c.now() + 1'500'000;
+  c.add_sessions(s);
+  c.run_for(200ms);
+  c.pause(l);
+  c.run_for(1s);
+  CHECK(leader_of(c) != l);
+  c.resume(l);
+  c.run_for(2s);
+  CHECK_FALSE(c.node(l)->is_leader());  // stepped down on the higher term
+  return lost_acked(c);
+}
+}  // namespace
+
+TEST_CASE("A5: a paused leader's acks after resuming are lost under async, not under majority",
+          "[leader_based][faults]") {
+  for (std::uint64_t seed : test::seeds(3)) {
+    INFO("seed " << seed);
+    CHECK(paused_leader<lb<asynchronous, cluster_size<3>>>(seed) > 0);
+    CHECK(paused_leader<lb<majority, cluster_size<3>>>(seed) == 0);
+  }
+}
+
+namespace {
+/// A6: the only acking follower acked on receipt, then crashes with the leader.
+template <class Node>
+std::size_t follower_acks_before_persisting(std::uint64_t seed, bool expect_on_disk) {
+  sim::cluster_options o;
+  o.nodes = 3;
+  o.seed = seed;
+  o.link.latency = sim::uniform_latency{1ms, 3ms};
+  o.tick_interval = 100ms;  // the follower flushes what it received at its next tick
+  typename Node::config cfg;
+  cfg.seed = seed;
+  cfg.heartbeat = 100ms;
+  cfg.election_min = 400ms;
+  cfg.election_max = 800ms;
+  sim::cluster<Node> c{o, cfg};
+  const replica_id l = await_leader(c, 5s);
+  const replica_id f1{(l.value() + 1) % 3}, f2{(l.value() + 2) % 3};
+  c.run_for(300ms);
+  c.net().isolate(f2);
+  c.invoke(l, {op_kind::write, 0, 7}, 1s);
+  REQUIRE(c.run_until([](auto& cl) { return cl.history().size() == 2; }, c.now() + 1'000'000));
+  REQUIRE(c.history().back().type == check::event_type::ok);
+  bool on_disk = false;
+  for (const auto& e : c.disk(f1).log) on_disk |= !e.noop && e.op.value == 7;
+  CHECK(on_disk == expect_on_disk);
+  c.crash(f1);
+  c.crash(l);
+  c.restart(f1);
+  c.net().heal();
+  await_leader(c, 5s);
+  c.run_for(1s);
+  return lost_acked(c);
+}
+}  // namespace
+
+TEST_CASE("A6: a follower that acks on receipt and crashes loses the write; acking when flushed does not",
+          "[leader_based][faults]") {
+  for (std::uint64_t seed : test::seeds(3)) {
+    INFO("seed " << seed);
+    CHECK(follower_acks_before_persisting<lb<semi_synchronous<1, ack_on::received>, cluster_size<3>>>(seed, false) == 1);
+    CHECK(follower_acks_before_persisting<lb<semi_synchronous<1, ack_on::flushed>, cluster_size<3>>>(seed, true) == 0);
+  }
+}
+
+namespace {
+/// A9: followers unreachable; semi-sync falls back to async after its timeout; the leader dies.
+struct degrade_result {
+  bool degraded;
+  std::size_t acked, lost;
+};
+template <class Node>
+degrade_result degrade_then_die(std::uint64_t seed) {
+  auto c = make_cluster<Node>(3, seed);
+  const replica_id l = await_leader(c);
+  c.run_for(100ms);
+  c.net().isolate(l);
+  for (value_type v = 100; v < 105; ++v) c.invoke(l, {op_kind::write, 0, v}, 2s);
+  c.run_for(1s);
+  c.crash(l);
+  c.net().heal();
+  await_leader(c);
+  c.run_for(500ms);
+  return {has_event(c, leader_event::kind::degraded), acked_writes(c), lost_acked(c)};
+}
+}  // namespace
+
+TEST_CASE("A9: semi-sync degrades to async after its timeout, reports it, and its acks are lost; sync never degrades",
+          "[leader_based][faults]") {
+  for (std::uint64_t seed : test::seeds(3)) {
+    INFO("seed " << seed);
+    const auto semi = degrade_then_die<lb<semi_synchronous<1, ack_on::flushed, when_acks_missing::fall_back_to_async<200>>,
+                                    cluster_size<3>>>(seed);
+    CHECK(semi.degraded);
+    CHECK(semi.acked >= 5);
+    CHECK(semi.lost == 5);
+    const auto sync = degrade_then_die<lb<synchronous_with<2>, cluster_size<3>>>(seed);
+    CHECK_FALSE(sync.degraded);
+    CHECK(sync.lost == 0);
+    const auto block = degrade_then_die<lb<semi_synchronous<1>, cluster_size<3>>>(seed);
+    CHECK_FALSE(block.degraded);
+    CHECK(block.lost == 0);
+  }
+}
+
+TEST_CASE("A10: duplicated, reordered and dropped shipping messages leave identical logs, nothing applied twice",
+          "[leader_based][faults]") {
+  for (std::uint64_t seed : test::seeds(3)) {
+    INFO("seed " << seed);
+    using node = lb<majority, cluster_size<3>>;
+    sim::cluster_options o;
+    o.nodes = 3;
+    o.seed = seed;
+    o.link.latency = sim::uniform_latency{1ms, 5ms};
+    o.link.loss = 0.2;
+    o.link.duplicate = 0.2;
+    o.link.reorder = 0.3;
+    sim::cluster<node> c{o, node::config{3, group_id{0}, 150ms, 300ms, 30ms, true, true, 64, 8, 500ms, seed}};
+    sim::session_options s;
+    s.clients = 4;
+    s.read_weight = 0;
+    s.stop = 3'000'000;
+    c.add_sessions(s);
+    c.run_until(3'000'000);
+    c.net().set_all_links(sim::link_config{sim::uniform_latency{1ms, 5ms}});
+    REQUIRE(c.run_until([](auto& cl) { return cl.converged() && cl.clients_idle(); }, c.now() + 5'000'000));
+    c.run_for(500ms);
+    CHECK(logs_agree(c));
+    for (std::uint32_t i = 0; i < 3; ++i) {
+      const auto w = c.node(replica_id{i})->applied_writes();
+      std::set<value_type> distinct;
+      for (const auto& kv : w) distinct.insert(kv.second);
+      CHECK(distinct.size() == w.size());  // nothing applied twice
+    }
+    CHECK(lost_acked(c) == 0);
+    CHECK(acked_writes(c) > 50);
+  }
+}
+
+TEST_CASE("A11: bridge and ring partitions: at most one leader per term, nothing acknowledged lost, progress after heal",
+          "[leader_based][faults]") {
+  for (std::uint64_t seed : test::seeds(3)) {
+    INFO("seed " << seed);
+    using node = lb<majority, cluster_size<5>>;
+    auto c = make_cluster<node>(5, seed);
+    await_leader(c);
+    sim::session_options s;
+    s.clients = 5;
+    s.read_weight = 0;
+    s.timeout = 300ms;
+    s.stop = c.now() + 4'000'000;
+    c.add_sessions(s);
+    c.run_for(300ms);
+    c.net().bridge(replica_id{2});
+    c.run_for(1500ms);
+    c.net().heal();
+    c.net().ring();
+    c.run_for(1500ms);
+    c.net().heal();
+    c.run_for(2s);
+    std::map<std::uint64_t, std::set<std::uint32_t>> leaders_by_term;
+    for (const auto& e : c.events())
+      if (e.event.what == leader_event::kind::became_leader) leaders_by_term[e.event.term.value()].insert(e.node.value());
+    for (const auto& [t, ls] : leaders_by_term) {
+      INFO("term " << t);
+      CHECK(ls.size() == 1);
+    }
+    CHECK(lost_acked(c) == 0);
+    const auto before = acked_writes(c);
+    c.invoke(await_leader(c), {op_kind::write, 1, 999999});
+    c.run_for(500ms);
+    CHECK(acked_writes(c) == before + 1);
+  }
+}
