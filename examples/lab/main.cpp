@@ -14,10 +14,14 @@
 
 namespace lab {
 std::unique_ptr<experiment> make_versions_experiment();
+std::unique_ptr<experiment> make_failover_experiment();
+std::unique_ptr<experiment> make_read_your_writes_experiment();
 
 std::vector<std::unique_ptr<experiment>> all_experiments() {
   std::vector<std::unique_ptr<experiment>> v;
   v.push_back(make_versions_experiment());
+  v.push_back(make_failover_experiment());
+  v.push_back(make_read_your_writes_experiment());
   return v;
 }
 }  // namespace lab
@@ -89,7 +93,7 @@ int main(int argc, char** argv) {
   }
 
   if (list->parsed()) {
-    for (const auto& e : experiments) std::printf("%-12s %s\n", e->name().c_str(), e->summary().c_str());
+    for (const auto& e : experiments) std::printf("%-18s %s\n", e->name().c_str(), e->summary().c_str());
     return 0;
   }
   for (const auto& e : experiments) {

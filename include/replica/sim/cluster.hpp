@@ -168,17 +168,23 @@ class cluster {
     }
   }
   /// One operation from a new one-shot client to `target`; returns its process id in the history.
-  std::uint64_t invoke(replica_id target, kv_op op, duration timeout = std::chrono::seconds{1}) {
+  /// `token`, if given, travels with the request (a read-your-writes token).
+  std::uint64_t invoke(replica_id target, kv_op op, duration timeout = std::chrono::seconds{1},
+                       std::optional<std::uint64_t> token = std::nullopt) {
     session_options o;
     o.clients = 0;
     o.timeout = timeout;
     o.stop = now_;  // no follow-up operations
+    o.send_tokens = token.has_value();
     const std::size_t c = clients_.size();
     clients_.push_back(client_state{o, rng_.fork()});
     clients_[c].target = target;
+    clients_[c].token = token;
     begin(static_cast<std::uint32_t>(c), op);
     return c;
   }
+  /// The token of the last reply a client received (a write's log position), if any.
+  [[nodiscard]] std::optional<std::uint64_t> last_token(std::uint64_t client) const { return clients_.at(client).token; }
   [[nodiscard]] const check::history& history() const noexcept { return history_; }
   /// Whether any client operation is outstanding.
   [[nodiscard]] bool clients_idle() const {

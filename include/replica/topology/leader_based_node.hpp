@@ -174,6 +174,11 @@ class leader_based_node {
     std::size_t max_inflight = 8;   ///< unacknowledged appends per follower
     duration max_lag = std::chrono::milliseconds{500};  ///< in-sync set: caught up within this
     std::uint64_t seed = 0;         ///< for randomized election timeouts
+    /// 0: ship each write at once. Otherwise the leader batches writes and ships them at the
+    /// first tick this long after the oldest unshipped one (Kafka's linger.ms, a binlog
+    /// sender's batching); under asynchronous commit, writes acknowledged inside that window
+    /// are exactly what a leader crash loses.
+    duration ship_interval{0};
   };
 
   /// One follower's replication progress, as the leader tracks it (etcd's `tracker.Progress`).
@@ -269,7 +274,11 @@ class leader_based_node {
     const std::uint64_t index = last_index() + 1;
     append_local(entry{hard_.current, index, req.op, false});
     pending_writes_.emplace(index, pending_write{req.client, req.id, now, false});
-    broadcast_append();
+    if (cfg_.ship_interval.count() == 0) {
+      broadcast_append();
+    } else if (!unshipped_since_) {
+      unshipped_since_ = now;
+    }
     advance_commit();
   }
 
@@ -614,6 +623,10 @@ class leader_based_node {
       }
     }
     advance_commit();
+    if (unshipped_since_ && now_ - *unshipped_since_ >= cfg_.ship_interval) {
+      unshipped_since_.reset();
+      broadcast_append();
+    }
     if (now_ - last_heartbeat_ >= cfg_.heartbeat) {
       // Retransmit to followers whose pipeline stalled (lost messages).
       for (auto& p : progress_)
@@ -775,6 +788,7 @@ class leader_based_node {
   std::vector<pending_read> pending_reads_;
   std::uint64_t read_round_ = 0;
   bool degraded_ = false;
+  std::optional<local_time> unshipped_since_;
   local_time now_{}, last_heard_leader_{}, last_heartbeat_{};
   duration election_timeout_{};
   std::uint64_t rng_state_ = 1;
