@@ -142,7 +142,7 @@ std::size_t follower_acks_before_persisting(std::uint64_t seed, bool expect_on_d
   o.nodes = 3;
   o.seed = seed;
   o.link.latency = sim::uniform_latency{1ms, 3ms};
-  o.tick_interval = 100ms;  // the follower flushes what it received at its next tick
+  o.tick_interval = 20ms;  // the follower flushes what it received at its next tick
   typename Node::config cfg;
   cfg.seed = seed;
   cfg.heartbeat = 100ms;
@@ -154,6 +154,14 @@ std::size_t follower_acks_before_persisting(std::uint64_t seed, bool expect_on_d
   c.run_for(300ms);
   c.net().isolate(f2);
   c.invoke(l, {op_kind::write, 0, 7}, 1s);
+  // Stop the follower the moment it has the entry (its ack is already on the wire), so that
+  // its next tick, when it would flush what it received, never comes.
+  auto has_entry = [f1](auto& cl) {
+    for (const auto& e : cl.node(f1)->log()) if (!e.noop && e.op.value == 7) return true;
+    return false;
+  };
+  REQUIRE(c.run_until(has_entry, c.now() + 1'000'000));
+  c.pause(f1);
   REQUIRE(c.run_until([](auto& cl) { return cl.history().size() == 2; }, c.now() + 1'000'000));
   REQUIRE(c.history().back().type == check::event_type::ok);
   bool on_disk = false;
