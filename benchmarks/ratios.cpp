@@ -1,6 +1,6 @@
 // bench-ratios: reads Google Benchmark JSON (--benchmark_format=json or --benchmark_out) and
-// prints, per <hot_path>/<args>, the time of each variant relative to `handwritten`, as a
-// Markdown table. Exit 2 on unreadable input.
+// prints, per <hot_path>/<args>, the composed (and virtual) time relative to the baseline
+// (`handwritten`, else `floor`), as a Markdown table. Exit 2 on unreadable input.
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   }
   // (hot_path, args) -> variant -> ns. Keep the median when repetitions were aggregated.
   std::map<std::pair<std::string, std::string>, std::map<std::string, double>> rows;
+  std::map<std::pair<std::string, std::string>, std::string> units;
   for (const auto& b : j.at("benchmarks")) {
     const std::string run_type = b.value("run_type", "iteration");
     const std::string agg = b.value("aggregate_name", "");
@@ -32,16 +33,21 @@ int main(int argc, char** argv) {
     const auto s1 = name.find('/'), s2 = name.find('/', s1 + 1);
     if (s1 == std::string::npos || s2 == std::string::npos) continue;
     rows[{name.substr(0, s1), name.substr(s2 + 1)}][name.substr(s1 + 1, s2 - s1 - 1)] = b.at("real_time").get<double>();
+    units[{name.substr(0, s1), name.substr(s2 + 1)}] = b.value("time_unit", "ns");
   }
-  std::printf("| hot path | replicas | handwritten ns | composed ns | composed / handwritten | virtual / handwritten |\n");
-  std::printf("|---|---|---|---|---|---|\n");
+  std::printf("| hot path | args | baseline | baseline time | composed time | composed / baseline | virtual / baseline |\n");
+  std::printf("|---|---|---|---|---|---|---|\n");
   for (const auto& [key, v] : rows) {
-    const auto hw = v.find("handwritten"), co = v.find("composed"), vi = v.find("virtual");
-    if (hw == v.end() || co == v.end()) continue;
-    std::printf("| %s | %s | %.2f | %.2f | %.2f |", key.first.c_str(), key.second.c_str(), hw->second, co->second,
-                co->second / hw->second);
+    // The baseline is the hand-written variant, or the floor when there is no hand-written one.
+    auto base = v.find("handwritten");
+    if (base == v.end()) base = v.find("floor");
+    const auto co = v.find("composed"), vi = v.find("virtual");
+    if (base == v.end() || co == v.end()) continue;
+    const char* u = units[key].c_str();
+    std::printf("| %s | %s | %s | %.2f %s | %.2f %s | %.2f |", key.first.c_str(), key.second.c_str(), base->first.c_str(),
+                base->second, u, co->second, u, co->second / base->second);
     if (vi != v.end())
-      std::printf(" %.2f |\n", vi->second / hw->second);
+      std::printf(" %.2f |\n", vi->second / base->second);
     else
       std::printf(" |\n");
   }
