@@ -39,6 +39,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -273,7 +274,7 @@ class leader_based_node {
     }
     const std::uint64_t index = last_index() + 1;
     append_local(entry{hard_.current, index, req.op, false});
-    pending_writes_.emplace(index, pending_write{req.client, req.id, now, false});
+    pending_writes_.push_back(pending_write{index, req.client, req.id, now, false});
     if (cfg_.ship_interval.count() == 0) {
       broadcast_append();
     } else if (!unshipped_since_) {
@@ -336,6 +337,7 @@ class leader_based_node {
 
  private:
   struct pending_write {
+    std::uint64_t index;
     client_id client;
     request_id id;
     local_time since;
@@ -379,7 +381,15 @@ class leader_based_node {
   void flush() {
     if (dirty_from_ == UINT64_MAX) return;
     const std::uint64_t from = std::min<std::uint64_t>(dirty_from_, log_.size() + 1);
-    out_.persist.push_back(log_write{from, std::vector<entry>(log_.begin() + static_cast<std::ptrdiff_t>(from - 1), log_.end())});
+    const auto first = log_.begin() + static_cast<std::ptrdiff_t>(from - 1);
+    // Coalesce with the previous write of this batch when it ends right before `from` (a group
+    // commit: one growing buffer per batch instead of one allocation per entry).
+    auto* prev = out_.persist.empty() ? nullptr : std::get_if<log_write>(&out_.persist.back());
+    if (prev && prev->from + prev->entries.size() == from) {
+      prev->entries.insert(prev->entries.end(), first, log_.end());
+    } else {
+      out_.persist.push_back(log_write{from, std::vector<entry>(first, log_.end())});
+    }
     durable_index_ = log_.size();
     dirty_from_ = UINT64_MAX;
   }
@@ -589,11 +599,11 @@ class leader_based_node {
       const auto a = rule(matches(true));
       ackable = std::min(commit_, a.value_or(0));
     }
-    while (!pending_writes_.empty() && pending_writes_.begin()->first <= ackable) {
-      const auto [index, w] = *pending_writes_.begin();
-      pending_writes_.erase(pending_writes_.begin());
+    while (!pending_writes_.empty() && pending_writes_.front().index <= ackable) {
+      const pending_write w = pending_writes_.front();
+      pending_writes_.pop_front();
       client_reply r{w.client, w.id};
-      r.token = index;
+      r.token = w.index;
       if (w.precondition_failed) r.status = reply_status::fail;
       out_.replies.push_back(std::move(r));
     }
@@ -611,7 +621,7 @@ class leader_based_node {
     }
     // Degrade to asynchronous when acks have not come for the configured time.
     if constexpr (when_missing::degrades) {
-      if (!degraded_ && !pending_writes_.empty() && now_ - pending_writes_.begin()->second.since >= when_missing::timeout) {
+      if (!degraded_ && !pending_writes_.empty() && now_ - pending_writes_.front().since >= when_missing::timeout) {
         degraded_ = true;
         emit(leader_event::kind::degraded);
       } else if (degraded_) {
@@ -662,7 +672,7 @@ class leader_based_node {
   }
   void step_down_pending() {
     // Writes we accepted may or may not commit under the next leader: the outcome is unknown.
-    for (const auto& [index, w] : pending_writes_) {
+    for (const auto& w : pending_writes_) {
       client_reply r{w.client, w.id};
       r.status = reply_status::unknown;
       out_.replies.push_back(std::move(r));
@@ -728,6 +738,13 @@ class leader_based_node {
     out_.replies.push_back(std::move(r));
   }
 
+  /// The pending write at log `index`, if this leader accepted one there.
+  pending_write* find_pending(std::uint64_t index) {
+    auto it = std::lower_bound(pending_writes_.begin(), pending_writes_.end(), index,
+                               [](const pending_write& w, std::uint64_t i) { return w.index < i; });
+    return it != pending_writes_.end() && it->index == index ? &*it : nullptr;
+  }
+
   // ---- apply ----
   /// Discards the applied state past the (truncated) log and re-applies the log from scratch.
   void rewind() {
@@ -747,8 +764,8 @@ class leader_based_node {
           auto it = state_.find(e.op.key);
           if (it != state_.end() && it->second == e.op.expected) {
             it->second = e.op.value;
-          } else if (auto p = pending_writes_.find(e.index); p != pending_writes_.end()) {
-            p->second.precondition_failed = true;  // the client hears `fail`: it did not take effect
+          } else if (pending_write* p = find_pending(e.index)) {
+            p->precondition_failed = true;  // the client hears `fail`: it did not take effect
           }
           break;
         }
@@ -784,7 +801,7 @@ class leader_based_node {
   std::map<key_type, value_type> state_;
   std::vector<progress> progress_;
   std::vector<bool> votes_;
-  std::map<std::uint64_t, pending_write> pending_writes_;
+  std::deque<pending_write> pending_writes_;  // Invariant: increasing `index`; not necessarily contiguous
   std::vector<pending_read> pending_reads_;
   std::uint64_t read_round_ = 0;
   bool degraded_ = false;
