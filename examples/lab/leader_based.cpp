@@ -14,6 +14,7 @@
 #include <replica/reads.hpp>
 #include <replica/replicator.hpp>
 #include <replica/sim/cluster.hpp>
+#include <replica/sim/leader.hpp>
 #include <replica/topology/leader_based.hpp>
 #include <replica/topology/leader_based_node.hpp>
 
@@ -29,16 +30,7 @@ using namespace std::chrono_literals;
 
 template <class Node>
 std::optional<replica_id> leader_of(sim::cluster<Node>& c) {
-  std::optional<replica_id> best;
-  term t{};
-  for (std::uint32_t i = 0; i < c.size(); ++i) {
-    const Node* n = c.node(replica_id{i});
-    if (n && n->is_leader() && n->current_term() >= t) {
-      best = replica_id{i};
-      t = n->current_term();
-    }
-  }
-  return best;
+  return sim::current_leader(c);
 }
 
 double percentile(std::vector<double> xs, double p) {

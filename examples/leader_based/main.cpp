@@ -5,6 +5,7 @@
 #include <replica/commit.hpp>
 #include <replica/replicator.hpp>
 #include <replica/sim/cluster.hpp>
+#include <replica/sim/leader.hpp>
 #include <replica/topology/leader_based.hpp>
 #include <replica/topology/leader_based_node.hpp>
 
@@ -31,13 +32,8 @@ void story(const char* name) {
   typename node::config cfg;
   cfg.check_quorum = false;  // a primary that does not fence itself, as without a consensus-based failover manager
   rp::sim::cluster<node> c{o, cfg};
-  auto leader = [&]() -> std::optional<rp::replica_id> {
-    for (std::uint32_t i = 0; i < 3; ++i)
-      if (c.node(rp::replica_id{i}) && c.node(rp::replica_id{i})->is_leader()) return rp::replica_id{i};
-    return std::nullopt;
-  };
-  c.run_until([&](auto&) { return leader().has_value(); }, 5'000'000);
-  const rp::replica_id l = *leader();
+  c.run_until([](auto& cl) { return rp::sim::current_leader(cl).has_value(); }, 5'000'000);
+  const rp::replica_id l = *rp::sim::current_leader(c);
   rp::sim::session_options s;
   s.clients = 3;
   s.read_weight = 0;

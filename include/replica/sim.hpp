@@ -6,6 +6,7 @@
 #include <replica/sim/clock.hpp>
 #include <replica/sim/cluster.hpp>
 #include <replica/sim/latency.hpp>
+#include <replica/sim/leader.hpp>
 #include <replica/sim/nemesis.hpp>
 #include <replica/sim/network.hpp>
 #include <replica/sim/node.hpp>

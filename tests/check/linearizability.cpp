@@ -170,9 +170,7 @@ generated single_copy_run(const std::vector<std::uint8_t>& script) {
   };
   std::array<pending, 4> ps{};
   value_type next = 1;
-  std::int64_t t = 0;
   for (std::uint8_t b : script) {
-    ++t;
     const std::size_t p = b % 4;
     auto& x = ps[p];
     if (!x.active) {  // invoke

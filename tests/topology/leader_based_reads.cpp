@@ -56,7 +56,6 @@ TEST_CASE("read-your-writes: a follower read with a token is served only when th
   const replica_id f{(l.value() + 1) % 3};
   c.run_for(100ms);
   c.net().set_connected(l, f, false);  // the follower lags: it cannot hear the leader
-  node::config cfg;
   c.invoke(l, {op_kind::write, 0, 5});
   c.run_for(50ms);
   REQUIRE(c.history().back().type == check::event_type::ok);

@@ -94,7 +94,7 @@ inline std::optional<std::uint64_t> kth_largest_follower(const replication_view&
   for (std::size_t i = 0; i < n; ++i) {
     std::size_t at_least = 0;
     for (std::size_t j = 0; j < n; ++j) at_least += (j != leader) & (v.match[j] >= v.match[i]);
-    const std::uint64_t candidate = (i != leader) & (at_least >= k) ? v.match[i] : 0;
+    const std::uint64_t candidate = ((i != leader) & (at_least >= k)) ? v.match[i] : 0;
     best = candidate > best ? candidate : best;
   }
   return best;

@@ -309,7 +309,7 @@ class cluster {
     queue_.pop();
     now_ = ev.at;
     ++processed_;
-    std::visit([this](auto& p) { handle(p); }, ev.what);
+    std::visit([this](auto& p) { this->handle(p); }, ev.what);
   }
 
   void handle(deliver& d) {
