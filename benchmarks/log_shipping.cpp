@@ -24,6 +24,12 @@ namespace {
 std::atomic<std::uint64_t> allocations{0};
 }
 
+// Counting replacements of the global allocation functions. GCC 12 warns that free() meets a
+// pointer from operator new (-Wmismatched-new-delete) although both sides are replaced here.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
 void* operator new(std::size_t n) {
   allocations.fetch_add(1, std::memory_order_relaxed);
   if (void* p = std::malloc(n ? n : 1)) return p;
