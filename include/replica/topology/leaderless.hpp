@@ -65,30 +65,42 @@ template <class P>
 inline constexpr bool is_quorum_kind = std::is_same_v<P, strict_quorum> || std::is_same_v<P, sloppy_quorum>;
 }  // namespace detail
 
-/// Leaderless replication with replication factor N, write quorum W, read quorum R.
-template <class... Params>
-struct leaderless {
-  static_assert(((detail::is_param<Params, n>::value || detail::is_param<Params, w>::value ||
-                  detail::is_param<Params, r>::value || detail::is_quorum_kind<Params>) && ...),
-                "replica::leaderless: parameters are n<N>, w<W>, r<R>, strict_quorum or sloppy_quorum");
-  static_assert(detail::param_count<n, Params...> <= 1 && detail::param_count<w, Params...> <= 1 &&
-                    detail::param_count<r, Params...> <= 1 &&
-                    (std::size_t{0} + ... + std::size_t{detail::is_quorum_kind<Params>}) <= 1,
-                "replica::leaderless: each of n, w, r and the quorum kind may be given once");
-
+/// Leaderless replication with replication factor N, write quorum W, read quorum R: the
+/// canonical type every spelling of `leaderless<...>` names.
+template <std::size_t N, std::size_t W, std::size_t R, bool Sloppy>
+struct basic_leaderless {
   using family = topology_tag;
   static constexpr std::string_view name = "leaderless";
-  static constexpr std::size_t replication_factor = detail::param_value<n, 3, Params...>();
-  static constexpr std::size_t write_quorum = detail::param_value<w, 2, Params...>();
-  static constexpr std::size_t read_quorum = detail::param_value<r, 2, Params...>();
-  static constexpr bool sloppy = (false || ... || std::is_same_v<Params, sloppy_quorum>);
+  static constexpr std::size_t replication_factor = N;
+  static constexpr std::size_t write_quorum = W;
+  static constexpr std::size_t read_quorum = R;
+  static constexpr bool sloppy = Sloppy;
   /// Read and write sets must intersect in at least one replica.
-  static constexpr bool quorums_overlap = write_quorum + read_quorum > replication_factor;
+  static constexpr bool quorums_overlap = W + R > N;
 
   static constexpr bool accepts_concurrent_writes = true;
-  static constexpr bool uses_commit_mode = false;  // W is the commit rule
+  static constexpr bool uses_commit_mode = false;         // W is the commit rule
   static constexpr bool can_promise_strong_reads = true;  // when W + R > N (checked)
   using default_reads = eventual_reads;
 };
+
+namespace detail {
+template <class... Params>
+struct leaderless_of {
+  static_assert(((is_param<Params, n>::value || is_param<Params, w>::value || is_param<Params, r>::value ||
+                  is_quorum_kind<Params>) && ...),
+                "replica::leaderless: parameters are n<N>, w<W>, r<R>, strict_quorum or sloppy_quorum");
+  static_assert(param_count<n, Params...> <= 1 && param_count<w, Params...> <= 1 && param_count<r, Params...> <= 1 &&
+                    (std::size_t{0} + ... + std::size_t{is_quorum_kind<Params>}) <= 1,
+                "replica::leaderless: each of n, w, r and the quorum kind may be given once");
+  using type = basic_leaderless<param_value<n, 3, Params...>(), param_value<w, 2, Params...>(),
+                                param_value<r, 2, Params...>(), (false || ... || std::is_same_v<Params, sloppy_quorum>)>;
+};
+}  // namespace detail
+
+/// Leaderless replication; parameters in any order, each optional (defaults n<3>, w<2>, r<2>,
+/// strict_quorum). The same parameters in any order, or defaults spelled out, are one type.
+template <class... Params>
+using leaderless = typename detail::leaderless_of<Params...>::type;
 
 }  // namespace replica
