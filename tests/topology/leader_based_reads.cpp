@@ -93,10 +93,12 @@ TEST_CASE("leader-based: lag and the in-sync set show in the leader's status", "
     if (fs.id == f) {
       CHECK_FALSE(fs.in_sync);  // fell out of the in-sync set after max_lag
       CHECK(fs.lag_entries >= 3);
+      CHECK(fs.lag_time >= 900ms);
       CHECK(fs.since_heard >= 900ms);
     } else {
       CHECK(fs.in_sync);
       CHECK(fs.lag_entries == 0);
+      CHECK(fs.lag_time == 0ms);
     }
   }
   // With two of three in sync (min.insync.replicas = 2), writes still commit.

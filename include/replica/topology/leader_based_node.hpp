@@ -197,6 +197,7 @@ class leader_based_node {
     replica_id id;
     std::uint64_t match = 0;
     std::uint64_t lag_entries = 0;
+    duration lag_time{};     ///< how long since it last held everything the leader had (0: caught up)
     duration since_heard{};
     bool in_sync = false;
   };
@@ -329,7 +330,8 @@ class leader_based_node {
       for (std::uint32_t i = 0; i < n_; ++i) {
         if (i == self_.value()) continue;
         const progress& p = progress_[i];
-        s.followers.push_back({replica_id{i}, ack_match(p), last_index() - std::min(last_index(), ack_match(p)),
+        const std::uint64_t lag = last_index() - std::min(last_index(), ack_match(p));
+        s.followers.push_back({replica_id{i}, ack_match(p), lag, lag == 0 ? duration{} : now_ - p.caught_up_at,
                                now_ - p.last_heard, in_sync(i)});
       }
     return s;
