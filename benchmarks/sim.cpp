@@ -28,20 +28,23 @@ rp::sim::cluster_options options(std::size_t nodes, std::uint64_t seed) {
   return o;
 }
 
-/// One simulated run: `nodes` replicas, `clients` sessions issuing reads and writes.
+/// One simulated run: `nodes` replicas, `clients` sessions issuing reads and writes; returns
+/// the number of events it processed.
+std::uint64_t simulate(std::size_t nodes, std::size_t clients, std::uint64_t seed) {
+  rp::sim::cluster<rp::sim::broadcast_register> c{options(nodes, seed), {nodes, 10}};
+  rp::sim::session_options s;
+  s.clients = clients;
+  s.keys = 8;
+  s.stop = simulated;
+  c.add_sessions(s);
+  c.run_until(simulated);
+  benchmark::DoNotOptimize(c.trace_hash());
+  return c.events_processed();
+}
+
 void sim_run_composed(benchmark::State& st, std::size_t nodes, std::size_t clients) {
   std::uint64_t events = 0, seed = 1;
-  for (auto _ : st) {
-    rp::sim::cluster<rp::sim::broadcast_register> c{options(nodes, seed++), {nodes, 10}};
-    rp::sim::session_options s;
-    s.clients = clients;
-    s.keys = 8;
-    s.stop = simulated;
-    c.add_sessions(s);
-    c.run_until(simulated);
-    events += c.events_processed();
-    benchmark::DoNotOptimize(c.trace_hash());
-  }
+  for (auto _ : st) events += simulate(nodes, clients, seed++);
   st.counters["events_per_s"] = benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
   st.counters["events_per_run"] = static_cast<double>(events) / static_cast<double>(st.iterations());
 }
@@ -49,15 +52,7 @@ void sim_run_composed(benchmark::State& st, std::size_t nodes, std::size_t clien
 /// The floor: a bare discrete-event loop with the same number of events, each scheduling a
 /// successor at a random time, nothing else.
 void sim_run_floor(benchmark::State& st, std::size_t nodes, std::size_t clients) {
-  // Measure how many events the composed run processes, then replay that many.
-  rp::sim::cluster<rp::sim::broadcast_register> probe{options(nodes, 1), {nodes, 10}};
-  rp::sim::session_options s;
-  s.clients = clients;
-  s.keys = 8;
-  s.stop = simulated;
-  probe.add_sessions(s);
-  probe.run_until(simulated);
-  const std::uint64_t n = probe.events_processed();
+  const std::uint64_t n = simulate(nodes, clients, 1);  // as many events as a composed run
   std::uint64_t events = 0;
   for (auto _ : st) {
     struct ev {

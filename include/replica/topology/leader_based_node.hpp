@@ -715,9 +715,9 @@ class leader_based_node {
   }
   void serve_confirmed_reads() {
     if (pending_reads_.empty()) return;
-    std::vector<std::uint64_t> rounds(n_);
-    for (std::uint32_t i = 0; i < n_; ++i) rounds[i] = i == self_.value() ? read_round_ : progress_[i].read_round;
-    const std::uint64_t confirmed = detail::kth_largest(rounds, n_ / 2 + 1);
+    // The highest read round a quorum has confirmed (reusing the match buffer: no allocation).
+    for (std::uint32_t i = 0; i < n_; ++i) match_buf_[i] = i == self_.value() ? read_round_ : progress_[i].read_round;
+    const std::uint64_t confirmed = detail::kth_largest(match_buf_, n_ / 2 + 1);
     auto it = pending_reads_.begin();
     while (it != pending_reads_.end()) {
       if (it->round <= confirmed && applied_ >= it->read_index) {
