@@ -117,8 +117,15 @@ struct check_rank_unique
     : std::bool_constant<((std::is_same_v<family_of_t<Ps>, Tag> || family_of_t<Ps>::rank != Tag::rank) && ...)> {
   static_assert(((std::is_same_v<family_of_t<Ps>, Tag> || family_of_t<Ps>::rank != Tag::rank) && ...),
                 "replica::replicator: two policy families share a rank; give your family tag a `rank` "
-                "not used by another family (the built-in families use 0..5) (docs/diagnostics.md#family-rank)");
+                "not used by another family (the built-in families use 0..6) (docs/diagnostics.md#family-rank)");
 };
+
+/// Whether a read policy serves leader reads under a lease (false for policies without `lease`).
+template <class Reads>
+struct lease_reads_of : std::false_type {};
+template <class Reads>
+  requires requires { Reads::lease; }
+struct lease_reads_of<Reads> : std::bool_constant<Reads::lease> {};
 
 template <class Topology, class Resolver>
 struct check_resolver_present
@@ -234,6 +241,23 @@ struct check_commit_fits_cluster
                 "replicas); lower K or M, or raise cluster_size<N> (docs/diagnostics.md#commit-too-few-replicas)");
 };
 
+template <class Topology, class Reads>
+struct check_lease_needs_leader
+    : std::bool_constant<!lease_reads_of<Reads>::value || Topology::has_single_leader> {
+  static_assert(!lease_reads_of<Reads>::value || Topology::has_single_leader,
+                "replica::replicator: lease_reads need a single leader holding the lease; use them with "
+                "leader_based (or sharded<leader_based>), or strong_reads with overlapping quorums "
+                "(docs/diagnostics.md#lease-needs-leader)");
+};
+
+template <class Topology, std::size_t ElectionPolicies>
+struct check_election_needs_leader : std::bool_constant<ElectionPolicies == 0 || Topology::has_single_leader> {
+  static_assert(ElectionPolicies == 0 || Topology::has_single_leader,
+                "replica::replicator: an election policy (raft_election, controller_election) chooses the one "
+                "leader of a leader_based topology; this topology has none, so remove it "
+                "(docs/diagnostics.md#election-needs-leader)");
+};
+
 /// Stands in for the replicator once a check has failed, so one error is reported, not a cascade.
 struct invalid_replicator {};
 
@@ -253,7 +277,8 @@ struct resolved {
       check_total_order<resolver, versioning>, check_concurrency_detection<resolver, versioning>,
       check_quorum_range<topology>, check_replication_factor_fits<topology, cluster>,
       check_strong_reads_overlap<topology, reads>, check_strong_reads_possible<topology, reads>,
-      check_commit_applies<topology, count_of_family<commit_tag, Ps...>>, check_commit_fits_cluster<commit, cluster>>;
+      check_commit_applies<topology, count_of_family<commit_tag, Ps...>>, check_commit_fits_cluster<commit, cluster>,
+      check_lease_needs_leader<topology, reads>, check_election_needs_leader<topology, count_of_family<election_tag, Ps...>>>;
 
   template <class... Extras>
   using with_extras = basic_replicator<topology, commit, resolver, versioning, cluster, reads, Extras...>;

@@ -5,6 +5,7 @@
 /// records these as Jepsen-style histories, and the checkers read them.
 
 #include <replica/core/ids.hpp>
+#include <replica/core/payload.hpp>
 #include <replica/core/result.hpp>
 
 #include <cstdint>
@@ -44,8 +45,11 @@ struct kv_op {
   key_type key = 0;
   value_type value = 0;     ///< written value (write, cas)
   value_type expected = 0;  ///< the value a cas requires (cas)
+  /// An opaque body carried with a write (shared, not copied, as it is replicated); empty in
+  /// the simulator's register workloads.
+  replica::payload data{};
 
-  friend constexpr bool operator==(const kv_op&, const kv_op&) noexcept = default;
+  friend bool operator==(const kv_op&, const kv_op&) noexcept = default;
 };
 
 /// A client request as a node receives it.

@@ -48,6 +48,14 @@ struct reads_tag : policy_family {
   static constexpr std::string_view name = "read guarantee";
 };
 
+/// How a leader-based topology chooses its leader: raft_election (replicas vote) or
+/// controller_election (an outside controller promotes the most advanced in-sync replica).
+/// Optional: leader-based replicators default to raft_election.
+struct election_tag : policy_family {
+  static constexpr int rank = 6;
+  static constexpr std::string_view name = "leader election";
+};
+
 /// A family tag: derived from `policy_family`, with a `rank` and a `name`.
 template <class Tag>
 concept policy_family_tag = std::derived_from<Tag, policy_family> && requires {

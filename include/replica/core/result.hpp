@@ -19,6 +19,7 @@ enum class errc {
   out_of_range,         ///< a position, size or configuration value out of its allowed range
   malformed,            ///< bytes or a value that do not decode to a valid state
   unavailable,          ///< not enough replicas to meet the request's requirement
+  not_leader,           ///< the operation needs the leader, and this replica is not it
 };
 
 /// Human-readable name of an error code (stable: tests and logs use it).
@@ -30,6 +31,7 @@ constexpr std::string_view to_string(errc e) noexcept {
     case errc::out_of_range: return "out_of_range";
     case errc::malformed: return "malformed";
     case errc::unavailable: return "unavailable";
+    case errc::not_leader: return "not_leader";
   }
   return "unknown_error";
 }

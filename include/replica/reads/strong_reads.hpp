@@ -13,6 +13,7 @@ struct strong_reads {
   using family = reads_tag;
   static constexpr std::string_view name = "strong_reads";
   static constexpr bool strong = true;
+  static constexpr bool lease = false;
 };
 
 }  // namespace replica

@@ -16,6 +16,8 @@ struct leader_based {
   /// Only one replica accepts writes, so no resolver is needed.
   static constexpr bool accepts_concurrent_writes = false;
   static constexpr bool uses_commit_mode = true;
+  /// One leader at a time (so an election policy and lease reads apply).
+  static constexpr bool has_single_leader = true;
   static constexpr bool can_promise_strong_reads = true;
   using default_reads = strong_reads;
 };

@@ -19,12 +19,22 @@
 /// - When acks do not come: `block` waits, `fail_fast` refuses writes the rule cannot commit
 ///   now, `fall_back_to_async<T>` commits on the leader alone after T and reports it.
 /// - Reads: with `strong_reads`, the leader serves a read after a quorum confirms it is still
-///   leader (read-index); followers redirect. With `eventual_reads`, any replica serves its own
-///   state; a read carrying a token (a write's log position) newer than the follower's applied
-///   state is redirected to the leader.
+///   leader (read-index); followers redirect. With `lease_reads<ppm>`, the leader serves reads
+///   locally while its lease holds (see lease_reads.hpp for the clock assumption). With
+///   `eventual_reads`, any replica serves its own state; a read carrying a token (a write's log
+///   position) newer than the follower's applied state is redirected to the leader, or waits
+///   (`eventual_reads_with<on_stale_token::wait>`).
+/// - Flow control: per follower at most `max_inflight` appends and `max_inflight_bytes` bytes
+///   unacknowledged; lag is reported in entries, bytes and time.
+/// - Compaction: `compact(index)` (or `compact_every`) folds applied entries into a snapshot; a
+///   follower that needs compacted entries (behind the compaction point, or diverged below
+///   its own) receives the leader's snapshot instead.
+/// - Election: `raft_election` (votes) or `controller_election` (an outside controller calls
+///   `promote`); `transfer_leadership(to)` hands leadership over gracefully (Raft §3.10).
 ///
 /// Bad input (a message from an unknown replica, for another group, or from a stale term; a
-/// client token from the future) is refused with an error value and changes no state.
+/// client token from the future; an operation for the leader at a follower) is refused with an
+/// error value and changes no state.
 
 #include <replica/commit/ack_on.hpp>
 #include <replica/commit/quorum.hpp>
@@ -35,7 +45,10 @@
 #include <replica/core/ids.hpp>
 #include <replica/core/result.hpp>
 #include <replica/core/time.hpp>
+#include <replica/reads/eventual_reads.hpp>
 #include <replica/sim/node.hpp>
+#include <replica/topology/leader_based/election.hpp>
+#include <replica/topology/leader_based/raft_log.hpp>
 
 #include <algorithm>
 #include <cstdint>
@@ -43,6 +56,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <variant>
 #include <vector>
@@ -60,6 +74,10 @@ struct leader_event {
     degraded,         ///< commit fell back to asynchronous (acks did not come in time)
     recovered,        ///< the commit mode's rule holds again
     rewound,          ///< applied entries were discarded: they conflicted with the new leader's log
+    compacted,        ///< entries up to `index` were folded into a snapshot
+    snapshot_installed,  ///< a follower replaced its state with the leader's snapshot (at `index`)
+    transfer_started,    ///< the leader hands leadership to another replica
+    transfer_aborted,    ///< the target did not take over within an election timeout
   } what{};
   replica::term term{};
   std::uint64_t index = 0;  ///< last log index when it happened
@@ -76,6 +94,10 @@ constexpr std::string_view to_string(leader_event::kind k) noexcept {
     case k_t::degraded: return "degraded";
     case k_t::recovered: return "recovered";
     case k_t::rewound: return "rewound";
+    case k_t::compacted: return "compacted";
+    case k_t::snapshot_installed: return "snapshot_installed";
+    case k_t::transfer_started: return "transfer_started";
+    case k_t::transfer_aborted: return "transfer_aborted";
   }
   return "?";
 }
@@ -100,6 +122,30 @@ template <class C>
 struct when_missing_of<C> {
   using type = typename C::when_missing;
 };
+template <class Reads>
+constexpr bool lease_of() {
+  if constexpr (requires { Reads::lease; }) return Reads::lease; else return false;
+}
+template <class Reads>
+constexpr std::uint32_t drift_ppm_of() {
+  if constexpr (requires { Reads::max_drift_ppm; }) return Reads::max_drift_ppm; else return 0;
+}
+template <class Reads>
+constexpr on_stale_token stale_token_of() {
+  if constexpr (requires { Reads::stale_token; }) return Reads::stale_token; else return on_stale_token::redirect;
+}
+template <class Reads>
+constexpr std::uint32_t wait_ms_of() {
+  if constexpr (requires { Reads::wait_ms; }) return Reads::wait_ms; else return 1000;
+}
+template <class P>
+struct election_or_default {
+  using type = P;
+};
+template <>
+struct election_or_default<void> {
+  using type = raft_election;
+};
 }  // namespace detail
 
 template <class R>
@@ -110,6 +156,9 @@ class leader_based_node {
   using when_missing = typename detail::when_missing_of<commit_mode>::type;
   static constexpr ack_on ack_point = detail::ack_point_of<commit_mode>();
   static constexpr bool strong_reads = R::reads::strong;
+  static constexpr bool lease_reads = detail::lease_of<typename R::reads>();
+  static constexpr on_stale_token stale_token = detail::stale_token_of<typename R::reads>();
+  using election = typename detail::election_or_default<typename R::template policy_for<election_tag>>::type;
 
   /// One log entry: a client operation (or a leader's no-op) at a position.
   struct entry {
@@ -124,6 +173,7 @@ class leader_based_node {
   struct vote_request {
     bool pre = false;  ///< a pre-vote: asks "would you vote?" without disturbing terms
     log_position last{};
+    bool force = false;  ///< a leadership transfer or manual failover: ignore the leader's lease
   };
   struct vote_response {
     bool pre = false;
@@ -142,8 +192,23 @@ class leader_based_node {
     std::uint64_t applied = 0;   ///< last index applied to its state
     std::uint64_t hint = 0;      ///< on rejection: the leader should retry from hint + 1
     std::uint64_t read_round = 0;
+    bool need_snapshot = false;  ///< on rejection: the logs diverge below my compaction point
   };
-  using message = std::variant<vote_request, vote_response, append_request, append_response>;
+  /// The applied state at a log position, replacing the receiver's log up to it.
+  struct snapshot {
+    std::uint64_t index = 0;
+    replica::term term{};
+    std::uint64_t bytes = 0;  ///< bytes_through(index) of the log it folds
+    std::vector<std::pair<key_type, value_type>> state;
+    friend bool operator==(const snapshot&, const snapshot&) = default;
+  };
+  struct install_snapshot {
+    snapshot snap;
+    std::uint64_t commit = 0;
+  };
+  /// A leadership transfer's last step: "campaign now, you are up to date" (Raft's TimeoutNow).
+  struct timeout_now {};
+  using message = std::variant<vote_request, vote_response, append_request, append_response, install_snapshot, timeout_now>;
 
   // ---- persistence ----
   struct hard_state {
@@ -156,10 +221,11 @@ class leader_based_node {
     std::uint64_t from = 1;
     std::vector<entry> entries;
   };
-  using persist_entry = std::variant<hard_state, log_write>;
+  using persist_entry = std::variant<hard_state, log_write, snapshot>;
   struct durable_state {
     hard_state hard{};
-    std::vector<entry> log;  ///< log[i] has index i + 1
+    snapshot snap{};         ///< the compaction point and the state at it
+    std::vector<entry> log;  ///< log[i] has index snap.index + i + 1
   };
   using event = leader_event;
 
@@ -180,6 +246,11 @@ class leader_based_node {
     /// sender's batching); under asynchronous commit, writes acknowledged inside that window
     /// are exactly what a leader crash loses.
     duration ship_interval{0};
+    std::uint64_t max_inflight_bytes = 1 << 20;  ///< unacknowledged bytes per follower (a batch is cut to fit; one entry always goes)
+    /// 0: compact only when `compact` is called. Otherwise fold applied entries into a snapshot
+    /// whenever more than this many follow the compaction point (keeping `compact_keep`).
+    std::uint64_t compact_every = 0;
+    std::uint64_t compact_keep = 0;
   };
 
   /// One follower's replication progress, as the leader tracks it (etcd's `tracker.Progress`).
@@ -190,6 +261,7 @@ class leader_based_node {
     local_time last_heard{};
     local_time caught_up_at{};
     std::uint64_t read_round = 0;
+    bool need_snapshot = false;
   };
 
   /// What an operator sees (lag, in-sync set, degraded mode).
@@ -197,6 +269,8 @@ class leader_based_node {
     replica_id id;
     std::uint64_t match = 0;
     std::uint64_t lag_entries = 0;
+    std::uint64_t lag_bytes = 0;  ///< wire bytes of the entries it lacks
+    std::uint64_t inflight_bytes = 0;
     duration lag_time{};     ///< how long since it last held everything the leader had (0: caught up)
     duration since_heard{};
     bool in_sync = false;
@@ -206,12 +280,23 @@ class leader_based_node {
     replica::term term{};
     std::optional<replica_id> leader;
     std::uint64_t last_index = 0, commit = 0, applied = 0;
+    std::uint64_t snapshot_index = 0;
     bool degraded = false;
+    bool lease = false;  ///< a leader holding a read lease now
     std::vector<follower_status> followers;  ///< leader only
   };
 
   leader_based_node(replica_id self, const config& cfg, const durable_state& disk)
-      : self_{self}, cfg_{cfg}, n_{cluster_nodes(cfg)}, hard_{disk.hard}, log_{disk.log}, durable_index_{disk.log.size()} {
+      : self_{self},
+        cfg_{cfg},
+        n_{cluster_nodes(cfg)},
+        hard_{disk.hard},
+        log_{disk.snap.index, disk.snap.term, disk.snap.bytes, disk.log},
+        durable_index_{log_.last_index()},
+        commit_{disk.snap.index},
+        applied_{disk.snap.index} {
+    for (const auto& [k, v] : disk.snap.state) state_[k] = v;
+    snapshot_state_ = disk.snap.state;
     rng_state_ = (cfg.seed ^ 0x9e3779b97f4a7c15ULL) * (self.value() + 1) + 1;
     progress_.resize(n_);
     match_buf_.resize(n_);
@@ -224,20 +309,27 @@ class leader_based_node {
 
   status step(const envelope<message>& m, local_time now) {
     now_ = now;
+    if (!booted_) boot();
     if (m.from.value() >= n_ || m.from == self_) return error{errc::unknown_replica, "sender is not a peer in this cluster"};
     if (m.to != self_) return error{errc::unknown_replica, "message addressed to another replica"};
     if (m.group != cfg_.group) return error{errc::wrong_group, "message for another replication group"};
     const bool is_pre = is_pre_vote_message(m.payload);
     if (m.term < hard_.current && !is_pre) {
       // Tell a stale sender about the newer term, so a deposed leader steps down.
-      if (std::holds_alternative<append_request>(m.payload))
+      if (std::holds_alternative<append_request>(m.payload) || std::holds_alternative<install_snapshot>(m.payload))
         send(m.from, append_response{false, last_index(), durable_index_, applied_, last_index(), 0});
       else if (const auto* v = std::get_if<vote_request>(&m.payload))
         send(m.from, vote_response{v->pre, false});
       return error{errc::stale_term, "message from an older term"};
     }
+    if constexpr (lease_reads) {
+      // A replica that heard from a live leader within election_min does not vote, nor even
+      // learn the candidate's term: that is what lets the leader's lease hold.
+      if (const auto* v = std::get_if<vote_request>(&m.payload); v && !v->pre && !v->force && m.term > hard_.current && in_lease())
+        return {};
+    }
     if (m.term > hard_.current && !is_pre) {
-      const bool from_leader = std::holds_alternative<append_request>(m.payload);
+      const bool from_leader = std::holds_alternative<append_request>(m.payload) || std::holds_alternative<install_snapshot>(m.payload);
       become_follower(m.term, from_leader ? std::optional{m.from} : std::nullopt);
     }
     std::visit([&](const auto& p) { handle(m.from, m.term, p); }, m.payload);
@@ -246,36 +338,26 @@ class leader_based_node {
 
   void tick(local_time now) {
     now_ = now;
+    if (!booted_) boot();
     if (ack_point == ack_on::received) flush();
+    expire_waiting_reads();
     if (role_ == role::leader) {
       leader_tick();
-    } else if (now_ - last_heard_leader_ >= election_timeout_) {
+    } else if (election::self_elect && now_ - last_heard_leader_ >= election_timeout_) {
       start_election();
     }
   }
 
-  void submit(const client_request<kv_op>& req, local_time now) {
+  void submit(const client_request<kv_op>& req, local_time now) { submit_batch(std::span{&req, 1}, now); }
+
+  /// Several requests at once (a client batch, Kafka's producer batch): appended together and
+  /// shipped in one append per follower. Reads in the batch are served as single reads.
+  void submit_batch(std::span<const client_request<kv_op>> reqs, local_time now) {
     now_ = now;
-    client_reply r{req.client, req.id};
-    if (req.op.kind == op_kind::read) {
-      serve_read(req, r);
-      return;
-    }
-    if (role_ != role::leader) {
-      redirect(r);
-      return;
-    }
-    if constexpr (std::is_same_v<when_missing, when_acks_missing::fail_fast>) {
-      if (!rule_satisfiable()) {
-        r.status = reply_status::fail;
-        r.error = errc::unavailable;
-        out_.replies.push_back(std::move(r));
-        return;
-      }
-    }
-    const std::uint64_t index = last_index() + 1;
-    append_local(entry{hard_.current, index, req.op, false});
-    pending_writes_.push_back(pending_write{index, req.client, req.id, now, false});
+    if (!booted_) boot();
+    bool appended = false;
+    for (const auto& req : reqs) appended |= accept(req);
+    if (!appended) return;
     if (cfg_.ship_interval.count() == 0) {
       broadcast_append();
     } else if (!unshipped_since_) {
@@ -284,15 +366,81 @@ class leader_based_node {
     advance_commit();
   }
 
+  // ---- operator actions -------------------------------------------------------------------------
+
+  /// Graceful switchover (Raft §3.10, `etcdctl move-leader`, Patroni's switchover): the leader
+  /// stops taking writes, brings `to` up to date, then tells it to campaign at once. Aborted
+  /// (event `transfer_aborted`) if `to` has not taken over within an election timeout.
+  status transfer_leadership(replica_id to, local_time now) {
+    now_ = now;
+    if (to.value() >= n_) return error{errc::unknown_replica, "transfer target is not in this cluster"};
+    if (role_ != role::leader) return error{errc::not_leader, "only the leader can transfer leadership"};
+    if (to == self_) return {};
+    transfer_to_ = to;
+    transfer_deadline_ = now_ + cfg_.election_max;
+    emit(leader_event::kind::transfer_started);
+    if (progress_[to.value()].match_received >= last_index())
+      send(to, timeout_now{});
+    else
+      send_append(to);
+    return {};
+  }
+
+  /// Manual failover. Under raft_election: campaign now, skipping pre-vote and the leader's
+  /// lease (it still needs a majority of votes, so it cannot lose committed writes). Under
+  /// controller_election: become leader at `at_term`, which the controller chose above every
+  /// term it has seen (it fences the old leader).
+  status promote(local_time now, std::optional<replica::term> at_term = std::nullopt) {
+    now_ = now;
+    if (!booted_) boot();
+    if constexpr (election::self_elect) {
+      if (role_ == role::leader) return {};
+      start_real_election(true);
+    } else {
+      if (!at_term) return error{errc::out_of_range, "controller_election: promote needs the controller's new term"};
+      if (*at_term <= hard_.current) return error{errc::stale_term, "promotion term is not above this replica's term"};
+      if (role_ == role::leader) step_down_pending();
+      hard_.current = *at_term;
+      hard_.voted_for = self_;
+      persist_hard_state();
+      become_leader();
+    }
+    return {};
+  }
+
+  /// Folds applied entries up to `index` into a snapshot; later followers that need them get
+  /// the snapshot. `out_of_range` past the applied index.
+  status compact(std::uint64_t index) {
+    if (index > applied_) return error{errc::out_of_range, "cannot compact past the applied index"};
+    if (index <= log_.snapshot_index()) return {};
+    // The state at `index`: the state now, if nothing after it is applied; otherwise replay.
+    snapshot s = snapshot_at(index);
+    snapshot_state_ = s.state;
+    log_.compact_through(index);
+    out_.persist.push_back(std::move(s));
+    emit(leader_event::kind::compacted);
+    return {};
+  }
+
   sim::effects_of<leader_based_node>& effects() { return out_; }
 
   static void persist(durable_state& d, const persist_entry& p) {
     if (const auto* h = std::get_if<hard_state>(&p)) {
       d.hard = *h;
+    } else if (const auto* w = std::get_if<log_write>(&p)) {
+      const std::uint64_t keep = w->from - 1 > d.snap.index ? w->from - 1 - d.snap.index : 0;
+      d.log.resize(std::min<std::size_t>(d.log.size(), keep));
+      for (const entry& e : w->entries)
+        if (e.index > d.snap.index) d.log.push_back(e);
     } else {
-      const auto& w = std::get<log_write>(p);
-      d.log.resize(std::min<std::size_t>(d.log.size(), w.from - 1));
-      d.log.insert(d.log.end(), w.entries.begin(), w.entries.end());
+      const auto& s = std::get<snapshot>(p);
+      const std::uint64_t at = s.index > d.snap.index ? s.index - d.snap.index : 0;  // position in d.log
+      const bool keep_suffix = at >= 1 && at <= d.log.size() && d.log[at - 1].term == s.term;
+      if (keep_suffix)
+        d.log.erase(d.log.begin(), d.log.begin() + static_cast<std::ptrdiff_t>(at));
+      else
+        d.log.clear();
+      d.snap = s;
     }
   }
 
@@ -304,19 +452,29 @@ class leader_based_node {
   [[nodiscard]] std::optional<replica_id> leader() const noexcept { return leader_; }
   [[nodiscard]] std::uint64_t commit_index() const noexcept { return commit_; }
   [[nodiscard]] std::uint64_t applied_index() const noexcept { return applied_; }
-  [[nodiscard]] std::uint64_t last_index() const noexcept { return log_.size(); }
-  [[nodiscard]] const std::vector<entry>& log() const noexcept { return log_; }
+  [[nodiscard]] std::uint64_t last_index() const noexcept { return log_.last_index(); }
+  [[nodiscard]] std::uint64_t snapshot_index() const noexcept { return log_.snapshot_index(); }
+  /// The entries after the compaction point (all of them if nothing was compacted).
+  [[nodiscard]] const std::vector<entry>& log() const noexcept { return log_.entries(); }
+  /// The entry at `index`, unless compacted away or past the end.
+  [[nodiscard]] const entry* entry_at(std::uint64_t index) const noexcept { return log_.contains(index) ? &log_.at(index) : nullptr; }
   [[nodiscard]] bool degraded() const noexcept { return degraded_; }
+  /// Whether this leader could serve a lease read now.
+  [[nodiscard]] bool holds_lease() const noexcept { return role_ == role::leader && lease_valid(); }
   /// The value of `k` in the applied state (nil: nullopt).
   [[nodiscard]] std::optional<value_type> value(key_type k) const {
     auto it = state_.find(k);
     return it == state_.end() ? std::nullopt : std::optional{it->second};
   }
-  /// Every (key, value) ever applied here, for lost-write checks.
+  /// Every (key, value) applied here that the node still knows: the values in its snapshot and
+  /// every write applied after it (a compacted write that was overwritten is not listed).
   [[nodiscard]] std::vector<std::pair<key_type, value_type>> applied_writes() const {
     std::vector<std::pair<key_type, value_type>> out;
-    for (std::size_t i = 0; i < applied_; ++i)
-      if (!log_[i].noop && log_[i].op.kind != op_kind::read) out.emplace_back(log_[i].op.key, log_[i].op.value);
+    for (const auto& kv : snapshot_state_) out.push_back(kv);
+    for (std::uint64_t i = log_.snapshot_index() + 1; i <= applied_; ++i) {
+      const entry& e = log_.at(i);
+      if (!e.noop && e.op.kind != op_kind::read) out.emplace_back(e.op.key, e.op.value);
+    }
     return out;
   }
   [[nodiscard]] std::uint64_t digest() const {
@@ -325,14 +483,15 @@ class leader_based_node {
     return h;
   }
   [[nodiscard]] status_report report() const {
-    status_report s{role_, hard_.current, leader_, last_index(), commit_, applied_, degraded_, {}};
+    status_report s{role_, hard_.current, leader_, last_index(), commit_, applied_, log_.snapshot_index(), degraded_, holds_lease(), {}};
     if (role_ == role::leader)
       for (std::uint32_t i = 0; i < n_; ++i) {
         if (i == self_.value()) continue;
         const progress& p = progress_[i];
-        const std::uint64_t lag = last_index() - std::min(last_index(), ack_match(p));
-        s.followers.push_back({replica_id{i}, ack_match(p), lag, lag == 0 ? duration{} : now_ - p.caught_up_at,
-                               now_ - p.last_heard, in_sync(i)});
+        const std::uint64_t m = std::min(last_index(), ack_match(p));
+        const std::uint64_t lag = last_index() - m;
+        s.followers.push_back({replica_id{i}, m, lag, log_.bytes_through(last_index()) - log_.bytes_through(m), inflight_bytes(p),
+                               lag == 0 ? duration{} : now_ - p.caught_up_at, now_ - p.last_heard, in_sync(i)});
       }
     return s;
   }
@@ -349,8 +508,9 @@ class leader_based_node {
     client_id client;
     request_id id;
     key_type key;
-    std::uint64_t read_index;
+    std::uint64_t read_index;  ///< leader: serve once applied; follower (wait mode): the token
     std::uint64_t round;
+    local_time deadline{};
   };
 
   static std::size_t cluster_nodes(const config& c) {
@@ -364,15 +524,20 @@ class leader_based_node {
     if (const auto* v = std::get_if<vote_response>(&m)) return v->pre;
     return false;
   }
+  /// On the first input after starting: under lease_reads a restarted replica does not vote
+  /// for election_min, as if it had just heard from a leader (it may have, before the crash).
+  void boot() {
+    booted_ = true;
+    booted_at_ = now_;
+  }
 
   // ---- log ----
-  [[nodiscard]] replica::term term_at(std::uint64_t index) const {
-    return index == 0 || index > log_.size() ? replica::term{0} : log_[index - 1].term;
-  }
+  [[nodiscard]] replica::term term_at(std::uint64_t index) const { return log_.term_at(index).value_or(replica::term{0}); }
   [[nodiscard]] log_position last_position() const { return {term_at(last_index()), log_index{last_index()}}; }
   void append_local(entry e) {
-    log_.push_back(e);
-    write_log_from(e.index);
+    const std::uint64_t i = e.index;
+    log_.push_back(std::move(e));
+    write_log_from(i);
   }
   /// Records that the log changed from `index` on; persisted now, or at the next flush when
   /// followers acknowledge on receipt.
@@ -382,20 +547,37 @@ class leader_based_node {
   }
   void flush() {
     if (dirty_from_ == UINT64_MAX) return;
-    const std::uint64_t from = std::min<std::uint64_t>(dirty_from_, log_.size() + 1);
-    const auto first = log_.begin() + static_cast<std::ptrdiff_t>(from - 1);
+    const std::uint64_t from = std::max(std::min<std::uint64_t>(dirty_from_, last_index() + 1), log_.snapshot_index() + 1);
+    const auto& es = log_.entries();
+    const auto first = es.begin() + static_cast<std::ptrdiff_t>(from - log_.snapshot_index() - 1);
     // Coalesce with the previous write of this batch when it ends right before `from` (a group
     // commit: one growing buffer per batch instead of one allocation per entry).
     auto* prev = out_.persist.empty() ? nullptr : std::get_if<log_write>(&out_.persist.back());
     if (prev && prev->from + prev->entries.size() == from) {
-      prev->entries.insert(prev->entries.end(), first, log_.end());
+      prev->entries.insert(prev->entries.end(), first, es.end());
     } else {
-      out_.persist.push_back(log_write{from, std::vector<entry>(first, log_.end())});
+      out_.persist.push_back(log_write{from, std::vector<entry>(first, es.end())});
     }
-    durable_index_ = log_.size();
+    durable_index_ = last_index();
     dirty_from_ = UINT64_MAX;
   }
   void persist_hard_state() { out_.persist.push_back(hard_); }
+  /// The applied state at `index` (snapshot_index() <= index <= applied_).
+  [[nodiscard]] snapshot snapshot_at(std::uint64_t index) const {
+    snapshot s{index, term_at(index), log_.bytes_through(index), {}};
+    if (index == applied_) {
+      s.state.assign(state_.begin(), state_.end());
+      return s;
+    }
+    std::map<key_type, value_type> st(snapshot_state_.begin(), snapshot_state_.end());
+    for (std::uint64_t i = log_.snapshot_index() + 1; i <= index; ++i) apply_to(st, log_.at(i));
+    s.state.assign(st.begin(), st.end());
+    return s;
+  }
+  void maybe_compact() {
+    if (cfg_.compact_every == 0 || applied_ < log_.snapshot_index() + cfg_.compact_every + cfg_.compact_keep) return;
+    (void)compact(applied_ - cfg_.compact_keep);
+  }
 
   // ---- roles ----
   void become_follower(replica::term t, std::optional<replica_id> leader) {
@@ -410,6 +592,9 @@ class leader_based_node {
     role_ = role::follower;
     leader_ = leader;
     degraded_ = false;
+    transfer_to_.reset();
+    lease_until_ = local_time{};
+    lease_rounds_.clear();
     last_heard_leader_ = now_;
     reset_election_timeout();
   }
@@ -429,8 +614,12 @@ class leader_based_node {
     }
     start_real_election();
   }
-  void start_real_election() {
+  void start_real_election(bool force = false) {
+    if (role_ == role::leader) step_down_pending();
     role_ = role::candidate;
+    leader_.reset();
+    last_heard_leader_ = now_;
+    reset_election_timeout();
     hard_.current = hard_.current.next();
     hard_.voted_for = self_;
     persist_hard_state();
@@ -439,17 +628,20 @@ class leader_based_node {
     emit(leader_event::kind::became_candidate);
     if (won(votes_)) return become_leader();
     for (std::uint32_t i = 0; i < n_; ++i)
-      if (i != self_.value()) send(replica_id{i}, vote_request{false, last_position()});
+      if (i != self_.value()) send(replica_id{i}, vote_request{false, last_position(), force});
   }
   void become_leader() {
     role_ = role::leader;
     leader_ = self_;
     degraded_ = false;
-    for (auto& p : progress_) p = progress{last_index() + 1, 0, 0, 0, 0, now_, now_, 0};
+    transfer_to_.reset();
+    lease_until_ = local_time{};
+    lease_rounds_.clear();
+    for (auto& p : progress_) p = progress{last_index() + 1, 0, 0, 0, 0, now_, now_, 0, false};
     emit(leader_event::kind::became_leader);
     term_start_ = last_index() + 1;
     append_local(entry{hard_.current, term_start_, {}, true});  // commits everything before it
-    broadcast_append();
+    broadcast_append(true);
     advance_commit();
   }
   [[nodiscard]] bool won(const std::vector<bool>& v) const {
@@ -492,41 +684,91 @@ class leader_based_node {
     leader_ = from;
     last_heard_leader_ = now_;
     append_response r{false, 0, 0, 0, 0, a.read_round};
-    if (a.prev.index.value() > last_index()) {
+    const std::uint64_t prev = a.prev.index.value();
+    const std::uint64_t snap = log_.snapshot_index();
+    if (prev > last_index()) {
       r.hint = last_index();
-    } else if (term_at(a.prev.index.value()) != a.prev.term) {
-      // Back off over the whole conflicting term at once.
-      std::uint64_t h = a.prev.index.value() - 1;
-      const replica::term bad = term_at(a.prev.index.value());
-      while (h > commit_ && term_at(h) == bad) --h;
-      r.hint = h;
+    } else if (prev >= snap && term_at(prev) != a.prev.term) {
+      if (prev == snap) {
+        r.need_snapshot = true;  // diverged at (or below) my compaction point: only a snapshot helps
+        r.hint = snap;
+      } else {
+        // Back off over the whole conflicting term at once.
+        std::uint64_t h = prev - 1;
+        const replica::term bad = term_at(prev);
+        while (h > std::max(commit_, snap) && term_at(h) == bad) --h;
+        r.hint = h;
+      }
     } else {
       r.success = true;
-      std::uint64_t last_new = a.prev.index.value();
+      std::uint64_t last_new = prev;
       for (const entry& e : a.entries) {
         last_new = e.index;
+        if (e.index < snap) continue;  // folded into my snapshot; checked at the snapshot's index
+        if (e.index == snap) {
+          if (e.term == log_.snapshot_term()) continue;
+          r = append_response{false, 0, 0, 0, snap, a.read_round, true};
+          break;
+        }
         if (e.index <= last_index()) {
           if (term_at(e.index) == e.term) continue;  // already have it (a duplicate)
           // A conflicting suffix. Under majority-style commit it is never below the commit
           // index; under asynchronous or degraded commit it can be (this node acknowledged
           // writes the cluster never had): rewind, as pg_rewind does, and report it.
-          log_.resize(e.index - 1);
-          if (applied_ > log_.size()) rewind();
-          if (durable_index_ > log_.size()) durable_index_ = log_.size();
+          log_.truncate_after(e.index - 1);
+          if (applied_ > last_index()) rewind();
+          if (durable_index_ > last_index()) durable_index_ = last_index();
           dirty_from_ = std::min(dirty_from_, e.index);
         }
         log_.push_back(e);
         dirty_from_ = std::min(dirty_from_, e.index);
       }
       if (dirty_from_ != UINT64_MAX && (ack_point != ack_on::received)) flush();
-      const std::uint64_t new_commit = std::min(a.commit, last_new);
-      if (new_commit > commit_) commit_ = new_commit;
+      last_new_verified_ = std::max(last_new, prev);
+      if (r.success) {
+        const std::uint64_t new_commit = std::min(a.commit, last_new);
+        if (new_commit > commit_) commit_ = new_commit;
+        apply_committed();
+      }
+    }
+    // Acknowledge only what this request verified: entries past `last_new` may be stale ones
+    // of an older term (etcd answers with lastnewi for the same reason).
+    const std::uint64_t verified = r.success ? last_new_verified_ : last_index();
+    r.received = verified;
+    r.flushed = std::min(durable_index_, verified);
+    r.applied = std::min(applied_, verified);
+    send(from, r);
+  }
+  void handle(replica_id from, replica::term, const install_snapshot& m) {
+    if (role_ != role::follower) become_follower(hard_.current, from);
+    leader_ = from;
+    last_heard_leader_ = now_;
+    const snapshot& s = m.snap;
+    // Already have it (or a later compaction point): nothing to replace.
+    const bool have_it = s.index <= commit_ && (s.index < log_.snapshot_index() || log_.term_at(s.index) == s.term);
+    if (!have_it) {
+      const bool agrees = log_.contains(s.index) && log_.at(s.index).term == s.term;
+      // Applied entries past the snapshot that the snapshot's log does not have are discarded.
+      if (applied_ > s.index && !agrees) emit(leader_event::kind::rewound);
+      log_.install(s.index, s.term, s.bytes);
+      state_.clear();
+      for (const auto& [k, v] : s.state) state_[k] = v;
+      snapshot_state_ = s.state;
+      applied_ = s.index;
+      commit_ = agrees ? std::max(commit_, s.index) : s.index;
+      durable_index_ = agrees ? std::max(s.index, std::min(durable_index_, last_index())) : s.index;
+      if (dirty_from_ <= s.index) dirty_from_ = UINT64_MAX;
+      out_.persist.push_back(s);
+      emit(leader_event::kind::snapshot_installed);
+      commit_ = std::max(commit_, std::min(m.commit, last_index()));
       apply_committed();
     }
-    r.received = last_index();
-    r.flushed = durable_index_;
-    r.applied = applied_;
-    send(from, r);
+    const std::uint64_t verified = std::max(s.index, std::min(commit_, last_index()));
+    send(from, append_response{true, verified, std::min(durable_index_, verified), std::min(applied_, verified), 0, 0});
+  }
+  void handle(replica_id from, replica::term t, const timeout_now&) {
+    if (t != hard_.current || leader_ != from) return;  // only the current leader hands over
+    start_real_election(true);
   }
   void handle(replica_id from, replica::term, const append_response& a) {
     if (role_ != role::leader) return;
@@ -535,23 +777,30 @@ class leader_based_node {
     p.read_round = std::max(p.read_round, a.read_round);
     if (p.inflight > 0) --p.inflight;
     if (a.success) {
+      p.need_snapshot = false;
       p.match_received = std::max(p.match_received, std::min(a.received, last_index()));
       p.match_flushed = std::max(p.match_flushed, std::min(a.flushed, last_index()));
       p.match_applied = std::max(p.match_applied, std::min(a.applied, last_index()));
       p.next = std::max(p.next, p.match_received + 1);
       if (ack_match(p) >= last_index()) p.caught_up_at = now_;
     } else {
+      p.need_snapshot = a.need_snapshot;
       p.next = std::max<std::uint64_t>(1, std::min(p.next, a.hint + 1));
       p.inflight = 0;
     }
     advance_commit();
-    serve_confirmed_reads();
+    confirm_rounds();
+    if (transfer_to_ == from && p.match_received >= last_index()) send(from, timeout_now{});
     send_append(from);
   }
 
   // ---- leader ----
   [[nodiscard]] std::uint64_t ack_match(const progress& p) const {
     return ack_point == ack_on::received ? p.match_received : p.match_flushed;
+  }
+  [[nodiscard]] std::uint64_t inflight_bytes(const progress& p) const {
+    const std::uint64_t sent = p.next - 1;
+    return sent > p.match_received ? log_.bytes_through(sent) - log_.bytes_through(p.match_received) : 0;
   }
   [[nodiscard]] bool in_sync(std::uint32_t i) const {
     if (i == self_.value()) return true;
@@ -586,6 +835,38 @@ class leader_based_node {
     return c && *c >= last_index() + 1;
   }
 
+  /// Accepts one request; true if it appended to the log.
+  bool accept(const client_request<kv_op>& req) {
+    client_reply r{req.client, req.id};
+    if (req.op.kind == op_kind::read) {
+      serve_read(req, r);
+      return false;
+    }
+    if (role_ != role::leader) {
+      redirect(r);
+      return false;
+    }
+    if (transfer_to_) {
+      r.status = reply_status::fail;  // a switchover is under way: not done, retry at the new leader
+      r.error = errc::not_leader;
+      r.leader_hint = transfer_to_;
+      out_.replies.push_back(std::move(r));
+      return false;
+    }
+    if constexpr (std::is_same_v<when_missing, when_acks_missing::fail_fast>) {
+      if (!rule_satisfiable()) {
+        r.status = reply_status::fail;
+        r.error = errc::unavailable;
+        out_.replies.push_back(std::move(r));
+        return false;
+      }
+    }
+    const std::uint64_t index = last_index() + 1;
+    append_local(entry{hard_.current, index, req.op, false});
+    pending_writes_.push_back(pending_write{index, req.client, req.id, now_, false});
+    return true;
+  }
+
   void advance_commit() {
     if (role_ != role::leader) return;
     std::optional<std::uint64_t> point = degraded_ ? std::optional{durable_index_} : rule(matches(false));
@@ -611,8 +892,9 @@ class leader_based_node {
     }
   }
   void leader_tick() {
-    // Check quorum: a leader that has not heard from a majority for an election timeout steps down.
-    if (cfg_.check_quorum) {
+    // Check quorum: a leader that has not heard from a majority for an election timeout steps
+    // down. (Not under controller_election: there the controller's new term fences a leader.)
+    if (cfg_.check_quorum && election::self_elect) {
       std::size_t heard = 1;
       for (std::uint32_t i = 0; i < n_; ++i)
         if (i != self_.value() && now_ - progress_[i].last_heard < cfg_.election_max) ++heard;
@@ -620,6 +902,10 @@ class leader_based_node {
         become_follower(hard_.current, std::nullopt);
         return;
       }
+    }
+    if (transfer_to_ && now_ >= transfer_deadline_) {
+      transfer_to_.reset();
+      emit(leader_event::kind::transfer_aborted);
     }
     // Degrade to asynchronous when acks have not come for the configured time.
     if constexpr (when_missing::degrades) {
@@ -650,20 +936,46 @@ class leader_based_node {
     }
   }
   void broadcast_append(bool heartbeat = false) {
-    if (heartbeat) last_heartbeat_ = now_;
+    if (heartbeat) {
+      last_heartbeat_ = now_;
+      if constexpr (lease_reads) {
+        // Each heartbeat opens a round; a quorum's acknowledgement of it renews the lease from
+        // the moment it was sent.
+        lease_rounds_.push_back({++read_round_, now_});
+      }
+    }
     for (std::uint32_t i = 0; i < n_; ++i)
       if (i != self_.value()) send_append(replica_id{i}, heartbeat);
   }
   void send_append(replica_id to, bool heartbeat = false) {
     progress& p = progress_[to.value()];
+    if (p.need_snapshot || p.next <= log_.snapshot_index()) {
+      // The entries it needs are compacted away (or its log diverged below its own compaction
+      // point): send the state instead, once per stall.
+      if (p.inflight > 0 && !heartbeat) return;
+      if (p.inflight > 0 && now_ - p.last_heard < cfg_.heartbeat * 2) return;
+      install_snapshot m{snapshot_at(applied_), commit_};
+      p.next = m.snap.index + 1;
+      p.need_snapshot = false;
+      p.inflight = cfg_.max_inflight;  // nothing else until it answers
+      send(to, std::move(m));
+      return;
+    }
     const bool has_entries = p.next <= last_index();
     if (!has_entries && !heartbeat) return;
-    if (has_entries && p.inflight >= cfg_.max_inflight && !heartbeat) return;
+    const bool window_open = p.inflight < cfg_.max_inflight && inflight_bytes(p) < cfg_.max_inflight_bytes;
+    if (has_entries && !window_open && !heartbeat) return;
     append_request a;
-    const std::uint64_t from = has_entries && p.inflight < cfg_.max_inflight ? p.next : last_index() + 1;
+    const std::uint64_t from = has_entries && window_open ? p.next : last_index() + 1;
     a.prev = {term_at(from - 1), log_index{from - 1}};
-    const std::uint64_t upto = std::min<std::uint64_t>(last_index(), from - 1 + cfg_.max_batch);
-    for (std::uint64_t k = from; k <= upto; ++k) a.entries.push_back(log_[k - 1]);
+    std::uint64_t upto = std::min<std::uint64_t>(last_index(), from - 1 + cfg_.max_batch);
+    if (from <= upto) {
+      // Cut the batch to the byte window (one entry always goes, however large).
+      const std::uint64_t budget = cfg_.max_inflight_bytes - inflight_bytes(p) + log_.bytes_through(from - 1);
+      while (upto > from && log_.bytes_through(upto) > budget) --upto;
+      a.entries.reserve(upto - from + 1);
+      for (std::uint64_t k = from; k <= upto; ++k) a.entries.push_back(log_.at(k));
+    }
     a.commit = commit_;
     a.read_round = read_round_;
     if (!a.entries.empty()) {
@@ -680,16 +992,41 @@ class leader_based_node {
       out_.replies.push_back(std::move(r));
     }
     pending_writes_.clear();
-    for (const auto& rd : pending_reads_) {
+    fail_reads(pending_reads_);
+  }
+  void fail_reads(std::vector<pending_read>& reads) {
+    for (const auto& rd : reads) {
       client_reply r{rd.client, rd.id};
       r.status = reply_status::fail;  // a read that was not served had no effect
       r.error = errc::unavailable;
+      r.leader_hint = leader_;
       out_.replies.push_back(std::move(r));
     }
-    pending_reads_.clear();
+    reads.clear();
   }
 
   // ---- reads ----
+  [[nodiscard]] bool in_lease() const {
+    return role_ == role::leader || (leader_.has_value() && now_ - last_heard_leader_ < cfg_.election_min) ||
+           now_ - booted_at_ < cfg_.election_min;
+  }
+  [[nodiscard]] bool lease_valid() const { return lease_reads && now_ < lease_until_ && commit_ >= term_start_; }
+  /// A quorum's highest acknowledged round: confirms read-index reads and renews the lease.
+  void confirm_rounds() {
+    if (pending_reads_.empty() && lease_rounds_.empty()) return;
+    // The highest read round a quorum has confirmed (reusing the match buffer: no allocation).
+    for (std::uint32_t i = 0; i < n_; ++i) match_buf_[i] = i == self_.value() ? read_round_ : progress_[i].read_round;
+    const std::uint64_t confirmed = detail::kth_largest(match_buf_, n_ / 2 + 1);
+    if constexpr (lease_reads) {
+      constexpr double rho = detail::drift_ppm_of<typename R::reads>() / 1e6;
+      const auto len = duration{static_cast<duration::rep>(static_cast<double>(cfg_.election_min.count()) * (1 - rho) / (1 + rho))};
+      while (!lease_rounds_.empty() && lease_rounds_.front().first <= confirmed) {
+        lease_until_ = std::max(lease_until_, lease_rounds_.front().second + len);
+        lease_rounds_.pop_front();
+      }
+    }
+    serve_confirmed_reads(confirmed);
+  }
   void serve_read(const client_request<kv_op>& req, client_reply& r) {
     if (req.token && *req.token > last_index() && role_ == role::leader) {
       r.status = reply_status::fail;  // a token from the future: no write of ours has that position
@@ -699,25 +1036,30 @@ class leader_based_node {
     }
     if (role_ != role::leader) {
       const bool fresh_enough = !req.token || *req.token <= applied_;
-      if (strong_reads || !fresh_enough) return redirect(r);
-      reply_value(r, req.op.key);
-      return;
+      if (strong_reads) return redirect(r);
+      if (fresh_enough) return reply_value(r, req.op.key);
+      if constexpr (stale_token == on_stale_token::wait) {
+        waiting_reads_.push_back({req.client, req.id, req.op.key, *req.token, 0,
+                                  now_ + std::chrono::milliseconds{detail::wait_ms_of<typename R::reads>()}});
+        return;
+      }
+      return redirect(r);
     }
     if constexpr (!strong_reads) {
       reply_value(r, req.op.key);
       return;
     }
+    if (lease_valid()) {
+      reply_value(r, req.op.key);  // the lease says no other leader can have committed anything
+      return;
+    }
     // Read-index: remember the commit index, confirm leadership with a quorum round, serve once
     // applied. Until an entry of this term commits, the commit index may be stale: wait for it.
-    pending_reads_.push_back({req.client, req.id, req.op.key, std::max(commit_, term_start_), ++read_round_});
+    pending_reads_.push_back({req.client, req.id, req.op.key, std::max(commit_, term_start_), ++read_round_, {}});
     broadcast_append(true);
-    serve_confirmed_reads();
+    confirm_rounds();
   }
-  void serve_confirmed_reads() {
-    if (pending_reads_.empty()) return;
-    // The highest read round a quorum has confirmed (reusing the match buffer: no allocation).
-    for (std::uint32_t i = 0; i < n_; ++i) match_buf_[i] = i == self_.value() ? read_round_ : progress_[i].read_round;
-    const std::uint64_t confirmed = detail::kth_largest(match_buf_, n_ / 2 + 1);
+  void serve_confirmed_reads(std::uint64_t confirmed) {
     auto it = pending_reads_.begin();
     while (it != pending_reads_.end()) {
       if (it->round <= confirmed && applied_ >= it->read_index) {
@@ -728,6 +1070,30 @@ class leader_based_node {
         ++it;
       }
     }
+  }
+  /// Follower reads waiting for their token: served once applied, failed at their deadline.
+  void serve_waiting_reads() {
+    if (waiting_reads_.empty()) return;
+    auto it = waiting_reads_.begin();
+    while (it != waiting_reads_.end()) {
+      if (applied_ >= it->read_index) {
+        client_reply r{it->client, it->id};
+        reply_value(r, it->key);
+        it = waiting_reads_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  void expire_waiting_reads() {
+    if (waiting_reads_.empty()) return;
+    std::vector<pending_read> expired;
+    std::erase_if(waiting_reads_, [&](const pending_read& rd) {
+      if (now_ < rd.deadline && role_ != role::leader) return false;
+      expired.push_back(rd);
+      return true;
+    });
+    fail_reads(expired);
   }
   void reply_value(client_reply& r, key_type key) {
     if (auto v = value(key)) r.values.push_back(*v);
@@ -748,31 +1114,40 @@ class leader_based_node {
   }
 
   // ---- apply ----
-  /// Discards the applied state past the (truncated) log and re-applies the log from scratch.
+  /// Discards the applied state past the (truncated) log and re-applies from the snapshot.
   void rewind() {
     emit(leader_event::kind::rewound);
     state_.clear();
-    commit_ = std::min<std::uint64_t>(commit_, log_.size());
-    applied_ = 0;
+    for (const auto& [k, v] : snapshot_state_) state_[k] = v;
+    commit_ = std::min<std::uint64_t>(commit_, last_index());
+    applied_ = log_.snapshot_index();
     apply_committed();
   }
-  void apply_committed() {
-    while (applied_ < commit_ && applied_ < log_.size()) {
-      const entry& e = log_[applied_++];
-      if (e.noop) continue;
-      switch (e.op.kind) {
-        case op_kind::write: state_[e.op.key] = e.op.value; break;
-        case op_kind::cas: {
-          auto it = state_.find(e.op.key);
-          if (it != state_.end() && it->second == e.op.expected) {
-            it->second = e.op.value;
-          } else if (pending_write* p = find_pending(e.index)) {
-            p->precondition_failed = true;  // the client hears `fail`: it did not take effect
-          }
-          break;
-        }
-        case op_kind::read: break;
+  /// Applies `e` to `st`; false if it is a cas whose precondition failed.
+  static bool apply_to(std::map<key_type, value_type>& st, const entry& e) {
+    if (e.noop) return true;
+    switch (e.op.kind) {
+      case op_kind::write: st[e.op.key] = e.op.value; return true;
+      case op_kind::cas: {
+        auto it = st.find(e.op.key);
+        if (it == st.end() || it->second != e.op.expected) return false;
+        it->second = e.op.value;
+        return true;
       }
+      case op_kind::read: return true;
+    }
+    return true;
+  }
+  void apply_committed() {
+    const std::uint64_t before = applied_;
+    while (applied_ < commit_ && applied_ < last_index()) {
+      const entry& e = log_.at(++applied_);
+      if (!apply_to(state_, e))
+        if (pending_write* p = find_pending(e.index)) p->precondition_failed = true;  // the client hears `fail`
+    }
+    if (applied_ != before) {
+      serve_waiting_reads();
+      maybe_compact();
     }
   }
 
@@ -794,19 +1169,29 @@ class leader_based_node {
   config cfg_;
   std::size_t n_;
   hard_state hard_;
-  std::vector<entry> log_;
+  leader_based_detail::raft_log<entry> log_;
   std::uint64_t durable_index_ = 0;
+  std::uint64_t commit_ = 0, applied_ = 0;
   std::uint64_t dirty_from_ = UINT64_MAX;
   replica::role role_ = role::follower;
   std::optional<replica_id> leader_;
-  std::uint64_t commit_ = 0, applied_ = 0, term_start_ = 0;
+  std::uint64_t term_start_ = 0;
   std::map<key_type, value_type> state_;
+  std::vector<std::pair<key_type, value_type>> snapshot_state_;  ///< the state at the compaction point
   std::vector<progress> progress_;
   std::vector<bool> votes_;
   std::deque<pending_write> pending_writes_;  // Invariant: increasing `index`; not necessarily contiguous
   std::vector<pending_read> pending_reads_;
+  std::vector<pending_read> waiting_reads_;  ///< follower reads waiting for their token
   std::uint64_t read_round_ = 0;
+  std::uint64_t last_new_verified_ = 0;
+  std::deque<std::pair<std::uint64_t, local_time>> lease_rounds_;  ///< heartbeat rounds not yet confirmed, with their send time
+  local_time lease_until_{};
+  std::optional<replica_id> transfer_to_;
+  local_time transfer_deadline_{};
   bool degraded_ = false;
+  bool booted_ = false;
+  local_time booted_at_{};
   std::optional<local_time> unshipped_since_;
   local_time now_{}, last_heard_leader_{}, last_heartbeat_{};
   duration election_timeout_{};

@@ -80,6 +80,7 @@ struct basic_leaderless {
 
   static constexpr bool accepts_concurrent_writes = true;
   static constexpr bool uses_commit_mode = false;         // W is the commit rule
+  static constexpr bool has_single_leader = false;
   static constexpr bool can_promise_strong_reads = true;  // when W + R > N (checked)
   using default_reads = eventual_reads;
 };

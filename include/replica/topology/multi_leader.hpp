@@ -16,6 +16,8 @@ struct multi_leader {
   static constexpr bool accepts_concurrent_writes = true;
   static constexpr bool uses_commit_mode = true;  // local ack, or wait for K other leaders
   /// Propagation between leaders is asynchronous: a read at one leader can miss another's write.
+  /// One leader at a time (so an election policy and lease reads apply).
+  static constexpr bool has_single_leader = false;
   static constexpr bool can_promise_strong_reads = false;
   using default_reads = eventual_reads;
 };

@@ -46,6 +46,7 @@ struct sharded {
   static constexpr bool accepts_concurrent_writes = Inner::accepts_concurrent_writes;
   static constexpr bool uses_commit_mode = Inner::uses_commit_mode;
   static constexpr bool can_promise_strong_reads = Inner::can_promise_strong_reads;
+  static constexpr bool has_single_leader = Inner::has_single_leader;
   using default_reads = typename Inner::default_reads;
 };
 

@@ -1,0 +1,110 @@
+#pragma once
+/// \file
+/// The replicated log of a leader-based node: entries after a compaction point (the snapshot),
+/// addressed by absolute index, with the running byte count that lag and flow control use.
+///
+/// - Index 0 is "before everything"; the first entry ever has index 1.
+/// - `snapshot_index()` is the last index folded into the snapshot; entries up to it are gone,
+///   and only its term is known (`term_at` answers nothing below it).
+/// - `bytes_through(i)` is the wire size of every entry up to i since the beginning of the log,
+///   so the bytes between two positions cost one subtraction.
+
+#include <replica/core/ids.hpp>
+
+#include <cassert>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace replica::leader_based_detail {
+
+/// Fixed size an entry has on the wire besides its payload (term, index, op, key, values).
+inline constexpr std::uint64_t entry_header_bytes = 40;
+
+template <class Entry>
+class raft_log {
+ public:
+  raft_log() = default;
+  raft_log(std::uint64_t snapshot_index, replica::term snapshot_term, std::uint64_t snapshot_bytes,
+           std::vector<Entry> entries)
+      : snap_index_{snapshot_index}, snap_term_{snapshot_term}, snap_bytes_{snapshot_bytes}, entries_{std::move(entries)} {
+    cum_.resize(entries_.size());
+    std::uint64_t c = snap_bytes_;
+    for (std::size_t i = 0; i < entries_.size(); ++i) cum_[i] = c += wire_size(entries_[i]);
+  }
+
+  static std::uint64_t wire_size(const Entry& e) noexcept { return entry_header_bytes + e.op.data.size(); }
+
+  [[nodiscard]] std::uint64_t snapshot_index() const noexcept { return snap_index_; }
+  [[nodiscard]] replica::term snapshot_term() const noexcept { return snap_term_; }
+  [[nodiscard]] std::uint64_t last_index() const noexcept { return snap_index_ + entries_.size(); }
+  [[nodiscard]] bool contains(std::uint64_t index) const noexcept { return index > snap_index_ && index <= last_index(); }
+  /// The entry at `index`; requires contains(index).
+  [[nodiscard]] const Entry& at(std::uint64_t index) const noexcept {
+    assert(contains(index));
+    return entries_[index - snap_index_ - 1];
+  }
+  /// The term at `index`: 0 for index 0 or past the end, the snapshot's term at its index,
+  /// nullopt below the snapshot (compacted away).
+  [[nodiscard]] std::optional<replica::term> term_at(std::uint64_t index) const noexcept {
+    if (index == 0 || index > last_index()) return replica::term{0};
+    if (index == snap_index_) return snap_term_;
+    if (index < snap_index_) return std::nullopt;
+    return at(index).term;
+  }
+  [[nodiscard]] std::uint64_t bytes_through(std::uint64_t index) const noexcept {
+    if (index <= snap_index_) return snap_bytes_;
+    if (index > last_index()) index = last_index();
+    return index == snap_index_ ? snap_bytes_ : cum_[index - snap_index_ - 1];
+  }
+  [[nodiscard]] const std::vector<Entry>& entries() const noexcept { return entries_; }
+
+  void push_back(Entry e) {
+    const std::uint64_t before = bytes_through(last_index());
+    cum_.push_back(before + wire_size(e));
+    entries_.push_back(std::move(e));
+  }
+  /// Drops every entry after `index` (index >= snapshot_index()).
+  void truncate_after(std::uint64_t index) {
+    if (index < snap_index_) index = snap_index_;
+    if (index >= last_index()) return;
+    entries_.resize(index - snap_index_);
+    cum_.resize(entries_.size());
+  }
+  /// Folds entries up to `index` into the snapshot (index <= last_index()).
+  void compact_through(std::uint64_t index) {
+    if (index <= snap_index_ || index > last_index()) return;
+    const auto n = static_cast<std::ptrdiff_t>(index - snap_index_);
+    snap_term_ = at(index).term;
+    snap_bytes_ = bytes_through(index);
+    snap_index_ = index;
+    entries_.erase(entries_.begin(), entries_.begin() + n);
+    cum_.erase(cum_.begin(), cum_.begin() + n);
+  }
+  /// Replaces everything with an installed snapshot, keeping the suffix after it when the log
+  /// agrees with the snapshot at its index.
+  void install(std::uint64_t index, replica::term t, std::uint64_t bytes) {
+    const bool keep_suffix = contains(index) && at(index).term == t;
+    if (keep_suffix) {
+      compact_through(index);
+      const std::int64_t shift = static_cast<std::int64_t>(bytes) - static_cast<std::int64_t>(snap_bytes_);
+      for (auto& c : cum_) c = static_cast<std::uint64_t>(static_cast<std::int64_t>(c) + shift);
+      snap_bytes_ = bytes;
+      return;
+    }
+    entries_.clear();
+    cum_.clear();
+    snap_index_ = index;
+    snap_term_ = t;
+    snap_bytes_ = bytes;
+  }
+
+ private:
+  std::uint64_t snap_index_ = 0;
+  replica::term snap_term_{};
+  std::uint64_t snap_bytes_ = 0;
+  std::vector<Entry> entries_;
+  std::vector<std::uint64_t> cum_;  ///< cum_[i]: bytes_through(snap_index_ + i + 1)
+};
+
+}  // namespace replica::leader_based_detail
