@@ -23,12 +23,6 @@ std::size_t acked_writes(sim::cluster<Node>& c) {
   for (const auto& e : c.history()) k += e.type == check::event_type::ok && e.f != op_kind::read;
   return k;
 }
-template <class Node>
-bool has_event(sim::cluster<Node>& c, leader_event::kind k) {
-  for (const auto& e : c.events())
-    if (e.event.what == k) return true;
-  return false;
-}
 
 /// A1 and A2: the leader acknowledges a write it cannot ship, then crashes; failover; it rejoins.
 template <class Node>

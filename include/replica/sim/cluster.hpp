@@ -20,6 +20,7 @@
 #include <functional>
 #include <optional>
 #include <queue>
+#include <type_traits>
 #include <string>
 #include <utility>
 #include <variant>
@@ -152,6 +153,19 @@ class cluster {
   rng& random() noexcept { return rng_; }
   const cluster_options& options() const noexcept { return opt_; }
   const config& node_config() const noexcept { return cfg_; }
+
+  /// An operator's (or a controller's) action on a live, unpaused node now: calls
+  /// `f(node, local_now)` and carries out its effects like any other input. Returns what `f`
+  /// returns; `std::nullopt` (without calling `f`) if the node is down or paused.
+  template <class F>
+  auto operate(replica_id r, F f) -> std::optional<std::invoke_result_t<F, Node&, local_time>> {
+    auto& s = slot(r);
+    if (!s.node || s.paused) return std::nullopt;
+    trace(kind::act, r.value(), 1);
+    auto out = f(*s.node, s.clock.read(now_));
+    drain(r);
+    return out;
+  }
 
   /// Runs `f(*this)` at true time `t` (or now, if `t` has passed): how fault schedules act.
   void at(sim_time t, std::function<void(cluster&)> f) { push(std::max(t, now_), action{std::move(f)}); }

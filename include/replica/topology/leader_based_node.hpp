@@ -688,6 +688,10 @@ class leader_based_node {
     const std::uint64_t snap = log_.snapshot_index();
     if (prev > last_index()) {
       r.hint = last_index();
+    } else if (prev < snap && (a.entries.empty() || a.entries.back().index < snap)) {
+      // Below my compaction point I cannot check the leader's entries against mine: resume
+      // after it (the leader compares its term there, or sends a snapshot if it lacks it).
+      r.hint = snap;
     } else if (prev >= snap && term_at(prev) != a.prev.term) {
       if (prev == snap) {
         r.need_snapshot = true;  // diverged at (or below) my compaction point: only a snapshot helps
@@ -745,7 +749,10 @@ class leader_based_node {
     last_heard_leader_ = now_;
     const snapshot& s = m.snap;
     // Already have it (or a later compaction point): nothing to replace.
-    const bool have_it = s.index <= commit_ && (s.index < log_.snapshot_index() || log_.term_at(s.index) == s.term);
+    // Below my compaction point only terms tell: logs' terms never decrease, so a leader's term
+    // above my snapshot's means my snapshot holds entries its log does not.
+    const bool have_it = s.index <= commit_ && (s.index < log_.snapshot_index() ? s.term <= log_.snapshot_term()
+                                                                                 : log_.term_at(s.index) == s.term);
     if (!have_it) {
       const bool agrees = log_.contains(s.index) && log_.at(s.index).term == s.term;
       // Applied entries past the snapshot that the snapshot's log does not have are discarded.
@@ -784,8 +791,13 @@ class leader_based_node {
       p.next = std::max(p.next, p.match_received + 1);
       if (ack_match(p) >= last_index()) p.caught_up_at = now_;
     } else {
-      p.need_snapshot = a.need_snapshot;
-      p.next = std::max<std::uint64_t>(1, std::min(p.next, a.hint + 1));
+      if (a.need_snapshot || a.hint > last_index()) {
+        p.need_snapshot = true;  // it diverged at its compaction point, or compacted past our whole log
+      } else if (a.hint + 1 > p.next) {
+        p.next = a.hint + 1;  // it compacted past what we sent: resume after its compaction point
+      } else {
+        p.next = std::max<std::uint64_t>(1, std::min(p.next, a.hint + 1));
+      }
       p.inflight = 0;
     }
     advance_commit();
@@ -963,7 +975,12 @@ class leader_based_node {
     }
     const bool has_entries = p.next <= last_index();
     if (!has_entries && !heartbeat) return;
-    const bool window_open = p.inflight < cfg_.max_inflight && inflight_bytes(p) < cfg_.max_inflight_bytes;
+    // The window: appends and bytes in flight. An entry larger than the byte window goes alone
+    // once nothing else is in flight.
+    const std::uint64_t in_flight = inflight_bytes(p);
+    const bool window_open =
+        p.inflight < cfg_.max_inflight &&
+        (in_flight == 0 || (has_entries && in_flight + log_.bytes_through(p.next) - log_.bytes_through(p.next - 1) <= cfg_.max_inflight_bytes));
     if (has_entries && !window_open && !heartbeat) return;
     append_request a;
     const std::uint64_t from = has_entries && window_open ? p.next : last_index() + 1;
@@ -971,7 +988,7 @@ class leader_based_node {
     std::uint64_t upto = std::min<std::uint64_t>(last_index(), from - 1 + cfg_.max_batch);
     if (from <= upto) {
       // Cut the batch to the byte window (one entry always goes, however large).
-      const std::uint64_t budget = cfg_.max_inflight_bytes - inflight_bytes(p) + log_.bytes_through(from - 1);
+      const std::uint64_t budget = cfg_.max_inflight_bytes - std::min(in_flight, cfg_.max_inflight_bytes) + log_.bytes_through(from - 1);
       while (upto > from && log_.bytes_through(upto) > budget) --upto;
       a.entries.reserve(upto - from + 1);
       for (std::uint64_t k = from; k <= upto; ++k) a.entries.push_back(log_.at(k));
