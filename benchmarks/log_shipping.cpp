@@ -4,7 +4,7 @@
 // leader_based_node<R> (messages moved between nodes by hand, persistence entries discarded as
 // a no-op disk would); `handwritten` is a plain leader/follower loop doing the same work with
 // the same commit rule (append to the leader's log and its persist buffer, copy to each
-// follower's log and persist buffer, acknowledge, select the commit index, reply); `floor`
+// follower's log and persist buffer, acknowledge, select the commit index, apply, reply); `floor`
 // only copies the payload bytes once per replica.
 //
 // Each write carries a payload of 16 B, 256 B or 4 KiB. The client creates its payloads once
@@ -22,6 +22,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <new>
 #include <string>
 #include <vector>
@@ -119,7 +120,8 @@ void composed(benchmark::State& st, std::size_t batch, std::size_t bytes) {
   st.counters["ns_per_entry"] = benchmark::Counter(entries, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
-/// The same work written by hand: logs as vectors of entries, majority (or leader-only) commit.
+/// The same work written by hand: logs as vectors of entries, majority (or leader-only) commit,
+/// each replica applying the committed writes to its map and counting its bytes.
 template <bool Majority, std::size_t N>
 void handwritten(benchmark::State& st, std::size_t batch, std::size_t bytes) {
   struct entry {
@@ -134,6 +136,8 @@ void handwritten(benchmark::State& st, std::size_t batch, std::size_t bytes) {
   std::vector<rp::client_reply> replies;
   replies.reserve(256);
   const auto buffers = client_buffers(batch, bytes);
+  std::map<rp::key_type, rp::value_type> state[N];  // each replica applies what commits
+  std::uint64_t held[N]{};                           // and counts the bytes it holds (lag, flow control)
   std::uint64_t match[N]{};
   std::uint64_t commit = 0, request = 0;
   rp::value_type v = 0;
@@ -145,12 +149,14 @@ void handwritten(benchmark::State& st, std::size_t batch, std::size_t bytes) {
     for (std::size_t k = 0; k < batch; ++k) {
       const entry e{1, logs[0].size() + 1, {rp::op_kind::write, 0, ++v, 0, buffers[k]}};
       logs[0].push_back(e);
+      held[0] += 40 + e.op.data.size();
       wire.push_back(e);
     }
     disks[0].assign(wire.begin(), wire.end());  // persist
     match[0] = logs[0].size();
     for (std::size_t f = 1; f < N; ++f) {  // ship, follower append, persist, ack
       logs[f].insert(logs[f].end(), wire.begin(), wire.end());
+      for (const entry& e : wire) held[f] += 40 + e.op.data.size();
       disks[f].assign(wire.begin(), wire.end());
       match[f] = logs[f].size();
     }
@@ -159,9 +165,12 @@ void handwritten(benchmark::State& st, std::size_t batch, std::size_t bytes) {
     } else {
       commit = match[0];
     }
+    for (std::size_t r = 0; r < N; ++r)  // apply (the followers learn the commit index with the next append)
+      for (const entry& e : wire) state[r][e.op.key] = e.op.value;
     replies.clear();
     for (std::size_t k = 0; k < batch; ++k) replies.push_back({rp::client_id{1}, rp::request_id{++request}});
     benchmark::DoNotOptimize(commit);
+    benchmark::DoNotOptimize(held);
     benchmark::DoNotOptimize(replies.data());
   }
   const double entries = static_cast<double>(st.iterations() * batch);

@@ -48,6 +48,8 @@
 #include <replica/reads/eventual_reads.hpp>
 #include <replica/sim/node.hpp>
 #include <replica/topology/leader_based/election.hpp>
+#include <replica/topology/leader_based/entry_batch.hpp>
+#include <replica/topology/leader_based/fifo.hpp>
 #include <replica/topology/leader_based/raft_log.hpp>
 
 #include <algorithm>
@@ -168,6 +170,8 @@ class leader_based_node {
     bool noop = false;
     friend bool operator==(const entry&, const entry&) = default;
   };
+  /// Entries shipped or persisted together, sharing one buffer (see entry_batch.hpp).
+  using batch = leader_based_detail::entry_batch<entry>;
 
   // ---- messages ----
   struct vote_request {
@@ -181,7 +185,7 @@ class leader_based_node {
   };
   struct append_request {
     log_position prev{};
-    std::vector<entry> entries;
+    batch entries;
     std::uint64_t commit = 0;
     std::uint64_t read_round = 0;  ///< read-index confirmation round this heartbeat carries
   };
@@ -219,7 +223,7 @@ class leader_based_node {
   /// Truncate the log after `from - 1`, then append `entries` (which start at `from`).
   struct log_write {
     std::uint64_t from = 1;
-    std::vector<entry> entries;
+    batch entries;
   };
   using persist_entry = std::variant<hard_state, log_write, snapshot>;
   struct durable_state {
@@ -356,8 +360,11 @@ class leader_based_node {
     now_ = now;
     if (!booted_) boot();
     bool appended = false;
+    batching_ = true;  // one persisted write for the whole batch (group commit)
     for (const auto& req : reqs) appended |= accept(req);
+    batching_ = false;
     if (!appended) return;
+    flush();
     if (cfg_.ship_interval.count() == 0) {
       broadcast_append();
     } else if (!unshipped_since_) {
@@ -543,21 +550,20 @@ class leader_based_node {
   /// followers acknowledge on receipt.
   void write_log_from(std::uint64_t index) {
     dirty_from_ = std::min(dirty_from_, index);
-    if (ack_point != ack_on::received || role_ == role::leader) flush();
+    if (!batching_ && (ack_point != ack_on::received || role_ == role::leader)) flush();
   }
   void flush() {
     if (dirty_from_ == UINT64_MAX) return;
     const std::uint64_t from = std::max(std::min<std::uint64_t>(dirty_from_, last_index() + 1), log_.snapshot_index() + 1);
     const auto& es = log_.entries();
     const auto first = es.begin() + static_cast<std::ptrdiff_t>(from - log_.snapshot_index() - 1);
-    // Coalesce with the previous write of this batch when it ends right before `from` (a group
-    // commit: one growing buffer per batch instead of one allocation per entry).
-    auto* prev = out_.persist.empty() ? nullptr : std::get_if<log_write>(&out_.persist.back());
-    if (prev && prev->from + prev->entries.size() == from) {
-      prev->entries.insert(prev->entries.end(), first, es.end());
-    } else {
-      out_.persist.push_back(log_write{from, std::vector<entry>(first, es.end())});
+    // One shared copy of the new entries: persisted, and (on a leader) shipped from.
+    batch b = batch::copy_of(first, es.end());
+    if (role_ == role::leader) {
+      shipped_ = b;
+      shipped_from_ = from;
     }
+    out_.persist.push_back(log_write{from, std::move(b)});
     durable_index_ = last_index();
     dirty_from_ = UINT64_MAX;
   }
@@ -633,6 +639,7 @@ class leader_based_node {
   void become_leader() {
     role_ = role::leader;
     leader_ = self_;
+    shipped_ = {};  // a leader's log only grows while it leads: the cache is valid from here on
     degraded_ = false;
     transfer_to_.reset();
     lease_until_ = local_time{};
@@ -706,7 +713,9 @@ class leader_based_node {
     } else {
       r.success = true;
       std::uint64_t last_new = prev;
-      for (const entry& e : a.entries) {
+      std::size_t appended_from = a.entries.size();  // position in a.entries of the first entry appended
+      for (std::size_t pos = 0; pos < a.entries.size(); ++pos) {
+        const entry& e = a.entries[pos];
         last_new = e.index;
         if (e.index < snap) continue;  // folded into my snapshot; checked at the snapshot's index
         if (e.index == snap) {
@@ -724,10 +733,20 @@ class leader_based_node {
           if (durable_index_ > last_index()) durable_index_ = last_index();
           dirty_from_ = std::min(dirty_from_, e.index);
         }
+        if (appended_from == a.entries.size()) appended_from = pos;
         log_.push_back(e);
         dirty_from_ = std::min(dirty_from_, e.index);
       }
-      if (dirty_from_ != UINT64_MAX && (ack_point != ack_on::received)) flush();
+      if (dirty_from_ != UINT64_MAX && ack_point != ack_on::received) {
+        if (appended_from < a.entries.size() && dirty_from_ == a.entries[appended_from].index) {
+          // Exactly what this message brought: persist its slice, no copy.
+          out_.persist.push_back(log_write{dirty_from_, a.entries.slice(appended_from)});
+          durable_index_ = last_index();
+          dirty_from_ = UINT64_MAX;
+        } else {
+          flush();
+        }
+      }
       last_new_verified_ = std::max(last_new, prev);
       if (r.success) {
         const std::uint64_t new_commit = std::min(a.commit, last_new);
@@ -849,16 +868,18 @@ class leader_based_node {
 
   /// Accepts one request; true if it appended to the log.
   bool accept(const client_request<kv_op>& req) {
-    client_reply r{req.client, req.id};
     if (req.op.kind == op_kind::read) {
+      client_reply r{req.client, req.id};
       serve_read(req, r);
       return false;
     }
     if (role_ != role::leader) {
+      client_reply r{req.client, req.id};
       redirect(r);
       return false;
     }
     if (transfer_to_) {
+      client_reply r{req.client, req.id};
       r.status = reply_status::fail;  // a switchover is under way: not done, retry at the new leader
       r.error = errc::not_leader;
       r.leader_hint = transfer_to_;
@@ -867,6 +888,7 @@ class leader_based_node {
     }
     if constexpr (std::is_same_v<when_missing, when_acks_missing::fail_fast>) {
       if (!rule_satisfiable()) {
+        client_reply r{req.client, req.id};
         r.status = reply_status::fail;
         r.error = errc::unavailable;
         out_.replies.push_back(std::move(r));
@@ -990,8 +1012,15 @@ class leader_based_node {
       // Cut the batch to the byte window (one entry always goes, however large).
       const std::uint64_t budget = cfg_.max_inflight_bytes - std::min(in_flight, cfg_.max_inflight_bytes) + log_.bytes_through(from - 1);
       while (upto > from && log_.bytes_through(upto) > budget) --upto;
-      a.entries.reserve(upto - from + 1);
-      for (std::uint64_t k = from; k <= upto; ++k) a.entries.push_back(log_.at(k));
+      if (!shipped_.empty() && from >= shipped_from_ && upto < shipped_from_ + shipped_.size() &&
+          shipped_[upto - shipped_from_].term == log_.at(upto).term) {
+        a.entries = shipped_.slice(from - shipped_from_, upto - from + 1);  // share the batch just persisted
+      } else {
+        std::vector<entry> es;
+        es.reserve(upto - from + 1);
+        for (std::uint64_t k = from; k <= upto; ++k) es.push_back(log_.at(k));
+        a.entries = batch{std::move(es)};
+      }
     }
     a.commit = commit_;
     a.read_round = read_round_;
@@ -1197,16 +1226,19 @@ class leader_based_node {
   std::vector<std::pair<key_type, value_type>> snapshot_state_;  ///< the state at the compaction point
   std::vector<progress> progress_;
   std::vector<bool> votes_;
-  std::deque<pending_write> pending_writes_;  // Invariant: increasing `index`; not necessarily contiguous
+  leader_based_detail::fifo<pending_write> pending_writes_;  // Invariant: increasing `index`; not necessarily contiguous
   std::vector<pending_read> pending_reads_;
   std::vector<pending_read> waiting_reads_;  ///< follower reads waiting for their token
   std::uint64_t read_round_ = 0;
   std::uint64_t last_new_verified_ = 0;
+  batch shipped_;                  ///< the leader's last persisted batch, shared with its appends
+  std::uint64_t shipped_from_ = 0;  ///< index of shipped_[0]
   std::deque<std::pair<std::uint64_t, local_time>> lease_rounds_;  ///< heartbeat rounds not yet confirmed, with their send time
   local_time lease_until_{};
   std::optional<replica_id> transfer_to_;
   local_time transfer_deadline_{};
   bool degraded_ = false;
+  bool batching_ = false;
   bool booted_ = false;
   local_time booted_at_{};
   std::optional<local_time> unshipped_since_;
