@@ -60,8 +60,7 @@ class raft_log {
   [[nodiscard]] const std::vector<Entry>& entries() const noexcept { return entries_; }
 
   void push_back(Entry e) {
-    const std::uint64_t before = bytes_through(last_index());
-    cum_.push_back(before + wire_size(e));
+    cum_.push_back((cum_.empty() ? snap_bytes_ : cum_.back()) + wire_size(e));
     entries_.push_back(std::move(e));
   }
   /// Drops every entry after `index` (index >= snapshot_index()).
