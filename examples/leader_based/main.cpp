@@ -5,6 +5,7 @@
 #include <replica/commit.hpp>
 #include <replica/replicator.hpp>
 #include <replica/sim/cluster.hpp>
+#include <replica/sim/controller.hpp>
 #include <replica/sim/leader.hpp>
 #include <replica/topology/leader_based.hpp>
 #include <replica/topology/leader_based_node.hpp>
@@ -20,8 +21,9 @@ using postgres_like = rp::replicator<rp::leader_based, rp::semi_synchronous<1, r
 // MySQL semi-sync: waits for one replica's receipt, falls back to async after 1 s.
 using mysql_semi_sync = rp::replicator<rp::leader_based, rp::cluster_size<3>,
                                        rp::semi_synchronous<1, rp::ack_on::received, rp::when_acks_missing::fall_back_to_async<1000>>>;
-// Kafka with acks=all and min.insync.replicas=2: refuses writes while fewer are in sync.
-using kafka_like = rp::replicator<rp::leader_based, rp::synchronous_with<2>, rp::cluster_size<3>>;
+// Kafka with acks=all and min.insync.replicas=2: refuses writes while fewer are in sync; its
+// controller (not a vote) promotes the most advanced in-sync replica.
+using kafka_like = rp::replicator<rp::leader_based, rp::synchronous_with<2>, rp::controller_election<>, rp::cluster_size<3>>;
 
 template <class R>
 void story(const char* name) {
@@ -32,6 +34,8 @@ void story(const char* name) {
   typename node::config cfg;
   cfg.check_quorum = false;  // a primary that does not fence itself, as without a consensus-based failover manager
   rp::sim::cluster<node> c{o, cfg};
+  rp::failover_controller controller{{3, 300ms, false}};
+  if constexpr (!node::election::self_elect) rp::sim::run_failover_controller(c, controller, 20ms, 10'000'000);
   c.run_until([](auto& cl) { return rp::sim::current_leader(cl).has_value(); }, 5'000'000);
   const rp::replica_id l = *rp::sim::current_leader(c);
   rp::sim::session_options s;

@@ -69,6 +69,18 @@ description describe() {
     d.hazards.emplace_back("concurrent writes to one key are accepted: conflicts are inevitable");
   }
   if constexpr (T::uses_commit_mode) detail::describe_commit<typename R::commit_mode>(d);
+  using election = typename R::template policy_for<election_tag>;
+  if constexpr (!std::is_void_v<election>) {
+    if constexpr (!election::self_elect)
+      d.guarantees.emplace_back("an outside controller promotes the most advanced in-sync replica: one surviving in-sync "
+                                "replica is enough to elect");
+    if constexpr (election::unclean)
+      d.hazards.emplace_back("unclean election: when no in-sync replica is left, a lagging one is promoted and the "
+                             "acknowledged writes it lacks are lost (counted)");
+  }
+  if constexpr (requires { R::reads::max_drift_ppm; })
+    d.hazards.emplace_back("lease reads: linearizable only while every clock runs within " +
+                           std::to_string(R::reads::max_drift_ppm) + " ppm of true time and never jumps");
 
   using q = detail::quorum_numbers<T>;
   if constexpr (q::leaderless) {

@@ -4,6 +4,7 @@
 
 #include <replica/sim/broadcast_register.hpp>
 #include <replica/sim/clock.hpp>
+#include <replica/sim/controller.hpp>
 #include <replica/sim/cluster.hpp>
 #include <replica/sim/latency.hpp>
 #include <replica/sim/leader.hpp>
