@@ -733,9 +733,12 @@ class leader_based_node {
           if (durable_index_ > last_index()) durable_index_ = last_index();
           dirty_from_ = std::min(dirty_from_, e.index);
         }
-        if (appended_from == a.entries.size()) appended_from = pos;
-        log_.push_back(e);
+        // From here on every entry is new and goes at the end of the log: append the rest at once.
+        appended_from = pos;
+        log_.append(a.entries.begin() + pos, a.entries.end());
+        last_new = a.entries.back().index;
         dirty_from_ = std::min(dirty_from_, e.index);
+        break;
       }
       if (dirty_from_ != UINT64_MAX && ack_point != ack_on::received) {
         if (appended_from < a.entries.size() && dirty_from_ == a.entries[appended_from].index) {
@@ -917,12 +920,13 @@ class leader_based_node {
       ackable = std::min(commit_, a.value_or(0));
     }
     while (!pending_writes_.empty() && pending_writes_.front().index <= ackable) {
-      const pending_write w = pending_writes_.front();
-      pending_writes_.pop_front();
-      client_reply r{w.client, w.id};
+      const pending_write& w = pending_writes_.front();
+      client_reply& r = out_.replies.emplace_back();  // built in place: replies are the per-entry output
+      r.client = w.client;
+      r.id = w.id;
       r.token = w.index;
       if (w.precondition_failed) r.status = reply_status::fail;
-      out_.replies.push_back(std::move(r));
+      pending_writes_.pop_front();
     }
   }
   void leader_tick() {
@@ -1186,11 +1190,13 @@ class leader_based_node {
   }
   void apply_committed() {
     const std::uint64_t before = applied_;
-    while (applied_ < commit_ && applied_ < last_index()) {
-      const entry& e = log_.at(++applied_);
-      if (!apply_to(state_, e))
-        if (pending_write* p = find_pending(e.index)) p->precondition_failed = true;  // the client hears `fail`
-    }
+    const std::uint64_t upto = std::min(commit_, last_index());
+    if (upto <= applied_) return;
+    const entry* e = &log_.at(applied_ + 1);  // entries are contiguous in the log
+    for (const entry* end = e + (upto - applied_); e != end; ++e)
+      if (!apply_to(state_, *e))
+        if (pending_write* p = find_pending(e->index)) p->precondition_failed = true;  // the client hears `fail`
+    applied_ = upto;
     if (applied_ != before) {
       serve_waiting_reads();
       maybe_compact();

@@ -63,7 +63,14 @@ class raft_log {
     cum_.push_back((cum_.empty() ? snap_bytes_ : cum_.back()) + wire_size(e));
     entries_.push_back(std::move(e));
   }
-  /// Drops every entry after `index` (index >= snapshot_index()).
+  /// Appends [first, last) at the end.
+  template <class It>
+  void append(It first, It last) {
+    std::uint64_t c = cum_.empty() ? snap_bytes_ : cum_.back();
+    for (It it = first; it != last; ++it) cum_.push_back(c += wire_size(*it));
+    entries_.insert(entries_.end(), first, last);
+  }
+    /// Drops every entry after `index` (index >= snapshot_index()).
   void truncate_after(std::uint64_t index) {
     if (index < snap_index_) index = snap_index_;
     if (index >= last_index()) return;
