@@ -1,9 +1,22 @@
+// Leaderless hot paths (issue 5):
+// - resolve_maximal_vv/<variant>/<R>, resolve_maximal_dvv/<variant>/<R>: keeping the maximal
+//   versions of R read replies (version_vector<5>, dotted_version_vector); `composed` is
+//   keep_maximal, `handwritten` the same selection written out on plain counter arrays (for
+//   DVVs, on indices with the type's own compare). Reply sets rotate through a pool that mixes
+//   superseded, equal and concurrent versions.
+// - ring_lookup/<variant>/<nodes>/<vnodes>: a key's preference list of 3 on a hash ring;
+//   `handwritten` is a binary search on a plain sorted token array plus a distinct scan.
+//
 // committed_index: the committed position from the replicas' match positions, as majority
 // commit computes it, for 3, 5, 7, 9 and 11 replicas. `composed` is majority::commit_point on a
 // replication_view (a span, dispatched on its size at run time); `floor` is the same selection
 // written by hand on a fixed-size plain array. Inputs rotate through a pool.
 #include <replica/commit/majority.hpp>
 #include <replica/commit/semi_synchronous.hpp>
+#include <replica/resolve/maximal.hpp>
+#include <replica/topology/leaderless/ring.hpp>
+#include <replica/versioning/dotted_version_vector.hpp>
+#include <replica/versioning/version_vector.hpp>
 
 #include <benchmark/benchmark.h>
 
@@ -98,6 +111,193 @@ void committed_index_semi_sync(benchmark::State& st) {
   }
 }
 
+// ---- leaderless: maximal versions of R replies ----
+constexpr std::size_t vv_width = 5;
+struct vv_reply {
+  rp::version_vector<vv_width> version;
+  rp::value_type value;
+};
+/// Reply sets built by real updates: R replicas each derived from a shared ancestor by 0 to 2
+/// local events, so some supersede others, some are equal and some are concurrent.
+template <std::size_t R>
+std::vector<std::array<vv_reply, R>> vv_pool() {
+  std::mt19937_64 g{R * 7};
+  std::vector<std::array<vv_reply, R>> p(pool);
+  for (auto& set : p) {
+    rp::version_vector<vv_width> base{{5, 3, 2, 7, 1}};
+    for (std::size_t i = 0; i < R; ++i) {
+      set[i].version = base;
+      for (std::uint64_t e = g() % 3; e > 0; --e) (void)set[i].version.advance(rp::replica_id{static_cast<std::uint32_t>(g() % vv_width)});
+      set[i].value = static_cast<rp::value_type>(i);
+      if (g() % 4 == 0) base = set[i].version;  // a later reply may descend from this one
+    }
+  }
+  return p;
+}
+template <std::size_t R>
+void resolve_vv_composed(benchmark::State& st) {
+  const auto p = vv_pool<R>();
+  std::size_t i = 0, kept = 0;
+  for (auto _ : st) {
+    auto set = p[i++ % pool];
+    kept += rp::keep_maximal(set.begin(), set.end(), &vv_reply::version);
+    benchmark::DoNotOptimize(set);
+  }
+  benchmark::DoNotOptimize(kept);
+}
+template <std::size_t R>
+void resolve_vv_handwritten(benchmark::State& st) {
+  const auto p = vv_pool<R>();
+  std::size_t i = 0, kept = 0;
+  for (auto _ : st) {
+    auto set = p[i++ % pool];
+    // le(a, b): every counter of a <= b's.
+    auto le = [](const std::array<std::uint64_t, vv_width>& a, const std::array<std::uint64_t, vv_width>& b) {
+      bool ok = true;
+      for (std::size_t c = 0; c < vv_width; ++c) ok &= a[c] <= b[c];
+      return ok;
+    };
+    std::size_t out = 0;
+    for (std::size_t a = 0; a < R; ++a) {
+      const auto& va = set[a].version.counters();
+      bool dominated = false;
+      for (std::size_t k = 0; k < out && !dominated; ++k) dominated = le(va, set[k].version.counters());
+      for (std::size_t b = a + 1; b < R && !dominated; ++b) {
+        const auto& vb = set[b].version.counters();
+        dominated = le(va, vb) && !le(vb, va);
+      }
+      if (!dominated) set[out++] = set[a];
+    }
+    kept += out;
+    benchmark::DoNotOptimize(set);
+  }
+  benchmark::DoNotOptimize(kept);
+}
+
+template <std::size_t R>
+std::vector<std::array<rp::dotted_version_vector, R>> dvv_pool() {
+  std::mt19937_64 g{R * 11};
+  std::vector<std::array<rp::dotted_version_vector, R>> p(pool);
+  for (auto& set : p) {
+    rp::dotted_version_vector base;
+    for (std::uint32_t r = 0; r < vv_width; ++r)
+      for (int e = 0; e < 3; ++e) (void)base.advance(rp::replica_id{r});
+    for (std::size_t i = 0; i < R; ++i) {
+      set[i] = base;
+      for (std::uint64_t e = g() % 3; e > 0; --e) (void)set[i].advance(rp::replica_id{static_cast<std::uint32_t>(g() % vv_width)});
+      if (g() % 4 == 0) base = set[i];
+    }
+  }
+  return p;
+}
+template <std::size_t R>
+void resolve_dvv_composed(benchmark::State& st) {
+  const auto p = dvv_pool<R>();
+  std::array<std::size_t, R> idx{};
+  std::size_t i = 0, kept = 0;
+  for (auto _ : st) {
+    const auto& set = p[i++ % pool];
+    // Resolve indices (not copies) so the cost measured is the comparisons, as in the baseline.
+    for (std::size_t k = 0; k < R; ++k) idx[k] = k;
+    kept += rp::keep_maximal(idx.begin(), idx.end(), [&set](std::size_t k) -> const rp::dotted_version_vector& { return set[k]; });
+    benchmark::DoNotOptimize(idx);
+  }
+  benchmark::DoNotOptimize(kept);
+}
+template <std::size_t R>
+void resolve_dvv_handwritten(benchmark::State& st) {
+  const auto p = dvv_pool<R>();
+  std::array<std::size_t, R> idx{};
+  std::size_t i = 0, kept = 0;
+  for (auto _ : st) {
+    const auto& set = p[i++ % pool];
+    std::size_t out = 0;
+    for (std::size_t a = 0; a < R; ++a) {
+      bool dominated = false;
+      for (std::size_t k = 0; k < out && !dominated; ++k) {
+        const auto o = set[idx[k]].compare(set[a]);
+        dominated = o == rp::causal_order::after || o == rp::causal_order::equal;
+      }
+      for (std::size_t b = a + 1; b < R && !dominated; ++b) dominated = set[b].compare(set[a]) == rp::causal_order::after;
+      if (!dominated) idx[out++] = a;
+    }
+    kept += out;
+    benchmark::DoNotOptimize(idx);
+  }
+  benchmark::DoNotOptimize(kept);
+}
+
+// ---- leaderless: ring lookup ----
+rp::hash_ring make_ring(std::size_t nodes, std::size_t vnodes) {
+  std::vector<rp::ring_member> m;
+  for (std::uint32_t i = 0; i < nodes; ++i) m.push_back({rp::replica_id{i}, rp::datacenter{0}});
+  return rp::hash_ring::make(m, vnodes).value();
+}
+void ring_lookup_composed(benchmark::State& st, std::size_t nodes, std::size_t vnodes) {
+  const auto ring = make_ring(nodes, vnodes);
+  std::array<rp::ring_member, 3> out{};
+  rp::key_type k = 0;
+  for (auto _ : st) {
+    benchmark::DoNotOptimize(ring.preference_list(k++, 3, out));
+    benchmark::DoNotOptimize(out);
+  }
+}
+void ring_lookup_handwritten(benchmark::State& st, std::size_t nodes, std::size_t vnodes) {
+  // The same tokens (taken from a composed ring's walk order would be circular: rebuild them).
+  const auto ring = make_ring(nodes, vnodes);
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> tokens;
+  auto mix = [](std::uint64_t x) {
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+  };
+  for (std::uint32_t m = 0; m < nodes; ++m)
+    for (std::uint64_t v = 0; v < vnodes; ++v) tokens.emplace_back(mix(mix(m + 1) ^ (v * 0x9e3779b97f4a7c15ULL)), m);
+  std::sort(tokens.begin(), tokens.end());
+  std::vector<std::uint64_t> points;
+  std::vector<std::uint32_t> owner;
+  for (const auto& [p, m] : tokens) {
+    points.push_back(p);
+    owner.push_back(m);
+  }
+  std::array<std::uint32_t, 3> out{};
+  rp::key_type k = 0;
+  for (auto _ : st) {
+    const std::uint64_t p = rp::hash_ring::point_of(k++);
+    std::size_t i = static_cast<std::size_t>(std::lower_bound(points.begin(), points.end(), p) - points.begin());
+    std::size_t got = 0;
+    for (std::size_t step = 0; step < points.size() && got < 3; ++step, ++i) {
+      if (i == points.size()) i = 0;
+      const std::uint32_t m = owner[i];
+      bool seen = false;
+      for (std::size_t j = 0; j < got; ++j) seen |= out[j] == m;
+      if (!seen) out[got++] = m;
+    }
+    benchmark::DoNotOptimize(out);
+  }
+}
+
+void register_leaderless() {
+  auto reg_r = [](auto r) {
+    constexpr std::size_t R = decltype(r)::value;
+    const std::string n = "/" + std::to_string(R);
+    benchmark::RegisterBenchmark(("resolve_maximal_vv/composed" + n).c_str(), resolve_vv_composed<R>);
+    benchmark::RegisterBenchmark(("resolve_maximal_vv/handwritten" + n).c_str(), resolve_vv_handwritten<R>);
+    benchmark::RegisterBenchmark(("resolve_maximal_dvv/composed" + n).c_str(), resolve_dvv_composed<R>);
+    benchmark::RegisterBenchmark(("resolve_maximal_dvv/handwritten" + n).c_str(), resolve_dvv_handwritten<R>);
+  };
+  reg_r(std::integral_constant<std::size_t, 2>{});
+  reg_r(std::integral_constant<std::size_t, 3>{});
+  reg_r(std::integral_constant<std::size_t, 5>{});
+  for (std::size_t nodes : {6, 64})
+    for (std::size_t vnodes : {16, 256}) {
+      const std::string a = "/" + std::to_string(nodes) + "/" + std::to_string(vnodes);
+      benchmark::RegisterBenchmark(("ring_lookup/composed" + a).c_str(), ring_lookup_composed, nodes, vnodes);
+      benchmark::RegisterBenchmark(("ring_lookup/handwritten" + a).c_str(), ring_lookup_handwritten, nodes, vnodes);
+    }
+}
+
 template <std::size_t N>
 void register_n() {
   const std::string n = "/" + std::to_string(N);
@@ -114,6 +314,7 @@ int main(int argc, char** argv) {
   register_n<7>();
   register_n<9>();
   register_n<11>();
+  register_leaderless();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

@@ -36,6 +36,7 @@ struct replica_id_tag {};
 struct term_tag {};
 struct log_index_tag {};
 struct group_id_tag {};
+struct datacenter_tag {};
 
 /// Identity of one replica (node) in a cluster: 0 .. cluster size - 1.
 using replica_id = strong_id<replica_id_tag, std::uint32_t>;
@@ -45,6 +46,8 @@ using term = strong_id<term_tag, std::uint64_t>;
 using log_index = strong_id<log_index_tag, std::uint64_t>;
 /// A replication group (a shard's group in a sharded hybrid); 0 for an unsharded cluster.
 using group_id = strong_id<group_id_tag, std::uint32_t>;
+/// A datacenter (or availability zone, rack): what LOCAL_QUORUM and EACH_QUORUM count by.
+using datacenter = strong_id<datacenter_tag, std::uint16_t>;
 
 /// A log position: the index of an entry and the term in which it was created.
 /// Two logs that hold an entry with the same index and term are identical up to it (Raft's
