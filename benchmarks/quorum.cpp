@@ -157,14 +157,24 @@ void resolve_vv_handwritten(benchmark::State& st) {
       for (std::size_t c = 0; c < vv_width; ++c) ok &= a[c] <= b[c];
       return ok;
     };
+    // One pass, each pair compared at most once (the algorithm keep_maximal uses).
     std::size_t out = 0;
     for (std::size_t a = 0; a < R; ++a) {
-      const auto& va = set[a].version.counters();
+      const auto va = set[a].version.counters();
       bool dominated = false;
-      for (std::size_t k = 0; k < out && !dominated; ++k) dominated = le(va, set[k].version.counters());
-      for (std::size_t b = a + 1; b < R && !dominated; ++b) {
-        const auto& vb = set[b].version.counters();
-        dominated = le(va, vb) && !le(vb, va);
+      for (std::size_t k = 0; k < out;) {
+        const auto& vk = set[k].version.counters();
+        const bool ge = le(va, vk), lt = le(vk, va);
+        if (ge) {  // kept one at or above: drop the new one
+          dominated = true;
+          break;
+        }
+        if (lt) {  // new one supersedes the kept one
+          for (std::size_t m = k + 1; m < out; ++m) set[m - 1] = set[m];
+          --out;
+          continue;
+        }
+        ++k;
       }
       if (!dominated) set[out++] = set[a];
     }
@@ -214,11 +224,19 @@ void resolve_dvv_handwritten(benchmark::State& st) {
     std::size_t out = 0;
     for (std::size_t a = 0; a < R; ++a) {
       bool dominated = false;
-      for (std::size_t k = 0; k < out && !dominated; ++k) {
+      for (std::size_t k = 0; k < out;) {
         const auto o = set[idx[k]].compare(set[a]);
-        dominated = o == rp::causal_order::after || o == rp::causal_order::equal;
+        if (o == rp::causal_order::after || o == rp::causal_order::equal) {
+          dominated = true;
+          break;
+        }
+        if (o == rp::causal_order::before) {
+          for (std::size_t m = k + 1; m < out; ++m) idx[m - 1] = idx[m];
+          --out;
+          continue;
+        }
+        ++k;
       }
-      for (std::size_t b = a + 1; b < R && !dominated; ++b) dominated = set[b].compare(set[a]) == rp::causal_order::after;
       if (!dominated) idx[out++] = a;
     }
     kept += out;

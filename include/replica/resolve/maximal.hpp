@@ -11,12 +11,14 @@
 ///   std::size_t k = replica::keep_maximal(rs.begin(), rs.end(), &reply::version);
 ///   // rs[0..k) are the maximal replies, in their original relative order
 ///
-/// In place, O(R^2) comparisons (R is a handful), no allocation.
+/// In place, at most R(R-1)/2 comparisons (R is a handful), no allocation; the kept replies
+/// keep their relative order.
 
 #include <replica/versioning/causal_order.hpp>
 
 #include <functional>
 #include <iterator>
+#include <algorithm>
 #include <utility>
 
 namespace replica {
@@ -25,20 +27,26 @@ namespace replica {
 /// keeping their order, and returns how many there are.
 template <class It, class Proj = std::identity>
 std::size_t keep_maximal(It first, It last, Proj proj = {}) {
+  // One pass; the kept prefix [first, out) is always pairwise concurrent. Each new reply is
+  // compared once with each kept one: dropped if one is at or above it, and it drops the kept
+  // ones it supersedes. Every pair is compared at most once.
   It out = first;
   for (It i = first; i != last; ++i) {
     const auto& vi = std::invoke(proj, *i);
     bool dominated = false;
-    // Superseded by (or equal to) one already kept?
-    for (It k = first; k != out && !dominated; ++k) {
+    for (It k = first; k != out;) {
       const causal_order o = std::invoke(proj, *k).compare(vi);
-      dominated = o == causal_order::after || o == causal_order::equal;
+      if (o == causal_order::concurrent) {
+        ++k;
+      } else if (o == causal_order::before) {  // the new one supersedes this kept one: close the gap
+        for (It m = std::next(k); m != out; ++m) *std::prev(m) = std::move(*m);  // (a few elements: no memmove call)
+        --out;
+      } else {  // a kept one is at or above it
+        dominated = true;
+        break;
+      }
     }
-    // Superseded by one not yet looked at?
-    for (It j = std::next(i); j != last && !dominated; ++j) dominated = std::invoke(proj, *j).compare(vi) == causal_order::after;
     if (dominated) continue;
-    // Kept: nothing after it supersedes it, and nothing kept before it does either, so it
-    // never has to be dropped later.
     if (out != i) *out = std::move(*i);
     ++out;
   }
