@@ -151,12 +151,6 @@ void resolve_vv_handwritten(benchmark::State& st) {
   std::size_t i = 0, kept = 0;
   for (auto _ : st) {
     auto set = p[i++ % pool];
-    // le(a, b): every counter of a <= b's.
-    auto le = [](const std::array<std::uint64_t, vv_width>& a, const std::array<std::uint64_t, vv_width>& b) {
-      bool ok = true;
-      for (std::size_t c = 0; c < vv_width; ++c) ok &= a[c] <= b[c];
-      return ok;
-    };
     // One pass, each pair compared at most once (the algorithm keep_maximal uses).
     std::size_t out = 0;
     for (std::size_t a = 0; a < R; ++a) {
@@ -164,7 +158,11 @@ void resolve_vv_handwritten(benchmark::State& st) {
       bool dominated = false;
       for (std::size_t k = 0; k < out;) {
         const auto& vk = set[k].version.counters();
-        const bool ge = le(va, vk), lt = le(vk, va);
+        bool ge = true, lt = true;  // va <= vk, vk <= va: one pass over the counters
+        for (std::size_t c = 0; c < vv_width; ++c) {
+          ge &= va[c] <= vk[c];
+          lt &= vk[c] <= va[c];
+        }
         if (ge) {  // kept one at or above: drop the new one
           dominated = true;
           break;
