@@ -1,0 +1,114 @@
+#pragma once
+/// \file
+/// Per-request consistency levels for leaderless replication (Cassandra's ONE, TWO, THREE,
+/// QUORUM, ALL, LOCAL_QUORUM, EACH_QUORUM), resolved at run time against a key's replicas and
+/// their datacenters into a `quorum_requirement`: how many acknowledgements in total and how
+/// many from each datacenter. The compile-time `w<W>` and `r<R>` are the defaults
+/// (`consistency_level::configured`).
+///
+///   auto req = replica::requirement(consistency_level::local_quorum, replicas, W, local_dc);
+///   if (!req) ...                      // unavailable: the level cannot be met here
+///   req->met(acks_from)                // once enough replicas answered
+///
+/// Errors (nothing else changes): a level that asks for more replicas than the key has, or
+/// LOCAL_QUORUM with no replica in the coordinator's datacenter (`unavailable`, Cassandra's
+/// UnavailableException), an unknown level value (`out_of_range`).
+
+#include <replica/core/ids.hpp>
+#include <replica/core/result.hpp>
+#include <replica/topology/leaderless/ring.hpp>
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+namespace replica {
+
+enum class consistency_level : std::uint8_t {
+  configured,    ///< the replicator's compile-time W (writes) or R (reads)
+  one,
+  two,
+  three,
+  quorum,        ///< a majority of the key's N replicas
+  all,           ///< every replica of the key
+  local_quorum,  ///< a majority of the key's replicas in the coordinator's datacenter
+  each_quorum,   ///< a majority of the key's replicas in every datacenter that has some
+};
+
+constexpr std::string_view to_string(consistency_level l) noexcept {
+  switch (l) {
+    case consistency_level::configured: return "configured";
+    case consistency_level::one: return "ONE";
+    case consistency_level::two: return "TWO";
+    case consistency_level::three: return "THREE";
+    case consistency_level::quorum: return "QUORUM";
+    case consistency_level::all: return "ALL";
+    case consistency_level::local_quorum: return "LOCAL_QUORUM";
+    case consistency_level::each_quorum: return "EACH_QUORUM";
+  }
+  return "?";
+}
+
+/// What a request must collect: `total` acknowledgements from the key's replicas, and at least
+/// `per_dc[d]` of them from datacenter d.
+struct quorum_requirement {
+  static constexpr std::size_t max_dcs = 16;
+  std::size_t total = 0;
+  std::array<std::uint8_t, max_dcs> per_dc{};
+
+  /// Whether the replicas in `acked` (a subset of the key's replicas) satisfy it.
+  [[nodiscard]] bool met(std::span<const ring_member> acked) const noexcept {
+    if (acked.size() < total) return false;
+    std::array<std::uint8_t, max_dcs> have{};
+    for (const auto& m : acked)
+      if (m.dc.value() < max_dcs) ++have[m.dc.value()];
+    for (std::size_t d = 0; d < max_dcs; ++d)
+      if (have[d] < per_dc[d]) return false;
+    return true;
+  }
+};
+
+/// The requirement of `level` for a key whose replicas are `replicas` (its preference list),
+/// with `configured` standing for the compile-time W or R and `local` the coordinator's datacenter.
+inline result<quorum_requirement> requirement(consistency_level level, std::span<const ring_member> replicas,
+                                              std::size_t configured, datacenter local) {
+  const std::size_t n = replicas.size();
+  std::array<std::uint8_t, quorum_requirement::max_dcs> in_dc{};
+  for (const auto& m : replicas) {
+    if (m.dc.value() >= quorum_requirement::max_dcs) return error{errc::out_of_range, "datacenter tags must be below 16"};
+    ++in_dc[m.dc.value()];
+  }
+  quorum_requirement q;
+  auto exactly = [&](std::size_t k) -> result<quorum_requirement> {
+    if (k > n) return error{errc::unavailable, "the consistency level needs more replicas than the key has"};
+    q.total = k;
+    return q;
+  };
+  switch (level) {
+    case consistency_level::configured: return exactly(configured);
+    case consistency_level::one: return exactly(1);
+    case consistency_level::two: return exactly(2);
+    case consistency_level::three: return exactly(3);
+    case consistency_level::quorum: return exactly(n / 2 + 1);
+    case consistency_level::all: return exactly(n);
+    case consistency_level::local_quorum: {
+      const std::size_t local_n = local.value() < quorum_requirement::max_dcs ? in_dc[local.value()] : 0;
+      if (local_n == 0) return error{errc::unavailable, "LOCAL_QUORUM: the key has no replica in the coordinator's datacenter"};
+      q.total = local_n / 2 + 1;
+      q.per_dc[local.value()] = static_cast<std::uint8_t>(q.total);
+      return q;
+    }
+    case consistency_level::each_quorum: {
+      for (std::size_t d = 0; d < quorum_requirement::max_dcs; ++d)
+        if (in_dc[d] > 0) {
+          q.per_dc[d] = static_cast<std::uint8_t>(in_dc[d] / 2 + 1);
+          q.total += q.per_dc[d];
+        }
+      return q;
+    }
+  }
+  return error{errc::out_of_range, "unknown consistency level"};
+}
+
+}  // namespace replica
