@@ -1,0 +1,588 @@
+#pragma once
+/// \file
+/// The node of a leaderless (Dynamo-style) replicator: every node stores the keys the ring
+/// gives it and can coordinate requests.
+///
+///   using dynamo_like = replica::replicator<replica::leaderless<replica::n<3>, replica::w<2>, replica::r<2>,
+///                                                               replica::sloppy_quorum>,
+///                                           replica::keep_siblings, replica::dotted_version_vector>;
+///   replica::leaderless_node<dynamo_like> node{self, config, disk};
+///
+/// - Placement: a `hash_ring` over the cluster's nodes (`config::vnodes`, datacenter tags in
+///   `config::datacenters`); a key's replicas are its preference list of N.
+/// - Writes: under `keep_siblings` a node that is not one of the key's replicas forwards the
+///   write to the first one, which coordinates (as Riak does, so that the version's dot names
+///   a replica of the key); under LWW any node coordinates. The coordinator makes the new version (`last_write_wins`: its clock advanced past
+///   every version it has seen; `keep_siblings`: a dotted version vector event that supersedes
+///   nothing the client did not see, so a blind write is a sibling of what is there), stores it,
+///   sends it to the other replicas and answers `ok` at W acknowledgements (itself included).
+///   - `sloppy_quorum`: a replica silent for `replica_timeout` is replaced by the next fallback
+///     on the ring, which stores the write with a hint naming the replica and acknowledges;
+///     its acknowledgement counts towards W, and the `sloppy_write` event says how many acks
+///     came from fallbacks. The fallback hands the write off when the replica answers again
+///     (`handoff_interval`), and drops the hint once it is acknowledged. Hints are persisted.
+///   - `strict_quorum`: only the key's replicas count; a write that cannot reach W of them
+///     answers `unknown` at `request_timeout` (it may be stored on fewer: never `fail`).
+/// - Reads: the coordinator (any node) asks all N replicas and answers at R replies with the
+///   maximal versions among them (`keep_maximal`): one value under LWW, every concurrent
+///   sibling otherwise. Read repair (asynchronous) then sends the resolved siblings to every
+///   replica that answered with less (`read_repair` event); it never picks one of concurrent
+///   siblings (LWW has only one).
+/// - Compare-and-set needs a single order of writes; it is refused (`fail`, `unavailable`).
+///
+/// Not built yet (issue 5): per-request consistency levels in the node (the requirement
+/// function is in consistency.hpp), client causal contexts, deletes and tombstones,
+/// anti-entropy rounds (the Merkle tree is in merkle.hpp), blocking read repair.
+
+#include <replica/core/client.hpp>
+#include <replica/core/effects.hpp>
+#include <replica/core/envelope.hpp>
+#include <replica/core/ids.hpp>
+#include <replica/core/result.hpp>
+#include <replica/core/time.hpp>
+#include <replica/resolve/keep_siblings.hpp>
+#include <replica/resolve/maximal.hpp>
+#include <replica/sim/node.hpp>
+#include <replica/topology/leaderless/ring.hpp>
+#include <replica/versioning/dotted_version_vector.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string_view>
+#include <type_traits>
+#include <variant>
+#include <vector>
+
+namespace replica {
+
+/// What a leaderless node reports.
+struct leaderless_event {
+  enum class kind : std::uint8_t {
+    sloppy_write,     ///< a write was acknowledged with `count` acks from fallbacks
+    hint_stored,      ///< this fallback holds a write for `peer`
+    hint_delivered,   ///< this fallback handed a write off to `peer` and dropped the hint
+    read_repair,      ///< this coordinator sent the resolved versions of `key` to `count` replicas
+  } what{};
+  key_type key = 0;
+  replica_id peer{};
+  std::uint32_t count = 0;
+};
+
+constexpr std::string_view to_string(leaderless_event::kind k) noexcept {
+  using k_t = leaderless_event::kind;
+  switch (k) {
+    case k_t::sloppy_write: return "sloppy_write";
+    case k_t::hint_stored: return "hint_stored";
+    case k_t::hint_delivered: return "hint_delivered";
+    case k_t::read_repair: return "read_repair";
+  }
+  return "?";
+}
+
+template <class R>
+class leaderless_node {
+ public:
+  using replicator_type = R;
+  using topology = typename R::topology;
+  using version_type = typename R::versioning;
+  using resolver = typename R::resolver;
+  static constexpr std::size_t n_replicas = topology::replication_factor;
+  static constexpr std::size_t w_quorum = topology::write_quorum;
+  static constexpr std::size_t r_quorum = topology::read_quorum;
+  static constexpr bool sloppy = topology::sloppy;
+  static constexpr bool lww = resolver::needs_total_order;
+
+  static_assert(requires { topology::replication_factor; },
+                "replica::leaderless_node: the replicator's topology must be leaderless<...>");
+  static_assert(lww || std::is_same_v<version_type, dotted_version_vector>,
+                "replica::leaderless_node: siblings are kept with dotted_version_vector for now; use it as the "
+                "version type (or last_write_wins with a totally ordered version)");
+  static_assert(lww || std::is_same_v<resolver, keep_siblings>,
+                "replica::leaderless_node: supports last_write_wins and keep_siblings so far (merge_with and "
+                "crdt_merge come with the multi-leader and CRDT work)");
+
+  /// One stored version of a key's value.
+  struct versioned {
+    version_type version{};
+    value_type value = 0;
+    friend bool operator==(const versioned&, const versioned&) = default;
+  };
+  using siblings = std::vector<versioned>;
+
+  // ---- messages ----
+  /// Store these versions (merge them with yours); `hint_for`: you are a fallback holding them for that replica.
+  struct put {
+    std::uint64_t req = 0;  ///< the coordinator's request (0: a read repair or a handoff)
+    key_type key = 0;
+    siblings versions;
+    std::optional<replica_id> hint_for{};
+    bool handoff = false;  ///< a fallback handing off a hinted write
+  };
+  struct put_ack {
+    std::uint64_t req = 0;
+    key_type key = 0;
+    bool handoff = false;
+  };
+  struct get {
+    std::uint64_t req = 0;
+    key_type key = 0;
+  };
+  struct get_reply {
+    std::uint64_t req = 0;
+    key_type key = 0;
+    siblings versions;
+  };
+  /// A write for a key this node does not replicate, passed to one that does.
+  struct forward {
+    client_request<kv_op> request;
+  };
+  using message = std::variant<put, put_ack, get, get_reply, forward>;
+
+  // ---- persistence ----
+  struct store_write {
+    key_type key = 0;
+    siblings versions;
+  };
+  struct hint {
+    replica_id target{};
+    key_type key = 0;
+    siblings versions;
+    friend bool operator==(const hint&, const hint&) = default;
+  };
+  struct hint_drop {
+    replica_id target{};
+    key_type key = 0;
+  };
+  using persist_entry = std::variant<store_write, hint, hint_drop>;
+  struct durable_state {
+    std::map<key_type, siblings> store;
+    std::vector<hint> hints;
+  };
+  using event = leaderless_event;
+
+  struct config {
+    std::size_t nodes = 3;
+    group_id group{};
+    std::size_t vnodes = 64;
+    std::vector<std::uint16_t> datacenters{};  ///< datacenter of node i (empty: all in 0)
+    duration request_timeout = std::chrono::milliseconds{500};
+    duration replica_timeout = std::chrono::milliseconds{50};  ///< sloppy: when to try a fallback
+    duration handoff_interval = std::chrono::milliseconds{100};
+    bool read_repair = true;
+  };
+
+  leaderless_node(replica_id self, const config& cfg, const durable_state& disk)
+      : self_{self}, cfg_{cfg}, ring_{make_ring(cfg)}, store_{disk.store}, hints_{disk.hints} {
+    for (const auto& [k, vs] : store_)
+      for (const auto& v : vs) clock_merge(v.version);
+  }
+
+  // ---- inputs ----
+
+  status step(const envelope<message>& m, local_time now) {
+    now_ = now;
+    if (m.from.value() >= cfg_.nodes || m.from == self_) return error{errc::unknown_replica, "sender is not a peer in this cluster"};
+    if (m.to != self_) return error{errc::unknown_replica, "message addressed to another replica"};
+    if (m.group != cfg_.group) return error{errc::wrong_group, "message for another replication group"};
+    return std::visit([&](const auto& p) { return handle(m.from, p); }, m.payload);
+  }
+
+  void tick(local_time now) {
+    now_ = now;
+    expire_requests();
+    if (now_ - last_handoff_ >= cfg_.handoff_interval) {
+      last_handoff_ = now_;
+      for (const hint& h : hints_) send(h.target, put{0, h.key, h.versions, std::nullopt, true});
+    }
+  }
+
+  void submit(const client_request<kv_op>& req, local_time now) {
+    now_ = now;
+    switch (req.op.kind) {
+      case op_kind::read: return start_read(req);
+      case op_kind::write: return start_write(req);
+      case op_kind::cas: {
+        client_reply r{req.client, req.id};
+        r.status = reply_status::fail;  // needs one order of writes: a leader or consensus
+        r.error = errc::unavailable;
+        out_.replies.push_back(std::move(r));
+        return;
+      }
+    }
+  }
+
+  sim::effects_of<leaderless_node>& effects() { return out_; }
+
+  static void persist(durable_state& d, const persist_entry& p) {
+    if (const auto* s = std::get_if<store_write>(&p)) {
+      d.store[s->key] = s->versions;
+    } else if (const auto* h = std::get_if<hint>(&p)) {
+      d.hints.push_back(*h);
+    } else {
+      const auto& x = std::get<hint_drop>(p);
+      std::erase_if(d.hints, [&](const hint& h) { return h.target == x.target && h.key == x.key; });
+    }
+  }
+
+  // ---- observation ----
+
+  /// The versions of `k` this node stores.
+  [[nodiscard]] const siblings* stored(key_type k) const {
+    auto it = store_.find(k);
+    return it == store_.end() ? nullptr : &it->second;
+  }
+  /// The values of `k` this node stores (siblings), sorted.
+  [[nodiscard]] std::vector<value_type> values(key_type k) const {
+    std::vector<value_type> out;
+    if (const siblings* s = stored(k))
+      for (const auto& v : *s) out.push_back(v.value);
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+  [[nodiscard]] const std::vector<hint>& hints() const noexcept { return hints_; }
+  [[nodiscard]] const hash_ring& ring() const noexcept { return ring_; }
+  /// Every (key, value) this node stores, for lost-write checks.
+  [[nodiscard]] std::vector<std::pair<key_type, value_type>> applied_writes() const {
+    std::vector<std::pair<key_type, value_type>> out;
+    for (const auto& [k, vs] : store_)
+      for (const auto& v : vs) out.emplace_back(k, v.value);
+    for (const hint& h : hints_)
+      for (const auto& v : h.versions) out.emplace_back(h.key, v.value);
+    return out;
+  }
+  /// A hash of the stored keys and sibling values (not hints): equal on replicas holding the same.
+  [[nodiscard]] std::uint64_t digest() const {
+    std::uint64_t h = 1469598103934665603ULL;
+    for (const auto& [k, vs] : store_) {
+      std::vector<value_type> vals;
+      for (const auto& v : vs) vals.push_back(v.value);
+      std::sort(vals.begin(), vals.end());
+      for (value_type v : vals) h = (h ^ (static_cast<std::uint64_t>(k) * 0x9e3779b97f4a7c15ULL + static_cast<std::uint64_t>(v))) * 1099511628211ULL;
+    }
+    return h;
+  }
+
+ private:
+  enum class kind : std::uint8_t { read, write };
+  struct request {
+    kind what{};
+    client_id client{};
+    request_id id{};
+    key_type key = 0;
+    local_time started{}, deadline{};
+    std::vector<ring_member> targets;  ///< the key's replicas, then fallbacks tried
+    std::vector<bool> answered;        ///< per target
+    std::vector<bool> tried;           ///< per target: sent to
+    std::vector<std::size_t> covered_by;  ///< per home replica: the fallback (target index) holding its write, or SIZE_MAX
+    std::vector<local_time> covered_at;   ///< per home replica: when that fallback was asked
+    std::size_t acks = 0, fallback_acks = 0;
+    siblings write;                    ///< what a write stores
+    std::vector<siblings> replies;     ///< per target, what a read got (read)
+    bool replied = false;              ///< the client has its answer (a read may still repair)
+  };
+
+  static hash_ring make_ring(const config& c) {
+    std::vector<ring_member> m;
+    for (std::uint32_t i = 0; i < c.nodes; ++i)
+      m.push_back({replica_id{i}, datacenter{i < c.datacenters.size() ? c.datacenters[i] : std::uint16_t{0}}});
+    auto r = hash_ring::make(std::move(m), c.vnodes);
+    return r ? std::move(*r) : hash_ring::make({{replica_id{0}, datacenter{0}}}, 1).value();
+  }
+
+  std::vector<ring_member> replicas_of(key_type k, std::size_t extra = 0) const {
+    std::vector<ring_member> out(std::min(n_replicas + extra, cfg_.nodes));
+    out.resize(ring_.walk(k, out));
+    return out;
+  }
+  [[nodiscard]] bool is_replica(key_type k) const {
+    for (const auto& m : replicas_of(k))
+      if (m.id == self_) return true;
+    return false;
+  }
+
+  // ---- storage ----
+  /// Merges `incoming` into what is stored for `k`; persists and returns true if it changed.
+  bool store(key_type k, const siblings& incoming) {
+    siblings& mine = store_[k];
+    siblings all = mine;
+    all.insert(all.end(), incoming.begin(), incoming.end());
+    all.resize(keep_maximal(all.begin(), all.end(), &versioned::version));
+    for (const auto& v : incoming) clock_merge(v.version);
+    if (same_set(all, mine)) return false;
+    mine = std::move(all);
+    out_.persist.push_back(store_write{k, mine});
+    return true;
+  }
+  static bool same_set(const siblings& a, const siblings& b) {
+    if (a.size() != b.size()) return false;
+    for (const auto& x : a)
+      if (std::find(b.begin(), b.end(), x) == b.end()) return false;
+    return true;
+  }
+  void clock_merge(const version_type& v) {
+    if constexpr (lww) clock_.merge(v);
+  }
+  /// The version of a new write of `k` here (the coordinator is one of k's replicas).
+  version_type new_version(key_type k) {
+    if constexpr (lww) {
+      (void)clock_.advance(self_, now_);  // past every version seen: a later write wins
+      return clock_;
+    } else {
+      // A blind write: its context is empty, so it supersedes nothing; the dot is the next
+      // event of this replica for this key.
+      std::uint64_t counter = 0;
+      if (const siblings* s = stored(k))
+        for (const auto& v : *s) counter = std::max(counter, v.version.max_counter(self_));
+      auto v = dotted_version_vector::event(version_vector<>{}, dot{self_, counter + 1});
+      return v ? *v : dotted_version_vector{};
+    }
+  }
+
+  // ---- coordination ----
+  void start_write(const client_request<kv_op>& req) {
+    const bool replica = is_replica(req.op.key);
+    if (!lww && !replica) {
+      // A sibling's dot must name a replica of the key: let the first one coordinate.
+      send(replicas_of(req.op.key).front().id, forward{req});
+      return;
+    }
+    request q = new_request(kind::write, req);
+    q.write = {versioned{new_version(req.op.key), req.op.value}};
+    if (replica) store(req.op.key, q.write);
+    const std::uint64_t id = next_req_++;
+    for (std::size_t i = 0; i < q.targets.size() && i < n_replicas; ++i) {
+      if (q.targets[i].id == self_) {
+        q.answered[i] = true;
+        q.tried[i] = true;
+        ++q.acks;
+        continue;
+      }
+      q.tried[i] = true;
+      send(q.targets[i].id, put{id, req.op.key, q.write, std::nullopt, false});
+    }
+    auto [it, _] = pending_.emplace(id, std::move(q));
+    maybe_finish_write(id, it->second);
+  }
+  void start_read(const client_request<kv_op>& req) {
+    request q = new_request(kind::read, req);
+    const std::uint64_t id = next_req_++;
+    for (std::size_t i = 0; i < q.targets.size() && i < n_replicas; ++i) {
+      q.tried[i] = true;
+      if (q.targets[i].id == self_) {
+        q.answered[i] = true;
+        q.replies[i] = stored(req.op.key) ? *stored(req.op.key) : siblings{};
+        ++q.acks;
+        continue;
+      }
+      send(q.targets[i].id, get{id, req.op.key});
+    }
+    auto [it, _] = pending_.emplace(id, std::move(q));
+    maybe_finish_read(id, it->second);
+  }
+  request new_request(kind k, const client_request<kv_op>& req) const {
+    request q;
+    q.what = k;
+    q.client = req.client;
+    q.id = req.id;
+    q.key = req.op.key;
+    q.started = now_;
+    q.deadline = now_ + cfg_.request_timeout;
+    q.targets = replicas_of(req.op.key, sloppy && k == kind::write ? n_replicas : 0);
+    q.answered.assign(q.targets.size(), false);
+    q.tried.assign(q.targets.size(), false);
+    q.covered_by.assign(q.targets.size(), SIZE_MAX);
+    q.covered_at.assign(q.targets.size(), local_time{});
+    q.replies.assign(q.targets.size(), siblings{});
+    return q;
+  }
+  void maybe_finish_write(std::uint64_t id, request& q) {
+    if (q.replied || q.acks < std::min(w_quorum, q.targets.size())) return;
+    q.replied = true;
+    out_.replies.push_back(client_reply{q.client, q.id});
+    if (q.fallback_acks > 0) out_.events.push_back({leaderless_event::kind::sloppy_write, q.key, self_, static_cast<std::uint32_t>(q.fallback_acks)});
+    pending_.erase(id);
+  }
+  void maybe_finish_read(std::uint64_t id, request& q) {
+    if (!q.replied && q.acks >= std::min(r_quorum, q.targets.size())) {
+      q.replied = true;
+      client_reply r{q.client, q.id};
+      for (const auto& v : resolve(q)) r.values.push_back(v.value);
+      std::sort(r.values.begin(), r.values.end());
+      out_.replies.push_back(std::move(r));
+    }
+    // Every replica answered (or the deadline passed): repair the ones that are behind.
+    const bool all = std::all_of(q.answered.begin(), q.answered.end(), [](bool b) { return b; });
+    if (q.replied && all) {
+      repair(q);
+      pending_.erase(id);
+    }
+  }
+  siblings resolve(const request& q) const {
+    siblings all;
+    for (std::size_t i = 0; i < q.targets.size(); ++i)
+      if (q.answered[i]) all.insert(all.end(), q.replies[i].begin(), q.replies[i].end());
+    all.resize(keep_maximal(all.begin(), all.end(), &versioned::version));
+    return all;
+  }
+  /// Read repair: every replica that answered with less than the resolved versions gets them
+  /// all (siblings included: it never picks one).
+  void repair(const request& q) {
+    if (!cfg_.read_repair) return;
+    const siblings best = resolve(q);
+    if (best.empty()) return;
+    std::uint32_t sent = 0;
+    for (std::size_t i = 0; i < q.targets.size(); ++i) {
+      if (!q.answered[i] || same_set(q.replies[i], best)) continue;
+      ++sent;
+      if (q.targets[i].id == self_)
+        store(q.key, best);
+      else
+        send(q.targets[i].id, put{0, q.key, best, std::nullopt, false});
+    }
+    if (sent > 0) out_.events.push_back({leaderless_event::kind::read_repair, q.key, self_, sent});
+  }
+  void expire_requests() {
+    for (auto it = pending_.begin(); it != pending_.end();) {
+      request& q = it->second;
+      if (now_ >= q.deadline) {
+        if (q.what == kind::read && q.replied) {
+          repair(q);  // some replicas never answered: repair those that did
+        } else if (!q.replied) {
+          client_reply r{q.client, q.id};
+          // A write stored on fewer than W may still be there (and spread): unknown, not failed.
+          // A read that was not answered had no effect: fail.
+          r.status = q.what == kind::write ? reply_status::unknown : reply_status::fail;
+          if (q.what == kind::read) r.error = errc::unavailable;
+          out_.replies.push_back(std::move(r));
+        }
+        it = pending_.erase(it);
+        continue;
+      }
+      const auto current = it++;  // try_fallbacks may finish (and erase) the request
+      if constexpr (sloppy) {
+        if (q.what == kind::write && now_ - q.started >= cfg_.replica_timeout) try_fallbacks(current->first, q);
+      }
+    }
+  }
+  /// Sloppy quorum: for every home replica still silent, the next untried fallback gets the
+  /// write with a hint naming it (and the one after, if that fallback is silent too).
+  void try_fallbacks(std::uint64_t id, request& q) {
+    const std::size_t home = std::min(n_replicas, q.targets.size());
+    for (std::size_t i = 0; i < home; ++i) {
+      if (q.answered[i]) continue;
+      if (q.covered_by[i] != SIZE_MAX && (q.answered[q.covered_by[i]] || now_ - q.covered_at[i] < cfg_.replica_timeout)) continue;
+      for (std::size_t f = home; f < q.targets.size(); ++f) {
+        if (q.tried[f]) continue;
+        q.tried[f] = true;
+        q.covered_by[i] = f;
+        q.covered_at[i] = now_;
+        if (q.targets[f].id == self_) {  // the coordinator is a fallback itself: hold the hint here
+          keep_hint(hint{q.targets[i].id, q.key, q.write});
+          q.answered[f] = true;
+          ++q.acks;
+          ++q.fallback_acks;
+        } else {
+          send(q.targets[f].id, put{id, q.key, q.write, q.targets[i].id, false});
+        }
+        break;
+      }
+    }
+    maybe_finish_write(id, q);
+  }
+  void keep_hint(const hint& h) {
+    auto it = std::find_if(hints_.begin(), hints_.end(), [&](const hint& x) { return x.target == h.target && x.key == h.key; });
+    if (it != hints_.end()) {
+      // One hint per (target, key): merge the versions, as the store would.
+      siblings all = it->versions;
+      all.insert(all.end(), h.versions.begin(), h.versions.end());
+      all.resize(keep_maximal(all.begin(), all.end(), &versioned::version));
+      if (same_set(all, it->versions)) return;
+      it->versions = std::move(all);
+      out_.persist.push_back(hint_drop{h.target, h.key});
+      out_.persist.push_back(*it);
+      return;
+    }
+    hints_.push_back(h);
+    out_.persist.push_back(h);
+    out_.events.push_back({leaderless_event::kind::hint_stored, h.key, h.target, 1});
+  }
+
+  // ---- handlers ----
+  status handle(replica_id from, const put& p) {
+    // A hinted write is kept apart from the store (reads do not see it) until handed off.
+    if (!p.hint_for || *p.hint_for == self_) store(p.key, p.versions);
+    if (p.hint_for && *p.hint_for != self_) keep_hint(hint{*p.hint_for, p.key, p.versions});
+    send(from, put_ack{p.req, p.key, p.handoff});
+    return {};
+  }
+  status handle(replica_id from, const put_ack& a) {
+    if (a.handoff) {
+      // The replica stored what we held for it: drop the hint.
+      auto it = std::find_if(hints_.begin(), hints_.end(), [&](const hint& h) { return h.target == from && h.key == a.key; });
+      if (it != hints_.end()) {
+        hints_.erase(it);
+        out_.persist.push_back(hint_drop{from, a.key});
+        out_.events.push_back({leaderless_event::kind::hint_delivered, a.key, from, 1});
+      }
+      return {};
+    }
+    if (a.req == 0) return {};  // a read repair was stored
+    auto it = pending_.find(a.req);
+    if (it == pending_.end() || it->second.what != kind::write) return {};  // late: already answered
+    request& q = it->second;
+    for (std::size_t i = 0; i < q.targets.size(); ++i) {
+      if (q.targets[i].id != from || q.answered[i] || !q.tried[i]) continue;
+      q.answered[i] = true;
+      ++q.acks;
+      if (i >= n_replicas) ++q.fallback_acks;
+      break;
+    }
+    maybe_finish_write(a.req, q);
+    return {};
+  }
+  status handle(replica_id from, const get& g) {
+    const siblings* s = stored(g.key);
+    send(from, get_reply{g.req, g.key, s ? *s : siblings{}});
+    return {};
+  }
+  status handle(replica_id from, const get_reply& g) {
+    auto it = pending_.find(g.req);
+    if (it == pending_.end() || it->second.what != kind::read) return {};
+    request& q = it->second;
+    for (std::size_t i = 0; i < q.targets.size(); ++i) {
+      if (q.targets[i].id != from || q.answered[i]) continue;
+      q.answered[i] = true;
+      q.replies[i] = g.versions;
+      ++q.acks;
+      break;
+    }
+    maybe_finish_read(g.req, q);
+    return {};
+  }
+  status handle(replica_id, const forward& f) {
+    if (f.request.op.kind != op_kind::write) return error{errc::malformed, "only writes are forwarded"};
+    if (!is_replica(f.request.op.key)) return error{errc::unknown_replica, "forwarded a write for a key this node does not replicate"};
+    start_write(f.request);
+    return {};
+  }
+
+  template <class P>
+  void send(replica_id to, P payload) {
+    out_.messages.push_back({self_, to, cfg_.group, term{0}, message{std::move(payload)}});
+  }
+
+  replica_id self_;
+  config cfg_;
+  hash_ring ring_;
+  std::map<key_type, siblings> store_;
+  std::vector<hint> hints_;
+  version_type clock_{};
+  std::map<std::uint64_t, request> pending_;
+  std::uint64_t next_req_ = 1;
+  local_time now_{}, last_handoff_{};
+  sim::effects_of<leaderless_node> out_;
+};
+
+}  // namespace replica

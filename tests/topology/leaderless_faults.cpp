@@ -1,0 +1,246 @@
+// FAULTS.md leaderless rows on the simulator: quorums, stale reads, sloppy quorums with hinted
+// handoff, concurrent writes under LWW and siblings, read repair. Expected anomalies are
+// asserted present.
+#include "../support/seeds.hpp"
+
+#include <replica/check/lost_writes.hpp>
+#include <replica/replicator.hpp>
+#include <replica/resolve/keep_siblings.hpp>
+#include <replica/resolve/last_write_wins.hpp>
+#include <replica/sim/cluster.hpp>
+#include <replica/topology/leaderless.hpp>
+#include <replica/topology/leaderless_node.hpp>
+#include <replica/versioning/dotted_version_vector.hpp>
+#include <replica/versioning/hybrid_logical_clock.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <set>
+
+using namespace replica;
+using namespace std::chrono_literals;
+
+namespace {
+template <std::size_t N, std::size_t W, std::size_t R, class Quorum = strict_quorum>
+using lww_node = leaderless_node<replicator<leaderless<n<N>, w<W>, r<R>, Quorum>, last_write_wins, hybrid_logical_clock>>;
+template <std::size_t N, std::size_t W, std::size_t R, class Quorum = strict_quorum>
+using dvv_node = leaderless_node<replicator<leaderless<n<N>, w<W>, r<R>, Quorum>, keep_siblings, dotted_version_vector>>;
+
+template <class Node>
+sim::cluster<Node> make_cluster(std::size_t nodes, std::uint64_t seed) {
+  sim::cluster_options o;
+  o.nodes = nodes;
+  o.seed = seed;
+  o.link.latency = sim::uniform_latency{1ms, 3ms};
+  typename Node::config cfg;
+  cfg.nodes = nodes;
+  return sim::cluster<Node>{o, cfg};
+}
+/// The key's replicas (preference list of N) and then its fallbacks.
+template <class Node>
+std::vector<replica_id> walk(sim::cluster<Node>& c, key_type k) {
+  std::vector<ring_member> out(c.size());
+  out.resize(c.node(replica_id{0})->ring().walk(k, out));
+  std::vector<replica_id> ids;
+  for (const auto& m : out) ids.push_back(m.id);
+  return ids;
+}
+template <class Node>
+const check::event& last(sim::cluster<Node>& c) {
+  return c.history().back();
+}
+template <class Node>
+bool has_event(sim::cluster<Node>& c, leaderless_event::kind k) {
+  for (const auto& e : c.events())
+    if (e.event.what == k) return true;
+  return false;
+}
+template <class Node>
+std::size_t lost_acked(sim::cluster<Node>& c) {
+  std::set<std::pair<key_type, value_type>> survived;
+  for (std::uint32_t i = 0; i < c.size(); ++i)
+    if (const Node* n = c.node(replica_id{i}))
+      for (const auto& kv : n->applied_writes()) survived.insert(kv);
+  return check::check_lost_writes(c.history(), survived).lost.size();
+}
+}  // namespace
+
+TEST_CASE("B1: N=3 W=2 R=2 with one replica down: the read sees the write", "[leaderless][faults]") {
+  for (std::uint64_t seed : test::seeds(3)) {
+    INFO("seed " << seed);
+    auto c = make_cluster<lww_node<3, 2, 2>>(3, seed);
+    const auto ids = walk(c, 7);
+    c.crash(ids[2]);
+    c.invoke(ids[0], {op_kind::write, 7, 42});
+    c.run_for(50ms);
+    REQUIRE(last(c).type == check::event_type::ok);
+    c.invoke(ids[1], {op_kind::read, 7});
+    c.run_for(50ms);
+    REQUIRE(last(c).type == check::event_type::ok);
+    CHECK(last(c).value == std::optional<value_type>{42});
+  }
+}
+
+TEST_CASE("B2: N=3 W=1 R=1: a stale read, then read repair converges the replicas", "[leaderless][faults]") {
+  auto c = make_cluster<lww_node<3, 1, 1>>(3, 1);
+  const auto ids = walk(c, 7);
+  const replica_id a = ids[0], b = ids[1];
+  c.net().set_connected(a, b, false);
+  c.net().set_connected(a, ids[2], false);
+  c.invoke(a, {op_kind::write, 7, 42});  // W=1: a alone acknowledges
+  c.run_for(20ms);
+  REQUIRE(last(c).type == check::event_type::ok);
+  c.invoke(b, {op_kind::read, 7});  // R=1: b answers from its own store
+  c.run_for(20ms);
+  REQUIRE(last(c).type == check::event_type::ok);
+  CHECK_FALSE(last(c).value.has_value());  // stale: the acknowledged write is not seen (shown)
+  c.net().heal();
+  c.invoke(b, {op_kind::read, 7});  // still answered at once from b, but every replica is asked...
+  c.run_for(50ms);
+  CHECK(has_event(c, leaderless_event::kind::read_repair));  // ...and the stale ones are repaired
+  for (replica_id r : ids) CHECK(c.node(r)->values(7) == std::vector<value_type>{42});
+  c.invoke(b, {op_kind::read, 7});
+  c.run_for(20ms);
+  CHECK(last(c).value == std::optional<value_type>{42});
+}
+
+namespace {
+/// B3/B4: five nodes, N=3 W=2 R=2. The key's three replicas are cut off from the other two; a
+/// client next to a fallback writes; a reader next to the replicas reads.
+template <class Node>
+std::vector<replica_id> write_during_partition(sim::cluster<Node>& c) {
+  const auto ids = walk(c, 9);
+  c.net().split({ids[0], ids[1], ids[2]});
+  c.invoke(ids[3], {op_kind::write, 9, 5}, 600ms);
+  c.run_for(700ms);
+  return ids;
+}
+}  // namespace
+
+TEST_CASE("B3: sloppy quorum acks through fallbacks, reads on the home side are stale until handoff; strict refuses",
+          "[leaderless][faults][sloppy]") {
+  for (std::uint64_t seed : test::seeds(3)) {
+    INFO("seed " << seed);
+    auto c = make_cluster<lww_node<3, 2, 2, sloppy_quorum>>(5, seed);
+    const auto ids = write_during_partition(c);
+    REQUIRE(c.history()[1].type == check::event_type::ok);  // acknowledged by two fallbacks
+    CHECK(has_event(c, leaderless_event::kind::sloppy_write));
+    c.invoke(ids[0], {op_kind::read, 9});
+    c.run_for(50ms);
+    REQUIRE(last(c).type == check::event_type::ok);
+    CHECK_FALSE(last(c).value.has_value());  // stale despite W + R > N (shown)
+    c.net().heal();
+    c.run_for(500ms);
+    CHECK(has_event(c, leaderless_event::kind::hint_delivered));
+    c.invoke(ids[0], {op_kind::read, 9});
+    c.run_for(50ms);
+    CHECK(last(c).value == std::optional<value_type>{5});
+    for (replica_id f : {ids[3], ids[4]}) CHECK(c.node(f)->hints().empty());
+
+    auto s = make_cluster<lww_node<3, 2, 2, strict_quorum>>(5, seed);
+    (void)write_during_partition(s);
+    CHECK(s.history()[1].type == check::event_type::info);  // never acknowledged (unknown, not failed)
+    CHECK_FALSE(has_event(s, leaderless_event::kind::sloppy_write));
+  }
+}
+
+TEST_CASE("B4: the fallbacks holding the hints lose their disks before handoff: a sloppy acked write is lost",
+          "[leaderless][faults][sloppy]") {
+  for (std::uint64_t seed : test::seeds(3)) {
+    INFO("seed " << seed);
+    auto c = make_cluster<lww_node<3, 2, 2, sloppy_quorum>>(5, seed);
+    const auto ids = write_during_partition(c);
+    REQUIRE(c.history()[1].type == check::event_type::ok);
+    for (replica_id f : {ids[3], ids[4]}) {
+      c.crash(f);
+      c.wipe_disk(f);
+      c.restart(f);
+    }
+    c.net().heal();
+    c.run_for(1s);
+    CHECK(lost_acked(c) == 1);  // the expected loss, present
+    auto s = make_cluster<lww_node<3, 2, 2, strict_quorum>>(5, seed);
+    (void)write_during_partition(s);
+    CHECK(lost_acked(s) == 0);  // strict: it was never acknowledged
+  }
+}
+
+TEST_CASE("B5: concurrent writes to one key: LWW silently drops one, siblings keep both", "[leaderless][faults][conflicts]") {
+  for (std::uint64_t seed : test::seeds(3)) {
+    INFO("seed " << seed);
+    {
+      auto c = make_cluster<lww_node<3, 2, 2>>(3, seed);
+      const auto ids = walk(c, 3);
+      c.invoke(ids[0], {op_kind::write, 3, 1});
+      c.invoke(ids[1], {op_kind::write, 3, 2});
+      c.run_for(100ms);
+      REQUIRE(c.history()[2].type == check::event_type::ok);
+      REQUIRE(c.history()[3].type == check::event_type::ok);
+      c.invoke(ids[2], {op_kind::read, 3});
+      c.run_for(50ms);
+      REQUIRE(last(c).value.has_value());
+      CHECK(last(c).siblings.empty());
+      CHECK(lost_acked(c) == 1);  // both acknowledged, one gone (shown)
+    }
+    {
+      auto c = make_cluster<dvv_node<3, 2, 2>>(3, seed);
+      const auto ids = walk(c, 3);
+      c.invoke(ids[0], {op_kind::write, 3, 1});
+      c.invoke(ids[1], {op_kind::write, 3, 2});
+      c.run_for(100ms);
+      c.invoke(ids[2], {op_kind::read, 3});
+      c.run_for(50ms);
+      REQUIRE(last(c).type == check::event_type::ok);
+      CHECK(last(c).siblings == std::vector<value_type>{1, 2});  // both, as siblings
+      CHECK(lost_acked(c) == 0);
+    }
+  }
+}
+
+TEST_CASE("B8: read repair writes every sibling to a stale replica and never picks one", "[leaderless][faults][conflicts]") {
+  auto c = make_cluster<dvv_node<3, 2, 2>>(3, 5);
+  const auto ids = walk(c, 3);
+  // Replica ids[2] hears of neither write.
+  c.net().set_connected(ids[0], ids[2], false);
+  c.net().set_connected(ids[1], ids[2], false);
+  c.invoke(ids[0], {op_kind::write, 3, 1});
+  c.invoke(ids[1], {op_kind::write, 3, 2});
+  c.run_for(100ms);
+  CHECK(c.node(ids[2])->values(3).empty());
+  c.net().heal();
+  c.invoke(ids[0], {op_kind::read, 3});
+  c.run_for(100ms);
+  CHECK(has_event(c, leaderless_event::kind::read_repair));
+  CHECK(c.node(ids[2])->values(3) == std::vector<value_type>{1, 2});
+  CHECK(c.converged());
+}
+
+TEST_CASE("B10: hinted handoff in either order gives the same replica state", "[leaderless][faults][sloppy]") {
+  using node = dvv_node<3, 3, 1, sloppy_quorum>;  // W = 3: a silent replica needs a fallback
+  std::vector<value_type> results[2];
+  for (int order = 0; order < 2; ++order) {
+    INFO("order " << order);
+    auto c = make_cluster<node>(5, 21);
+    const auto ids = walk(c, 4);
+    const replica_id home = ids[0];
+    c.net().isolate(home);
+    c.invoke(ids[1], {op_kind::write, 4, 10});  // its hint for `home` goes to the first fallback
+    c.run_for(200ms);
+    c.net().isolate(ids[3]);
+    c.invoke(ids[2], {op_kind::write, 4, 20});  // the first fallback is silent: the second takes it
+    c.run_for(300ms);
+    REQUIRE(c.node(ids[3])->hints().size() == 1);
+    REQUIRE(c.node(ids[4])->hints().size() == 1);
+    // Deliver the two hints in one order or the other.
+    c.net().link(ids[3], home).latency = sim::constant_latency{order == 0 ? 1ms : 60ms};
+    c.net().link(ids[4], home).latency = sim::constant_latency{order == 0 ? 60ms : 1ms};
+    c.net().heal();
+    c.run_for(1s);
+    CHECK(has_event(c, leaderless_event::kind::hint_delivered));
+    CHECK(c.node(ids[3])->hints().empty());
+    CHECK(c.node(ids[4])->hints().empty());
+    results[order] = c.node(home)->values(4);
+  }
+  CHECK(results[0] == results[1]);
+  CHECK(results[0] == std::vector<value_type>{10, 20});  // two blind writes: concurrent siblings
+}
