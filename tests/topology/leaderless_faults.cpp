@@ -12,6 +12,7 @@
 #include <replica/topology/leaderless_node.hpp>
 #include <replica/versioning/dotted_version_vector.hpp>
 #include <replica/versioning/hybrid_logical_clock.hpp>
+#include <replica/versioning/physical_clock.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -243,4 +244,164 @@ TEST_CASE("B10: hinted handoff in either order gives the same replica state", "[
   }
   CHECK(results[0] == results[1]);
   CHECK(results[0] == std::vector<value_type>{10, 20});  // two blind writes: concurrent siblings
+}
+
+TEST_CASE("B5: a write with the merged context of the siblings resolves them", "[leaderless][faults][conflicts]") {
+  for (std::uint64_t seed : test::seeds(3)) {
+    INFO("seed " << seed);
+    auto c = make_cluster<dvv_node<3, 2, 2>>(3, seed);
+    const auto ids = walk(c, 3);
+    c.invoke(ids[0], {op_kind::write, 3, 1});
+    c.invoke(ids[1], {op_kind::write, 3, 2});
+    c.run_for(100ms);
+    const auto reader = c.invoke(ids[2], {op_kind::read, 3});
+    c.run_for(50ms);
+    REQUIRE(last(c).siblings == std::vector<value_type>{1, 2});
+    const payload ctx = c.last_context(reader);
+    REQUIRE_FALSE(ctx.empty());
+    // The application merges (here: picks 3) and writes back with the context it read.
+    c.invoke(ids[1], {op_kind::write, 3, 3}, 1s, std::nullopt, ctx);
+    c.run_for(100ms);
+    REQUIRE(last(c).type == check::event_type::ok);
+    c.invoke(ids[0], {op_kind::read, 3});
+    c.run_for(100ms);
+    CHECK(last(c).value == std::optional<value_type>{3});  // one value: the siblings are resolved
+    CHECK(last(c).siblings.empty());
+    // A blind write (no context) after that is a sibling again, not an overwrite.
+    c.invoke(ids[2], {op_kind::write, 3, 4});
+    c.run_for(100ms);
+    c.invoke(ids[0], {op_kind::read, 3});
+    c.run_for(100ms);
+    CHECK(last(c).siblings == std::vector<value_type>{3, 4});
+  }
+}
+
+namespace {
+template <std::size_t N, std::size_t W, std::size_t R, class V>
+using lww_with = leaderless_node<replicator<leaderless<n<N>, w<W>, r<R>>, last_write_wins, V>>;
+
+/// B6: the coordinator of v1 runs 10 s fast; later v2 (after reading v1) goes through another
+/// coordinator. What does a final read return?
+template <class Node>
+std::optional<value_type> skewed_coordinators(bool pass_context) {
+  auto c = make_cluster<Node>(3, 2);
+  const auto ids = walk(c, 6);
+  c.clock(ids[0]).jump(10s);
+  c.invoke(ids[0], {op_kind::write, 6, 1});
+  c.run_for(50ms);
+  const auto reader = c.invoke(ids[1], {op_kind::read, 6});
+  c.run_for(50ms);
+  REQUIRE(last(c).value == std::optional<value_type>{1});
+  c.invoke(ids[1], {op_kind::write, 6, 2}, 1s, std::nullopt, pass_context ? c.last_context(reader) : payload{});
+  c.run_for(50ms);
+  REQUIRE(last(c).type == check::event_type::ok);
+  c.invoke(ids[2], {op_kind::read, 6});
+  c.run_for(50ms);
+  return last(c).value;
+}
+}  // namespace
+
+TEST_CASE("B6: a fast clock hides a later write under wall-clock LWW; HLC and version vectors order it",
+          "[leaderless][faults][clocks]") {
+  // Wall clock: v2 is stamped 10 s before v1 and loses, though it was written after reading v1.
+  CHECK(skewed_coordinators<lww_with<3, 2, 2, physical_clock>>(false) == std::optional<value_type>{1});
+  // HLC: the coordinator of v2 has seen v1 (through replication), so v2 sorts after it.
+  CHECK(skewed_coordinators<lww_with<3, 2, 2, hybrid_logical_clock>>(false) == std::optional<value_type>{2});
+  CHECK(skewed_coordinators<lww_with<3, 2, 2, hybrid_logical_clock>>(true) == std::optional<value_type>{2});
+  // Version vectors with the read's context: v2 dominates v1 whatever the clocks say.
+  CHECK(skewed_coordinators<dvv_node<3, 2, 2>>(true) == std::optional<value_type>{2});
+}
+
+TEST_CASE("consistency levels per request: a level the key cannot meet fails at once, ALL waits for every replica",
+          "[leaderless][consistency]") {
+  using node = lww_node<3, 2, 2>;
+  auto c = make_cluster<node>(3, 3);
+  const auto ids = walk(c, 8);
+  // N = 3: ALL needs 3. With one replica down, an ALL write cannot be acknowledged: unknown.
+  c.crash(ids[2]);
+  c.invoke(ids[0], {op_kind::write, 8, 1}, 1s, std::nullopt, {}, consistency_level::all);
+  c.run_for(700ms);
+  CHECK(last(c).type == check::event_type::info);
+  // ONE and QUORUM succeed.
+  c.invoke(ids[0], {op_kind::write, 8, 2}, 1s, std::nullopt, {}, consistency_level::one);
+  c.run_for(50ms);
+  CHECK(last(c).type == check::event_type::ok);
+  c.invoke(ids[1], {op_kind::read, 8}, 1s, std::nullopt, {}, consistency_level::quorum);
+  c.run_for(50ms);
+  CHECK(last(c).value == std::optional<value_type>{2});
+  // EACH_QUORUM: every replica is in datacenter 0 here, so it is QUORUM.
+  c.invoke(ids[1], {op_kind::read, 8}, 1s, std::nullopt, {}, consistency_level::each_quorum);
+  c.run_for(50ms);
+  CHECK(last(c).type == check::event_type::ok);
+}
+
+TEST_CASE("leaderless: bad input is refused with an error and changes no state", "[leaderless][bad_input]") {
+  using node = dvv_node<3, 2, 2>;
+  node::config cfg;
+  cfg.nodes = 3;
+  node a{replica_id{0}, cfg, {}};
+  const local_time t0{};
+  // A message from a node outside the cluster, or for another group.
+  CHECK(a.step({replica_id{7}, replica_id{0}, group_id{0}, term{0}, node::message{node::get{1, 3}}}, t0).err().code ==
+        errc::unknown_replica);
+  CHECK(a.step({replica_id{1}, replica_id{0}, group_id{4}, term{0}, node::message{node::get{1, 3}}}, t0).err().code ==
+        errc::wrong_group);
+  CHECK(a.effects().messages.empty());
+  // Find a key node 0 replicates, so that it coordinates writes itself.
+  key_type k = 0;
+  while (true) {
+    std::array<ring_member, 3> pl{};
+    a.ring().preference_list(k, 3, pl);
+    if (pl[0].id == replica_id{0} || pl[1].id == replica_id{0} || pl[2].id == replica_id{0}) break;
+    ++k;
+  }
+  auto refused = [&](client_request<kv_op> req) {
+    a.effects().clear();
+    a.submit(req, t0);
+    REQUIRE(a.effects().replies.size() == 1);
+    CHECK(a.effects().replies[0].status == reply_status::fail);
+    CHECK(a.effects().persist.empty());
+    CHECK(a.effects().messages.empty());
+    CHECK(a.stored(k) == nullptr);
+    return *a.effects().replies[0].error;
+  };
+  // A malformed context, and a context for another key.
+  client_request<kv_op> bad{client_id{1}, request_id{3}, {op_kind::write, k, 5}};
+  bad.context = payload::filled(5, std::byte{0x43});
+  CHECK(refused(bad) == errc::malformed);
+  client_request<kv_op> other{client_id{1}, request_id{4}, {op_kind::write, k, 5}};
+  other.context = leaderless_context::encode(k + 1, version_vector<>{});
+  CHECK(refused(other) == errc::wrong_key);
+  // A compare-and-set needs one order of writes.
+  client_request<kv_op> cas{client_id{1}, request_id{5}, {op_kind::cas, k, 5, 4}};
+  CHECK(refused(cas) == errc::unavailable);
+}
+
+TEST_CASE("leaderless: a level that asks more than N replicas is refused at once", "[leaderless][consistency][bad_input]") {
+  using node = lww_node<2, 1, 1>;
+  node::config cfg;
+  cfg.nodes = 3;
+  node a{replica_id{0}, cfg, {}};
+  client_request<kv_op> three{client_id{1}, request_id{1}, {op_kind::read, 1}};
+  three.level = consistency_level::three;
+  a.submit(three, local_time{});
+  REQUIRE(a.effects().replies.size() == 1);
+  CHECK(a.effects().replies[0].status == reply_status::fail);
+  CHECK(a.effects().replies[0].error == errc::unavailable);
+  CHECK(a.effects().messages.empty());
+  // LOCAL_QUORUM from a datacenter that holds none of the key's replicas.
+  cfg.datacenters = {0, 0, 1};
+  node remote{replica_id{2}, cfg, {}};
+  key_type k = 0;
+  for (;; ++k) {
+    std::array<ring_member, 2> pl{};
+    remote.ring().preference_list(k, 2, pl);
+    if (pl[0].dc == datacenter{0} && pl[1].dc == datacenter{0}) break;
+  }
+  client_request<kv_op> local{client_id{1}, request_id{2}, {op_kind::read, k}};
+  local.level = consistency_level::local_quorum;
+  remote.submit(local, local_time{});
+  REQUIRE(remote.effects().replies.size() == 1);
+  CHECK(remote.effects().replies[0].error == errc::unavailable);
+  CHECK(remote.effects().messages.empty());
 }

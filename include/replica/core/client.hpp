@@ -4,6 +4,7 @@
 /// write, compare-and-set), requests that carry them, and the reply a node gives. The simulator
 /// records these as Jepsen-style histories, and the checkers read them.
 
+#include <replica/core/consistency.hpp>
 #include <replica/core/ids.hpp>
 #include <replica/core/payload.hpp>
 #include <replica/core/result.hpp>
@@ -60,6 +61,11 @@ struct client_request {
   Op op{};
   /// A read-your-writes token (a log position, a causal context, ...), if the client has one.
   std::optional<std::uint64_t> token{};
+  /// How many replicas must answer (leaderless topologies; `configured`: the compile-time W or R).
+  consistency_level level = consistency_level::configured;
+  /// The causal context of the read this write follows (leaderless topologies: what the read's
+  /// reply carried), empty for a blind write.
+  replica::payload context{};
 };
 
 /// How a node answers a request.
@@ -83,6 +89,10 @@ struct client_reply {
   std::optional<replica_id> leader_hint{};
   /// Why it failed or was redirected.
   std::optional<errc> error{};
+  /// A read's causal context (leaderless topologies): pass it with the write that follows.
+  replica::payload context{};
+  /// A sloppy-quorum write: how many of its acknowledgements came from fallback replicas.
+  std::uint32_t fallback_acks = 0;
 };
 
 }  // namespace replica

@@ -20,6 +20,7 @@ enum class errc {
   malformed,            ///< bytes or a value that do not decode to a valid state
   unavailable,          ///< not enough replicas to meet the request's requirement
   not_leader,           ///< the operation needs the leader, and this replica is not it
+  wrong_key,            ///< a causal context or token issued for another key (or shard)
 };
 
 /// Human-readable name of an error code (stable: tests and logs use it).
@@ -32,6 +33,7 @@ constexpr std::string_view to_string(errc e) noexcept {
     case errc::malformed: return "malformed";
     case errc::unavailable: return "unavailable";
     case errc::not_leader: return "not_leader";
+    case errc::wrong_key: return "wrong_key";
   }
   return "unknown_error";
 }

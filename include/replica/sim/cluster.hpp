@@ -39,6 +39,8 @@ struct session_options {
                                      ///< (after a redirect that names no one, always another)
   std::vector<replica_id> targets{};  ///< nodes the clients talk to (client i starts on targets[i % size]); empty: all
   bool send_tokens = false;          ///< pass the last write's token with each request
+  bool send_context = false;         ///< pass the last read's causal context with each write (read-modify-write)
+  consistency_level level = consistency_level::configured;  ///< per request (leaderless topologies)
   int max_redirects = 3;
   sim_time start = 0;                ///< first operations are issued from here
   sim_time stop = INT64_MAX;         ///< no operation is invoked at or after this time
@@ -184,19 +186,25 @@ class cluster {
   /// One operation from a new one-shot client to `target`; returns its process id in the history.
   /// `token`, if given, travels with the request (a read-your-writes token).
   std::uint64_t invoke(replica_id target, kv_op op, duration timeout = std::chrono::seconds{1},
-                       std::optional<std::uint64_t> token = std::nullopt) {
+                       std::optional<std::uint64_t> token = std::nullopt, replica::payload context = {},
+                       consistency_level level = consistency_level::configured) {
     session_options o;
     o.clients = 0;
     o.timeout = timeout;
     o.stop = now_;  // no follow-up operations
     o.send_tokens = token.has_value();
+    o.send_context = !context.empty();
+    o.level = level;
     const std::size_t c = clients_.size();
     clients_.push_back(client_state{o, rng_.fork()});
     clients_[c].target = target;
     clients_[c].token = token;
+    clients_[c].context = std::move(context);
     begin(static_cast<std::uint32_t>(c), op);
     return c;
   }
+  /// The causal context of the last read reply a client received (leaderless topologies).
+  [[nodiscard]] const replica::payload& last_context(std::uint64_t client) const { return clients_.at(client).context; }
   /// The token of the last reply a client received (a write's log position), if any.
   [[nodiscard]] std::optional<std::uint64_t> last_token(std::uint64_t client) const { return clients_.at(client).token; }
   [[nodiscard]] const check::history& history() const noexcept { return history_; }
@@ -257,12 +265,12 @@ class cluster {
   struct action {
     std::function<void(cluster&)> f;
   };
-  using payload = std::variant<deliver, tick_ev, request_ev, reply_ev, timeout_ev, next_op, action>;
+  using queued = std::variant<deliver, tick_ev, request_ev, reply_ev, timeout_ev, next_op, action>;
 
   struct scheduled {
     sim_time at;
     std::uint64_t seq;
-    payload what;
+    queued what;
     friend bool operator>(const scheduled& a, const scheduled& b) { return a.at != b.at ? a.at > b.at : a.seq > b.seq; }
   };
 
@@ -290,13 +298,14 @@ class cluster {
     int redirects = 0;
     std::optional<std::uint64_t> token{};
     std::optional<value_type> last_seen{};
+    replica::payload context{};
   };
 
   static replica_id id(std::size_t i) { return replica_id{static_cast<std::uint32_t>(i)}; }
   slot_state& slot(replica_id r) { return slots_.at(r.value()); }
   const slot_state& slot(replica_id r) const { return slots_.at(r.value()); }
 
-  void push(sim_time at, payload p) { queue_.push(scheduled{at, seq_++, std::move(p)}); }
+  void push(sim_time at, queued p) { queue_.push(scheduled{at, seq_++, std::move(p)}); }
 
   void trace(kind k, std::uint64_t a, std::uint64_t b) {
     auto mix = [this](std::uint64_t x) {
@@ -363,6 +372,7 @@ class cluster {
           c.last_seen = c.op.value;
         }
         if (r.reply.token) c.token = r.reply.token;
+        if (!r.reply.context.empty()) c.context = r.reply.context;
         history_.push_back(std::move(e));
         finish(r.reply.client.value());
         return;
@@ -500,7 +510,8 @@ class cluster {
 
   void send_request(std::uint32_t client) {
     auto& c = clients_[client];
-    client_request<kv_op> req{client_id{client}, c.current, c.op, c.opt.send_tokens ? c.token : std::nullopt};
+    client_request<kv_op> req{client_id{client}, c.current, c.op, c.opt.send_tokens ? c.token : std::nullopt, c.opt.level};
+    if (c.opt.send_context && c.op.kind != op_kind::read) req.context = c.context;
     const sim_time at = now_ + opt_.client_latency.sample(c.random).count();
     push(at, request_ev{c.target, req});
   }

@@ -43,6 +43,8 @@
 #include <replica/resolve/keep_siblings.hpp>
 #include <replica/resolve/maximal.hpp>
 #include <replica/sim/node.hpp>
+#include <replica/topology/leaderless/consistency.hpp>
+#include <replica/topology/leaderless/context.hpp>
 #include <replica/topology/leaderless/ring.hpp>
 #include <replica/versioning/dotted_version_vector.hpp>
 
@@ -280,7 +282,16 @@ class leaderless_node {
     std::size_t acks = 0, fallback_acks = 0;
     siblings write;                    ///< what a write stores
     std::vector<siblings> replies;     ///< per target, what a read got (read)
+    quorum_requirement needs{};        ///< from the request's consistency level
     bool replied = false;              ///< the client has its answer (a read may still repair)
+
+    /// The targets that answered (acknowledged a write, or replied to a read).
+    [[nodiscard]] std::vector<ring_member> answered_members() const {
+      std::vector<ring_member> out;
+      for (std::size_t i = 0; i < targets.size(); ++i)
+        if (answered[i]) out.push_back(targets[i]);
+      return out;
+    }
   };
 
   static hash_ring make_ring(const config& c) {
@@ -324,19 +335,45 @@ class leaderless_node {
   void clock_merge(const version_type& v) {
     if constexpr (lww) clock_.merge(v);
   }
-  /// The version of a new write of `k` here (the coordinator is one of k's replicas).
-  version_type new_version(key_type k) {
-    if constexpr (lww) {
-      (void)clock_.advance(self_, now_);  // past every version seen: a later write wins
-      return clock_;
+  /// The causal context a read returns for the versions `best` of `k`.
+  static payload context_of(key_type k, const siblings& best) {
+    if constexpr (std::is_same_v<version_type, dotted_version_vector>) {
+      version_vector<> vv;
+      for (const auto& v : best) vv.merge(v.version.context());
+      return leaderless_context::encode(k, vv);
+    } else if constexpr (std::is_same_v<version_type, hybrid_logical_clock>) {
+      return best.empty() ? payload{} : leaderless_context::encode(k, best.front().version);
     } else {
-      // A blind write: its context is empty, so it supersedes nothing; the dot is the next
-      // event of this replica for this key.
-      std::uint64_t counter = 0;
+      return {};  // other version types carry no context
+    }
+  }
+  /// The version of a new write of `k` coordinated here, after the client's `context` (empty:
+  /// a blind write). Errors (a malformed context, one for another key) change nothing.
+  result<version_type> new_version(key_type k, const payload& context) {
+    if constexpr (std::is_same_v<version_type, dotted_version_vector>) {
+      version_vector<> seen;
+      if (!context.empty()) {
+        auto c = leaderless_context::decode_vv(context, k);
+        if (!c) return c.err();
+        seen = std::move(*c);
+      }
+      // Supersedes exactly what the client saw; the dot is this replica's next event for k.
+      std::uint64_t counter = seen.counter(self_);
       if (const siblings* s = stored(k))
         for (const auto& v : *s) counter = std::max(counter, v.version.max_counter(self_));
-      auto v = dotted_version_vector::event(version_vector<>{}, dot{self_, counter + 1});
-      return v ? *v : dotted_version_vector{};
+      return dotted_version_vector::event(seen, dot{self_, counter + 1});
+    } else {
+      if (!context.empty()) {
+        if constexpr (std::is_same_v<version_type, hybrid_logical_clock>) {
+          auto c = leaderless_context::decode_hlc(context, k);
+          if (!c) return c.err();
+          clock_.merge(*c);  // after what the client saw, even if this clock is behind
+        } else {
+          return error{errc::malformed, "this version type takes no causal context"};
+        }
+      }
+      (void)clock_.advance(self_, now_);  // past every version seen here (unless the clock is physical)
+      return clock_;
     }
   }
 
@@ -348,8 +385,12 @@ class leaderless_node {
       send(replicas_of(req.op.key).front().id, forward{req});
       return;
     }
-    request q = new_request(kind::write, req);
-    q.write = {versioned{new_version(req.op.key), req.op.value}};
+    auto made = new_request(kind::write, req);
+    if (!made) return refuse(req, made.err().code);
+    request q = std::move(*made);
+    auto version = new_version(req.op.key, req.context);
+    if (!version) return refuse(req, version.err().code);  // a bad context: nothing changes
+    q.write = {versioned{std::move(*version), req.op.value}};
     if (replica) store(req.op.key, q.write);
     const std::uint64_t id = next_req_++;
     for (std::size_t i = 0; i < q.targets.size() && i < n_replicas; ++i) {
@@ -366,7 +407,9 @@ class leaderless_node {
     maybe_finish_write(id, it->second);
   }
   void start_read(const client_request<kv_op>& req) {
-    request q = new_request(kind::read, req);
+    auto made = new_request(kind::read, req);
+    if (!made) return refuse(req, made.err().code);
+    request q = std::move(*made);
     const std::uint64_t id = next_req_++;
     for (std::size_t i = 0; i < q.targets.size() && i < n_replicas; ++i) {
       q.tried[i] = true;
@@ -381,7 +424,14 @@ class leaderless_node {
     auto [it, _] = pending_.emplace(id, std::move(q));
     maybe_finish_read(id, it->second);
   }
-  request new_request(kind k, const client_request<kv_op>& req) const {
+  /// Answers `fail` with `why`: the request had no effect.
+  void refuse(const client_request<kv_op>& req, errc why) {
+    client_reply r{req.client, req.id};
+    r.status = reply_status::fail;
+    r.error = why;
+    out_.replies.push_back(std::move(r));
+  }
+  result<request> new_request(kind k, const client_request<kv_op>& req) const {
     request q;
     q.what = k;
     q.client = req.client;
@@ -395,21 +445,30 @@ class leaderless_node {
     q.covered_by.assign(q.targets.size(), SIZE_MAX);
     q.covered_at.assign(q.targets.size(), local_time{});
     q.replies.assign(q.targets.size(), siblings{});
+    const std::size_t home = std::min(n_replicas, q.targets.size());
+    auto needs = requirement(req.level, std::span{q.targets}.first(home), k == kind::write ? w_quorum : r_quorum,
+                             ring_.find(self_) ? ring_.find(self_)->dc : datacenter{});
+    if (!needs) return needs.err();  // a level the key's replicas cannot meet
+    q.needs = *needs;
     return q;
   }
   void maybe_finish_write(std::uint64_t id, request& q) {
-    if (q.replied || q.acks < std::min(w_quorum, q.targets.size())) return;
+    if (q.replied || !q.needs.met(q.answered_members())) return;
     q.replied = true;
-    out_.replies.push_back(client_reply{q.client, q.id});
+    client_reply r{q.client, q.id};
+    r.fallback_acks = static_cast<std::uint32_t>(q.fallback_acks);
+    out_.replies.push_back(std::move(r));
     if (q.fallback_acks > 0) out_.events.push_back({leaderless_event::kind::sloppy_write, q.key, self_, static_cast<std::uint32_t>(q.fallback_acks)});
     pending_.erase(id);
   }
   void maybe_finish_read(std::uint64_t id, request& q) {
-    if (!q.replied && q.acks >= std::min(r_quorum, q.targets.size())) {
+    if (!q.replied && q.needs.met(q.answered_members())) {
       q.replied = true;
       client_reply r{q.client, q.id};
-      for (const auto& v : resolve(q)) r.values.push_back(v.value);
+      const siblings best = resolve(q);
+      for (const auto& v : best) r.values.push_back(v.value);
       std::sort(r.values.begin(), r.values.end());
+      r.context = context_of(q.key, best);
       out_.replies.push_back(std::move(r));
     }
     // Every replica answered (or the deadline passed): repair the ones that are behind.

@@ -1,0 +1,116 @@
+#pragma once
+/// \file
+/// The causal context a leaderless read returns and the write that follows it carries back
+/// (Riak's vclock header, Dynamo's context): bytes, because a client stores it opaquely.
+///
+/// Layout (little-endian): 'C', a kind byte, the key (u32), then the body:
+/// - kind 1, a version vector (the history of the siblings read): u32 count, then count pairs
+///   of (u32 replica id, u64 counter), ids strictly increasing, counters above 0;
+/// - kind 2, a hybrid-logical-clock stamp (the newest version read): i64 wall, u64 logical, u32 origin.
+///
+/// Decoding checks everything: a wrong magic, kind, length or order is `malformed`, a context
+/// made for another key is `wrong_key`. The node's state does not change on either.
+
+#include <replica/core/client.hpp>
+#include <replica/core/payload.hpp>
+#include <replica/core/result.hpp>
+#include <replica/versioning/hybrid_logical_clock.hpp>
+#include <replica/versioning/version_vector.hpp>
+
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+namespace replica::leaderless_context {
+
+namespace detail {
+struct writer {
+  std::vector<std::byte> out;
+  template <class T>
+  void put(T v) {
+    for (std::size_t i = 0; i < sizeof(T); ++i) out.push_back(static_cast<std::byte>((static_cast<std::uint64_t>(v) >> (8 * i)) & 0xff));
+  }
+};
+struct reader {
+  std::span<const std::byte> in;
+  std::size_t at = 0;
+  template <class T>
+  bool get(T& v) {
+    if (in.size() - at < sizeof(T)) return false;
+    std::uint64_t x = 0;
+    for (std::size_t i = 0; i < sizeof(T); ++i) x |= static_cast<std::uint64_t>(in[at + i]) << (8 * i);
+    at += sizeof(T);
+    v = static_cast<T>(x);
+    return true;
+  }
+  [[nodiscard]] bool done() const { return at == in.size(); }
+};
+inline constexpr std::uint8_t magic = 'C', kind_vv = 1, kind_hlc = 2;
+
+inline result<detail::reader> open(const payload& p, std::uint8_t kind, key_type key) {
+  detail::reader r{p.bytes()};
+  std::uint8_t m = 0, k = 0;
+  key_type for_key = 0;
+  if (!r.get(m) || !r.get(k) || !r.get(for_key) || m != magic) return error{errc::malformed, "not a causal context"};
+  if (k != kind) return error{errc::malformed, "a causal context of another version type"};
+  if (for_key != key) return error{errc::wrong_key, "the causal context belongs to another key"};
+  return r;
+}
+}  // namespace detail
+
+inline payload encode(key_type key, const version_vector<>& vv) {
+  detail::writer w;
+  w.put(detail::magic);
+  w.put(detail::kind_vv);
+  w.put(key);
+  w.put(static_cast<std::uint32_t>(vv.entries().size()));
+  for (const auto& e : vv.entries()) {
+    w.put(e.id.value());
+    w.put(e.counter);
+  }
+  return payload::copy_of(w.out);
+}
+
+inline payload encode(key_type key, const hybrid_logical_clock& h) {
+  detail::writer w;
+  w.put(detail::magic);
+  w.put(detail::kind_hlc);
+  w.put(key);
+  w.put(h.wall());
+  w.put(h.logical());
+  w.put(h.origin().value());
+  return payload::copy_of(w.out);
+}
+
+/// The version vector in `p`, made for `key`.
+inline result<version_vector<>> decode_vv(const payload& p, key_type key) {
+  auto r = detail::open(p, detail::kind_vv, key);
+  if (!r) return r.err();
+  std::uint32_t count = 0;
+  if (!r->get(count) || count > 1024) return error{errc::malformed, "bad version vector length"};
+  version_vector<> vv;
+  std::uint32_t prev = 0;
+  for (std::uint32_t i = 0; i < count; ++i) {
+    std::uint32_t id = 0;
+    std::uint64_t counter = 0;
+    if (!r->get(id) || !r->get(counter)) return error{errc::malformed, "truncated version vector"};
+    if ((i > 0 && id <= prev) || counter == 0) return error{errc::malformed, "version vector entries out of order or zero"};
+    prev = id;
+    vv.raise(replica_id{id}, counter);
+  }
+  if (!r->done()) return error{errc::malformed, "trailing bytes after the version vector"};
+  return vv;
+}
+
+/// The hybrid-logical-clock stamp in `p`, made for `key`.
+inline result<hybrid_logical_clock> decode_hlc(const payload& p, key_type key) {
+  auto r = detail::open(p, detail::kind_hlc, key);
+  if (!r) return r.err();
+  std::int64_t wall = 0;
+  std::uint64_t logical = 0;
+  std::uint32_t origin = 0;
+  if (!r->get(wall) || !r->get(logical) || !r->get(origin) || !r->done()) return error{errc::malformed, "bad clock stamp"};
+  return hybrid_logical_clock{wall, logical, replica_id{origin}};
+}
+
+}  // namespace replica::leaderless_context
