@@ -405,3 +405,65 @@ TEST_CASE("leaderless: a level that asks more than N replicas is refused at once
   CHECK(remote.effects().replies[0].error == errc::unavailable);
   CHECK(remote.effects().messages.empty());
 }
+
+namespace {
+/// B9: a delete is acknowledged while one replica is cut off (it keeps the old value); the
+/// others keep their tombstones for `grace`; then the replica returns and a read follows.
+template <class Node>
+std::optional<value_type> delete_then_return(duration grace) {
+  sim::cluster_options o;
+  o.nodes = 3;
+  o.seed = 9;
+  o.link.latency = sim::uniform_latency{1ms, 3ms};
+  typename Node::config cfg;
+  cfg.nodes = 3;
+  cfg.tombstone_grace = grace;
+  sim::cluster<Node> c{o, cfg};
+  const auto ids = walk(c, 5);
+  c.invoke(ids[0], {op_kind::write, 5, 1});
+  c.run_for(50ms);
+  const auto reader = c.invoke(ids[0], {op_kind::read, 5});
+  c.run_for(50ms);
+  c.net().isolate(ids[2]);
+  // Delete what was read (with its context: under siblings a blind delete would only add a
+  // concurrent tombstone).
+  c.invoke(ids[0], {op_kind::remove, 5}, 1s, std::nullopt, c.last_context(reader));
+  c.run_for(50ms);
+  REQUIRE(last(c).type == check::event_type::ok);  // acknowledged by two of three
+  c.run_for(1s);                                     // longer than a short grace
+  c.net().heal();
+  c.invoke(ids[0], {op_kind::read, 5});
+  c.run_for(100ms);
+  c.invoke(ids[1], {op_kind::read, 5});  // after read repair
+  c.run_for(100ms);
+  return last(c).value;
+}
+}  // namespace
+
+TEST_CASE("B9: a tombstone collected too early lets the deleted value come back; kept long enough it does not",
+          "[leaderless][faults][tombstones]") {
+  CHECK(delete_then_return<lww_node<3, 2, 2>>(200ms) == std::optional<value_type>{1});  // resurrected (shown)
+  CHECK(delete_then_return<lww_node<3, 2, 2>>(10s) == std::nullopt);
+  CHECK(delete_then_return<dvv_node<3, 2, 2>>(200ms) == std::optional<value_type>{1});
+  CHECK(delete_then_return<dvv_node<3, 2, 2>>(10s) == std::nullopt);
+}
+
+TEST_CASE("leaderless: a deleted key reads as nil and a later write brings it back", "[leaderless][tombstones]") {
+  auto c = make_cluster<dvv_node<3, 2, 2>>(3, 4);
+  const auto ids = walk(c, 2);
+  c.invoke(ids[0], {op_kind::write, 2, 7});
+  c.run_for(50ms);
+  const auto reader = c.invoke(ids[1], {op_kind::read, 2});
+  c.run_for(50ms);
+  c.invoke(ids[1], {op_kind::remove, 2}, 1s, std::nullopt, c.last_context(reader));  // a delete of what was read
+  c.run_for(50ms);
+  c.invoke(ids[2], {op_kind::read, 2});
+  c.run_for(50ms);
+  CHECK_FALSE(last(c).value.has_value());
+  CHECK(last(c).siblings.empty());
+  c.invoke(ids[2], {op_kind::write, 2, 8});
+  c.run_for(50ms);
+  c.invoke(ids[0], {op_kind::read, 2});
+  c.run_for(50ms);
+  CHECK(last(c).value == std::optional<value_type>{8});
+}

@@ -208,7 +208,8 @@ inline edn_line parse_edn_line(std::string_view line) {
   if (f->s == "read") e.f = op_kind::read;
   else if (f->s == "write") e.f = op_kind::write;
   else if (f->s == "cas") e.f = op_kind::cas;
-  else return error(":f must be :read, :write or :cas, not :" + f->s);
+  else if (f->s == "remove" || f->s == "delete") e.f = op_kind::remove;
+  else return error(":f must be :read, :write, :cas or :remove, not :" + f->s);
 
   bool ok = true;
   if (e.f == op_kind::cas) {

@@ -54,6 +54,9 @@ inline bool apply_register(const operation& op, reg& s) {
       if (s != op.expected) return false;
       s = op.value;
       return true;
+    case op_kind::remove:
+      s.reset();
+      return true;
   }
   return false;
 }

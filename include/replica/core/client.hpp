@@ -29,18 +29,20 @@ using key_type = std::uint32_t;
 using value_type = std::int64_t;
 
 /// The kind of a register operation.
-enum class op_kind : std::uint8_t { read, write, cas };
+enum class op_kind : std::uint8_t { read, write, cas, remove };
 
 constexpr std::string_view to_string(op_kind k) noexcept {
   switch (k) {
     case op_kind::read: return "read";
     case op_kind::write: return "write";
     case op_kind::cas: return "cas";
+    case op_kind::remove: return "remove";
   }
   return "?";
 }
 
-/// One operation on one key: read; write `value`; or compare-and-set from `expected` to `value`.
+/// One operation on one key: read; write `value`; compare-and-set from `expected` to `value`; or
+/// remove (the key reads as nil afterwards; leaderless replicas keep a tombstone).
 struct kv_op {
   op_kind kind = op_kind::read;
   key_type key = 0;

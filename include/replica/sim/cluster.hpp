@@ -533,7 +533,7 @@ class cluster {
     e.type = t;
     e.f = op.kind;
     e.key = op.key;
-    if (op.kind != op_kind::read) e.value = op.value;
+    if (op.kind != op_kind::read && op.kind != op_kind::remove) e.value = op.value;
     if (op.kind == op_kind::cas) e.expected = op.expected;
     e.time = now_;
     return e;

@@ -480,7 +480,7 @@ class leader_based_node {
     for (const auto& kv : snapshot_state_) out.push_back(kv);
     for (std::uint64_t i = log_.snapshot_index() + 1; i <= applied_; ++i) {
       const entry& e = log_.at(i);
-      if (!e.noop && e.op.kind != op_kind::read) out.emplace_back(e.op.key, e.op.value);
+      if (!e.noop && (e.op.kind == op_kind::write || e.op.kind == op_kind::cas)) out.emplace_back(e.op.key, e.op.value);
     }
     return out;
   }
@@ -1184,6 +1184,7 @@ class leader_based_node {
         it->second = e.op.value;
         return true;
       }
+      case op_kind::remove: st.erase(e.op.key); return true;
       case op_kind::read: return true;
     }
     return true;

@@ -28,11 +28,21 @@
 ///   sibling otherwise. Read repair (asynchronous) then sends the resolved siblings to every
 ///   replica that answered with less (`read_repair` event); it never picks one of concurrent
 ///   siblings (LWW has only one).
+/// - Deletes write a tombstone: a version like any other, which reads as nil and supersedes
+///   what the deleting client saw. A key that is only tombstones is collected after
+///   `tombstone_grace`; collected before every replica has the tombstone, the value comes back
+///   from a replica that missed the delete (FAULTS B9).
 /// - Compare-and-set needs a single order of writes; it is refused (`fail`, `unavailable`).
 ///
-/// Not built yet (issue 5): per-request consistency levels in the node (the requirement
-/// function is in consistency.hpp), client causal contexts, deletes and tombstones,
-/// anti-entropy rounds (the Merkle tree is in merkle.hpp), blocking read repair.
+/// - Consistency levels per request (`client_request::level`; `configured` is W or R), checked
+///   against the key's replicas and datacenters: one that cannot be met fails at once
+///   (`unavailable`).
+/// - Causal contexts: a read's reply carries the context of what it returned; a write that
+///   passes it back supersedes exactly that (siblings resolved). A malformed context, or one
+///   made for another key, fails the write (`malformed`, `wrong_key`) and changes nothing.
+///
+/// Not built yet (issue 5): anti-entropy rounds (the Merkle tree is in merkle.hpp), blocking
+/// read repair, primary-only quorums (PR/PW).
 
 #include <replica/core/client.hpp>
 #include <replica/core/effects.hpp>
@@ -109,6 +119,7 @@ class leaderless_node {
   struct versioned {
     version_type version{};
     value_type value = 0;
+    bool tombstone = false;  ///< a delete: supersedes what it saw, reads as nil
     friend bool operator==(const versioned&, const versioned&) = default;
   };
   using siblings = std::vector<versioned>;
@@ -173,12 +184,18 @@ class leaderless_node {
     duration replica_timeout = std::chrono::milliseconds{50};  ///< sloppy: when to try a fallback
     duration handoff_interval = std::chrono::milliseconds{100};
     bool read_repair = true;
+    /// How long a key whose every version is a tombstone is kept before it is collected
+    /// (Cassandra's gc_grace_seconds). Collected earlier than every replica has seen the
+    /// delete, a replica that missed it brings the value back.
+    duration tombstone_grace = std::chrono::seconds{10};
   };
 
   leaderless_node(replica_id self, const config& cfg, const durable_state& disk)
       : self_{self}, cfg_{cfg}, ring_{make_ring(cfg)}, store_{disk.store}, hints_{disk.hints} {
-    for (const auto& [k, vs] : store_)
+    for (const auto& [k, vs] : store_) {
       for (const auto& v : vs) clock_merge(v.version);
+      if (std::all_of(vs.begin(), vs.end(), [](const versioned& v) { return v.tombstone; })) tombstoned_.emplace(k, local_time{});
+    }
   }
 
   // ---- inputs ----
@@ -194,6 +211,7 @@ class leaderless_node {
   void tick(local_time now) {
     now_ = now;
     expire_requests();
+    collect_tombstones();
     if (now_ - last_handoff_ >= cfg_.handoff_interval) {
       last_handoff_ = now_;
       for (const hint& h : hints_) send(h.target, put{0, h.key, h.versions, std::nullopt, true});
@@ -204,7 +222,8 @@ class leaderless_node {
     now_ = now;
     switch (req.op.kind) {
       case op_kind::read: return start_read(req);
-      case op_kind::write: return start_write(req);
+      case op_kind::write:
+      case op_kind::remove: return start_write(req);
       case op_kind::cas: {
         client_reply r{req.client, req.id};
         r.status = reply_status::fail;  // needs one order of writes: a leader or consensus
@@ -219,7 +238,10 @@ class leaderless_node {
 
   static void persist(durable_state& d, const persist_entry& p) {
     if (const auto* s = std::get_if<store_write>(&p)) {
-      d.store[s->key] = s->versions;
+      if (s->versions.empty())
+        d.store.erase(s->key);  // a collected tombstone
+      else
+        d.store[s->key] = s->versions;
     } else if (const auto* h = std::get_if<hint>(&p)) {
       d.hints.push_back(*h);
     } else {
@@ -235,11 +257,12 @@ class leaderless_node {
     auto it = store_.find(k);
     return it == store_.end() ? nullptr : &it->second;
   }
-  /// The values of `k` this node stores (siblings), sorted.
+  /// The values of `k` this node stores (siblings, tombstones left out), sorted.
   [[nodiscard]] std::vector<value_type> values(key_type k) const {
     std::vector<value_type> out;
     if (const siblings* s = stored(k))
-      for (const auto& v : *s) out.push_back(v.value);
+      for (const auto& v : *s)
+        if (!v.tombstone) out.push_back(v.value);
     std::sort(out.begin(), out.end());
     return out;
   }
@@ -249,17 +272,21 @@ class leaderless_node {
   [[nodiscard]] std::vector<std::pair<key_type, value_type>> applied_writes() const {
     std::vector<std::pair<key_type, value_type>> out;
     for (const auto& [k, vs] : store_)
-      for (const auto& v : vs) out.emplace_back(k, v.value);
+      for (const auto& v : vs)
+        if (!v.tombstone) out.emplace_back(k, v.value);
     for (const hint& h : hints_)
-      for (const auto& v : h.versions) out.emplace_back(h.key, v.value);
+      for (const auto& v : h.versions)
+        if (!v.tombstone) out.emplace_back(h.key, v.value);
     return out;
   }
-  /// A hash of the stored keys and sibling values (not hints): equal on replicas holding the same.
+  /// A hash of the stored keys and live sibling values (not hints, not tombstones): equal on
+  /// replicas that would answer every read alike.
   [[nodiscard]] std::uint64_t digest() const {
     std::uint64_t h = 1469598103934665603ULL;
     for (const auto& [k, vs] : store_) {
       std::vector<value_type> vals;
-      for (const auto& v : vs) vals.push_back(v.value);
+      for (const auto& v : vs)
+        if (!v.tombstone) vals.push_back(v.value);
       std::sort(vals.begin(), vals.end());
       for (value_type v : vals) h = (h ^ (static_cast<std::uint64_t>(k) * 0x9e3779b97f4a7c15ULL + static_cast<std::uint64_t>(v))) * 1099511628211ULL;
     }
@@ -324,7 +351,23 @@ class leaderless_node {
     if (same_set(all, mine)) return false;
     mine = std::move(all);
     out_.persist.push_back(store_write{k, mine});
+    if (std::all_of(mine.begin(), mine.end(), [](const versioned& v) { return v.tombstone; }))
+      tombstoned_.try_emplace(k, now_);
+    else
+      tombstoned_.erase(k);
     return true;
+  }
+  /// Collects keys that have been only tombstones for the grace period.
+  void collect_tombstones() {
+    for (auto it = tombstoned_.begin(); it != tombstoned_.end();) {
+      if (now_ - it->second < cfg_.tombstone_grace) {
+        ++it;
+        continue;
+      }
+      store_.erase(it->first);
+      out_.persist.push_back(store_write{it->first, {}});
+      it = tombstoned_.erase(it);
+    }
   }
   static bool same_set(const siblings& a, const siblings& b) {
     if (a.size() != b.size()) return false;
@@ -390,7 +433,8 @@ class leaderless_node {
     request q = std::move(*made);
     auto version = new_version(req.op.key, req.context);
     if (!version) return refuse(req, version.err().code);  // a bad context: nothing changes
-    q.write = {versioned{std::move(*version), req.op.value}};
+    q.write = {versioned{std::move(*version), req.op.kind == op_kind::remove ? value_type{0} : req.op.value,
+                         req.op.kind == op_kind::remove}};
     if (replica) store(req.op.key, q.write);
     const std::uint64_t id = next_req_++;
     for (std::size_t i = 0; i < q.targets.size() && i < n_replicas; ++i) {
@@ -466,7 +510,8 @@ class leaderless_node {
       q.replied = true;
       client_reply r{q.client, q.id};
       const siblings best = resolve(q);
-      for (const auto& v : best) r.values.push_back(v.value);
+      for (const auto& v : best)
+        if (!v.tombstone) r.values.push_back(v.value);  // a deleted key reads as nil
       std::sort(r.values.begin(), r.values.end());
       r.context = context_of(q.key, best);
       out_.replies.push_back(std::move(r));
@@ -636,6 +681,7 @@ class leaderless_node {
   config cfg_;
   hash_ring ring_;
   std::map<key_type, siblings> store_;
+  std::map<key_type, local_time> tombstoned_;  ///< keys whose versions are all tombstones, since when (restarts the grace after a crash)
   std::vector<hint> hints_;
   version_type clock_{};
   std::map<std::uint64_t, request> pending_;
