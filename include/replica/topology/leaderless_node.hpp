@@ -41,8 +41,13 @@
 ///   passes it back supersedes exactly that (siblings resolved). A malformed context, or one
 ///   made for another key, fails the write (`malformed`, `wrong_key`) and changes nothing.
 ///
-/// Not built yet (issue 5): anti-entropy rounds (the Merkle tree is in merkle.hpp), blocking
-/// read repair, primary-only quorums (PR/PW).
+/// - Anti-entropy (`anti_entropy_interval` > 0): each node keeps a Merkle tree of its keys
+///   (updated on every store change) and periodically sends it to the next peer, which
+///   descends where the hashes differ and exchanges the keys of those buckets that both
+///   replicate, both ways. Keys nobody reads converge. (The whole tree goes in one message:
+///   64 buckets, 1 KiB, an equivalent of the level-by-level exchange at this size.)
+///
+/// Not built yet (issue 5): blocking read repair, primary-only quorums (PR/PW).
 
 #include <replica/core/client.hpp>
 #include <replica/core/effects.hpp>
@@ -55,8 +60,11 @@
 #include <replica/sim/node.hpp>
 #include <replica/topology/leaderless/consistency.hpp>
 #include <replica/topology/leaderless/context.hpp>
+#include <replica/topology/leaderless/merkle.hpp>
 #include <replica/topology/leaderless/ring.hpp>
 #include <replica/versioning/dotted_version_vector.hpp>
+#include <replica/versioning/lamport_clock.hpp>
+#include <replica/versioning/physical_clock.hpp>
 
 #include <algorithm>
 #include <cstdint>
@@ -76,6 +84,7 @@ struct leaderless_event {
     hint_stored,      ///< this fallback holds a write for `peer`
     hint_delivered,   ///< this fallback handed a write off to `peer` and dropped the hint
     read_repair,      ///< this coordinator sent the resolved versions of `key` to `count` replicas
+    anti_entropy,     ///< a round with `peer` found `count` differing buckets and exchanged their keys
   } what{};
   key_type key = 0;
   replica_id peer{};
@@ -89,6 +98,7 @@ constexpr std::string_view to_string(leaderless_event::kind k) noexcept {
     case k_t::hint_stored: return "hint_stored";
     case k_t::hint_delivered: return "hint_delivered";
     case k_t::read_repair: return "read_repair";
+    case k_t::anti_entropy: return "anti_entropy";
   }
   return "?";
 }
@@ -151,7 +161,20 @@ class leaderless_node {
   struct forward {
     client_request<kv_op> request;
   };
-  using message = std::variant<put, put_ack, get, get_reply, forward>;
+  /// Anti-entropy, step 1: my Merkle tree (every node hash: 2^depth buckets, a few KiB).
+  struct ae_tree {
+    std::vector<std::uint64_t> nodes;
+  };
+  /// Step 2 (and 3, with `reply` set): the keys we both replicate in the buckets where our
+  /// trees differ, with my versions of them; the receiver merges them and, if asked, answers
+  /// with its own versions of the same buckets.
+  struct ae_sync {
+    std::vector<std::uint32_t> buckets;
+    std::vector<std::pair<key_type, siblings>> entries;
+    bool reply = false;
+  };
+  using message = std::variant<put, put_ack, get, get_reply, forward, ae_tree, ae_sync>;
+  static constexpr std::size_t merkle_depth = 6;
 
   // ---- persistence ----
   struct store_write {
@@ -188,11 +211,15 @@ class leaderless_node {
     /// (Cassandra's gc_grace_seconds). Collected earlier than every replica has seen the
     /// delete, a replica that missed it brings the value back.
     duration tombstone_grace = std::chrono::seconds{10};
+    /// 0: no anti-entropy. Otherwise every interval this node compares its Merkle tree with the
+    /// next peer (round robin) and exchanges the keys of the buckets that differ.
+    duration anti_entropy_interval{0};
   };
 
   leaderless_node(replica_id self, const config& cfg, const durable_state& disk)
       : self_{self}, cfg_{cfg}, ring_{make_ring(cfg)}, store_{disk.store}, hints_{disk.hints} {
     for (const auto& [k, vs] : store_) {
+      tree_.update(k, 0, fingerprint(vs));
       for (const auto& v : vs) clock_merge(v.version);
       if (std::all_of(vs.begin(), vs.end(), [](const versioned& v) { return v.tombstone; })) tombstoned_.emplace(k, local_time{});
     }
@@ -212,6 +239,14 @@ class leaderless_node {
     now_ = now;
     expire_requests();
     collect_tombstones();
+    if (cfg_.anti_entropy_interval.count() > 0 && cfg_.nodes > 1 && now_ - last_anti_entropy_ >= cfg_.anti_entropy_interval) {
+      last_anti_entropy_ = now_;
+      ae_peer_ = (ae_peer_ + 1) % cfg_.nodes;
+      if (ae_peer_ == self_.value()) ae_peer_ = (ae_peer_ + 1) % cfg_.nodes;
+      std::vector<std::uint64_t> nodes(2 * merkle_tree<merkle_depth>::buckets);
+      for (std::size_t i = 1; i < nodes.size(); ++i) nodes[i] = tree_.node(i);
+      send(replica_id{ae_peer_}, ae_tree{std::move(nodes)});
+    }
     if (now_ - last_handoff_ >= cfg_.handoff_interval) {
       last_handoff_ = now_;
       for (const hint& h : hints_) send(h.target, put{0, h.key, h.versions, std::nullopt, true});
@@ -349,6 +384,7 @@ class leaderless_node {
     all.resize(keep_maximal(all.begin(), all.end(), &versioned::version));
     for (const auto& v : incoming) clock_merge(v.version);
     if (same_set(all, mine)) return false;
+    tree_.update(k, fingerprint(mine), fingerprint(all));
     mine = std::move(all);
     out_.persist.push_back(store_write{k, mine});
     if (std::all_of(mine.begin(), mine.end(), [](const versioned& v) { return v.tombstone; }))
@@ -364,7 +400,10 @@ class leaderless_node {
         ++it;
         continue;
       }
-      store_.erase(it->first);
+      if (auto s = store_.find(it->first); s != store_.end()) {
+        tree_.update(it->first, fingerprint(s->second), 0);
+        store_.erase(s);
+      }
       out_.persist.push_back(store_write{it->first, {}});
       it = tombstoned_.erase(it);
     }
@@ -613,6 +652,84 @@ class leaderless_node {
     out_.events.push_back({leaderless_event::kind::hint_stored, h.key, h.target, 1});
   }
 
+  // ---- anti-entropy ----
+  /// A hash of a version (0 never: 0 means absent in the Merkle tree).
+  static std::uint64_t version_hash(const version_type& v) {
+    std::uint64_t h = 0x84222325cbf29ce4ULL;
+    auto mixin = [&h](std::uint64_t x) { h = (h ^ x) * 0x100000001b3ULL + (h >> 31); };
+    if constexpr (std::is_same_v<version_type, dotted_version_vector>) {
+      for (const auto& e : v.base().entries()) {
+        mixin(e.id.value());
+        mixin(e.counter);
+      }
+      for (const auto& d : v.cloud()) {
+        mixin(d.id.value() + 0x5555);
+        mixin(d.counter);
+      }
+    } else if constexpr (std::is_same_v<version_type, hybrid_logical_clock>) {
+      mixin(static_cast<std::uint64_t>(v.wall()));
+      mixin(v.logical());
+      mixin(v.origin().value());
+    } else if constexpr (std::is_same_v<version_type, physical_clock>) {
+      mixin(static_cast<std::uint64_t>(v.micros()));
+      mixin(v.origin().value());
+    } else if constexpr (std::is_same_v<version_type, lamport_clock>) {
+      mixin(v.counter());
+      mixin(v.origin().value());
+    }
+    return h;
+  }
+  /// What the Merkle tree holds for a key: an order-independent hash of its versions.
+  static std::uint64_t fingerprint(const siblings& vs) {
+    if (vs.empty()) return 0;
+    std::uint64_t h = 0x9e3779b97f4a7c15ULL;
+    for (const auto& v : vs) h += version_hash(v.version) * 31 + static_cast<std::uint64_t>(v.value) * 7 + (v.tombstone ? 1 : 0);
+    return h == 0 ? 1 : h;
+  }
+  /// My keys in `buckets` that `peer` also replicates, with their versions.
+  std::vector<std::pair<key_type, siblings>> entries_in(const std::vector<std::uint32_t>& buckets, replica_id peer) const {
+    std::vector<std::pair<key_type, siblings>> out;
+    for (const auto& [k, vs] : store_) {
+      const auto b = static_cast<std::uint32_t>(merkle_tree<merkle_depth>::bucket_of(k));
+      if (std::find(buckets.begin(), buckets.end(), b) == buckets.end()) continue;
+      bool shared = false;
+      for (const auto& m : replicas_of(k)) shared |= m.id == peer;
+      if (shared) out.emplace_back(k, vs);
+    }
+    return out;
+  }
+  status handle(replica_id from, const ae_tree& t) {
+    if (t.nodes.size() != 2 * merkle_tree<merkle_depth>::buckets) return error{errc::malformed, "a Merkle tree of another depth"};
+    std::vector<std::uint32_t> differ;
+    // Descend from the root where the hashes differ (the same walk differing_buckets does).
+    std::vector<std::size_t> stack{1};
+    while (!stack.empty()) {
+      const std::size_t i = stack.back();
+      stack.pop_back();
+      if (tree_.node(i) == t.nodes[i]) continue;
+      if (i >= merkle_tree<merkle_depth>::buckets) {
+        differ.push_back(static_cast<std::uint32_t>(i - merkle_tree<merkle_depth>::buckets));
+      } else {
+        stack.push_back(2 * i + 1);
+        stack.push_back(2 * i);
+      }
+    }
+    if (differ.empty()) return {};
+    out_.events.push_back({leaderless_event::kind::anti_entropy, 0, from, static_cast<std::uint32_t>(differ.size())});
+    auto entries = entries_in(differ, from);
+    send(from, ae_sync{std::move(differ), std::move(entries), false});
+    return {};
+  }
+  status handle(replica_id from, const ae_sync& a) {
+    for (const auto& [k, vs] : a.entries) {
+      bool mine = false;
+      for (const auto& m : replicas_of(k)) mine |= m.id == self_;
+      if (mine) store(k, vs);  // (keys I do not replicate are ignored)
+    }
+    if (!a.reply) send(from, ae_sync{a.buckets, entries_in(a.buckets, from), true});
+    return {};
+  }
+
   // ---- handlers ----
   status handle(replica_id from, const put& p) {
     // A hinted write is kept apart from the store (reads do not see it) until handed off.
@@ -686,7 +803,9 @@ class leaderless_node {
   version_type clock_{};
   std::map<std::uint64_t, request> pending_;
   std::uint64_t next_req_ = 1;
-  local_time now_{}, last_handoff_{};
+  merkle_tree<merkle_depth> tree_;
+  std::uint32_t ae_peer_ = 0;
+  local_time now_{}, last_handoff_{}, last_anti_entropy_{};
   sim::effects_of<leaderless_node> out_;
 };
 
