@@ -16,12 +16,14 @@ namespace lab {
 std::unique_ptr<experiment> make_versions_experiment();
 std::unique_ptr<experiment> make_failover_experiment();
 std::unique_ptr<experiment> make_read_your_writes_experiment();
+std::unique_ptr<experiment> make_staleness_experiment();
 
 std::vector<std::unique_ptr<experiment>> all_experiments() {
   std::vector<std::unique_ptr<experiment>> v;
   v.push_back(make_versions_experiment());
   v.push_back(make_failover_experiment());
   v.push_back(make_read_your_writes_experiment());
+  v.push_back(make_staleness_experiment());
   return v;
 }
 }  // namespace lab

@@ -151,6 +151,10 @@ class cluster {
   }
 
   network& net() noexcept { return net_; }
+  /// Latency by message rather than by link: `f` returns the model for a message (nullptr: the
+  /// link's). For models where each kind of message has its own distribution, as PBS's WARS
+  /// model gives writes, acknowledgements, reads and responses each their own leg.
+  void set_message_latency(std::function<const latency_model*(const envelope<message>&)> f) { message_latency_ = std::move(f); }
   node_clock& clock(replica_id r) { return slot(r).clock; }
   rng& random() noexcept { return rng_; }
   const cluster_options& options() const noexcept { return opt_; }
@@ -472,8 +476,9 @@ class cluster {
       return;
     }
     const int copies = g.chance(l.duplicate) ? 2 : 1;
+    const latency_model* model = message_latency_ ? message_latency_(m) : nullptr;
     for (int k = 0; k < copies; ++k) {
-      sim_time at = now_ + l.latency.sample(g).count();
+      sim_time at = now_ + (model ? model : &l.latency)->sample(g).count();
       if (g.chance(l.reorder)) at += l.reorder_delay.sample(g).count();
       push(at, deliver{k + 1 < copies ? m : std::move(m)});
     }
@@ -543,6 +548,7 @@ class cluster {
   config cfg_;
   rng rng_;
   network net_;
+  std::function<const latency_model*(const envelope<message>&)> message_latency_;
   std::vector<slot_state> slots_;
   std::vector<client_state> clients_;
   std::priority_queue<scheduled, std::vector<scheduled>, std::greater<>> queue_;

@@ -1,0 +1,280 @@
+// `staleness`: probabilistically bounded staleness (Bailis et al., "Probabilistically Bounded
+// Staleness for Practical Partial Quorums", VLDB 2012), simulated on the library's own
+// leaderless coordinator over the simulator rather than computed in closed form.
+//
+// As in the paper's WARS model: the coordinator is not one of the key's N replicas; every
+// message draws its latency independently from its leg's distribution (W: write to a replica,
+// A: its acknowledgement, R: read request to a replica, S: its response); a write commits at
+// its W-th acknowledgement; a read returns the newest of the first R responses. Read repair and
+// anti-entropy are off (the model has neither). For each trial a fresh key is written once; reads
+// start at offsets t after the commit, and P(consistent at t) is the fraction that return the
+// write. t_visibility is the smallest offset on the grid at which it reaches the percentile.
+#include "experiment.hpp"
+
+#include <replica/replicator.hpp>
+#include <replica/resolve/last_write_wins.hpp>
+#include <replica/sim/cluster.hpp>
+#include <replica/topology/leaderless.hpp>
+#include <replica/topology/leaderless_node.hpp>
+#include <replica/versioning/hybrid_logical_clock.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <map>
+#include <sstream>
+
+namespace lab {
+namespace {
+
+using namespace replica;
+using namespace std::chrono_literals;
+
+/// The four WARS legs.
+struct wars {
+  sim::latency_model w, a, r, s;
+};
+
+duration ms(double x) { return duration{static_cast<duration::rep>(std::llround(x * 1000.0))}; }
+
+/// The paper's latency fits (ms; exponential lambda is a rate).
+std::optional<wars> preset(const std::string& name) {
+  auto mix = [](double wp, double xm, double alpha, double lambda) {
+    return sim::latency_model::mixture({{wp, sim::pareto_latency{ms(xm), alpha}},
+                                        {1.0 - wp, sim::exponential_latency{ms(1.0 / lambda), {}}}});
+  };
+  const auto ssd = mix(0.9122, 0.235, 10, 1.66);
+  if (name == "lnkd-ssd") return wars{ssd, ssd, ssd, ssd};
+  if (name == "lnkd-disk") return wars{mix(0.38, 1.05, 1.51, 0.183), ssd, ssd, ssd};
+  if (name == "ymmr") {
+    const auto other = mix(0.982, 1.5, 3.8, 0.0217);
+    return wars{mix(0.939, 3, 3.5, 0.0028), other, other, other};
+  }
+  return std::nullopt;
+}
+
+/// Parses "weight:dist+weight:dist..." with dist one of pareto(xm,alpha), exp(lambda),
+/// const(ms), uniform(lo,hi) (milliseconds).
+std::optional<sim::latency_model> parse_mixture(const std::string& text) {
+  std::vector<sim::latency_model::component> parts;
+  std::stringstream in{text};
+  std::string term;
+  while (std::getline(in, term, '+')) {
+    const auto colon = term.find(':');
+    const auto open = term.find('('), close = term.find(')');
+    if (open == std::string::npos || close == std::string::npos || close < open) return std::nullopt;
+    double weight = 1;
+    std::string head = term.substr(0, open);
+    if (colon != std::string::npos && colon < open) {
+      try {
+        weight = std::stod(term.substr(0, colon));
+      } catch (...) {
+        return std::nullopt;
+      }
+      head = term.substr(colon + 1, open - colon - 1);
+    }
+    std::vector<double> args;
+    std::stringstream a{term.substr(open + 1, close - open - 1)};
+    std::string x;
+    while (std::getline(a, x, ',')) {
+      try {
+        args.push_back(std::stod(x));
+      } catch (...) {
+        return std::nullopt;
+      }
+    }
+    if (weight <= 0) return std::nullopt;
+    if (head == "pareto" && args.size() == 2 && args[0] > 0 && args[1] > 0)
+      parts.push_back({weight, sim::pareto_latency{ms(args[0]), args[1]}});
+    else if (head == "exp" && args.size() == 1 && args[0] > 0)
+      parts.push_back({weight, sim::exponential_latency{ms(1.0 / args[0]), {}}});
+    else if (head == "const" && args.size() == 1 && args[0] >= 0)
+      parts.push_back({weight, sim::constant_latency{ms(args[0])}});
+    else if (head == "uniform" && args.size() == 2 && args[0] >= 0 && args[1] >= args[0])
+      parts.push_back({weight, sim::uniform_latency{ms(args[0]), ms(args[1])}});
+    else
+      return std::nullopt;
+  }
+  if (parts.empty()) return std::nullopt;
+  return sim::latency_model::mixture(std::move(parts));
+}
+
+/// A preset name, one mixture for all four legs, or "W=mix;A=mix;R=mix;S=mix" (missing legs
+/// take the first one given).
+std::optional<wars> parse_wars(const std::string& text) {
+  if (auto p = preset(text)) return p;
+  if (text.find('=') == std::string::npos) {
+    auto m = parse_mixture(text);
+    if (!m) return std::nullopt;
+    return wars{*m, *m, *m, *m};
+  }
+  std::map<char, sim::latency_model> legs;
+  std::stringstream in{text};
+  std::string part;
+  while (std::getline(in, part, ';')) {
+    if (part.size() < 3 || part[1] != '=' || std::string{"WARS"}.find(part[0]) == std::string::npos) return std::nullopt;
+    auto m = parse_mixture(part.substr(2));
+    if (!m) return std::nullopt;
+    legs.emplace(part[0], *m);
+  }
+  if (legs.empty()) return std::nullopt;
+  const auto first = legs.begin()->second;
+  auto leg = [&](char c) { return legs.count(c) ? legs.at(c) : first; };
+  return wars{leg('W'), leg('A'), leg('R'), leg('S')};
+}
+
+template <std::size_t N, std::size_t W, std::size_t R>
+using pbs_node = leaderless_node<replicator<leaderless<n<N>, w<W>, r<R>>, last_write_wins, hybrid_logical_clock>>;
+
+/// Read offsets after the commit (ms).
+const std::vector<double>& offsets() {
+  static const std::vector<double> t = [] {
+    std::vector<double> v{0};
+    for (double x = 0.1; x < 10000; x *= 1.25) v.push_back(std::round(x * 1000) / 1000);
+    return v;
+  }();
+  return t;
+}
+
+struct params {
+  std::size_t n = 3, r = 1, w = 1;
+  std::string wars_spec = "lnkd-ssd";
+  double percentile = 99.9;
+  std::size_t trials = 200;
+};
+
+/// P(consistent) at each offset, over `trials` writes.
+template <std::size_t N, std::size_t W, std::size_t R>
+std::vector<double> simulate(const wars& legs, std::size_t trials, std::uint64_t seed) {
+  using node = pbs_node<N, W, R>;
+  sim::cluster_options o;
+  o.nodes = N + 1;  // node N coordinates and holds none of the keys used
+  o.seed = seed;
+  o.client_latency = sim::constant_latency{0ms};
+  typename node::config cfg;
+  cfg.nodes = N + 1;
+  cfg.read_repair = false;
+  cfg.request_timeout = 60s;
+  sim::cluster<node> c{o, cfg};
+  c.set_message_latency([&legs](const envelope<typename node::message>& m) -> const sim::latency_model* {
+    if (std::holds_alternative<typename node::put>(m.payload)) return &legs.w;
+    if (std::holds_alternative<typename node::put_ack>(m.payload)) return &legs.a;
+    if (std::holds_alternative<typename node::get>(m.payload)) return &legs.r;
+    if (std::holds_alternative<typename node::get_reply>(m.payload)) return &legs.s;
+    return nullptr;
+  });
+  const replica_id coordinator{static_cast<std::uint32_t>(N)};
+  // Keys whose replicas exclude the coordinator.
+  std::vector<key_type> keys;
+  for (key_type k = 1; keys.size() < trials; ++k) {
+    std::array<ring_member, N> pl{};
+    c.node(coordinator)->ring().preference_list(k, N, pl);
+    if (std::none_of(pl.begin(), pl.end(), [&](const ring_member& m) { return m.id == coordinator; })) keys.push_back(k);
+  }
+  std::vector<std::size_t> fresh(offsets().size(), 0), asked(offsets().size(), 0);
+  for (std::size_t t = 0; t < trials; ++t) {
+    const key_type k = keys[t];
+    const value_type v = static_cast<value_type>(t + 1);
+    const std::size_t writer = c.history().size();
+    c.invoke(coordinator, {op_kind::write, k, v}, 60s);
+    c.run_until([&](auto& cl) { return cl.history().size() > writer + 1; }, c.now() + 60'000'000);
+    if (c.history().size() <= writer + 1 || c.history()[writer + 1].type != check::event_type::ok) continue;
+    const sim::sim_time committed = c.history()[writer + 1].time;
+    std::vector<std::size_t> readers;
+    for (std::size_t i = 0; i < offsets().size(); ++i) {
+      const sim::sim_time at = committed + static_cast<sim::sim_time>(offsets()[i] * 1000);
+      c.at(at, [&readers, coordinator, k](sim::cluster<node>& cl) {
+        readers.push_back(cl.invoke(coordinator, {op_kind::read, k}, 60s));
+      });
+    }
+    c.run_until([&](auto& cl) { return readers.size() == offsets().size() && cl.clients_idle(); }, c.now() + 120'000'000);
+    // Pair each reader's completion with its offset (readers were created in offset order).
+    std::map<std::uint64_t, std::size_t> offset_of;
+    for (std::size_t i = 0; i < readers.size(); ++i) offset_of[readers[i]] = i;
+    for (std::size_t e = writer + 2; e < c.history().size(); ++e) {
+      const auto& ev = c.history()[e];
+      if (ev.type != check::event_type::ok || ev.f != op_kind::read) continue;
+      const auto it = offset_of.find(ev.process);
+      if (it == offset_of.end()) continue;
+      ++asked[it->second];
+      fresh[it->second] += ev.value == std::optional<value_type>{v};
+    }
+  }
+  std::vector<double> p(offsets().size(), 0);
+  for (std::size_t i = 0; i < p.size(); ++i) p[i] = asked[i] ? static_cast<double>(fresh[i]) / static_cast<double>(asked[i]) : 0;
+  return p;
+}
+
+/// simulate<N, W, R> for run-time w and r (every W, R in 1..N is instantiated).
+template <std::size_t N, std::size_t W = 1, std::size_t R = 1>
+std::vector<double> dispatch_wr(std::size_t w, std::size_t r, const wars& legs, std::size_t trials, std::uint64_t seed) {
+  if (w == W && r == R) return simulate<N, W, R>(legs, trials, seed);
+  if constexpr (R < N)
+    return dispatch_wr<N, W, R + 1>(w, r, legs, trials, seed);
+  else if constexpr (W < N)
+    return dispatch_wr<N, W + 1, 1>(w, r, legs, trials, seed);
+  else
+    return std::vector<double>(offsets().size(), 0.0);
+}
+
+class staleness_experiment final : public experiment {
+ public:
+  std::string name() const override { return "staleness"; }
+  std::string summary() const override { return "PBS: how soon after a write commits do reads see it (WARS legs, N/R/W)"; }
+  void add_options(CLI::App& app) override {
+    app.add_option("--n", p_.n, "replicas of a key")->capture_default_str()->check(CLI::Range(1, 5));
+    app.add_option("--r", p_.r, "read quorum")->capture_default_str()->check(CLI::Range(1, 5));
+    app.add_option("--w", p_.w, "write quorum")->capture_default_str()->check(CLI::Range(1, 5));
+    app.add_option("--wars", p_.wars_spec,
+                   "lnkd-ssd, lnkd-disk, ymmr, a mixture for every leg such as 0.9:pareto(0.2,10)+0.1:exp(1.5), or "
+                   "W=...;A=...;R=...;S=... (ms; exp takes a rate)")
+        ->capture_default_str();
+    app.add_option("--percentile", p_.percentile, "for t_visibility")->capture_default_str()->check(CLI::Range(0.0, 100.0));
+    app.add_option("--trials", p_.trials, "writes simulated")->capture_default_str()->check(CLI::Range(10, 1000000));
+  }
+  std::string validate() const override {
+    if (p_.r > p_.n || p_.w > p_.n) return "--r and --w must not exceed --n";
+    if (!parse_wars(p_.wars_spec)) return "--wars: unknown preset or malformed mixture";
+    return {};
+  }
+  outcome run(std::uint64_t seed, std::uint64_t seeds) const override {
+    outcome o;
+    o.params = {{"n", p_.n}, {"r", p_.r}, {"w", p_.w}, {"wars", p_.wars_spec}, {"percentile", p_.percentile}, {"trials", p_.trials}};
+    const wars legs = *parse_wars(p_.wars_spec);
+    std::vector<double> sum(offsets().size(), 0);
+    for (std::uint64_t s = seed; s < seed + seeds; ++s) {
+      std::vector<double> p;
+      switch (p_.n) {
+        case 1: p = dispatch_wr<1>(p_.w, p_.r, legs, p_.trials, s); break;
+        case 2: p = dispatch_wr<2>(p_.w, p_.r, legs, p_.trials, s); break;
+        case 3: p = dispatch_wr<3>(p_.w, p_.r, legs, p_.trials, s); break;
+        case 4: p = dispatch_wr<4>(p_.w, p_.r, legs, p_.trials, s); break;
+        default: p = dispatch_wr<5>(p_.w, p_.r, legs, p_.trials, s); break;
+      }
+      for (std::size_t i = 0; i < sum.size(); ++i) sum[i] += p[i] / static_cast<double>(seeds);
+    }
+    double t_vis = -1;
+    for (std::size_t i = 0; i < sum.size(); ++i)
+      if (sum[i] * 100.0 >= p_.percentile) {
+        t_vis = offsets()[i];
+        break;
+      }
+    auto round4 = [](double x) { return std::round(x * 10000) / 10000; };
+    nlohmann::json row = {{"n", p_.n}, {"r", p_.r}, {"w", p_.w}, {"wars", p_.wars_spec},
+                          {"p_consistent", round4(sum[0])}, {"t_visibility_ms", t_vis}};
+    o.rows.push_back(row);
+    o.columns = {"n", "r", "w", "wars", "p_consistent", "t_visibility_ms"};
+    o.note = "p_consistent: a read at the moment the write commits returns it; t_visibility_ms: the first offset (on a "
+             "x1.25 grid from 0.1 ms) at which that reaches the percentile (-1: not within 10 s)";
+    return o;
+  }
+
+ private:
+  params p_;
+};
+
+}  // namespace
+
+std::unique_ptr<experiment> make_staleness_experiment() { return std::make_unique<staleness_experiment>(); }
+
+}  // namespace lab
