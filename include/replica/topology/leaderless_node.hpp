@@ -241,8 +241,9 @@ class leaderless_node {
     collect_tombstones();
     if (cfg_.anti_entropy_interval.count() > 0 && cfg_.nodes > 1 && now_ - last_anti_entropy_ >= cfg_.anti_entropy_interval) {
       last_anti_entropy_ = now_;
-      ae_peer_ = (ae_peer_ + 1) % cfg_.nodes;
-      if (ae_peer_ == self_.value()) ae_peer_ = (ae_peer_ + 1) % cfg_.nodes;
+      const auto n = static_cast<std::uint32_t>(cfg_.nodes);
+      ae_peer_ = (ae_peer_ + 1) % n;
+      if (ae_peer_ == self_.value()) ae_peer_ = (ae_peer_ + 1) % n;
       std::vector<std::uint64_t> nodes(2 * merkle_tree<merkle_depth>::buckets);
       for (std::size_t i = 1; i < nodes.size(); ++i) nodes[i] = tree_.node(i);
       send(replica_id{ae_peer_}, ae_tree{std::move(nodes)});
@@ -281,7 +282,7 @@ class leaderless_node {
       d.hints.push_back(*h);
     } else {
       const auto& x = std::get<hint_drop>(p);
-      std::erase_if(d.hints, [&](const hint& h) { return h.target == x.target && h.key == x.key; });
+      std::erase_if(d.hints, [&](const hint& held) { return held.target == x.target && held.key == x.key; });
     }
   }
 
