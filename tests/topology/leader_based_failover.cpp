@@ -14,12 +14,6 @@ using namespace test;
 
 namespace {
 template <class Node>
-std::size_t acked_writes(sim::cluster<Node>& c) {
-  std::size_t k = 0;
-  for (const auto& e : c.history()) k += e.type == check::event_type::ok && e.f != op_kind::read;
-  return k;
-}
-template <class Node>
 void writers(sim::cluster<Node>& c, duration for_how_long, std::size_t clients = 3) {
   sim::session_options s;
   s.clients = clients;

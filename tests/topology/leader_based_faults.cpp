@@ -13,16 +13,6 @@ using namespace test;
 
 namespace {
 
-template <class Node>
-std::size_t lost_acked(sim::cluster<Node>& c) {
-  return check::check_lost_writes(c.history(), survivors(c)).lost.size();
-}
-template <class Node>
-std::size_t acked_writes(sim::cluster<Node>& c) {
-  std::size_t k = 0;
-  for (const auto& e : c.history()) k += e.type == check::event_type::ok && e.f != op_kind::read;
-  return k;
-}
 
 /// A1 and A2: the leader acknowledges a write it cannot ship, then crashes; failover; it rejoins.
 template <class Node>
@@ -45,7 +35,7 @@ std::size_t leader_crash_before_shipping(std::uint64_t seed) {
   CHECK(logs_agree(c));
   CHECK(c.converged());
   for (const auto& [k, v] : c.node(l)->applied_writes()) CHECK(v != 2);
-  return lost_acked(c);
+  return lost_acked_writes(c);
 }
 
 }  // namespace
@@ -79,7 +69,7 @@ std::pair<std::size_t, std::size_t> split_brain(std::uint64_t seed) {
   c.run_for(1500ms);
   c.net().heal();
   c.run_for(2s);
-  return {acked_writes(c), lost_acked(c)};
+  return {acked_writes(c), lost_acked_writes(c)};
 }
 }  // namespace
 
@@ -115,7 +105,7 @@ std::size_t paused_leader(std::uint64_t seed) {
   c.resume(l);
   c.run_for(2s);
   CHECK_FALSE(c.node(l)->is_leader());  // stepped down on the higher term
-  return lost_acked(c);
+  return lost_acked_writes(c);
 }
 }  // namespace
 
@@ -167,7 +157,7 @@ std::size_t follower_acks_before_persisting(std::uint64_t seed, bool expect_on_d
   c.net().heal();
   await_leader(c, 5s);
   c.run_for(1s);
-  return lost_acked(c);
+  return lost_acked_writes(c);
 }
 }  // namespace
 
@@ -198,7 +188,7 @@ degrade_result degrade_then_die(std::uint64_t seed) {
   c.net().heal();
   await_leader(c);
   c.run_for(500ms);
-  return {has_event(c, leader_event::kind::degraded), acked_writes(c), lost_acked(c)};
+  return {has_event(c, leader_event::kind::degraded), acked_writes(c), lost_acked_writes(c)};
 }
 }  // namespace
 
@@ -249,7 +239,7 @@ TEST_CASE("A10: duplicated, reordered and dropped shipping messages leave identi
       for (const auto& kv : w) distinct.insert(kv.second);
       CHECK(distinct.size() == w.size());  // nothing applied twice
     }
-    CHECK(lost_acked(c) == 0);
+    CHECK(lost_acked_writes(c) == 0);
     CHECK(acked_writes(c) > 50);
   }
 }
@@ -282,7 +272,7 @@ TEST_CASE("A11: bridge and ring partitions: at most one leader per term, nothing
       INFO("term " << t);
       CHECK(ls.size() == 1);
     }
-    CHECK(lost_acked(c) == 0);
+    CHECK(lost_acked_writes(c) == 0);
     const auto before = acked_writes(c);
     c.invoke(await_leader(c), {op_kind::write, 1, 999999});
     c.run_for(500ms);

@@ -10,6 +10,7 @@
 #include <replica/replicator.hpp>
 #include <replica/sim/cluster.hpp>
 #include <replica/sim/leader.hpp>
+#include <replica/sim/nemesis.hpp>
 #include <replica/topology/leader_based.hpp>
 #include <replica/topology/leader_based_node.hpp>
 
@@ -57,6 +58,39 @@ std::set<std::pair<key_type, value_type>> survivors(sim::cluster<Node>& c) {
     if (const Node* n = c.node(replica_id{i}))
       for (const auto& kv : n->applied_writes()) s.insert(kv);
   return s;
+}
+
+/// Writes (and cas) acknowledged to clients.
+template <class Node>
+std::size_t acked_writes(sim::cluster<Node>& c) {
+  std::size_t k = 0;
+  for (const auto& e : c.history()) k += e.type == check::event_type::ok && e.f != op_kind::read;
+  return k;
+}
+
+/// Six seconds of random faults of `kinds` on a five-node cluster while six clients read,
+/// write and cas three keys; then everything heals. Returns whether the clients finished and
+/// the replicas converged within the liveness bound. The faults are reported with the next
+/// failing assertion.
+template <class Node>
+bool random_faults_then_heal(sim::cluster<Node>& c, std::vector<sim::fault_kind> kinds) {
+  sim::nemesis_options no;
+  no.kinds = std::move(kinds);
+  no.safety = std::chrono::seconds{6};
+  const auto faults = sim::plan_faults(no, c.size(), c.random());
+  UNSCOPED_INFO("faults: " << sim::describe(faults));
+  sim::schedule_faults<Node>(c, faults, [](sim::cluster<Node>& cl) { return sim::current_leader(cl); });
+  sim::session_options s;
+  s.clients = 6;
+  s.keys = 3;
+  s.cas_weight = 1;
+  s.timeout = std::chrono::milliseconds{500};
+  s.sticky = false;
+  s.stop = no.safety.count();
+  c.add_sessions(s);
+  c.run_until(no.safety.count());
+  sim::heal_everything(c);
+  return c.run_until([](auto& cl) { return cl.clients_idle() && cl.converged(); }, c.now() + no.liveness_bound.count());
 }
 
 /// Acknowledged writes missing from what survived.

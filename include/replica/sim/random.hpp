@@ -4,6 +4,8 @@
 /// distributions it needs, written here so that a seed gives the same run on every compiler
 /// and standard library (std::*_distribution results are implementation-defined).
 
+#include <replica/core/hash.hpp>
+
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -60,10 +62,9 @@ class rng {
  private:
   static constexpr std::uint64_t rotl(std::uint64_t x, int k) noexcept { return (x << k) | (x >> (64 - k)); }
   static constexpr std::uint64_t splitmix64(std::uint64_t& x) noexcept {
-    std::uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
+    const std::uint64_t z = mix64(x);
+    x += 0x9e3779b97f4a7c15ULL;
+    return z;
   }
 
   std::uint64_t s_[4]{};

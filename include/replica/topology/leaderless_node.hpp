@@ -67,6 +67,7 @@
 #include <replica/versioning/physical_clock.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -370,19 +371,26 @@ class leaderless_node {
     out.resize(ring_.walk(k, out));
     return out;
   }
-  [[nodiscard]] bool is_replica(key_type k) const {
-    for (const auto& m : replicas_of(k))
-      if (m.id == self_) return true;
-    return false;
+  /// Whether `r` is one of `k`'s N replicas (no allocation: the list is on the stack).
+  [[nodiscard]] bool replicates(replica_id r, key_type k) const {
+    std::array<ring_member, n_replicas> pl{};
+    const std::size_t got = ring_.preference_list(k, n_replicas, pl);
+    return std::any_of(pl.begin(), pl.begin() + static_cast<std::ptrdiff_t>(got), [&](const ring_member& m) { return m.id == r; });
+  }
+  [[nodiscard]] bool is_replica(key_type k) const { return replicates(self_, k); }
+  /// The maximal versions of `a` and `b` together (what a replica keeps when it merges them).
+  static siblings merged(const siblings& a, const siblings& b) {
+    siblings all = a;
+    all.insert(all.end(), b.begin(), b.end());
+    all.resize(keep_maximal(all.begin(), all.end(), &versioned::version));
+    return all;
   }
 
   // ---- storage ----
   /// Merges `incoming` into what is stored for `k`; persists and returns true if it changed.
   bool store(key_type k, const siblings& incoming) {
     siblings& mine = store_[k];
-    siblings all = mine;
-    all.insert(all.end(), incoming.begin(), incoming.end());
-    all.resize(keep_maximal(all.begin(), all.end(), &versioned::version));
+    siblings all = merged(mine, incoming);
     for (const auto& v : incoming) clock_merge(v.version);
     if (same_set(all, mine)) return false;
     tree_.update(k, fingerprint(mine), fingerprint(all));
@@ -639,9 +647,7 @@ class leaderless_node {
     auto it = std::find_if(hints_.begin(), hints_.end(), [&](const hint& x) { return x.target == h.target && x.key == h.key; });
     if (it != hints_.end()) {
       // One hint per (target, key): merge the versions, as the store would.
-      siblings all = it->versions;
-      all.insert(all.end(), h.versions.begin(), h.versions.end());
-      all.resize(keep_maximal(all.begin(), all.end(), &versioned::version));
+      siblings all = merged(it->versions, h.versions);
       if (same_set(all, it->versions)) return;
       it->versions = std::move(all);
       out_.persist.push_back(hint_drop{h.target, h.key});
@@ -693,9 +699,7 @@ class leaderless_node {
     for (const auto& [k, vs] : store_) {
       const auto b = static_cast<std::uint32_t>(merkle_tree<merkle_depth>::bucket_of(k));
       if (std::find(buckets.begin(), buckets.end(), b) == buckets.end()) continue;
-      bool shared = false;
-      for (const auto& m : replicas_of(k)) shared |= m.id == peer;
-      if (shared) out.emplace_back(k, vs);
+      if (replicates(peer, k)) out.emplace_back(k, vs);
     }
     return out;
   }
@@ -722,11 +726,8 @@ class leaderless_node {
     return {};
   }
   status handle(replica_id from, const ae_sync& a) {
-    for (const auto& [k, vs] : a.entries) {
-      bool mine = false;
-      for (const auto& m : replicas_of(k)) mine |= m.id == self_;
-      if (mine) store(k, vs);  // (keys I do not replicate are ignored)
-    }
+    for (const auto& [k, vs] : a.entries)
+      if (is_replica(k)) store(k, vs);  // (keys I do not replicate are ignored)
     if (!a.reply) send(from, ae_sync{a.buckets, entries_in(a.buckets, from), true});
     return {};
   }

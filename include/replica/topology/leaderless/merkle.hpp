@@ -15,6 +15,7 @@
 ///   auto leaves = differing_buckets(mine, theirs, &hashes_compared);
 
 #include <replica/core/client.hpp>
+#include <replica/core/hash.hpp>
 
 #include <cstdint>
 #include <vector>
@@ -32,7 +33,7 @@ class merkle_tree {
   merkle_tree() : nodes_(2 * buckets, 0) {}
 
   /// The bucket a key falls in.
-  static constexpr std::size_t bucket_of(key_type k) noexcept { return mix(k + 0x632be59bd9b4e019ULL) & (buckets - 1); }
+  static constexpr std::size_t bucket_of(key_type k) noexcept { return mix64(k + 0x632be59bd9b4e019ULL) & (buckets - 1); }
 
   /// The key's version digest changed from `before` to `after` (0: absent).
   void update(key_type k, std::uint64_t before, std::uint64_t after) {
@@ -50,16 +51,10 @@ class merkle_tree {
   friend bool operator==(const merkle_tree& a, const merkle_tree& b) noexcept { return a.nodes_ == b.nodes_; }
 
  private:
-  static constexpr std::uint64_t mix(std::uint64_t x) noexcept {
-    x += 0x9e3779b97f4a7c15ULL;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-  }
-  static constexpr std::uint64_t key_hash(key_type k, std::uint64_t digest) noexcept { return mix(mix(k) ^ digest); }
+  static constexpr std::uint64_t key_hash(key_type k, std::uint64_t digest) noexcept { return mix64(mix64(k) ^ digest); }
   static constexpr std::uint64_t combine(std::uint64_t l, std::uint64_t r) noexcept {
     // An empty subtree hashes to 0 on both sides, so empty trees compare equal cheaply.
-    return (l | r) == 0 ? 0 : mix(l ^ mix(r + 0x2545f4914f6cdd1dULL));
+    return (l | r) == 0 ? 0 : mix64(l ^ mix64(r + 0x2545f4914f6cdd1dULL));
   }
 
   std::vector<std::uint64_t> nodes_;  ///< heap order, nodes_[0] unused

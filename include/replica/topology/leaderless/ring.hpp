@@ -15,6 +15,7 @@
 /// 1/(nodes+1) of them), which is the point of consistent hashing (tested).
 
 #include <replica/core/client.hpp>
+#include <replica/core/hash.hpp>
 #include <replica/core/ids.hpp>
 #include <replica/core/result.hpp>
 
@@ -51,7 +52,7 @@ class hash_ring {
     tokens.reserve(r.members_.size() * vnodes);
     for (std::uint32_t m = 0; m < r.members_.size(); ++m)
       for (std::uint64_t v = 0; v < vnodes; ++v)
-        tokens.emplace_back(mix(mix(r.members_[m].id.value() + 1) ^ (v * 0x9e3779b97f4a7c15ULL)), m);
+        tokens.emplace_back(mix64(mix64(r.members_[m].id.value() + 1) ^ (v * 0x9e3779b97f4a7c15ULL)), m);
     std::sort(tokens.begin(), tokens.end());
     // Points and owners apart: the binary search touches only the points.
     for (const auto& [point, m] : tokens) {
@@ -62,7 +63,7 @@ class hash_ring {
   }
 
   /// The point a key hashes to.
-  static constexpr std::uint64_t point_of(key_type k) noexcept { return mix(static_cast<std::uint64_t>(k) ^ 0x5bd1e995ULL); }
+  static constexpr std::uint64_t point_of(key_type k) noexcept { return mix64(static_cast<std::uint64_t>(k) ^ 0x5bd1e995ULL); }
 
   /// Writes the first out.size() distinct members clockwise from `key`'s point (fewer if the
   /// ring has fewer members); returns how many. No allocation.
@@ -115,13 +116,6 @@ class hash_ring {
  private:
   static constexpr std::size_t small_walk = 16;
 
-  /// splitmix64's finalizer: a well-mixed 64-bit hash.
-  static constexpr std::uint64_t mix(std::uint64_t x) noexcept {
-    x += 0x9e3779b97f4a7c15ULL;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-  }
 
   std::vector<ring_member> members_;
   std::vector<std::uint64_t> points_;  ///< token points, sorted
