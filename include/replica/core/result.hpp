@@ -21,6 +21,7 @@ enum class errc {
   unavailable,          ///< not enough replicas to meet the request's requirement
   not_leader,           ///< the operation needs the leader, and this replica is not it
   wrong_key,            ///< a causal context or token issued for another key (or shard)
+  precondition,         ///< the operation's precondition does not hold (remove an absent element)
 };
 
 /// Human-readable name of an error code (stable: tests and logs use it).
@@ -34,6 +35,7 @@ constexpr std::string_view to_string(errc e) noexcept {
     case errc::unavailable: return "unavailable";
     case errc::not_leader: return "not_leader";
     case errc::wrong_key: return "wrong_key";
+    case errc::precondition: return "precondition";
   }
   return "unknown_error";
 }

@@ -1,0 +1,69 @@
+#pragma once
+/// \file
+/// A causal context: the set of dots (events) a replica has seen, kept as a compact version
+/// vector (every dot up to a counter) plus a *dot cloud* of the dots seen beyond a gap. Deltas
+/// carry a context with just the dots they add or remove; joining contexts and compacting keeps
+/// the representation canonical, so equal sets compare equal.
+
+#include <replica/core/ids.hpp>
+#include <replica/versioning/dot.hpp>
+#include <replica/versioning/version_vector.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+namespace replica {
+
+/// The dots a replica has seen: a version vector and the dots beyond it.
+class dot_context {
+ public:
+  [[nodiscard]] bool contains(const dot& d) const noexcept {
+    return d.counter <= compact_.counter(d.id) || std::binary_search(cloud_.begin(), cloud_.end(), d);
+  }
+  /// The next dot of replica `r` (the replica's own dots are contiguous in its own context).
+  [[nodiscard]] dot next(replica_id r) const noexcept { return dot{r, compact_.counter(r) + 1}; }
+  /// Record one dot.
+  void insert(const dot& d) {
+    if (contains(d)) return;
+    cloud_.insert(std::lower_bound(cloud_.begin(), cloud_.end(), d), d);
+    compact();
+  }
+  /// Join with another context.
+  void merge(const dot_context& o) {
+    compact_.merge(o.compact_);
+    if (!o.cloud_.empty()) {
+      std::vector<dot> all;
+      all.reserve(cloud_.size() + o.cloud_.size());
+      std::set_union(cloud_.begin(), cloud_.end(), o.cloud_.begin(), o.cloud_.end(), std::back_inserter(all));
+      cloud_ = std::move(all);
+    }
+    compact();
+  }
+  [[nodiscard]] const version_vector<>& compact_part() const noexcept { return compact_; }
+  [[nodiscard]] const std::vector<dot>& cloud() const noexcept { return cloud_; }
+  [[nodiscard]] bool empty() const noexcept { return compact_.size() == 0 && cloud_.empty(); }
+
+  friend bool operator==(const dot_context&, const dot_context&) = default;
+
+ private:
+  /// Moves dots that extend the version vector into it and drops those it covers.
+  void compact() {
+    std::size_t out = 0;
+    for (const dot& d : cloud_) {  // sorted by (replica, counter): one pass
+      const std::uint64_t have = compact_.counter(d.id);
+      if (d.counter <= have) continue;
+      if (d.counter == have + 1) {
+        compact_.raise(d.id, d.counter);
+        continue;
+      }
+      cloud_[out++] = d;
+    }
+    cloud_.resize(out);
+  }
+
+  version_vector<> compact_;
+  std::vector<dot> cloud_;  ///< sorted, each beyond a gap in `compact_`
+};
+
+}  // namespace replica

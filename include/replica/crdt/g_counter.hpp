@@ -1,0 +1,83 @@
+#pragma once
+/// \file
+/// G-Counter: a grow-only counter. Each replica counts its own increments; the value is the sum
+/// and the join takes the per-replica maximum, so an increment is counted once however often its
+/// state is delivered. `increment` is a delta mutator: it returns the one entry that changed.
+
+#include <replica/core/ids.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+namespace replica {
+
+/// A grow-only counter (one entry per replica that incremented).
+class g_counter {
+ public:
+  using entry = std::pair<replica_id, std::uint64_t>;
+
+  /// Adds `n` at replica `self`; returns the delta (this replica's new count).
+  g_counter increment(replica_id self, std::uint64_t n = 1) {
+    auto it = find(self);
+    if (it == entries_.end() || it->first != self) it = entries_.insert(it, entry{self, 0});
+    it->second += n;
+    g_counter delta;
+    delta.entries_.push_back(*it);
+    return delta;
+  }
+  [[nodiscard]] std::uint64_t value() const noexcept {
+    std::uint64_t sum = 0;
+    for (const auto& e : entries_) sum += e.second;
+    return sum;
+  }
+  /// What replica `r` contributed.
+  [[nodiscard]] std::uint64_t count(replica_id r) const noexcept {
+    auto it = find(r);
+    return it != entries_.end() && it->first == r ? it->second : 0;
+  }
+  /// Join: the per-replica maximum (one pass over two sorted lists).
+  void merge(const g_counter& o) {
+    if (o.entries_.size() == 1) {  // the common delta: one entry, no allocation when present
+      const entry& e = o.entries_.front();
+      auto it = find(e.first);
+      if (it != entries_.end() && it->first == e.first)
+        it->second = std::max(it->second, e.second);
+      else
+        entries_.insert(it, e);
+      return;
+    }
+    std::vector<entry> out;
+    out.reserve(entries_.size() + o.entries_.size());
+    auto a = entries_.begin();
+    auto b = o.entries_.begin();
+    while (a != entries_.end() || b != o.entries_.end()) {
+      if (b == o.entries_.end() || (a != entries_.end() && a->first < b->first)) {
+        out.push_back(*a++);
+      } else if (a == entries_.end() || b->first < a->first) {
+        out.push_back(*b++);
+      } else {
+        out.emplace_back(a->first, std::max(a->second, b->second));
+        ++a;
+        ++b;
+      }
+    }
+    entries_ = std::move(out);
+  }
+  [[nodiscard]] const std::vector<entry>& entries() const noexcept { return entries_; }
+
+  friend bool operator==(const g_counter&, const g_counter&) = default;
+
+ private:
+  [[nodiscard]] std::vector<entry>::iterator find(replica_id r) noexcept {
+    return std::lower_bound(entries_.begin(), entries_.end(), r, [](const entry& e, replica_id x) { return e.first < x; });
+  }
+  [[nodiscard]] std::vector<entry>::const_iterator find(replica_id r) const noexcept {
+    return std::lower_bound(entries_.begin(), entries_.end(), r, [](const entry& e, replica_id x) { return e.first < x; });
+  }
+
+  std::vector<entry> entries_;  ///< sorted by replica, counts > 0
+};
+
+}  // namespace replica
