@@ -5,7 +5,8 @@
 /// yields one canonical `basic_replicator<Topology, Commit, Resolver, Versioning, ClusterSize,
 /// Reads, Extras...>`. The same policies in any order give the same type.
 ///
-/// Defaults (docs/design.md): topology `leader_based`; commit `majority`; resolver `no_resolver`;
+/// Defaults (docs/design.md): topology `leader_based`; commit `Topology::default_commit` if
+/// the topology names one (multi_leader: `asynchronous`), else `majority`; resolver `no_resolver`;
 /// version type `Resolver::default_versioning`; cluster size `dynamic_cluster_size`; reads
 /// `Topology::default_reads`. Policies of families the library does not know (a user's storage
 /// or codec family) are kept, ordered by their family's `rank`.
@@ -258,6 +259,17 @@ struct check_election_needs_leader : std::bool_constant<ElectionPolicies == 0 ||
                 "(docs/diagnostics.md#election-needs-leader)");
 };
 
+/// The commit mode a topology uses when none is given (`default_commit`, else majority).
+template <class Topology>
+struct default_commit_of {
+  using type = majority;
+};
+template <class Topology>
+  requires requires { typename Topology::default_commit; }
+struct default_commit_of<Topology> {
+  using type = typename Topology::default_commit;
+};
+
 /// Stands in for the replicator once a check has failed, so one error is reported, not a cascade.
 struct invalid_replicator {};
 
@@ -265,7 +277,7 @@ struct invalid_replicator {};
 template <class... Ps>
 struct resolved {
   using topology = find_or<topology_tag, leader_based, Ps...>;
-  using commit = find_or<commit_tag, majority, Ps...>;
+  using commit = find_or<commit_tag, typename default_commit_of<topology>::type, Ps...>;
   using resolver = find_or<resolver_tag, no_resolver, Ps...>;
   using versioning = find_or<versioning_tag, typename resolver::default_versioning, Ps...>;
   using cluster = find_or<cluster_size_tag, dynamic_cluster_size, Ps...>;

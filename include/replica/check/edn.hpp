@@ -209,7 +209,8 @@ inline edn_line parse_edn_line(std::string_view line) {
   else if (f->s == "write") e.f = op_kind::write;
   else if (f->s == "cas") e.f = op_kind::cas;
   else if (f->s == "remove" || f->s == "delete") e.f = op_kind::remove;
-  else return error(":f must be :read, :write, :cas or :remove, not :" + f->s);
+  else if (f->s == "add") e.f = op_kind::add;
+  else return error(":f must be :read, :write, :cas, :remove or :add, not :" + f->s);
 
   bool ok = true;
   if (e.f == op_kind::cas) {

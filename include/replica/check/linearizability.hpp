@@ -57,6 +57,9 @@ inline bool apply_register(const operation& op, reg& s) {
     case op_kind::remove:
       s.reset();
       return true;
+    case op_kind::add:  // on a register: add to the stored number (nil counts as 0)
+      s = s.value_or(0) + op.value.value_or(0);
+      return true;
   }
   return false;
 }

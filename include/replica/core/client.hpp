@@ -29,7 +29,7 @@ using key_type = std::uint32_t;
 using value_type = std::int64_t;
 
 /// The kind of a register operation.
-enum class op_kind : std::uint8_t { read, write, cas, remove };
+enum class op_kind : std::uint8_t { read, write, cas, remove, add };
 
 constexpr std::string_view to_string(op_kind k) noexcept {
   switch (k) {
@@ -37,16 +37,19 @@ constexpr std::string_view to_string(op_kind k) noexcept {
     case op_kind::write: return "write";
     case op_kind::cas: return "cas";
     case op_kind::remove: return "remove";
+    case op_kind::add: return "add";
   }
   return "?";
 }
 
-/// One operation on one key: read; write `value`; compare-and-set from `expected` to `value`; or
-/// remove (the key reads as nil afterwards; leaderless replicas keep a tombstone).
+/// One operation on one key: read; write `value`; compare-and-set from `expected` to `value`;
+/// remove (the key reads as nil afterwards; leaderless replicas keep a tombstone; on a set,
+/// removes the element `value`); or add `value` (to a counter: increment by it; to a set: add
+/// the element; a leader-based register adds it to the stored number).
 struct kv_op {
   op_kind kind = op_kind::read;
   key_type key = 0;
-  value_type value = 0;     ///< written value (write, cas)
+  value_type value = 0;     ///< written value (write, cas), amount or element (add, set remove)
   value_type expected = 0;  ///< the value a cas requires (cas)
   /// An opaque body carried with a write (shared, not copied, as it is replicated); empty in
   /// the simulator's register workloads.

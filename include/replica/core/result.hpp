@@ -22,6 +22,7 @@ enum class errc {
   not_leader,           ///< the operation needs the leader, and this replica is not it
   wrong_key,            ///< a causal context or token issued for another key (or shard)
   precondition,         ///< the operation's precondition does not hold (remove an absent element)
+  unsupported,          ///< an operation this data type or topology does not have
 };
 
 /// Human-readable name of an error code (stable: tests and logs use it).
@@ -36,6 +37,7 @@ constexpr std::string_view to_string(errc e) noexcept {
     case errc::not_leader: return "not_leader";
     case errc::wrong_key: return "wrong_key";
     case errc::precondition: return "precondition";
+    case errc::unsupported: return "unsupported";
   }
   return "unknown_error";
 }

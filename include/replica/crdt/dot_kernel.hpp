@@ -53,10 +53,10 @@ class dot_kernel {
     auto a = entries_.begin();
     auto b = o.entries_.begin();
     while (a != entries_.end() || b != o.entries_.end()) {
-      if (b == o.entries_.end() || (a != entries_.end() && a->first < b->first)) {
+      if (b == o.entries_.end() || (a != entries_.end() && dot_less(a->first, b->first))) {
         if (!o.context_.contains(a->first)) out.push_back(std::move(*a));
         ++a;
-      } else if (a == entries_.end() || b->first < a->first) {
+      } else if (a == entries_.end() || dot_less(b->first, a->first)) {
         if (!context_.contains(b->first)) out.push_back(*b);
         ++b;
       } else {  // the same dot: the same value
@@ -71,7 +71,8 @@ class dot_kernel {
   friend bool operator==(const dot_kernel&, const dot_kernel&) = default;
 
  private:
-  static bool by_dot(const entry& x, const entry& y) noexcept { return x.first < y.first; }
+  static bool dot_less(const dot& x, const dot& y) noexcept { return x < y; }
+  static bool by_dot(const entry& x, const entry& y) noexcept { return dot_less(x.first, y.first); }
 
   std::vector<entry> entries_;  ///< sorted by dot
   dot_context context_;

@@ -65,6 +65,7 @@ struct broadcast_register {
       case op_kind::read:
         if (cur) r.values.push_back(*cur);
         break;
+      case op_kind::add:
       case op_kind::remove:  // this reference register has no tombstones
         r.status = reply_status::fail;
         r.error = errc::out_of_range;

@@ -33,6 +33,8 @@ struct session_options {
   std::size_t clients = 3;           ///< sessions, one operation outstanding each
   std::size_t keys = 1;              ///< keys 0 .. keys-1, chosen uniformly
   double read_weight = 1, write_weight = 1, cas_weight = 0;
+  double add_weight = 0;  ///< `add` of a unique value (a set element; a counter increment of 1 with `add_amount_one`)
+  bool add_amount_one = false;
   latency_model think{uniform_latency{std::chrono::milliseconds{1}, std::chrono::milliseconds{20}}};
   duration timeout = std::chrono::seconds{1};  ///< after this an operation is recorded `info`
   bool sticky = true;                ///< after a timeout keep the same node; else pick another at random
@@ -485,7 +487,7 @@ class cluster {
   }
 
   kv_op generate(client_state& c) {
-    const double total = c.opt.read_weight + c.opt.write_weight + c.opt.cas_weight;
+    const double total = c.opt.read_weight + c.opt.write_weight + c.opt.cas_weight + c.opt.add_weight;
     const double x = c.random.uniform01() * total;
     kv_op op;
     op.key = static_cast<key_type>(c.random.below(std::max<std::size_t>(1, c.opt.keys)));
@@ -494,10 +496,13 @@ class cluster {
     } else if (x < c.opt.read_weight + c.opt.write_weight) {
       op.kind = op_kind::write;
       op.value = ++next_value_;
-    } else {
+    } else if (x < c.opt.read_weight + c.opt.write_weight + c.opt.cas_weight) {
       op.kind = op_kind::cas;
       op.expected = c.last_seen.value_or(0);
       op.value = ++next_value_;
+    } else {
+      op.kind = op_kind::add;
+      op.value = c.opt.add_amount_one ? 1 : ++next_value_;
     }
     return op;
   }

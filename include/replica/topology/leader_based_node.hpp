@@ -1185,6 +1185,7 @@ class leader_based_node {
         return true;
       }
       case op_kind::remove: st.erase(e.op.key); return true;
+      case op_kind::add: st[e.op.key] += e.op.value; return true;  // a counter: no lost update under one leader
       case op_kind::read: return true;
     }
     return true;

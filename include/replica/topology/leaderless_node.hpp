@@ -261,13 +261,8 @@ class leaderless_node {
       case op_kind::read: return start_read(req);
       case op_kind::write:
       case op_kind::remove: return start_write(req);
-      case op_kind::cas: {
-        client_reply r{req.client, req.id};
-        r.status = reply_status::fail;  // needs one order of writes: a leader or consensus
-        r.error = errc::unavailable;
-        out_.replies.push_back(std::move(r));
-        return;
-      }
+      case op_kind::cas: return refuse(req, errc::unavailable);  // needs one order of writes: a leader or consensus
+      case op_kind::add: return refuse(req, errc::unsupported);  // registers only (counters: multi_leader with crdt_merge)
     }
   }
 

@@ -6,7 +6,9 @@
 /// Layout (little-endian): 'C', a kind byte, the key (u32), then the body:
 /// - kind 1, a version vector (the history of the siblings read): u32 count, then count pairs
 ///   of (u32 replica id, u64 counter), ids strictly increasing, counters above 0;
-/// - kind 2, a hybrid-logical-clock stamp (the newest version read): i64 wall, u64 logical, u32 origin.
+/// - kind 2, a hybrid-logical-clock stamp (the newest version read): i64 wall, u64 logical, u32 origin;
+/// - kind 3, the dots of the siblings read (multi-leader MV registers): u32 count, then count
+///   pairs of (u32 replica id, u64 counter), strictly increasing, counters above 0.
 ///
 /// Decoding checks everything: a wrong magic, kind, length or order is `malformed`, a context
 /// made for another key is `wrong_key`. The node's state does not change on either.
@@ -14,11 +16,13 @@
 #include <replica/core/client.hpp>
 #include <replica/core/payload.hpp>
 #include <replica/core/result.hpp>
+#include <replica/versioning/dot.hpp>
 #include <replica/versioning/hybrid_logical_clock.hpp>
 #include <replica/versioning/version_vector.hpp>
 
 #include <cstdint>
 #include <cstring>
+#include <span>
 #include <vector>
 
 namespace replica::leaderless_context {
@@ -45,7 +49,7 @@ struct reader {
   }
   [[nodiscard]] bool done() const { return at == in.size(); }
 };
-inline constexpr std::uint8_t magic = 'C', kind_vv = 1, kind_hlc = 2;
+inline constexpr std::uint8_t magic = 'C', kind_vv = 1, kind_hlc = 2, kind_dots = 3;
 
 inline result<detail::reader> open(const payload& p, std::uint8_t kind, key_type key) {
   detail::reader r{p.bytes()};
@@ -80,6 +84,38 @@ inline payload encode(key_type key, const hybrid_logical_clock& h) {
   w.put(h.logical());
   w.put(h.origin().value());
   return payload::copy_of(w.out);
+}
+
+inline payload encode_dots(key_type key, std::span<const dot> dots) {
+  detail::writer w;
+  w.put(detail::magic);
+  w.put(detail::kind_dots);
+  w.put(key);
+  w.put(static_cast<std::uint32_t>(dots.size()));
+  for (const dot& d : dots) {
+    w.put(d.id.value());
+    w.put(d.counter);
+  }
+  return payload::copy_of(w.out);
+}
+
+/// The dots in `p` (sorted), made for `key`.
+inline result<std::vector<dot>> decode_dots(const payload& p, key_type key) {
+  auto r = detail::open(p, detail::kind_dots, key);
+  if (!r) return r.err();
+  std::uint32_t count = 0;
+  if (!r->get(count) || count > 4096) return error{errc::malformed, "bad dot count"};
+  std::vector<dot> out;
+  for (std::uint32_t i = 0; i < count; ++i) {
+    std::uint32_t id = 0;
+    std::uint64_t counter = 0;
+    if (!r->get(id) || !r->get(counter)) return error{errc::malformed, "truncated dot list"};
+    const dot d{replica_id{id}, counter};
+    if (counter == 0 || (!out.empty() && !(out.back() < d))) return error{errc::malformed, "dots out of order or zero"};
+    out.push_back(d);
+  }
+  if (!r->done()) return error{errc::malformed, "trailing bytes after the dots"};
+  return out;
 }
 
 /// The version vector in `p`, made for `key`.

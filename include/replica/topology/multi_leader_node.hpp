@@ -1,0 +1,501 @@
+#pragma once
+/// \file
+/// The node of a multi-leader replicator: every node is a leader for every key.
+///
+///   using regions = replica::replicator<replica::multi_leader, replica::keep_siblings, replica::dotted_version_vector>;
+///   replica::multi_leader_node<regions> node{self, config, disk};                 // siblings
+///   replica::multi_leader_node<replica::replicator<replica::multi_leader, replica::crdt_merge>,
+///                              replica::pn_counter> counter{self, config, disk};  // a CRDT per key
+///
+/// - Each key holds a state-based CRDT (multi_leader/data.hpp): the resolver picks a register
+///   (LWW, siblings, merged siblings), or `crdt_merge` takes the CRDT you name.
+/// - A write (write, remove, add) is applied locally through the CRDT's delta mutator and
+///   becomes a *change*: (origin, sequence number, key, delta, dependencies). It is persisted,
+///   and acknowledged by the commit mode: `asynchronous` (the default for this topology) at
+///   once; `semi_synchronous<K>` / `first<K>` when K other leaders have applied it;
+///   `majority` when a majority of leaders have; `synchronous` when all have. A write that
+///   misses its acknowledgements by `request_timeout` answers `unknown`: it is applied here
+///   and still propagates; it is never undone.
+/// - Propagation (multi_leader/propagation.hpp): all-to-all, star, or ring with forwarding.
+///   Changes are sent at once and re-sent every `propagation_interval` until the receiver's
+///   acknowledgement (its contiguous applied prefix per origin) covers them: at-least-once.
+/// - Receipt is deduplicated by (origin, sequence), so duplicates and replays do nothing.
+///   Without causal delivery a change is applied whatever arrived before it (state merges do
+///   not care about order; a *gap* is reported and the missing change arrives on a re-send).
+///   With `causal_delivery`, a change waits until its origin's previous change and everything
+///   its origin had applied when it was made (`deps`) have been applied here (FAULTS C5).
+/// - Last-write-wins counts its losses: a leader's acknowledged write replaced by a write
+///   that had not seen it (or that loses at once, behind a larger stamp) is a
+///   `discarded_write` event at that leader, each exactly once.
+/// - Compare-and-set needs one order of writes; it is refused (`unsupported`).
+
+#include <replica/commit/asynchronous.hpp>
+#include <replica/commit/first.hpp>
+#include <replica/commit/majority.hpp>
+#include <replica/commit/semi_synchronous.hpp>
+#include <replica/commit/synchronous.hpp>
+#include <replica/core/client.hpp>
+#include <replica/core/effects.hpp>
+#include <replica/core/envelope.hpp>
+#include <replica/core/ids.hpp>
+#include <replica/core/result.hpp>
+#include <replica/core/time.hpp>
+#include <replica/crdt/dot_context.hpp>
+#include <replica/sim/node.hpp>
+#include <replica/topology/multi_leader.hpp>
+#include <replica/topology/multi_leader/data.hpp>
+#include <replica/topology/multi_leader/propagation.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <string_view>
+#include <type_traits>
+#include <variant>
+#include <vector>
+
+namespace replica {
+
+/// What a multi-leader node reports.
+struct multi_leader_event {
+  enum class kind : std::uint8_t {
+    discarded_write,  ///< LWW dropped this leader's acknowledged write `seq` of `key` (value `value`)
+    siblings,         ///< `key` holds `count` concurrent siblings after a change from `peer`
+    held,             ///< causal delivery holds change `seq` of `peer` until what it depends on arrives
+    duplicate,        ///< a change already applied arrived again (and was ignored)
+    gap,              ///< change `seq` of `peer` applied before an earlier one of the same origin
+  } what{};
+  key_type key = 0;
+  replica_id peer{};
+  std::uint64_t seq = 0;
+  value_type value = 0;
+  std::uint32_t count = 0;
+};
+
+constexpr std::string_view to_string(multi_leader_event::kind k) noexcept {
+  using k_t = multi_leader_event::kind;
+  switch (k) {
+    case k_t::discarded_write: return "discarded_write";
+    case k_t::siblings: return "siblings";
+    case k_t::held: return "held";
+    case k_t::duplicate: return "duplicate";
+    case k_t::gap: return "gap";
+  }
+  return "?";
+}
+
+namespace detail {
+/// How many *other* leaders must apply a write before it is acknowledged, of `n` leaders.
+template <class Commit>
+struct leaders_to_wait_for {
+  static_assert(sizeof(Commit) == 0,
+                "replica::multi_leader_node: the commit mode must be asynchronous, semi_synchronous<K>, first<K>, "
+                "majority or synchronous (other leaders that must apply a write before it is acknowledged)");
+};
+template <>
+struct leaders_to_wait_for<asynchronous> {
+  static constexpr std::size_t of(std::size_t) noexcept { return 0; }
+};
+template <std::size_t K, ack_on A, class M>
+struct leaders_to_wait_for<semi_synchronous<K, A, M>> {
+  static constexpr std::size_t of(std::size_t) noexcept { return K; }
+};
+template <std::size_t K, ack_on A, class M>
+struct leaders_to_wait_for<first<K, A, M>> {
+  static constexpr std::size_t of(std::size_t) noexcept { return K; }
+};
+template <ack_on A>
+struct leaders_to_wait_for<majority_with<A>> {
+  static constexpr std::size_t of(std::size_t n) noexcept { return n / 2; }
+};
+template <std::size_t M, ack_on A, class W>
+struct leaders_to_wait_for<synchronous_with<M, A, W>> {
+  static constexpr std::size_t of(std::size_t n) noexcept { return n == 0 ? 0 : n - 1; }
+};
+
+template <class D>
+struct is_sibling_register : std::false_type {};
+template <>
+struct is_sibling_register<sibling_register> : std::true_type {};
+template <class F>
+struct is_sibling_register<merged_register<F>> : std::true_type {};
+}  // namespace detail
+
+template <class R, class Data = default_data_t<R>>
+class multi_leader_node {
+ public:
+  using replicator_type = R;
+  using data_type = Data;
+  using commit_mode = typename R::commit_mode;
+  static_assert(std::is_same_v<typename R::topology, multi_leader>,
+                "replica::multi_leader_node: the replicator's topology must be multi_leader");
+  static_assert(replicated_data<Data>,
+                "replica::multi_leader_node: the data type must be a CRDT with a kv_data<D> specialization giving "
+                "update() and read() (docs/policies/crdts.md#your-own-crdt)");
+  static constexpr bool lww = R::resolver::needs_total_order;
+  static_assert(!lww || std::is_same_v<Data, std::conditional_t<lww, lww_register<std::optional<value_type>, typename R::versioning>, Data>>,
+                "replica::multi_leader_node: last_write_wins stores an lww_register; to store another CRDT use the "
+                "crdt_merge resolver");
+
+  /// A change made at `origin`: its `seq`-th, on `key`, as a delta; `deps` is what the origin
+  /// had applied (contiguous per origin) when it made it.
+  struct change {
+    replica_id origin{};
+    std::uint64_t seq = 0;
+    key_type key = 0;
+    Data delta{};
+    version_vector<> deps{};
+  };
+
+  // ---- messages ----
+  struct ship {
+    std::vector<change> changes;
+  };
+  /// What the sender has applied: every change up to `applied[o]` of each origin o.
+  struct ship_ack {
+    version_vector<> applied;
+  };
+  using message = std::variant<ship, ship_ack>;
+
+  // ---- persistence ----
+  struct stored {
+    Data data{};
+    dot writer{};  ///< the change that last changed the value (LWW: who wrote it)
+  };
+  struct applied {
+    change c;
+    stored after;   ///< the key's state once applied
+    bool logged = false;  ///< kept for forwarding
+  };
+  struct trimmed {
+    std::vector<dot> dots;  ///< log entries every receiver has acknowledged
+  };
+  using persist_entry = std::variant<applied, trimmed>;
+  struct durable_state {
+    std::map<key_type, stored> store;
+    dot_context delivered;
+    std::vector<change> log;
+  };
+  using event = multi_leader_event;
+
+  struct config {
+    std::size_t nodes = 2;
+    group_id group{};
+    propagation_topology topology = propagation_topology::all_to_all;
+    replica_id hub{0};  ///< star: the hub
+    bool causal_delivery = false;
+    /// Ignore a change already applied (by origin and sequence). Off only to show what a
+    /// non-idempotent (op-based) data type does with duplicates (FAULTS C3).
+    bool deduplicate = true;
+    duration propagation_interval = std::chrono::milliseconds{20};  ///< re-send what is not acknowledged
+    std::size_t max_batch = 256;
+    duration request_timeout = std::chrono::seconds{1};  ///< commit modes that wait for other leaders
+  };
+
+  multi_leader_node(replica_id self, const config& cfg, const durable_state& disk)
+      : self_{self},
+        cfg_{cfg},
+        plan_{cfg.topology, self, cfg.nodes, cfg.hub},
+        targets_{plan_.targets()},
+        store_{disk.store},
+        delivered_{disk.delivered},
+        log_{disk.log},
+        acked_(cfg.nodes) {
+    own_seq_ = delivered_.compact_part().counter(self_);
+  }
+
+  // ---- inputs ----
+
+  status step(const envelope<message>& m, local_time now) {
+    now_ = now;
+    if (m.from.value() >= cfg_.nodes || m.from == self_) return error{errc::unknown_replica, "sender is not a peer in this cluster"};
+    if (m.to != self_) return error{errc::unknown_replica, "message addressed to another replica"};
+    if (m.group != cfg_.group) return error{errc::wrong_group, "message for another replication group"};
+    return std::visit([&](const auto& p) { return handle(m.from, p); }, m.payload);
+  }
+
+  void tick(local_time now) {
+    now_ = now;
+    for (auto it = pending_.begin(); it != pending_.end();) {
+      if (now_ < it->second.deadline) {
+        ++it;
+        continue;
+      }
+      client_reply r{it->second.client, it->second.id};
+      r.status = reply_status::unknown;  // applied here and propagating; not confirmed by enough leaders
+      out_.replies.push_back(std::move(r));
+      it = pending_.erase(it);
+    }
+    if (now_ - last_resend_ >= cfg_.propagation_interval) {
+      last_resend_ = now_;
+      trim_log();
+      for (replica_id p : targets_) {
+        ship s;
+        for (const change& c : log_) {
+          if (s.changes.size() >= cfg_.max_batch) break;
+          if (plan_.ships(c.origin, p) && c.seq > acked_[p.value()].counter(c.origin)) s.changes.push_back(c);
+        }
+        if (!s.changes.empty()) send(p, std::move(s));
+      }
+    }
+  }
+
+  void submit(const client_request<kv_op>& req, local_time now) {
+    now_ = now;
+    if (req.op.kind == op_kind::read) return read(req);
+    if (req.op.kind == op_kind::cas) return refuse(req, errc::unsupported);  // needs one order of writes
+    if (wait_for() > cfg_.nodes - 1) return refuse(req, errc::unavailable);
+    const key_type k = req.op.key;
+    auto [it, fresh] = store_.try_emplace(k);
+    stored& st = it->second;
+    const update_info at{self_, now_, k, &req.context};
+    auto delta = kv_data<Data>::update(st.data, req.op, at);
+    if (!delta) {
+      if (fresh) store_.erase(it);
+      return refuse(req, delta.err().code);  // nothing changed
+    }
+    change c{self_, ++own_seq_, k, std::move(*delta), delivered_.compact_part()};
+    delivered_.insert(dot{self_, c.seq});
+    if constexpr (lww) {
+      if (st.data.version() == c.delta.version()) {
+        st.writer = dot{self_, c.seq};
+      } else {
+        // Behind a larger stamp already here (a physical clock running slow): lost at once.
+        out_.events.push_back({event::kind::discarded_write, k, self_, c.seq, req.op.value, 1});
+        ++discarded_;
+      }
+    } else {
+      st.writer = dot{self_, c.seq};
+    }
+    log_.push_back(c);
+    out_.persist.push_back(applied{c, st, true});
+    for (replica_id p : targets_)
+      if (plan_.ships(self_, p)) send(p, ship{{c}});
+    if (wait_for() == 0) {
+      out_.replies.push_back(client_reply{req.client, req.id});
+    } else {
+      pending_.emplace(c.seq, pending_write{req.client, req.id, now_ + cfg_.request_timeout});
+    }
+  }
+
+  sim::effects_of<multi_leader_node>& effects() { return out_; }
+
+  static void persist(durable_state& d, const persist_entry& p) {
+    if (const auto* a = std::get_if<applied>(&p)) {
+      d.store[a->c.key] = a->after;
+      d.delivered.insert(dot{a->c.origin, a->c.seq});
+      if (a->logged) d.log.push_back(a->c);
+    } else {
+      const auto& t = std::get<trimmed>(p);
+      std::erase_if(d.log, [&](const change& c) {
+        return std::binary_search(t.dots.begin(), t.dots.end(), dot{c.origin, c.seq});
+      });
+    }
+  }
+
+  // ---- observation ----
+
+  /// What a read of `k` here returns.
+  [[nodiscard]] std::vector<value_type> read(key_type k) const {
+    auto it = store_.find(k);
+    return it == store_.end() ? std::vector<value_type>{} : std::vector<value_type>(kv_data<Data>::read(it->second.data));
+  }
+  [[nodiscard]] const Data* data(key_type k) const {
+    auto it = store_.find(k);
+    return it == store_.end() ? nullptr : &it->second.data;
+  }
+  /// Every (key, value) a read here would return (a set's elements, a register's siblings).
+  [[nodiscard]] std::vector<std::pair<key_type, value_type>> applied_writes() const {
+    std::vector<std::pair<key_type, value_type>> out;
+    for (const auto& [k, st] : store_)
+      for (value_type v : kv_data<Data>::read(st.data)) out.emplace_back(k, v);
+    return out;
+  }
+  /// Acknowledged writes of this leader that last-write-wins discarded.
+  [[nodiscard]] std::uint64_t discarded_writes() const noexcept { return discarded_; }
+  /// Changes waiting for their dependencies (causal delivery).
+  [[nodiscard]] std::size_t held() const noexcept { return held_.size(); }
+  /// Changes kept for sending until acknowledged.
+  [[nodiscard]] std::size_t log_size() const noexcept { return log_.size(); }
+  [[nodiscard]] const dot_context& delivered() const noexcept { return delivered_; }
+  /// A hash of what reads return on every key: equal on leaders that have converged.
+  [[nodiscard]] std::uint64_t digest() const {
+    std::uint64_t h = 1469598103934665603ULL;
+    for (const auto& [k, st] : store_)
+      for (value_type v : kv_data<Data>::read(st.data))
+        h = (h ^ (static_cast<std::uint64_t>(k) * 0x9e3779b97f4a7c15ULL + static_cast<std::uint64_t>(v))) * 1099511628211ULL;
+    return h;
+  }
+
+ private:
+  struct pending_write {
+    client_id client{};
+    request_id id{};
+    local_time deadline{};
+  };
+
+  static constexpr std::size_t wait_for_of(std::size_t n) noexcept { return detail::leaders_to_wait_for<commit_mode>::of(n); }
+  [[nodiscard]] std::size_t wait_for() const noexcept { return wait_for_of(cfg_.nodes); }
+
+  void read(const client_request<kv_op>& req) {
+    client_reply r{req.client, req.id};
+    r.values = read(req.op.key);
+    std::sort(r.values.begin(), r.values.end());
+    if constexpr (requires(const Data& d) { kv_data<Data>::context(key_type{}, d); }) {
+      if (const Data* d = data(req.op.key)) r.context = kv_data<Data>::context(req.op.key, *d);
+    }
+    out_.replies.push_back(std::move(r));
+  }
+  void refuse(const client_request<kv_op>& req, errc why) {
+    client_reply r{req.client, req.id};
+    r.status = reply_status::fail;
+    r.error = why;
+    out_.replies.push_back(std::move(r));
+  }
+
+  [[nodiscard]] status validate(const change& c) const {
+    if (c.origin.value() >= cfg_.nodes) return error{errc::unknown_replica, "a change from an origin outside the cluster"};
+    if (c.seq == 0) return error{errc::malformed, "a change with sequence number 0"};
+    if constexpr (requires(const Data& d) { kv_data<Data>::minted_by(d, replica_id{}); }) {
+      if (!kv_data<Data>::minted_by(c.delta, c.origin))
+        return error{errc::malformed, "a delta carrying updates its origin could not have made"};
+    }
+    return {};
+  }
+  [[nodiscard]] bool deliverable(const change& c) const {
+    const auto& have = delivered_.compact_part();
+    if (have.counter(c.origin) + 1 != c.seq) return false;
+    return std::all_of(c.deps.entries().begin(), c.deps.entries().end(),
+                       [&](const auto& e) { return have.counter(e.id) >= e.counter; });
+  }
+
+  status handle(replica_id from, const ship& s) {
+    for (const change& c : s.changes)
+      if (auto ok = validate(c); !ok) return ok;  // one bad change: the whole message is refused, nothing applied
+    bool any_origin_else = false;
+    for (const change& c : s.changes) {
+      receive(from, c);
+      any_origin_else |= c.origin != from;
+    }
+    send(from, ship_ack{delivered_.compact_part()});
+    if (wait_for() > 0 && any_origin_else) {
+      // Relayed changes: their origins wait for this leader's acknowledgement too.
+      std::vector<replica_id> origins;
+      for (const change& c : s.changes)
+        if (c.origin != from && c.origin != self_ && std::find(origins.begin(), origins.end(), c.origin) == origins.end())
+          origins.push_back(c.origin);
+      for (replica_id o : origins) send(o, ship_ack{delivered_.compact_part()});
+    }
+    return {};
+  }
+  void receive(replica_id from, const change& c) {
+    const dot d{c.origin, c.seq};
+    if (cfg_.deduplicate && (delivered_.contains(d) || held_.contains(d))) {
+      out_.events.push_back({event::kind::duplicate, c.key, c.origin, c.seq, 0, 1});
+      return;
+    }
+    if (cfg_.causal_delivery && !deliverable(c)) {
+      held_.emplace(d, c);
+      out_.events.push_back({event::kind::held, c.key, c.origin, c.seq, 0, 1});
+      return;
+    }
+    apply(from, c);
+    if (!cfg_.causal_delivery) return;
+    for (bool progress = true; progress;) {  // release what now has its dependencies
+      progress = false;
+      for (auto it = held_.begin(); it != held_.end(); ++it) {
+        if (!deliverable(it->second)) continue;
+        const change next = std::move(it->second);
+        held_.erase(it);
+        apply(from, next);
+        progress = true;
+        break;
+      }
+    }
+  }
+  void apply(replica_id from, const change& c) {
+    if (!cfg_.causal_delivery && c.seq > delivered_.compact_part().counter(c.origin) + 1)
+      out_.events.push_back({event::kind::gap, c.key, c.origin, c.seq, 0, 1});
+    stored& st = store_[c.key];
+    if constexpr (lww) {
+      const bool was_incoming = st.data.written() && st.data.version() == c.delta.version();
+      const auto lost = st.data.value();
+      st.data.merge(c.delta);
+      if (!was_incoming && st.data.version() == c.delta.version()) {
+        // The incoming write replaced what was here: if that was this leader's write and the
+        // incoming one had not seen it, an acknowledged write is gone.
+        if (st.writer.id == self_ && st.writer.counter > 0 && c.deps.counter(self_) < st.writer.counter) {
+          out_.events.push_back({event::kind::discarded_write, c.key, self_, st.writer.counter, lost.value_or(0), 1});
+          ++discarded_;
+        }
+        st.writer = dot{c.origin, c.seq};
+      }
+    } else {
+      st.data.merge(c.delta);
+      st.writer = dot{c.origin, c.seq};
+      if constexpr (detail::is_sibling_register<Data>::value) {
+        const auto n = st.data.kernel().entries().size();
+        if (n > 1) out_.events.push_back({event::kind::siblings, c.key, c.origin, c.seq, 0, static_cast<std::uint32_t>(n)});
+      }
+    }
+    delivered_.insert(dot{c.origin, c.seq});
+    const bool logged = plan_.relays();
+    if (logged) log_.push_back(c);
+    out_.persist.push_back(applied{c, st, logged});
+    if (logged)
+      for (replica_id p : targets_)
+        if (p != from && plan_.ships(c.origin, p)) send(p, ship{{c}});
+  }
+  status handle(replica_id from, const ship_ack& a) {
+    acked_[from.value()].merge(a.applied);
+    if (pending_.empty()) return {};
+    const std::size_t need = wait_for();
+    for (auto it = pending_.begin(); it != pending_.end();) {
+      std::size_t have = 0;
+      for (std::uint32_t p = 0; p < cfg_.nodes; ++p)
+        if (p != self_.value() && acked_[p].counter(self_) >= it->first) ++have;
+      if (have < need) {
+        ++it;
+        continue;
+      }
+      out_.replies.push_back(client_reply{it->second.client, it->second.id});
+      it = pending_.erase(it);
+    }
+    return {};
+  }
+  /// Drops log entries every receiver they go to has acknowledged.
+  void trim_log() {
+    trimmed t;
+    std::erase_if(log_, [&](const change& c) {
+      for (replica_id p : targets_)
+        if (plan_.ships(c.origin, p) && acked_[p.value()].counter(c.origin) < c.seq) return false;
+      t.dots.push_back(dot{c.origin, c.seq});
+      return true;
+    });
+    if (t.dots.empty()) return;
+    std::sort(t.dots.begin(), t.dots.end());
+    out_.persist.push_back(std::move(t));
+  }
+
+  template <class P>
+  void send(replica_id to, P payload) {
+    out_.messages.push_back({self_, to, cfg_.group, term{0}, message{std::move(payload)}});
+  }
+
+  replica_id self_;
+  config cfg_;
+  propagation_plan plan_;
+  std::vector<replica_id> targets_;
+  std::map<key_type, stored> store_;
+  dot_context delivered_;
+  std::vector<change> log_;
+  std::vector<version_vector<>> acked_;  ///< per peer: what it has applied, as it last said
+  std::map<dot, change> held_;
+  std::map<std::uint64_t, pending_write> pending_;  ///< own writes waiting for other leaders, by sequence
+  std::uint64_t own_seq_ = 0;
+  std::uint64_t discarded_ = 0;
+  local_time now_{}, last_resend_{};
+  sim::effects_of<multi_leader_node> out_;
+};
+
+}  // namespace replica

@@ -1,0 +1,1 @@
+#include "../support/multi_leader.hpp"
