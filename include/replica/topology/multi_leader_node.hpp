@@ -342,7 +342,10 @@ class multi_leader_node {
     r.values = read(req.op.key);
     std::sort(r.values.begin(), r.values.end());
     if constexpr (requires(const Data& d) { kv_data<Data>::context(key_type{}, d); }) {
-      if (const Data* d = data(req.op.key)) r.context = kv_data<Data>::context(req.op.key, *d);
+      // Always a context, even for a key never written: a write that passes it back replaces
+      // exactly what was read (nothing), where a write without one replaces all held here.
+      const Data* d = data(req.op.key);
+      r.context = kv_data<Data>::context(req.op.key, d ? *d : Data{});
     }
     out_.replies.push_back(std::move(r));
   }
