@@ -17,6 +17,8 @@ std::unique_ptr<experiment> make_versions_experiment();
 std::unique_ptr<experiment> make_failover_experiment();
 std::unique_ptr<experiment> make_read_your_writes_experiment();
 std::unique_ptr<experiment> make_staleness_experiment();
+std::unique_ptr<experiment> make_conflicts_experiment();
+std::unique_ptr<experiment> make_cart_experiment();
 
 std::vector<std::unique_ptr<experiment>> all_experiments() {
   std::vector<std::unique_ptr<experiment>> v;
@@ -24,6 +26,8 @@ std::vector<std::unique_ptr<experiment>> all_experiments() {
   v.push_back(make_failover_experiment());
   v.push_back(make_read_your_writes_experiment());
   v.push_back(make_staleness_experiment());
+  v.push_back(make_conflicts_experiment());
+  v.push_back(make_cart_experiment());
   return v;
 }
 }  // namespace lab
