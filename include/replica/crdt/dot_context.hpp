@@ -43,6 +43,19 @@ class dot_context {
   [[nodiscard]] const version_vector<>& compact_part() const noexcept { return compact_; }
   [[nodiscard]] const std::vector<dot>& cloud() const noexcept { return cloud_; }
   [[nodiscard]] bool empty() const noexcept { return compact_.size() == 0 && cloud_.empty(); }
+  /// How many dots it holds.
+  [[nodiscard]] std::uint64_t size() const noexcept {
+    std::uint64_t n = cloud_.size();
+    for (const auto& e : compact_.entries()) n += e.counter;
+    return n;
+  }
+  /// Calls `f(dot)` for every dot it holds.
+  template <class F>
+  void for_each(F f) const {
+    for (const auto& e : compact_.entries())
+      for (std::uint64_t c = 1; c <= e.counter; ++c) f(dot{e.id, c});
+    for (const dot& d : cloud_) f(d);
+  }
 
   friend bool operator==(const dot_context&, const dot_context&) = default;
 

@@ -47,7 +47,39 @@ class dot_kernel {
     return delta;
   }
   /// Join: keep entries both hold, and those the other side has not seen; join the contexts.
+  /// (Every entry's dot is in its kernel's context: the invariant the join relies on.)
   void merge(const dot_kernel& o) {
+    if (o.entries_.size() <= 4) return merge_small(o);  // a delta: in place, no new vector
+    merge_sorted(o);
+  }
+  friend bool operator==(const dot_kernel&, const dot_kernel&) = default;
+
+ private:
+  /// In place, for a few incoming entries: drop what `o` has seen removed, add what is new here.
+  void merge_small(const dot_kernel& o) {
+    auto in_o = [&](const dot& d) {
+      return std::any_of(o.entries_.begin(), o.entries_.end(), [&](const entry& x) { return x.first == d; });
+    };
+    if (o.context_.size() <= 16) {
+      // A delta's context names a few dots: look each up (entries are sorted by dot).
+      o.context_.for_each([&](const dot& d) {
+        if (in_o(d)) return;
+        auto it = std::lower_bound(entries_.begin(), entries_.end(), d, [](const entry& e, const dot& x) { return dot_less(e.first, x); });
+        if (it != entries_.end() && it->first == d) entries_.erase(it);
+      });
+    } else {
+      std::erase_if(entries_, [&](const entry& e) {
+        return o.context_.contains(e.first) && !in_o(e.first);
+      });
+    }
+    for (const entry& x : o.entries_) {
+      if (context_.contains(x.first)) continue;  // seen here: present already, or removed since
+      entries_.insert(std::upper_bound(entries_.begin(), entries_.end(), x, by_dot), x);
+    }
+    context_.merge(o.context_);
+  }
+  /// One pass over both sorted entry lists.
+  void merge_sorted(const dot_kernel& o) {
     std::vector<entry> out;
     out.reserve(entries_.size() + o.entries_.size());
     auto a = entries_.begin();
@@ -68,9 +100,6 @@ class dot_kernel {
     entries_ = std::move(out);
     context_.merge(o.context_);
   }
-  friend bool operator==(const dot_kernel&, const dot_kernel&) = default;
-
- private:
   static bool dot_less(const dot& x, const dot& y) noexcept { return x < y; }
   static bool by_dot(const entry& x, const entry& y) noexcept { return dot_less(x.first, y.first); }
 

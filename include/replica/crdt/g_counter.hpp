@@ -37,7 +37,8 @@ class g_counter {
     auto it = find(r);
     return it != entries_.end() && it->first == r ? it->second : 0;
   }
-  /// Join: the per-replica maximum (one pass over two sorted lists).
+  /// Join: the per-replica maximum (one pass over two sorted lists; in place, without
+  /// allocating, when every replica of `o` already has an entry here).
   void merge(const g_counter& o) {
     if (o.entries_.size() == 1) {  // the common delta: one entry, no allocation when present
       const entry& e = o.entries_.front();
@@ -46,6 +47,19 @@ class g_counter {
         it->second = std::max(it->second, e.second);
       else
         entries_.insert(it, e);
+      return;
+    }
+    if (o.entries_.size() == entries_.size() &&
+        std::equal(entries_.begin(), entries_.end(), o.entries_.begin(), [](const entry& x, const entry& y) { return x.first == y.first; })) {
+      for (std::size_t i = 0; i < entries_.size(); ++i) entries_[i].second = std::max(entries_[i].second, o.entries_[i].second);
+      return;  // the same members (the usual case): one straight pass
+    }
+    if (covers(o)) {
+      auto a = entries_.begin();
+      for (const entry& e : o.entries_) {
+        while (a->first < e.first) ++a;
+        a->second = std::max(a->second, e.second);
+      }
       return;
     }
     std::vector<entry> out;
@@ -70,10 +84,24 @@ class g_counter {
   friend bool operator==(const g_counter&, const g_counter&) = default;
 
  private:
+  /// Whether every replica with an entry in `o` has one here.
+  [[nodiscard]] bool covers(const g_counter& o) const noexcept {
+    if (o.entries_.size() > entries_.size()) return false;
+    auto a = entries_.begin();
+    for (const entry& e : o.entries_) {
+      while (a != entries_.end() && a->first < e.first) ++a;
+      if (a == entries_.end() || a->first != e.first) return false;
+    }
+    return true;
+  }
+  /// Where replica `r`'s entry is or would go: O(1) when members are numbered densely from 0
+  /// (entry i is replica i), else a binary search.
   [[nodiscard]] std::vector<entry>::iterator find(replica_id r) noexcept {
+    if (r.value() < entries_.size() && entries_[r.value()].first == r) return entries_.begin() + r.value();
     return std::lower_bound(entries_.begin(), entries_.end(), r, [](const entry& e, replica_id x) { return e.first < x; });
   }
   [[nodiscard]] std::vector<entry>::const_iterator find(replica_id r) const noexcept {
+    if (r.value() < entries_.size() && entries_[r.value()].first == r) return entries_.begin() + r.value();
     return std::lower_bound(entries_.begin(), entries_.end(), r, [](const entry& e, replica_id x) { return e.first < x; });
   }
 
