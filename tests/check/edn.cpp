@@ -38,7 +38,7 @@ TEST_CASE("edn: nemesis lines, blank lines and comments are skipped", "[check][e
 
 TEST_CASE("edn: malformed lines are errors with a reason", "[check][edn]") {
   for (const char* bad : {"{:process 0, :type :invoke, :f :write", "{:process 0, :type :invoke}",
-                          "{:process 0, :type :begin, :f :write, :value 1}", "{:process 0, :type :ok, :f :add, :value 1}",
+                          "{:process 0, :type :begin, :f :write, :value 1}", "{:process 0, :type :ok, :f :append, :value 1}",
                           "{:process 0, :type :ok, :f :cas, :value 1}", "{:process 0, :type :ok, :f :write, :value \"x\"}",
                           "{:process -1, :type :ok, :f :read, :value 1}", "process 0", "{:process 0, :type :ok, :f :read} x",
                           "{:process 0, :type :ok, :f :read, :value 12x}"}) {
