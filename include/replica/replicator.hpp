@@ -15,6 +15,7 @@
 /// the fix; docs/diagnostics.md lists them all.
 
 #include <replica/cluster/cluster_size.hpp>
+#include <replica/commit/default_commit.hpp>
 #include <replica/commit/majority.hpp>
 #include <replica/core/ids.hpp>
 #include <replica/core/policy.hpp>
@@ -257,17 +258,6 @@ struct check_election_needs_leader : std::bool_constant<ElectionPolicies == 0 ||
                 "replica::replicator: an election policy (raft_election, controller_election) chooses the one "
                 "leader of a leader_based topology; this topology has none, so remove it "
                 "(docs/diagnostics.md#election-needs-leader)");
-};
-
-/// The commit mode a topology uses when none is given (`default_commit`, else majority).
-template <class Topology>
-struct default_commit_of {
-  using type = majority;
-};
-template <class Topology>
-  requires requires { typename Topology::default_commit; }
-struct default_commit_of<Topology> {
-  using type = typename Topology::default_commit;
 };
 
 /// Stands in for the replicator once a check has failed, so one error is reported, not a cascade.

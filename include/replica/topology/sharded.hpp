@@ -5,6 +5,7 @@
 /// shard in sharded MongoDB). Keys map to shards by hash or by range.
 
 #include <replica/core/extent.hpp>
+#include <replica/commit/default_commit.hpp>
 #include <replica/core/policy.hpp>
 
 #include <cstddef>
@@ -48,6 +49,7 @@ struct sharded {
   static constexpr bool can_promise_strong_reads = Inner::can_promise_strong_reads;
   static constexpr bool has_single_leader = Inner::has_single_leader;
   using default_reads = typename Inner::default_reads;
+  using default_commit = typename detail::default_commit_of<Inner>::type;
 };
 
 }  // namespace replica
