@@ -19,6 +19,7 @@ std::unique_ptr<experiment> make_read_your_writes_experiment();
 std::unique_ptr<experiment> make_staleness_experiment();
 std::unique_ptr<experiment> make_conflicts_experiment();
 std::unique_ptr<experiment> make_cart_experiment();
+std::unique_ptr<experiment> make_bottleneck_experiment();
 
 std::vector<std::unique_ptr<experiment>> all_experiments() {
   std::vector<std::unique_ptr<experiment>> v;
@@ -28,6 +29,7 @@ std::vector<std::unique_ptr<experiment>> all_experiments() {
   v.push_back(make_staleness_experiment());
   v.push_back(make_conflicts_experiment());
   v.push_back(make_cart_experiment());
+  v.push_back(make_bottleneck_experiment());
   return v;
 }
 }  // namespace lab

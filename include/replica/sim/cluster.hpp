@@ -44,6 +44,9 @@ struct session_options {
   bool send_context = false;         ///< pass the last read's causal context with each write (read-modify-write)
   consistency_level level = consistency_level::configured;  ///< per request (leaderless topologies)
   int max_redirects = 3;
+  /// A client that knows placement (a routing layer, a smart driver): the node each new
+  /// operation goes to first. Empty: the client's current target.
+  std::function<replica_id(const kv_op&)> route{};
   sim_time start = 0;                ///< first operations are issued from here
   sim_time stop = INT64_MAX;         ///< no operation is invoked at or after this time
 };
@@ -55,6 +58,11 @@ struct cluster_options {
   duration tick_interval = std::chrono::milliseconds{10};
   link_config link{};
   latency_model client_latency{constant_latency{std::chrono::microseconds{500}}};
+  /// Per-node service time: each message and client request a node handles occupies it this
+  /// long, one at a time; what arrives meanwhile waits its turn (0: infinitely fast nodes).
+  /// With it a busy node saturates: a leader that handles every write and every
+  /// acknowledgement is the first (the `bottleneck` experiment).
+  duration service_time{0};
 };
 
 /// An event a node emitted, with when and where.
@@ -127,6 +135,8 @@ class cluster {
     s.node.reset();
     s.paused = false;
     s.held.clear();
+    s.inbox.clear();  // (what waited in memory for the process is gone with it)
+    s.inbox_head = 0;
     trace(kind::crash, r.value(), 0);
   }
   /// Starts a crashed node again from its disk.
@@ -229,6 +239,8 @@ class cluster {
   [[nodiscard]] std::uint64_t events_processed() const noexcept { return processed_; }
   [[nodiscard]] std::uint64_t messages_delivered() const noexcept { return delivered_; }
   [[nodiscard]] std::uint64_t messages_dropped() const noexcept { return dropped_; }
+  /// Messages and client requests node `r` has handled (times the service time: its busy time).
+  [[nodiscard]] std::uint64_t inputs_served(replica_id r) const { return slot(r).served; }
 
   /// Equal digests on every live node (needs `Node::digest()`).
   [[nodiscard]] bool converged() const
@@ -271,7 +283,11 @@ class cluster {
   struct action {
     std::function<void(cluster&)> f;
   };
-  using queued = std::variant<deliver, tick_ev, request_ev, reply_ev, timeout_ev, next_op, action>;
+  /// Service time: the node is free; it takes the next input from its inbox.
+  struct serve_ev {
+    replica_id node;
+  };
+  using queued = std::variant<deliver, tick_ev, request_ev, reply_ev, timeout_ev, next_op, action, serve_ev>;
 
   struct scheduled {
     sim_time at;
@@ -291,6 +307,11 @@ class cluster {
     std::uint64_t incarnation = 0;
     std::vector<held_item> held;
     sim::rng random{0};
+    sim_time busy_until = 0;     ///< service time: busy with an earlier input until then
+    std::vector<held_item> inbox;  ///< service time: inputs waiting for the node, in arrival order
+    std::size_t inbox_head = 0;    ///< the next one to serve
+    std::uint64_t served = 0;      ///< messages and requests handled
+    bool serve_scheduled = false;
   };
 
   struct client_state {
@@ -348,7 +369,41 @@ class cluster {
       trace(kind::drop, d.msg.from.value(), to.value());
       return;
     }
+    if (enqueue(to, d)) return;
     dispatch(to, std::move(d));
+  }
+  /// Service time: if `r` is busy (or others wait before it), `item` joins its inbox (true);
+  /// otherwise `r` starts serving it now (false).
+  template <class Item>
+  bool enqueue(replica_id r, Item& item) {
+    auto& s = slot(r);
+    if (opt_.service_time.count() == 0 || s.paused) return false;
+    if (s.busy_until <= now_ && s.inbox_head == s.inbox.size()) {
+      s.busy_until = now_ + opt_.service_time.count();
+      return false;
+    }
+    s.inbox.emplace_back(std::move(item));
+    if (!s.serve_scheduled) {
+      s.serve_scheduled = true;
+      push(std::max(s.busy_until, now_), serve_ev{r});
+    }
+    return true;
+  }
+  void handle(serve_ev& e) {
+    auto& s = slot(e.node);
+    s.serve_scheduled = false;
+    if (!s.node || s.inbox_head == s.inbox.size()) return;
+    held_item next = std::move(s.inbox[s.inbox_head++]);
+    if (s.inbox_head == s.inbox.size()) {
+      s.inbox.clear();
+      s.inbox_head = 0;
+    }
+    s.busy_until = now_ + opt_.service_time.count();
+    if (s.inbox_head < s.inbox.size()) {
+      s.serve_scheduled = true;
+      push(s.busy_until, serve_ev{e.node});
+    }
+    dispatch(e.node, std::move(next));
   }
   void handle(tick_ev& t) {
     auto& s = slot(t.node);
@@ -359,6 +414,7 @@ class cluster {
   }
   void handle(request_ev& r) {
     if (!slot(r.node).node) return;  // the client will time out
+    if (enqueue(r.node, r)) return;
     dispatch(r.node, std::move(r));
   }
   void handle(reply_ev& r) {
@@ -416,7 +472,9 @@ class cluster {
   void handle(next_op& n) {
     auto& c = clients_[n.client];
     if (c.pending || now_ >= c.opt.stop) return;
-    begin(n.client, generate(c));
+    kv_op op = generate(c);
+    if (c.opt.route) c.target = c.opt.route(op);
+    begin(n.client, op);
   }
   void handle(action& a) {
     trace(kind::act, 0, 0);
@@ -435,10 +493,12 @@ class cluster {
       std::visit([&](auto& x) { dispatch(r, std::move(x)); }, item);
     } else if constexpr (std::is_same_v<std::decay_t<Item>, deliver>) {
       ++delivered_;
+      ++s.served;
       trace(kind::deliver, item.msg.from.value(), r.value());
       (void)s.node->step(item.msg, s.clock.read(now_));  // a refused message changes nothing
       drain(r);
     } else {
+      ++s.served;
       trace(kind::request, item.req.client.value(), r.value());
       s.node->submit(item.req, s.clock.read(now_));
       drain(r);

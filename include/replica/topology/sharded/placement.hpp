@@ -4,9 +4,12 @@
 /// shard's replication group, and which of them is its home leader. Pure functions of the
 /// configuration, the same on every node.
 ///
-/// - Groups: shard s is replicated on nodes s, s+1, ..., s+rf-1 (mod nodes); within the group
-///   they are local replicas 0..rf-1, so local 0 (node s mod nodes) is the shard's *home*:
-///   leaders spread evenly, every node leads some shards and follows others.
+/// - Groups: shard s is replicated on nodes s, s+d, ..., s+(rf-1)d (mod nodes), with the stride
+///   d = nodes / rf, so that consecutive shards share as few nodes as possible (with 8 nodes
+///   and 3 replicas, shards 0 and 1 live on {0,2,4} and {1,3,5}); within the group they are
+///   local replicas 0..rf-1, so local 0 (node s mod nodes) is the shard's *home*: leaders
+///   spread evenly, and with at least as many shards as nodes every node leads some shards and
+///   follows others.
 /// - By hash: shard = mix64(key) mod shards. By range: shard s owns keys in
 ///   [starts[s], starts[s+1]) (the last up to `key_space`); by default the key space is cut into
 ///   equal ranges. A key at or past `key_space` is outside every range: `wrong_key`.
@@ -60,13 +63,14 @@ class shard_map {
   }
   /// The node that is local replica `i` of shard `s`.
   [[nodiscard]] replica_id member(std::uint32_t s, std::size_t i) const noexcept {
-    return replica_id{static_cast<std::uint32_t>((s + i) % nodes_)};
+    return replica_id{static_cast<std::uint32_t>((s + i * stride()) % nodes_)};
   }
   /// `n`'s local replica id in shard `s`, if it hosts it.
   [[nodiscard]] std::optional<replica_id> local_id(std::uint32_t s, replica_id n) const noexcept {
-    const std::size_t i = (n.value() + nodes_ - s % nodes_) % nodes_;
-    if (n.value() >= nodes_ || i >= rf_) return std::nullopt;
-    return replica_id{static_cast<std::uint32_t>(i)};
+    if (n.value() >= nodes_) return std::nullopt;
+    const std::size_t d = (n.value() + nodes_ - s % nodes_) % nodes_;
+    if (d % stride() != 0 || d / stride() >= rf_) return std::nullopt;
+    return replica_id{static_cast<std::uint32_t>(d / stride())};
   }
   /// The shard's home leader (local replica 0).
   [[nodiscard]] replica_id home(std::uint32_t s) const noexcept { return member(s, 0); }
@@ -80,6 +84,8 @@ class shard_map {
   [[nodiscard]] std::size_t shards() const noexcept { return shards_; }
   [[nodiscard]] std::size_t nodes() const noexcept { return nodes_; }
   [[nodiscard]] std::size_t replicas_per_shard() const noexcept { return rf_; }
+  /// The distance between a shard's consecutive replicas (distinct: (rf-1) * stride < nodes).
+  [[nodiscard]] std::size_t stride() const noexcept { return nodes_ / rf_; }
 
  private:
   std::size_t nodes_ = 1, shards_ = 1, rf_ = 1;
