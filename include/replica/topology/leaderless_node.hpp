@@ -49,6 +49,7 @@
 ///
 /// Not built yet (issue 5): blocking read repair, primary-only quorums (PR/PW).
 
+#include <replica/core/addressing.hpp>
 #include <replica/core/client.hpp>
 #include <replica/core/effects.hpp>
 #include <replica/core/envelope.hpp>
@@ -230,9 +231,7 @@ class leaderless_node {
 
   status step(const envelope<message>& m, local_time now) {
     now_ = now;
-    if (m.from.value() >= cfg_.nodes || m.from == self_) return error{errc::unknown_replica, "sender is not a peer in this cluster"};
-    if (m.to != self_) return error{errc::unknown_replica, "message addressed to another replica"};
-    if (m.group != cfg_.group) return error{errc::wrong_group, "message for another replication group"};
+    if (auto ok = check_addressing(m, self_, cfg_.nodes, cfg_.group); !ok) return ok;
     return std::visit([&](const auto& p) { return handle(m.from, p); }, m.payload);
   }
 

@@ -34,6 +34,7 @@
 #include <replica/commit/majority.hpp>
 #include <replica/commit/semi_synchronous.hpp>
 #include <replica/commit/synchronous.hpp>
+#include <replica/core/addressing.hpp>
 #include <replica/core/client.hpp>
 #include <replica/core/effects.hpp>
 #include <replica/core/envelope.hpp>
@@ -208,9 +209,7 @@ class multi_leader_node {
 
   status step(const envelope<message>& m, local_time now) {
     now_ = now;
-    if (m.from.value() >= cfg_.nodes || m.from == self_) return error{errc::unknown_replica, "sender is not a peer in this cluster"};
-    if (m.to != self_) return error{errc::unknown_replica, "message addressed to another replica"};
-    if (m.group != cfg_.group) return error{errc::wrong_group, "message for another replication group"};
+    if (auto ok = check_addressing(m, self_, cfg_.nodes, cfg_.group); !ok) return ok;
     return std::visit([&](const auto& p) { return handle(m.from, p); }, m.payload);
   }
 
