@@ -161,7 +161,9 @@ TEST_CASE("sharded: a crash makes only the shards the node led unavailable, brie
 TEST_CASE("sharded: the leader-based fault campaign holds per shard (linearizable, nothing acknowledged lost)", "[sharded][faults]") {
   for (std::uint64_t seed : test::seeds(4)) {
     INFO("seed " << seed);
-    auto c = make(5, seed);
+    node_t::config cfg;
+    cfg.key_space = 10;  // key k is shard k: the sessions below cover shards 0..4, led by every node
+    auto c = make(5, seed, cfg);
     sim::nemesis_options no;
     no.kinds = {sim::fault_kind::isolate, sim::fault_kind::split, sim::fault_kind::crash, sim::fault_kind::pause, sim::fault_kind::lossy};
     no.safety = 5s;
@@ -170,12 +172,12 @@ TEST_CASE("sharded: the leader-based fault campaign holds per shard (linearizabl
     sim::schedule_faults<node_t>(c, faults);
     sim::session_options s;
     s.clients = 6;
-    s.keys = 1;
+    s.keys = 5;
     s.cas_weight = 1;
     s.timeout = 500ms;
     s.sticky = false;
     s.stop = no.safety.count();
-    c.add_sessions(s);  // key 0: shard 0
+    c.add_sessions(s);
     sim::session_options s2 = s;
     s2.clients = 4;
     c.add_sessions(s2);
