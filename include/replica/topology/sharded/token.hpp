@@ -51,7 +51,7 @@ struct static_ranges {
 /// A request for the constant key `Key` carrying `token`; does not compile if the token's
 /// shard is not `Key`'s shard under `Ranges`.
 template <class Ranges, key_type Key, std::uint32_t Shard>
-constexpr client_request<kv_op> with_token(client_request<kv_op> req, shard_token<Shard> token) {
+client_request<kv_op> with_token(client_request<kv_op> req, shard_token<Shard> token) {
   static_assert(Ranges::template shard_of<Key> == Shard,
                 "replica::sharded: this read-your-writes token was issued by another shard than the key's; a log "
                 "position means nothing in another shard's log. Use the token the key's shard returned "
