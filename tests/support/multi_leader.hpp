@@ -1,6 +1,7 @@
 #pragma once
 // Helpers for the multi-leader tests: clusters of leaders, reads and read-modify-writes through
 // the simulator's clients, event counts.
+#include "ops.hpp"
 #include "seeds.hpp"
 
 #include <replica/replicator.hpp>
@@ -27,24 +28,6 @@ replica::sim::cluster<Node> make_leaders(std::size_t nodes, std::uint64_t seed, 
   o.link.latency = replica::sim::uniform_latency{lo, hi};
   cfg.nodes = nodes;
   return replica::sim::cluster<Node>{o, cfg};
-}
-
-/// The completion event of client `p`'s operation, if it has completed.
-inline const replica::check::event* completion(const replica::check::history& h, std::uint64_t p) {
-  for (auto it = h.rbegin(); it != h.rend(); ++it)
-    if (it->process == p && it->type != replica::check::event_type::invoke) return &*it;
-  return nullptr;
-}
-
-/// Invokes `op` at `at` and runs until it completes (or `limit`); its completion event.
-template <class Node>
-replica::check::event run_op(replica::sim::cluster<Node>& c, replica::replica_id at, replica::kv_op op,
-                             replica::payload context = {}, replica::duration limit = std::chrono::seconds{2}) {
-  const auto p = c.invoke(at, op, std::chrono::seconds{1}, std::nullopt, std::move(context));
-  c.run_until([&](auto& cl) { return completion(cl.history(), p) != nullptr; }, c.now() + limit.count());
-  const auto* e = completion(c.history(), p);
-  REQUIRE(e != nullptr);
-  return *e;
 }
 
 /// A read at `at`: its values (sorted) and causal context.

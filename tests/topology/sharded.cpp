@@ -1,6 +1,7 @@
 // Sharded hybrids: many replication groups over one set of nodes, a leader per shard. Routing,
 // placement, leaders spread and moved back home, a node crash that takes down only the shards
 // it led (and for how long), the leader-based fault campaign per shard, bad input.
+#include "ops.hpp"
 #include "seeds.hpp"
 
 #include <replica/check/linearizability.hpp>
@@ -36,17 +37,9 @@ sim::cluster<Node> make(std::size_t nodes, std::uint64_t seed, typename Node::co
   if constexpr (requires { cfg.group.seed; }) cfg.group.seed = seed;
   return sim::cluster<Node>{o, cfg};
 }
-const check::event* completion(const check::history& h, std::uint64_t p) {
-  for (auto it = h.rbegin(); it != h.rend(); ++it)
-    if (it->process == p && it->type != check::event_type::invoke) return &*it;
-  return nullptr;
-}
 template <class Node>
 check::event run_op(sim::cluster<Node>& c, replica_id at, kv_op op, std::optional<std::uint64_t> token = std::nullopt) {
-  const auto p = c.invoke(at, op, 1s, token);
-  c.run_until([&](auto& cl) { return completion(cl.history(), p) != nullptr; }, c.now() + 3'000'000);
-  REQUIRE(completion(c.history(), p) != nullptr);
-  return *completion(c.history(), p);
+  return test::run_op(c, at, op, {}, token);
 }
 /// Which node leads shard `s` (nullopt: none, or more than one claims it).
 template <class Node>
@@ -236,7 +229,7 @@ TEST_CASE("sharded: a token carries its shard; using it on another shard is an e
   c.run_for(2s);
   const auto p = c.invoke(replica_id{0}, {op_kind::write, key_in(0), 5});
   c.run_for(100ms);
-  REQUIRE(completion(c.history(), p)->type == check::event_type::ok);
+  REQUIRE(test::completion(c.history(), p)->type == check::event_type::ok);
   const auto token = c.last_token(p);
   REQUIRE(token);
   CHECK(shard_tokens::shard_of(*token) == 0);
