@@ -47,7 +47,11 @@
 ///   replicate, both ways. Keys nobody reads converge. (The whole tree goes in one message:
 ///   64 buckets, 1 KiB, an equivalent of the level-by-level exchange at this size.)
 ///
-/// Not built yet (issue 5): blocking read repair, primary-only quorums (PR/PW).
+/// - `blocking_read_repair` (a topology parameter): the read repairs the stale replicas of its
+///   quorum and answers only when they acknowledged (a repair not acknowledged by the deadline
+///   fails the read); `async_read_repair` answers first.
+/// - `config::primary_writes` / `primary_reads` (Riak's PW / PR), `config::storage_nodes`
+///   (client-side coordinators: nodes beyond it own no keys and only coordinate).
 
 #include <replica/core/addressing.hpp>
 #include <replica/core/client.hpp>
@@ -117,6 +121,7 @@ class leaderless_node {
   static constexpr std::size_t r_quorum = topology::read_quorum;
   static constexpr bool sloppy = topology::sloppy;
   static constexpr bool lww = resolver::needs_total_order;
+  static constexpr bool blocking_repair = topology::blocking_read_repair;
 
   static_assert(requires { topology::replication_factor; },
                 "replica::leaderless_node: the replicator's topology must be leaderless<...>");
@@ -216,7 +221,31 @@ class leaderless_node {
     /// 0: no anti-entropy. Otherwise every interval this node compares its Merkle tree with the
     /// next peer (round robin) and exchanges the keys of the buckets that differ.
     duration anti_entropy_interval{0};
+    /// Primary-only quorums (Riak's PW and PR): how many of a write's acknowledgements, or of a
+    /// read's replies, must come from the key's own N replicas (fallbacks do not count), on top of
+    /// W or R. 0: no such requirement. A write that cannot collect them answers `unknown` at
+    /// `request_timeout` (it may be stored on fallbacks), a read `fail`; more than N is refused
+    /// at once (`unavailable`).
+    std::size_t primary_writes = 0;
+    std::size_t primary_reads = 0;
+    /// Nodes `0 .. storage_nodes - 1` hold data (0: every node). The others are client-side
+    /// coordinators: on the ring they are not, they own no keys and are never fallbacks, but they
+    /// coordinate requests like any node (Voldemort's client-side routing, a token-aware driver).
+    std::size_t storage_nodes = 0;
   };
+
+  /// Whether `c` describes a cluster this node can run in: a node count the ring accepts,
+  /// `storage_nodes` within it, datacenter tags below 16, primary quorums at most N.
+  static status validate(const config& c) {
+    if (c.nodes == 0) return error{errc::out_of_range, "a leaderless cluster needs at least one node"};
+    if (c.storage_nodes > c.nodes) return error{errc::out_of_range, "storage_nodes is more than the cluster's nodes"};
+    if (c.primary_writes > n_replicas || c.primary_reads > n_replicas)
+      return error{errc::out_of_range, "a primary quorum (PW, PR) larger than N can never be met"};
+    for (auto d : c.datacenters)
+      if (d >= quorum_requirement::max_dcs) return error{errc::out_of_range, "datacenter tags must be below 16"};
+    if (c.vnodes == 0) return error{errc::out_of_range, "the ring needs at least one virtual node per member"};
+    return {};
+  }
 
   leaderless_node(replica_id self, const config& cfg, const durable_state& disk)
       : self_{self}, cfg_{cfg}, ring_{make_ring(cfg)}, store_{disk.store}, hints_{disk.hints} {
@@ -239,9 +268,10 @@ class leaderless_node {
     now_ = now;
     expire_requests();
     collect_tombstones();
-    if (cfg_.anti_entropy_interval.count() > 0 && cfg_.nodes > 1 && now_ - last_anti_entropy_ >= cfg_.anti_entropy_interval) {
+    if (cfg_.anti_entropy_interval.count() > 0 && storage_nodes() > 1 && self_.value() < storage_nodes() &&
+        now_ - last_anti_entropy_ >= cfg_.anti_entropy_interval) {
       last_anti_entropy_ = now_;
-      const auto n = static_cast<std::uint32_t>(cfg_.nodes);
+      const auto n = static_cast<std::uint32_t>(storage_nodes());
       ae_peer_ = (ae_peer_ + 1) % n;
       if (ae_peer_ == self_.value()) ae_peer_ = (ae_peer_ + 1) % n;
       std::vector<std::uint64_t> nodes(2 * merkle_tree<merkle_depth>::buckets);
@@ -341,7 +371,20 @@ class leaderless_node {
     siblings write;                    ///< what a write stores
     std::vector<siblings> replies;     ///< per target, what a read got (read)
     quorum_requirement needs{};        ///< from the request's consistency level
+    std::size_t primaries = 0;         ///< PW or PR: answers needed from the key's own replicas
     bool replied = false;              ///< the client has its answer (a read may still repair)
+    // blocking read repair: the read waits for these replicas to acknowledge `repaired`
+    std::vector<bool> repair_wait;
+    std::size_t waiting = 0;
+    bool blocking = false;
+    siblings repaired;
+
+    /// Whether the answers so far satisfy the level and the primary quorum.
+    [[nodiscard]] bool met() const {
+      std::size_t home = 0;
+      for (std::size_t i = 0; i < targets.size() && i < n_replicas; ++i) home += answered[i] ? 1 : 0;
+      return home >= primaries && needs.met(answered_members());
+    }
 
     /// The targets that answered (acknowledged a write, or replied to a read).
     [[nodiscard]] std::vector<ring_member> answered_members() const {
@@ -354,16 +397,20 @@ class leaderless_node {
 
   static hash_ring make_ring(const config& c) {
     std::vector<ring_member> m;
-    for (std::uint32_t i = 0; i < c.nodes; ++i)
+    const std::size_t storage = c.storage_nodes == 0 ? c.nodes : std::min(c.storage_nodes, c.nodes);
+    for (std::uint32_t i = 0; i < storage; ++i)
       m.push_back({replica_id{i}, datacenter{i < c.datacenters.size() ? c.datacenters[i] : std::uint16_t{0}}});
     auto r = hash_ring::make(std::move(m), c.vnodes);
     return r ? std::move(*r) : hash_ring::make({{replica_id{0}, datacenter{0}}}, 1).value();
   }
 
   std::vector<ring_member> replicas_of(key_type k, std::size_t extra = 0) const {
-    std::vector<ring_member> out(std::min(n_replicas + extra, cfg_.nodes));
+    std::vector<ring_member> out(std::min(n_replicas + extra, storage_nodes()));
     out.resize(ring_.walk(k, out));
     return out;
+  }
+  [[nodiscard]] std::size_t storage_nodes() const noexcept {
+    return cfg_.storage_nodes == 0 ? cfg_.nodes : std::min(cfg_.storage_nodes, cfg_.nodes);
   }
   /// Whether `r` is one of `k`'s N replicas (no allocation: the list is on the stack).
   [[nodiscard]] bool replicates(replica_id r, key_type k) const {
@@ -532,14 +579,17 @@ class leaderless_node {
     q.covered_at.assign(q.targets.size(), local_time{});
     q.replies.assign(q.targets.size(), siblings{});
     const std::size_t home = std::min(n_replicas, q.targets.size());
-    auto needs = requirement(req.level, std::span{q.targets}.first(home), k == kind::write ? w_quorum : r_quorum,
-                             ring_.find(self_) ? ring_.find(self_)->dc : datacenter{});
+    const std::uint32_t me = self_.value();
+    const datacenter local{me < cfg_.datacenters.size() ? cfg_.datacenters[me] : std::uint16_t{0}};
+    auto needs = requirement(req.level, std::span{q.targets}.first(home), k == kind::write ? w_quorum : r_quorum, local);
     if (!needs) return needs.err();  // a level the key's replicas cannot meet
     q.needs = *needs;
+    q.primaries = k == kind::write ? cfg_.primary_writes : cfg_.primary_reads;
+    if (q.primaries > home) return error{errc::unavailable, "the primary quorum (PW, PR) needs more replicas than the key has"};
     return q;
   }
   void maybe_finish_write(std::uint64_t id, request& q) {
-    if (q.replied || !q.needs.met(q.answered_members())) return;
+    if (q.replied || !q.met()) return;
     q.replied = true;
     client_reply r{q.client, q.id};
     r.fallback_acks = static_cast<std::uint32_t>(q.fallback_acks);
@@ -548,21 +598,64 @@ class leaderless_node {
     pending_.erase(id);
   }
   void maybe_finish_read(std::uint64_t id, request& q) {
-    if (!q.replied && q.needs.met(q.answered_members())) {
-      q.replied = true;
-      client_reply r{q.client, q.id};
-      const siblings best = resolve(q);
-      for (const auto& v : best)
-        if (!v.tombstone) r.values.push_back(v.value);  // a deleted key reads as nil
-      std::sort(r.values.begin(), r.values.end());
-      r.context = context_of(q.key, best);
-      out_.replies.push_back(std::move(r));
+    if (!q.replied && !q.blocking && q.met()) {
+      siblings best = resolve(q);
+      if constexpr (blocking_repair) {
+        if (start_blocking_repair(id, q, best)) return;  // answers once the stale replicas acknowledged
+      }
+      answer_read(q, best);
     }
     // Every replica answered (or the deadline passed): repair the ones that are behind.
     const bool all = std::all_of(q.answered.begin(), q.answered.end(), [](bool b) { return b; });
     if (q.replied && all) {
       repair(q);
       pending_.erase(id);
+    }
+  }
+  void answer_read(request& q, const siblings& best) {
+    q.replied = true;
+    client_reply r{q.client, q.id};
+    for (const auto& v : best)
+      if (!v.tombstone) r.values.push_back(v.value);  // a deleted key reads as nil
+    std::sort(r.values.begin(), r.values.end());
+    r.context = context_of(q.key, best);
+    out_.replies.push_back(std::move(r));
+  }
+  /// Blocking read repair: the replicas that answered with less than `best` are written it, and
+  /// the read waits for them. False if none is behind (answer now).
+  bool start_blocking_repair(std::uint64_t id, request& q, siblings& best) {
+    q.repair_wait.assign(q.targets.size(), false);
+    std::uint32_t sent = 0;
+    for (std::size_t i = 0; i < q.targets.size(); ++i) {
+      if (!q.answered[i] || best.empty() || same_set(q.replies[i], best)) continue;
+      if (q.targets[i].id == self_) {
+        store(q.key, best);
+        q.replies[i] = best;
+        continue;
+      }
+      q.repair_wait[i] = true;
+      ++sent;
+      send(q.targets[i].id, put{id, q.key, best, std::nullopt, false});
+    }
+    if (sent == 0) return false;
+    q.waiting = sent;
+    q.blocking = true;
+    q.repaired = std::move(best);
+    out_.events.push_back({leaderless_event::kind::read_repair, q.key, self_, sent});
+    return true;
+  }
+  /// A replica acknowledged a blocking read repair.
+  void repair_acked(std::uint64_t id, request& q, replica_id from) {
+    for (std::size_t i = 0; i < q.targets.size(); ++i) {
+      if (q.targets[i].id != from || !q.repair_wait[i]) continue;
+      q.repair_wait[i] = false;
+      q.replies[i] = q.repaired;  // (so the read's late repair does not send it again)
+      if (--q.waiting == 0) {
+        q.blocking = false;
+        answer_read(q, q.repaired);
+        maybe_finish_read(id, q);
+      }
+      return;
     }
   }
   siblings resolve(const request& q) const {
@@ -596,6 +689,8 @@ class leaderless_node {
         if (q.what == kind::read && q.replied) {
           repair(q);  // some replicas never answered: repair those that did
         } else if (!q.replied) {
+          // (a blocking read repair that was not acknowledged in time fails the read, like
+          // Cassandra's read timeout: the read had no effect the client can rely on)
           client_reply r{q.client, q.id};
           // A write stored on fewer than W may still be there (and spread): unknown, not failed.
           // A read that was not answered had no effect: fail.
@@ -747,8 +842,12 @@ class leaderless_node {
     }
     if (a.req == 0) return {};  // a read repair was stored
     auto it = pending_.find(a.req);
-    if (it == pending_.end() || it->second.what != kind::write) return {};  // late: already answered
+    if (it == pending_.end()) return {};  // late: already answered
     request& q = it->second;
+    if (q.what == kind::read) {
+      if (q.blocking) repair_acked(a.req, q, from);
+      return {};
+    }
     for (std::size_t i = 0; i < q.targets.size(); ++i) {
       if (q.targets[i].id != from || q.answered[i] || !q.tried[i]) continue;
       q.answered[i] = true;

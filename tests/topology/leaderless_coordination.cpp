@@ -1,0 +1,214 @@
+// Coordination options of the leaderless node: blocking against asynchronous read repair,
+// primary-only quorums (Riak's PR/PW), client-side coordinators.
+#include "../support/seeds.hpp"
+
+#include <replica/replicator.hpp>
+#include <replica/resolve/keep_siblings.hpp>
+#include <replica/resolve/last_write_wins.hpp>
+#include <replica/sim/cluster.hpp>
+#include <replica/topology/leaderless.hpp>
+#include <replica/topology/leaderless_node.hpp>
+#include <replica/versioning/dotted_version_vector.hpp>
+#include <replica/versioning/hybrid_logical_clock.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+using namespace replica;
+using namespace std::chrono_literals;
+
+namespace {
+template <class Repair, class Quorum = strict_quorum>
+using lww_node = leaderless_node<replicator<leaderless<n<3>, w<2>, r<2>, Quorum, Repair>, last_write_wins, hybrid_logical_clock>>;
+template <class Quorum = strict_quorum>
+using dvv_node = leaderless_node<replicator<leaderless<n<3>, w<2>, r<2>, Quorum>, keep_siblings, dotted_version_vector>>;
+
+template <class Node>
+sim::cluster<Node> make_cluster(typename Node::config cfg, std::uint64_t seed) {
+  sim::cluster_options o;
+  o.nodes = cfg.nodes;
+  o.seed = seed;
+  o.link.latency = sim::uniform_latency{1ms, 3ms};
+  return sim::cluster<Node>{o, cfg};
+}
+template <class Node>
+typename Node::config nodes(std::size_t count) {
+  typename Node::config cfg;
+  cfg.nodes = count;
+  return cfg;
+}
+template <class Node>
+std::vector<replica_id> walk(sim::cluster<Node>& c, key_type k, replica_id via = replica_id{0}) {
+  std::vector<ring_member> out(c.size());
+  out.resize(c.node(via)->ring().walk(k, out));
+  std::vector<replica_id> ids;
+  for (const auto& m : out) ids.push_back(m.id);
+  return ids;
+}
+template <class Node>
+const check::event& last(sim::cluster<Node>& c) {
+  return c.history().back();
+}
+
+/// A write reaches only `ids[0]` (its replicas are cut off from it) and stays incomplete; a read
+/// coordinated by `ids[0]` with `ids[1]` reachable returns it; then a read coordinated by
+/// `ids[1]` among `ids[1]` and `ids[2]`. Returns the two reads' values.
+template <class Node>
+std::pair<std::optional<value_type>, std::optional<value_type>> read_after_read(std::uint64_t seed) {
+  auto c = make_cluster<Node>(nodes<Node>(3), seed);
+  const auto ids = walk(c, 7);
+  c.net().isolate(ids[0]);
+  c.invoke(ids[0], {op_kind::write, 7, 42});  // stored on ids[0] only: W = 2 not met (yet)
+  c.run_for(20ms);
+  c.net().set_connected(ids[0], ids[1], true);
+  c.invoke(ids[0], {op_kind::read, 7});  // R = 2 from ids[0] (has it) and ids[1] (has not)
+  c.run_for(30ms);
+  REQUIRE(last(c).type == check::event_type::ok);
+  const auto first = last(c).value;
+  c.net().set_connected(ids[0], ids[1], false);  // ids[0] drops out again before the repair is sent
+  c.invoke(ids[1], {op_kind::read, 7});         // R = 2 from ids[1] and ids[2]
+  c.run_for(30ms);
+  REQUIRE(last(c).type == check::event_type::ok);
+  return {first, last(c).value};
+}
+}  // namespace
+
+TEST_CASE("read repair: asynchronous lets a later quorum read go back in time, blocking does not",
+          "[leaderless][read_repair]") {
+  for (std::uint64_t seed : test::seeds(3)) {
+    INFO("seed " << seed);
+    // Asynchronous: the first read returns the incomplete write; its repair waits for the third
+    // replica (never answers), so the second quorum read, W + R > N notwithstanding, is older.
+    const auto [a1, a2] = read_after_read<lww_node<async_read_repair>>(seed);
+    CHECK(a1 == std::optional<value_type>{42});
+    CHECK_FALSE(a2.has_value());  // the anomaly: a read after a read that saw 42 does not (shown)
+    // Blocking: the first read answers only after ids[1] acknowledged the repair.
+    const auto [b1, b2] = read_after_read<lww_node<blocking_read_repair>>(seed);
+    CHECK(b1 == std::optional<value_type>{42});
+    CHECK(b2 == std::optional<value_type>{42});
+  }
+}
+
+TEST_CASE("read repair: a blocking repair that cannot be acknowledged fails the read", "[leaderless][read_repair]") {
+  using node = lww_node<blocking_read_repair>;
+  auto c = make_cluster<node>(nodes<node>(3), 4);
+  const auto ids = walk(c, 7);
+  c.net().isolate(ids[0]);
+  c.invoke(ids[0], {op_kind::write, 7, 42});
+  c.run_for(20ms);
+  c.net().set_connected(ids[0], ids[1], true);
+  c.invoke(ids[0], {op_kind::read, 7});
+  // As soon as the repair is on its way to ids[1], the link drops it.
+  const bool repairing = c.run_until(
+      [](const auto& cl) {
+        return std::any_of(cl.events().begin(), cl.events().end(),
+                           [](const auto& e) { return e.event.what == leaderless_event::kind::read_repair; });
+      },
+      c.now() + duration{100ms}.count());
+  REQUIRE(repairing);
+  c.net().set_connected(ids[0], ids[1], false);
+  c.run_for(1s);
+  CHECK(last(c).type == check::event_type::fail);  // not acknowledged by the deadline: no answer to rely on
+  CHECK(c.node(ids[1])->values(7).empty());
+}
+
+TEST_CASE("read repair: blocking repair answers at once when the quorum agrees", "[leaderless][read_repair]") {
+  using node = lww_node<blocking_read_repair>;
+  auto c = make_cluster<node>(nodes<node>(3), 5);
+  const auto ids = walk(c, 7);
+  c.invoke(ids[0], {op_kind::write, 7, 1});
+  c.run_for(50ms);
+  const std::size_t before = c.events().size();
+  c.invoke(ids[1], {op_kind::read, 7});
+  c.run_for(50ms);
+  CHECK(last(c).value == std::optional<value_type>{1});
+  for (std::size_t i = before; i < c.events().size(); ++i) CHECK(c.events()[i].event.what != leaderless_event::kind::read_repair);
+}
+
+TEST_CASE("primary-only quorums: PW counts only the key's own replicas, fallback acks do not", "[leaderless][sloppy][primary]") {
+  using node = lww_node<async_read_repair, sloppy_quorum>;
+  for (std::size_t pw : {std::size_t{0}, std::size_t{1}, std::size_t{2}}) {
+    INFO("PW " << pw);
+    auto cfg = nodes<node>(5);
+    cfg.primary_writes = pw;
+    auto c = make_cluster<node>(cfg, 11);
+    const auto ids = walk(c, 9);
+    c.crash(ids[1]);
+    c.crash(ids[2]);
+    c.invoke(ids[0], {op_kind::write, 9, 5}, 2s);
+    c.run_for(700ms);
+    if (pw <= 1) {
+      CHECK(last(c).type == check::event_type::ok);  // ids[0] and a fallback: W = 2
+    } else {
+      CHECK(last(c).type == check::event_type::info);  // one primary only: unknown (stored on a fallback)
+    }
+  }
+}
+
+TEST_CASE("primary-only quorums: PR needs replies from that many of the key's replicas", "[leaderless][primary]") {
+  using node = lww_node<async_read_repair>;
+  auto cfg = nodes<node>(3);
+  cfg.primary_reads = 3;
+  auto c = make_cluster<node>(cfg, 12);
+  const auto ids = walk(c, 9);
+  c.invoke(ids[0], {op_kind::write, 9, 5});
+  c.run_for(50ms);
+  c.invoke(ids[0], {op_kind::read, 9});
+  c.run_for(50ms);
+  CHECK(last(c).value == std::optional<value_type>{5});
+  c.crash(ids[2]);
+  c.invoke(ids[0], {op_kind::read, 9});
+  c.run_for(700ms);
+  CHECK(last(c).type == check::event_type::fail);  // R = 2 answered, PR = 3 not
+}
+
+TEST_CASE("primary-only quorums and configurations out of range are refused", "[leaderless][primary][bad_input]") {
+  using node = lww_node<async_read_repair>;
+  auto cfg = nodes<node>(3);
+  CHECK(node::validate(cfg).ok());
+  cfg.primary_writes = 4;
+  CHECK(node::validate(cfg).err().code == errc::out_of_range);
+  // A node run with it anyway refuses each write at once, and stores nothing.
+  auto c = make_cluster<node>(cfg, 1);
+  const auto ids = walk(c, 9);
+  c.invoke(ids[0], {op_kind::write, 9, 5});
+  c.run_for(20ms);
+  CHECK(last(c).type == check::event_type::fail);
+  CHECK(c.node(ids[0])->values(9).empty());
+  auto bad = nodes<node>(3);
+  bad.storage_nodes = 4;
+  CHECK(node::validate(bad).err().code == errc::out_of_range);
+  bad = nodes<node>(0);
+  CHECK_FALSE(node::validate(bad).ok());
+  bad = nodes<node>(3);
+  bad.datacenters = {0, 1, 16};
+  CHECK_FALSE(node::validate(bad).ok());
+}
+
+TEMPLATE_TEST_CASE("client-side coordinator: owns no keys, coordinates reads and writes at the quorum",
+                   "[leaderless][coordinator]", lww_node<async_read_repair>, dvv_node<>) {
+  using node = TestType;
+  auto cfg = nodes<node>(4);
+  cfg.storage_nodes = 3;  // node 3 is the client's coordinator
+  auto c = make_cluster<node>(cfg, 3);
+  const replica_id client{3};
+  for (key_type k = 0; k < 20; ++k) {
+    const auto ids = walk(c, k, client);
+    REQUIRE(ids.size() == 3);
+    CHECK(std::find(ids.begin(), ids.end(), client) == ids.end());
+    c.invoke(client, {op_kind::write, k, static_cast<value_type>(k + 100)});
+  }
+  c.run_for(100ms);
+  for (key_type k = 0; k < 20; ++k) c.invoke(client, {op_kind::read, k});
+  c.run_for(100ms);
+  std::size_t ok = 0;
+  for (const auto& e : c.history())
+    if (e.type == check::event_type::ok && e.f == op_kind::read) {
+      ++ok;
+      CHECK(e.value == std::optional<value_type>{static_cast<value_type>(e.key + 100)});
+    }
+  CHECK(ok == 20);
+  CHECK(c.node(client)->applied_writes().empty());  // it stores nothing
+  for (std::uint32_t i = 0; i < 3; ++i) CHECK_FALSE(c.node(replica_id{i})->applied_writes().empty());
+}
