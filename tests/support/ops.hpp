@@ -6,7 +6,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <tuple>
+#include <vector>
 #include <optional>
 
 namespace test {
@@ -29,6 +32,28 @@ replica::check::event run_op(replica::sim::cluster<Node>& c, replica::replica_id
   const auto* e = completion(c.history(), p);
   REQUIRE(e != nullptr);
   return *e;
+}
+
+/// Invokes every (node, operation, context) of `ops` at once and runs until all complete; their
+/// completion events, in order.
+template <class Node>
+std::vector<replica::check::event> concurrently(replica::sim::cluster<Node>& c,
+                                                const std::vector<std::tuple<replica::replica_id, replica::kv_op, replica::payload>>& ops,
+                                                replica::duration timeout = std::chrono::seconds{1}) {
+  std::vector<std::uint64_t> ps;
+  for (const auto& [at, op, ctx] : ops) ps.push_back(c.invoke(at, op, timeout, std::nullopt, ctx));
+  c.run_until(
+      [&](auto& cl) {
+        return std::all_of(ps.begin(), ps.end(), [&](std::uint64_t p) { return completion(cl.history(), p) != nullptr; });
+      },
+      c.now() + 3 * timeout.count());
+  std::vector<replica::check::event> out;
+  for (auto p : ps) {
+    const auto* e = completion(c.history(), p);
+    REQUIRE(e != nullptr);
+    out.push_back(*e);
+  }
+  return out;
 }
 
 }  // namespace test

@@ -62,19 +62,6 @@ using ev = multi_leader_event::kind;
 using vals = std::vector<value_type>;
 
 /// Invokes every op at once (concurrently), then runs until all have completed.
-template <class Node>
-std::vector<check::event> concurrently(sim::cluster<Node>& c, const std::vector<std::tuple<replica_id, kv_op, payload>>& ops) {
-  std::vector<std::uint64_t> ps;
-  for (const auto& [at, op, ctx] : ops) ps.push_back(c.invoke(at, op, 1s, std::nullopt, ctx));
-  c.run_until(
-      [&](auto& cl) {
-        return std::all_of(ps.begin(), ps.end(), [&](std::uint64_t p) { return test::completion(cl.history(), p) != nullptr; });
-      },
-      c.now() + 3'000'000);
-  std::vector<check::event> out;
-  for (auto p : ps) out.push_back(*test::completion(c.history(), p));
-  return out;
-}
 }  // namespace
 
 TEST_CASE("C1: two leaders write one register during a partition; heal", "[multi_leader][faults]") {
@@ -83,7 +70,7 @@ TEST_CASE("C1: two leaders write one register during a partition; heal", "[multi
       INFO("seed " << seed);
       auto c = make_leaders<lww_node<>>(3, seed);
       c.net().split({n0});
-      const auto r = concurrently(c, {{n0, {op_kind::write, 1, 10}, {}}, {n1, {op_kind::write, 1, 20}, {}}});
+      const auto r = test::concurrently(c, {{n0, {op_kind::write, 1, 10}, {}}, {n1, {op_kind::write, 1, 20}, {}}});
       REQUIRE(r[0].type == check::event_type::ok);
       REQUIRE(r[1].type == check::event_type::ok);
       c.net().heal();
@@ -99,7 +86,7 @@ TEST_CASE("C1: two leaders write one register during a partition; heal", "[multi
   SECTION("siblings: both are kept; a write with their context resolves them") {
     auto c = make_leaders<sibling_node>(3, 1);
     c.net().split({n0});
-    concurrently(c, {{n0, {op_kind::write, 1, 10}, {}}, {n1, {op_kind::write, 1, 20}, {}}});
+    test::concurrently(c, {{n0, {op_kind::write, 1, 10}, {}}, {n1, {op_kind::write, 1, 20}, {}}});
     c.net().heal();
     c.run_for(200ms);
     CHECK(c.converged());
@@ -114,7 +101,7 @@ TEST_CASE("C1: two leaders write one register during a partition; heal", "[multi
   SECTION("merge function: the leaders converge on the merged value") {
     auto c = make_leaders<union_node>(3, 1);
     c.net().split({n0});
-    concurrently(c, {{n0, {op_kind::write, 1, 0b01}, {}}, {n1, {op_kind::write, 1, 0b10}, {}}});
+    test::concurrently(c, {{n0, {op_kind::write, 1, 0b01}, {}}, {n1, {op_kind::write, 1, 0b10}, {}}});
     c.net().heal();
     c.run_for(200ms);
     CHECK(c.converged());
@@ -130,7 +117,7 @@ TEST_CASE("C2: increments at both leaders", "[multi_leader][faults]") {
     std::size_t acked = 0;
     for (int round = 0; round < 10; ++round) {
       const value_type a = read_at(c, n0, 1).first.at(0), b = read_at(c, n1, 1).first.at(0);
-      for (const auto& e : concurrently(c, {{n0, {op_kind::write, 1, a + 1}, {}}, {n1, {op_kind::write, 1, b + 1}, {}}}))
+      for (const auto& e : test::concurrently(c, {{n0, {op_kind::write, 1, a + 1}, {}}, {n1, {op_kind::write, 1, b + 1}, {}}}))
         acked += e.type == check::event_type::ok;
       c.run_for(50ms);
     }
@@ -147,7 +134,7 @@ TEST_CASE("C2: increments at both leaders", "[multi_leader][faults]") {
       for (int round = 0; round < 10; ++round) {
         if (round == 3) c.net().split({n0});
         if (round == 7) c.net().heal();
-        for (const auto& e : concurrently(c, {{n0, {op_kind::add, 1, 1}, {}}, {n1, {op_kind::add, 1, 1}, {}}}))
+        for (const auto& e : test::concurrently(c, {{n0, {op_kind::add, 1, 1}, {}}, {n1, {op_kind::add, 1, 1}, {}}}))
           acked += e.type == check::event_type::ok ? 1 : 0;
       }
       c.run_for(200ms);
@@ -188,7 +175,7 @@ TEST_CASE("C4: a concurrent add and remove of one element", "[multi_leader][faul
     REQUIRE(run_op(c, n0, add).type == check::event_type::ok);
     c.run_for(50ms);
     c.net().split({n0});
-    concurrently(c, {{n0, remove, {}}, {n1, add, {}}});
+    test::concurrently(c, {{n0, remove, {}}, {n1, add, {}}});
     c.net().heal();
     c.run_for(200ms);
     REQUIRE(c.converged());
@@ -211,7 +198,7 @@ TEST_CASE("C4: a concurrent add and remove of one element", "[multi_leader][faul
     c.run_for(50ms);
     c.net().split({n0});
     c.clock(n0).set_offset(1s);  // n0's remove carries the later stamp
-    concurrently(c, {{n0, {op_kind::remove, 1, 0}, {}}, {n1, {op_kind::write, 1, 5}, {}}});
+    test::concurrently(c, {{n0, {op_kind::remove, 1, 0}, {}}, {n1, {op_kind::write, 1, 5}, {}}});
     c.net().heal();
     c.run_for(200ms);
     CHECK(read_at(c, n1, 1).first.empty());
@@ -252,7 +239,7 @@ TEST_CASE("C6: the same value written concurrently at two sites", "[multi_leader
     using Node = typename decltype(node_tag)::type;
     auto c = make_leaders<Node>(2, 19);
     c.net().split({n0});
-    concurrently(c, {{n0, {op_kind::write, 1, 7}, {}}, {n1, {op_kind::write, 1, 7}, {}}});
+    test::concurrently(c, {{n0, {op_kind::write, 1, 7}, {}}, {n1, {op_kind::write, 1, 7}, {}}});
     c.net().heal();
     c.run_for(200ms);
     REQUIRE(c.converged());
@@ -316,7 +303,7 @@ std::pair<std::size_t, std::size_t> set_experiment(std::uint64_t seed, bool rmw)
       for (value_type v : vs) set |= v;  // siblings: the client takes their union
       writes.emplace_back(at, kv_op{op_kind::write, 1, set | (value_type{1} << item)}, ctx);
     }
-    const auto r = concurrently(c, writes);
+    const auto r = test::concurrently(c, writes);
     for (std::size_t i = 0; i < r.size(); ++i)
       if (r[i].type == check::event_type::ok) acked.insert(items[i]);
   }

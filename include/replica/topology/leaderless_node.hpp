@@ -60,11 +60,13 @@
 #include <replica/core/ids.hpp>
 #include <replica/core/result.hpp>
 #include <replica/core/time.hpp>
+#include <replica/resolve/crdt_merge.hpp>
 #include <replica/resolve/keep_siblings.hpp>
 #include <replica/resolve/maximal.hpp>
 #include <replica/sim/node.hpp>
 #include <replica/topology/leaderless/consistency.hpp>
 #include <replica/topology/leaderless/context.hpp>
+#include <replica/topology/multi_leader/data.hpp>
 #include <replica/topology/leaderless/merkle.hpp>
 #include <replica/topology/leaderless/ring.hpp>
 #include <replica/versioning/dotted_version_vector.hpp>
@@ -109,7 +111,7 @@ constexpr std::string_view to_string(leaderless_event::kind k) noexcept {
   return "?";
 }
 
-template <class R>
+template <class R, class Data = void>
 class leaderless_node {
  public:
   using replicator_type = R;
@@ -122,15 +124,27 @@ class leaderless_node {
   static constexpr bool sloppy = topology::sloppy;
   static constexpr bool lww = resolver::needs_total_order;
   static constexpr bool blocking_repair = topology::blocking_read_repair;
+  /// `merge_with<F>`: siblings are kept as under keep_siblings; a read answers them folded through F.
+  static constexpr bool merges = requires { typename resolver::function; };
+  /// `crdt_merge`: every key holds the CRDT `Data` (`leaderless_node<R, or_set<value_type>>`).
+  static constexpr bool crdt_mode = std::is_same_v<resolver, crdt_merge>;
 
   static_assert(requires { topology::replication_factor; },
                 "replica::leaderless_node: the replicator's topology must be leaderless<...>");
-  static_assert(lww || std::is_same_v<version_type, dotted_version_vector>,
+  static_assert(!crdt_mode || !std::is_void_v<Data>,
+                "replica::leaderless_node: with crdt_merge, name the CRDT each key holds, for example "
+                "leaderless_node<R, or_set<value_type>> or leaderless_node<R, pn_counter> "
+                "(docs/diagnostics.md#crdt-needs-type)");
+  static_assert(crdt_mode || std::is_void_v<Data>,
+                "replica::leaderless_node: a data type is named only with the crdt_merge resolver");
+  static_assert(!crdt_mode || std::is_void_v<Data> || replicated_data<Data>,
+                "replica::leaderless_node: the data type must be a CRDT with a kv_data<D> specialization giving "
+                "update() and read() (docs/policies/crdts.md#your-own-crdt)");
+  static_assert(lww || crdt_mode || std::is_same_v<version_type, dotted_version_vector>,
                 "replica::leaderless_node: siblings are kept with dotted_version_vector for now; use it as the "
                 "version type (or last_write_wins with a totally ordered version)");
-  static_assert(lww || std::is_same_v<resolver, keep_siblings>,
-                "replica::leaderless_node: supports last_write_wins and keep_siblings so far (merge_with and "
-                "crdt_merge come with the multi-leader and CRDT work)");
+  static_assert(lww || std::is_same_v<resolver, keep_siblings> || merges || crdt_mode,
+                "replica::leaderless_node: supports last_write_wins, keep_siblings, merge_with<F> and crdt_merge");
 
   /// One stored version of a key's value.
   struct versioned {
@@ -140,13 +154,17 @@ class leaderless_node {
     friend bool operator==(const versioned&, const versioned&) = default;
   };
   using siblings = std::vector<versioned>;
+  /// What a key holds, and what writes, reads, repairs, hints and anti-entropy carry: the
+  /// sibling list, or under crdt_merge the CRDT state (a write carries its delta).
+  using data_type = std::conditional_t<std::is_void_v<Data>, g_counter, Data>;  ///< (void: refused above)
+  using state = std::conditional_t<crdt_mode, data_type, siblings>;
 
   // ---- messages ----
   /// Store these versions (merge them with yours); `hint_for`: you are a fallback holding them for that replica.
   struct put {
     std::uint64_t req = 0;  ///< the coordinator's request (0: a read repair or a handoff)
     key_type key = 0;
-    siblings versions;
+    state versions;
     std::optional<replica_id> hint_for{};
     bool handoff = false;  ///< a fallback handing off a hinted write
   };
@@ -162,7 +180,7 @@ class leaderless_node {
   struct get_reply {
     std::uint64_t req = 0;
     key_type key = 0;
-    siblings versions;
+    state versions;
   };
   /// A write for a key this node does not replicate, passed to one that does.
   struct forward {
@@ -177,7 +195,7 @@ class leaderless_node {
   /// with its own versions of the same buckets.
   struct ae_sync {
     std::vector<std::uint32_t> buckets;
-    std::vector<std::pair<key_type, siblings>> entries;
+    std::vector<std::pair<key_type, state>> entries;
     bool reply = false;
   };
   using message = std::variant<put, put_ack, get, get_reply, forward, ae_tree, ae_sync>;
@@ -186,12 +204,12 @@ class leaderless_node {
   // ---- persistence ----
   struct store_write {
     key_type key = 0;
-    siblings versions;
+    state versions;
   };
   struct hint {
     replica_id target{};
     key_type key = 0;
-    siblings versions;
+    state versions;
     friend bool operator==(const hint&, const hint&) = default;
   };
   struct hint_drop {
@@ -200,7 +218,7 @@ class leaderless_node {
   };
   using persist_entry = std::variant<store_write, hint, hint_drop>;
   struct durable_state {
-    std::map<key_type, siblings> store;
+    std::map<key_type, state> store;
     std::vector<hint> hints;
   };
   using event = leaderless_event;
@@ -251,8 +269,10 @@ class leaderless_node {
       : self_{self}, cfg_{cfg}, ring_{make_ring(cfg)}, store_{disk.store}, hints_{disk.hints} {
     for (const auto& [k, vs] : store_) {
       tree_.update(k, 0, fingerprint(vs));
-      for (const auto& v : vs) clock_merge(v.version);
-      if (std::all_of(vs.begin(), vs.end(), [](const versioned& v) { return v.tombstone; })) tombstoned_.emplace(k, local_time{});
+      if constexpr (!crdt_mode) {
+        for (const auto& v : vs) clock_merge(v.version);
+        if (only_tombstones(vs)) tombstoned_.emplace(k, local_time{});
+      }
     }
   }
 
@@ -291,7 +311,9 @@ class leaderless_node {
       case op_kind::write:
       case op_kind::remove: return start_write(req);
       case op_kind::cas: return refuse(req, errc::unavailable);  // needs one order of writes: a leader or consensus
-      case op_kind::add: return refuse(req, errc::unsupported);  // registers only (counters: multi_leader with crdt_merge)
+      case op_kind::add:
+        if constexpr (crdt_mode) return start_write(req);  // what the CRDT makes of it (kv_data)
+        return refuse(req, errc::unsupported);           // registers only (counters, sets: crdt_merge)
     }
   }
 
@@ -299,7 +321,7 @@ class leaderless_node {
 
   static void persist(durable_state& d, const persist_entry& p) {
     if (const auto* s = std::get_if<store_write>(&p)) {
-      if (s->versions.empty())
+      if (is_empty(s->versions))
         d.store.erase(s->key);  // a collected tombstone
       else
         d.store[s->key] = s->versions;
@@ -314,18 +336,14 @@ class leaderless_node {
   // ---- observation ----
 
   /// The versions of `k` this node stores.
-  [[nodiscard]] const siblings* stored(key_type k) const {
+  [[nodiscard]] const state* stored(key_type k) const {
     auto it = store_.find(k);
     return it == store_.end() ? nullptr : &it->second;
   }
   /// The values of `k` this node stores (siblings, tombstones left out), sorted.
   [[nodiscard]] std::vector<value_type> values(key_type k) const {
-    std::vector<value_type> out;
-    if (const siblings* s = stored(k))
-      for (const auto& v : *s)
-        if (!v.tombstone) out.push_back(v.value);
-    std::sort(out.begin(), out.end());
-    return out;
+    const state* s = stored(k);
+    return s ? live(*s) : std::vector<value_type>{};
   }
   [[nodiscard]] const std::vector<hint>& hints() const noexcept { return hints_; }
   [[nodiscard]] const hash_ring& ring() const noexcept { return ring_; }
@@ -333,11 +351,9 @@ class leaderless_node {
   [[nodiscard]] std::vector<std::pair<key_type, value_type>> applied_writes() const {
     std::vector<std::pair<key_type, value_type>> out;
     for (const auto& [k, vs] : store_)
-      for (const auto& v : vs)
-        if (!v.tombstone) out.emplace_back(k, v.value);
+      for (value_type v : live(vs)) out.emplace_back(k, v);
     for (const hint& h : hints_)
-      for (const auto& v : h.versions)
-        if (!v.tombstone) out.emplace_back(h.key, v.value);
+      for (value_type v : live(h.versions)) out.emplace_back(h.key, v);
     return out;
   }
   /// A hash of the stored keys and live sibling values (not hints, not tombstones): equal on
@@ -345,11 +361,7 @@ class leaderless_node {
   [[nodiscard]] std::uint64_t digest() const {
     std::uint64_t h = 1469598103934665603ULL;
     for (const auto& [k, vs] : store_) {
-      std::vector<value_type> vals;
-      for (const auto& v : vs)
-        if (!v.tombstone) vals.push_back(v.value);
-      std::sort(vals.begin(), vals.end());
-      for (value_type v : vals) h = (h ^ (static_cast<std::uint64_t>(k) * 0x9e3779b97f4a7c15ULL + static_cast<std::uint64_t>(v))) * 1099511628211ULL;
+      for (value_type v : live(vs)) h = (h ^ (static_cast<std::uint64_t>(k) * 0x9e3779b97f4a7c15ULL + static_cast<std::uint64_t>(v))) * 1099511628211ULL;
     }
     return h;
   }
@@ -368,8 +380,8 @@ class leaderless_node {
     std::vector<std::size_t> covered_by;  ///< per home replica: the fallback (target index) holding its write, or SIZE_MAX
     std::vector<local_time> covered_at;   ///< per home replica: when that fallback was asked
     std::size_t acks = 0, fallback_acks = 0;
-    siblings write;                    ///< what a write stores
-    std::vector<siblings> replies;     ///< per target, what a read got (read)
+    state write;                    ///< what a write stores
+    std::vector<state> replies;     ///< per target, what a read got (read)
     quorum_requirement needs{};        ///< from the request's consistency level
     std::size_t primaries = 0;         ///< PW or PR: answers needed from the key's own replicas
     bool replied = false;              ///< the client has its answer (a read may still repair)
@@ -377,7 +389,7 @@ class leaderless_node {
     std::vector<bool> repair_wait;
     std::size_t waiting = 0;
     bool blocking = false;
-    siblings repaired;
+    state repaired;
 
     /// Whether the answers so far satisfy the level and the primary quorum.
     [[nodiscard]] bool met() const {
@@ -420,24 +432,56 @@ class leaderless_node {
   }
   [[nodiscard]] bool is_replica(key_type k) const { return replicates(self_, k); }
   /// The maximal versions of `a` and `b` together (what a replica keeps when it merges them).
-  static siblings merged(const siblings& a, const siblings& b) {
-    siblings all = a;
-    all.insert(all.end(), b.begin(), b.end());
-    all.resize(keep_maximal(all.begin(), all.end(), &versioned::version));
-    return all;
+  static state merged(const state& a, const state& b) {
+    if constexpr (crdt_mode) {
+      return join(a, b);
+    } else {
+      state all = a;
+      all.insert(all.end(), b.begin(), b.end());
+      all.resize(keep_maximal(all.begin(), all.end(), &versioned::version));
+      return all;
+    }
+  }
+  /// Whether `s` holds nothing (no key, or a collected one).
+  static bool is_empty(const state& s) {
+    if constexpr (crdt_mode)
+      return s == state{};
+    else
+      return s.empty();
+  }
+  /// Whether `s` is only deletes (collectable after the grace period). A CRDT's removes are its own.
+  static bool only_tombstones(const state& s) {
+    if constexpr (crdt_mode)
+      return false;
+    else
+      return !s.empty() && std::all_of(s.begin(), s.end(), [](const versioned& v) { return v.tombstone; });
+  }
+  /// The values a read of `s` shows, sorted: the live siblings (a delete reads as nothing), or
+  /// what the CRDT reads as.
+  static std::vector<value_type> live(const state& s) {
+    std::vector<value_type> out;
+    if constexpr (crdt_mode) {
+      for (value_type v : kv_data<data_type>::read(s)) out.push_back(v);
+    } else {
+      for (const auto& v : s)
+        if (!v.tombstone) out.push_back(v.value);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
   }
 
   // ---- storage ----
   /// Merges `incoming` into what is stored for `k`; persists and returns true if it changed.
-  bool store(key_type k, const siblings& incoming) {
-    siblings& mine = store_[k];
-    siblings all = merged(mine, incoming);
-    for (const auto& v : incoming) clock_merge(v.version);
+  bool store(key_type k, const state& incoming) {
+    state& mine = store_[k];
+    state all = merged(mine, incoming);
+    if constexpr (!crdt_mode)
+      for (const auto& v : incoming) clock_merge(v.version);
     if (same_set(all, mine)) return false;
     tree_.update(k, fingerprint(mine), fingerprint(all));
     mine = std::move(all);
     out_.persist.push_back(store_write{k, mine});
-    if (std::all_of(mine.begin(), mine.end(), [](const versioned& v) { return v.tombstone; }))
+    if (only_tombstones(mine))
       tombstoned_.try_emplace(k, now_);
     else
       tombstoned_.erase(k);
@@ -458,18 +502,27 @@ class leaderless_node {
       it = tombstoned_.erase(it);
     }
   }
-  static bool same_set(const siblings& a, const siblings& b) {
-    if (a.size() != b.size()) return false;
-    for (const auto& x : a)
-      if (std::find(b.begin(), b.end(), x) == b.end()) return false;
-    return true;
+  static bool same_set(const state& a, const state& b) {
+    if constexpr (crdt_mode) {
+      return a == b;
+    } else {
+      if (a.size() != b.size()) return false;
+      for (const auto& x : a)
+        if (std::find(b.begin(), b.end(), x) == b.end()) return false;
+      return true;
+    }
   }
   void clock_merge(const version_type& v) {
     if constexpr (lww) clock_.merge(v);
   }
   /// The causal context a read returns for the versions `best` of `k`.
-  static payload context_of(key_type k, const siblings& best) {
-    if constexpr (std::is_same_v<version_type, dotted_version_vector>) {
+  static payload context_of(key_type k, const state& best) {
+    if constexpr (crdt_mode) {
+      if constexpr (requires { kv_data<data_type>::context(k, best); })
+        return kv_data<data_type>::context(k, best);
+      else
+        return {};
+    } else if constexpr (std::is_same_v<version_type, dotted_version_vector>) {
       version_vector<> vv;
       for (const auto& v : best) vv.merge(v.version.context());
       return leaderless_context::encode(k, vv);
@@ -491,7 +544,7 @@ class leaderless_node {
       }
       // Supersedes exactly what the client saw; the dot is this replica's next event for k.
       std::uint64_t counter = seen.counter(self_);
-      if (const siblings* s = stored(k))
+      if (const state* s = stored(k))
         for (const auto& v : *s) counter = std::max(counter, v.version.max_counter(self_));
       return dotted_version_vector::event(seen, dot{self_, counter + 1});
     } else {
@@ -513,17 +566,26 @@ class leaderless_node {
   void start_write(const client_request<kv_op>& req) {
     const bool replica = is_replica(req.op.key);
     if (!lww && !replica) {
-      // A sibling's dot must name a replica of the key: let the first one coordinate.
+      // A sibling's (or a CRDT's) dot must name a replica of the key: let the first one coordinate.
       send(replicas_of(req.op.key).front().id, forward{req});
       return;
     }
     auto made = new_request(kind::write, req);
     if (!made) return refuse(req, made.err().code);
     request q = std::move(*made);
-    auto version = new_version(req.op.key, req.context);
-    if (!version) return refuse(req, version.err().code);  // a bad context: nothing changes
-    q.write = {versioned{std::move(*version), req.op.kind == op_kind::remove ? value_type{0} : req.op.value,
-                         req.op.kind == op_kind::remove}};
+    if constexpr (crdt_mode) {
+      // The CRDT's delta mutator on (a copy of) this replica's state: the write carries the delta.
+      const state* mine = stored(req.op.key);
+      state scratch = mine ? *mine : state{};
+      auto delta = kv_data<data_type>::update(scratch, req.op, update_info{self_, now_, req.op.key, &req.context});
+      if (!delta) return refuse(req, delta.err().code);  // an operation the type has not, a bad context
+      q.write = std::move(*delta);
+    } else {
+      auto version = new_version(req.op.key, req.context);
+      if (!version) return refuse(req, version.err().code);  // a bad context: nothing changes
+      q.write = {versioned{std::move(*version), req.op.kind == op_kind::remove ? value_type{0} : req.op.value,
+                           req.op.kind == op_kind::remove}};
+    }
     if (replica) store(req.op.key, q.write);
     const std::uint64_t id = next_req_++;
     for (std::size_t i = 0; i < q.targets.size() && i < n_replicas; ++i) {
@@ -548,7 +610,7 @@ class leaderless_node {
       q.tried[i] = true;
       if (q.targets[i].id == self_) {
         q.answered[i] = true;
-        q.replies[i] = stored(req.op.key) ? *stored(req.op.key) : siblings{};
+        q.replies[i] = stored(req.op.key) ? *stored(req.op.key) : state{};
         ++q.acks;
         continue;
       }
@@ -577,7 +639,7 @@ class leaderless_node {
     q.tried.assign(q.targets.size(), false);
     q.covered_by.assign(q.targets.size(), SIZE_MAX);
     q.covered_at.assign(q.targets.size(), local_time{});
-    q.replies.assign(q.targets.size(), siblings{});
+    q.replies.assign(q.targets.size(), state{});
     const std::size_t home = std::min(n_replicas, q.targets.size());
     const std::uint32_t me = self_.value();
     const datacenter local{me < cfg_.datacenters.size() ? cfg_.datacenters[me] : std::uint16_t{0}};
@@ -599,7 +661,7 @@ class leaderless_node {
   }
   void maybe_finish_read(std::uint64_t id, request& q) {
     if (!q.replied && !q.blocking && q.met()) {
-      siblings best = resolve(q);
+      state best = resolve(q);
       if constexpr (blocking_repair) {
         if (start_blocking_repair(id, q, best)) return;  // answers once the stale replicas acknowledged
       }
@@ -612,22 +674,29 @@ class leaderless_node {
       pending_.erase(id);
     }
   }
-  void answer_read(request& q, const siblings& best) {
+  void answer_read(request& q, const state& best) {
     q.replied = true;
     client_reply r{q.client, q.id};
-    for (const auto& v : best)
-      if (!v.tombstone) r.values.push_back(v.value);  // a deleted key reads as nil
-    std::sort(r.values.begin(), r.values.end());
+    r.values = live(best);  // a deleted key reads as nil
+    if constexpr (merges) {
+      // The application's merge: one value (the context still covers every sibling, so a write
+      // that follows this read replaces them all).
+      if (r.values.size() > 1) {
+        value_type acc = r.values.front();
+        for (std::size_t i = 1; i < r.values.size(); ++i) acc = resolver::merge(acc, r.values[i]);
+        r.values = {acc};
+      }
+    }
     r.context = context_of(q.key, best);
     out_.replies.push_back(std::move(r));
   }
   /// Blocking read repair: the replicas that answered with less than `best` are written it, and
   /// the read waits for them. False if none is behind (answer now).
-  bool start_blocking_repair(std::uint64_t id, request& q, siblings& best) {
+  bool start_blocking_repair(std::uint64_t id, request& q, state& best) {
     q.repair_wait.assign(q.targets.size(), false);
     std::uint32_t sent = 0;
     for (std::size_t i = 0; i < q.targets.size(); ++i) {
-      if (!q.answered[i] || best.empty() || same_set(q.replies[i], best)) continue;
+      if (!q.answered[i] || is_empty(best) || same_set(q.replies[i], best)) continue;
       if (q.targets[i].id == self_) {
         store(q.key, best);
         q.replies[i] = best;
@@ -658,19 +727,26 @@ class leaderless_node {
       return;
     }
   }
-  siblings resolve(const request& q) const {
-    siblings all;
-    for (std::size_t i = 0; i < q.targets.size(); ++i)
-      if (q.answered[i]) all.insert(all.end(), q.replies[i].begin(), q.replies[i].end());
-    all.resize(keep_maximal(all.begin(), all.end(), &versioned::version));
+  /// What the answers of `q` resolve to: the maximal versions among them (every concurrent
+  /// sibling), or the join of the CRDT states.
+  state resolve(const request& q) const {
+    state all;
+    if constexpr (crdt_mode) {
+      for (std::size_t i = 0; i < q.targets.size(); ++i)
+        if (q.answered[i]) all.merge(q.replies[i]);
+    } else {
+      for (std::size_t i = 0; i < q.targets.size(); ++i)
+        if (q.answered[i]) all.insert(all.end(), q.replies[i].begin(), q.replies[i].end());
+      all.resize(keep_maximal(all.begin(), all.end(), &versioned::version));
+    }
     return all;
   }
   /// Read repair: every replica that answered with less than the resolved versions gets them
   /// all (siblings included: it never picks one).
   void repair(const request& q) {
     if (!cfg_.read_repair) return;
-    const siblings best = resolve(q);
-    if (best.empty()) return;
+    const state best = resolve(q);
+    if (is_empty(best)) return;
     std::uint32_t sent = 0;
     for (std::size_t i = 0; i < q.targets.size(); ++i) {
       if (!q.answered[i] || same_set(q.replies[i], best)) continue;
@@ -736,7 +812,7 @@ class leaderless_node {
     auto it = std::find_if(hints_.begin(), hints_.end(), [&](const hint& x) { return x.target == h.target && x.key == h.key; });
     if (it != hints_.end()) {
       // One hint per (target, key): merge the versions, as the store would.
-      siblings all = merged(it->versions, h.versions);
+      state all = merged(it->versions, h.versions);
       if (same_set(all, it->versions)) return;
       it->versions = std::move(all);
       out_.persist.push_back(hint_drop{h.target, h.key});
@@ -776,15 +852,30 @@ class leaderless_node {
     return h;
   }
   /// What the Merkle tree holds for a key: an order-independent hash of its versions.
-  static std::uint64_t fingerprint(const siblings& vs) {
-    if (vs.empty()) return 0;
-    std::uint64_t h = 0x9e3779b97f4a7c15ULL;
-    for (const auto& v : vs) h += version_hash(v.version) * 31 + static_cast<std::uint64_t>(v.value) * 7 + (v.tombstone ? 1 : 0);
-    return h == 0 ? 1 : h;
+  /// (A CRDT: `kv_data<D>::fingerprint` if it has one, else a hash of what it reads as; states
+  /// that read alike but differ inside, such as a PN-Counter's two halves, then look equal to
+  /// anti-entropy, and converge through reads and writes only.)
+  static std::uint64_t fingerprint(const state& vs) {
+    if constexpr (crdt_mode) {
+      if (vs == state{}) return 0;
+      std::uint64_t h = 0;
+      if constexpr (requires { kv_data<data_type>::fingerprint(vs); }) {
+        h = kv_data<data_type>::fingerprint(vs);
+      } else {
+        h = 0x9e3779b97f4a7c15ULL;
+        for (value_type v : live(vs)) h = (h ^ static_cast<std::uint64_t>(v)) * 0x100000001b3ULL;
+      }
+      return h == 0 ? 1 : h;
+    } else {
+      if (vs.empty()) return 0;
+      std::uint64_t h = 0x9e3779b97f4a7c15ULL;
+      for (const auto& v : vs) h += version_hash(v.version) * 31 + static_cast<std::uint64_t>(v.value) * 7 + (v.tombstone ? 1 : 0);
+      return h == 0 ? 1 : h;
+    }
   }
   /// My keys in `buckets` that `peer` also replicates, with their versions.
-  std::vector<std::pair<key_type, siblings>> entries_in(const std::vector<std::uint32_t>& buckets, replica_id peer) const {
-    std::vector<std::pair<key_type, siblings>> out;
+  std::vector<std::pair<key_type, state>> entries_in(const std::vector<std::uint32_t>& buckets, replica_id peer) const {
+    std::vector<std::pair<key_type, state>> out;
     for (const auto& [k, vs] : store_) {
       const auto b = static_cast<std::uint32_t>(merkle_tree<merkle_depth>::bucket_of(k));
       if (std::find(buckets.begin(), buckets.end(), b) == buckets.end()) continue;
@@ -859,8 +950,8 @@ class leaderless_node {
     return {};
   }
   status handle(replica_id from, const get& g) {
-    const siblings* s = stored(g.key);
-    send(from, get_reply{g.req, g.key, s ? *s : siblings{}});
+    const state* s = stored(g.key);
+    send(from, get_reply{g.req, g.key, s ? *s : state{}});
     return {};
   }
   status handle(replica_id from, const get_reply& g) {
@@ -878,7 +969,8 @@ class leaderless_node {
     return {};
   }
   status handle(replica_id, const forward& f) {
-    if (f.request.op.kind != op_kind::write) return error{errc::malformed, "only writes are forwarded"};
+    if (f.request.op.kind == op_kind::read || f.request.op.kind == op_kind::cas)
+      return error{errc::malformed, "only writes, removes and adds are forwarded"};
     if (!is_replica(f.request.op.key)) return error{errc::unknown_replica, "forwarded a write for a key this node does not replicate"};
     start_write(f.request);
     return {};
@@ -892,7 +984,7 @@ class leaderless_node {
   replica_id self_;
   config cfg_;
   hash_ring ring_;
-  std::map<key_type, siblings> store_;
+  std::map<key_type, state> store_;
   std::map<key_type, local_time> tombstoned_;  ///< keys whose versions are all tombstones, since when (restarts the grace after a crash)
   std::vector<hint> hints_;
   version_type clock_{};

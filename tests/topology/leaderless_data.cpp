@@ -1,0 +1,204 @@
+// What a leaderless key holds beyond one register: siblings read through the application's
+// merge (merge_with), and CRDTs (crdt_merge). FAULTS.md B7 in leaderless form.
+#include "../support/ops.hpp"
+#include "../support/seeds.hpp"
+
+#include <replica/check/lost_writes.hpp>
+#include <replica/crdt/g_counter.hpp>
+#include <replica/crdt/g_set.hpp>
+#include <replica/crdt/or_set.hpp>
+#include <replica/crdt/pn_counter.hpp>
+#include <replica/replicator.hpp>
+#include <replica/resolve/crdt_merge.hpp>
+#include <replica/resolve/keep_siblings.hpp>
+#include <replica/resolve/last_write_wins.hpp>
+#include <replica/resolve/merge_with.hpp>
+#include <replica/sim/cluster.hpp>
+#include <replica/topology/leaderless.hpp>
+#include <replica/topology/leaderless_node.hpp>
+#include <replica/versioning/dotted_version_vector.hpp>
+#include <replica/versioning/hybrid_logical_clock.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <set>
+
+using namespace replica;
+using namespace std::chrono_literals;
+
+namespace {
+/// The union of two sets of small integers held as bit masks (commutative, associative, idempotent).
+struct bit_union {
+  value_type operator()(value_type a, value_type b) const { return a | b; }
+};
+using topo = leaderless<n<3>, w<2>, r<2>, sloppy_quorum>;
+using lww_node = leaderless_node<replicator<topo, last_write_wins, hybrid_logical_clock>>;
+using sibling_node = leaderless_node<replicator<topo, keep_siblings, dotted_version_vector>>;
+using union_node = leaderless_node<replicator<topo, merge_with<bit_union>, dotted_version_vector>>;
+template <class D>
+using crdt_node = leaderless_node<replicator<topo, crdt_merge, dotted_version_vector>, D>;
+
+template <class Node>
+sim::cluster<Node> make_cluster(std::size_t nodes, std::uint64_t seed) {
+  sim::cluster_options o;
+  o.nodes = nodes;
+  o.seed = seed;
+  o.link.latency = sim::uniform_latency{1ms, 3ms};
+  typename Node::config cfg;
+  cfg.nodes = nodes;
+  cfg.anti_entropy_interval = 100ms;
+  return sim::cluster<Node>{o, cfg};
+}
+/// A read's values (siblings or one value) and context, or nothing if it failed.
+template <class Node>
+std::optional<std::pair<std::vector<value_type>, payload>> try_read(sim::cluster<Node>& c, replica_id at, key_type k) {
+  const auto p = c.invoke(at, {op_kind::read, k}, 300ms);
+  c.run_until([&](auto& cl) { return test::completion(cl.history(), p) != nullptr; }, c.now() + duration{1s}.count());
+  const auto* e = test::completion(c.history(), p);
+  if (e == nullptr || e->type != check::event_type::ok) return std::nullopt;
+  std::vector<value_type> vs = e->siblings;
+  if (vs.empty() && e->value) vs.push_back(*e->value);
+  return std::pair{vs, c.last_context(p)};
+}
+
+/// B7: rounds of random partitions among five nodes; in each, six clients at random nodes read
+/// the set, add their own element and write it back at once (`rmw`: read-modify-write of a bit
+/// mask register; a failed read makes a blind write of the client's element alone), or add to
+/// a set CRDT. Heal; the acknowledged additions, and those missing from the final read.
+template <class Node>
+std::pair<std::size_t, std::size_t> set_experiment(std::uint64_t seed, bool rmw) {
+  auto c = make_cluster<Node>(5, seed);
+  sim::rng g{seed};
+  std::set<value_type> acked;
+  value_type next = 0;
+  for (int round = 0; round < 8; ++round) {
+    c.net().heal();
+    if (g.below(3) != 0) c.net().split({replica_id{static_cast<std::uint32_t>(g.below(5))}, replica_id{static_cast<std::uint32_t>(g.below(5))}});
+    std::vector<std::tuple<replica_id, kv_op, payload>> writes;
+    std::vector<value_type> items;
+    for (int client = 0; client < 6; ++client) {
+      const replica_id at{static_cast<std::uint32_t>(g.below(5))};
+      const value_type item = next++;
+      items.push_back(item);
+      if (!rmw) {
+        writes.emplace_back(at, kv_op{op_kind::add, 1, item}, payload{});
+        continue;
+      }
+      value_type set = 0;
+      payload ctx;
+      if (auto r = try_read(c, at, 1)) {
+        for (value_type v : r->first) set |= v;  // siblings: the client takes their union
+        ctx = r->second;
+      }
+      writes.emplace_back(at, kv_op{op_kind::write, 1, set | (value_type{1} << item)}, ctx);
+    }
+    const auto r = test::concurrently(c, writes, 500ms);
+    for (std::size_t i = 0; i < r.size(); ++i)
+      if (r[i].type == check::event_type::ok) acked.insert(items[i]);
+  }
+  c.net().heal();
+  c.run_for(2s);  // hinted handoff and anti-entropy
+  const auto final_read = try_read(c, replica_id{0}, 1);
+  REQUIRE(final_read);
+  std::set<value_type> final_items;
+  for (value_type v : final_read->first) {
+    if (!rmw) {
+      final_items.insert(v);
+      continue;
+    }
+    for (value_type i = 0; i < 63; ++i)
+      if (v & (value_type{1} << i)) final_items.insert(i);
+  }
+  std::size_t lost = 0;
+  for (value_type a : acked) lost += final_items.count(a) == 0;
+  return {acked.size(), lost};
+}
+}  // namespace
+
+TEST_CASE("B7: concurrent read-modify-write of a set: LWW loses many acknowledged adds; siblings, union merge and CRDTs none",
+          "[leaderless][faults][conflicts]") {
+  for (std::uint64_t seed : test::seeds(3)) {
+    INFO("seed " << seed);
+    const auto [lww_acked, lww_lost] = set_experiment<lww_node>(seed, true);
+    CHECK(lww_acked >= 30);
+    CHECK(lww_lost * 3 >= lww_acked);  // at least a third of the acknowledged adds are gone (shown)
+    const auto [sib_acked, sib_lost] = set_experiment<sibling_node>(seed, true);
+    CHECK(sib_acked >= 30);
+    CHECK(sib_lost == 0);
+    const auto [union_acked, union_lost] = set_experiment<union_node>(seed, true);
+    CHECK(union_acked >= 30);
+    CHECK(union_lost == 0);
+    const auto [or_acked, or_lost] = set_experiment<crdt_node<or_set<value_type>>>(seed, false);
+    CHECK(or_acked >= 30);
+    CHECK(or_lost == 0);
+    const auto [g_acked, g_lost] = set_experiment<crdt_node<g_set<value_type>>>(seed, false);
+    CHECK(g_acked >= 30);
+    CHECK(g_lost == 0);
+  }
+}
+
+TEST_CASE("merge_with: a read answers the siblings folded through the application's merge", "[leaderless][conflicts]") {
+  auto c = make_cluster<union_node>(3, 4);
+  // Two blind writes: concurrent siblings 0b01 and 0b10, read as their union.
+  test::concurrently(c, {{replica_id{0}, {op_kind::write, 5, 1}, {}}, {replica_id{1}, {op_kind::write, 5, 2}, {}}});
+  c.run_for(50ms);
+  const auto r = try_read(c, replica_id{2}, 5);
+  REQUIRE(r);
+  CHECK(r->first == std::vector<value_type>{3});
+  // The replicas still hold both (read repair and handoff never pick one).
+  CHECK(c.node(replica_id{0})->values(5) == std::vector<value_type>{1, 2});
+  // A write with the read's context replaces both.
+  CHECK(test::run_op(c, replica_id{2}, {op_kind::write, 5, 7}, r->second).type == check::event_type::ok);
+  c.run_for(50ms);
+  for (std::uint32_t i = 0; i < 3; ++i) CHECK(c.node(replica_id{i})->values(5) == std::vector<value_type>{7});
+}
+
+TEST_CASE("crdt_merge: a counter counts every acknowledged increment, through partitions and heal", "[leaderless][crdt]") {
+  for (std::uint64_t seed : test::seeds(3)) {
+    INFO("seed " << seed);
+    auto c = make_cluster<crdt_node<pn_counter>>(5, seed);
+    sim::rng g{seed};
+    value_type acked = 0, maybe = 0;
+    for (int round = 0; round < 6; ++round) {
+      c.net().heal();
+      c.net().isolate(replica_id{static_cast<std::uint32_t>(g.below(5))});
+      std::vector<std::tuple<replica_id, kv_op, payload>> adds;
+      for (int i = 0; i < 5; ++i)
+        adds.emplace_back(replica_id{static_cast<std::uint32_t>(g.below(5))}, kv_op{op_kind::add, 2, 1 + i % 3}, payload{});
+      const auto r = test::concurrently(c, adds, 500ms);
+      for (std::size_t i = 0; i < r.size(); ++i) {
+        REQUIRE(r[i].type != check::event_type::fail);  // never "failed": it may have been counted
+        (r[i].type == check::event_type::ok ? acked : maybe) += std::get<1>(adds[i]).value;
+      }
+    }
+    c.net().heal();
+    c.run_for(2s);
+    const auto r = try_read(c, replica_id{0}, 2);
+    REQUIRE(r);
+    // Every acknowledged increment counted; unacknowledged ones (info) may be too, nothing else.
+    REQUIRE(r->first.size() == 1);
+    CHECK(r->first[0] >= acked);
+    CHECK(r->first[0] <= acked + maybe);
+    CHECK(acked > 0);
+    // The key's replicas agree (hinted handoff, anti-entropy).
+    std::vector<ring_member> pl(3);
+    c.node(replica_id{0})->ring().preference_list(2, 3, pl);
+    for (const auto& m : pl) CHECK(c.node(m.id)->values(2) == r->first);
+  }
+}
+
+TEST_CASE("crdt_merge: operations the type does not have are refused and change nothing", "[leaderless][crdt][bad_input]") {
+  auto c = make_cluster<crdt_node<g_counter>>(3, 1);
+  CHECK(test::run_op(c, replica_id{0}, {op_kind::add, 1, 5}).type == check::event_type::ok);
+  c.run_for(50ms);
+  const auto before = c.node(replica_id{0})->digest();
+  const auto w = test::run_op(c, replica_id{0}, {op_kind::write, 1, 9});
+  CHECK(w.type == check::event_type::fail);
+  const auto d = test::run_op(c, replica_id{0}, {op_kind::add, 1, -1});  // a G-Counter only grows
+  CHECK(d.type == check::event_type::fail);
+  c.run_for(50ms);
+  CHECK(c.node(replica_id{0})->digest() == before);
+  const auto r = try_read(c, replica_id{1}, 1);
+  REQUIRE(r);
+  CHECK(r->first == std::vector<value_type>{5});
+}
