@@ -69,9 +69,11 @@
 #include <replica/topology/multi_leader/data.hpp>
 #include <replica/topology/leaderless/merkle.hpp>
 #include <replica/topology/leaderless/ring.hpp>
+#include <replica/topology/leaderless/vv_siblings.hpp>
 #include <replica/versioning/dotted_version_vector.hpp>
 #include <replica/versioning/lamport_clock.hpp>
 #include <replica/versioning/physical_clock.hpp>
+#include <replica/versioning/version_vector.hpp>
 
 #include <algorithm>
 #include <array>
@@ -84,6 +86,13 @@
 #include <vector>
 
 namespace replica {
+
+namespace detail {
+template <class V>
+struct is_version_vector : std::false_type {};
+template <std::size_t N>
+struct is_version_vector<version_vector<N>> : std::true_type {};
+}  // namespace detail
 
 /// What a leaderless node reports.
 struct leaderless_event {
@@ -128,6 +137,10 @@ class leaderless_node {
   static constexpr bool merges = requires { typename resolver::function; };
   /// `crdt_merge`: every key holds the CRDT `Data` (`leaderless_node<R, or_set<value_type>>`).
   static constexpr bool crdt_mode = std::is_same_v<resolver, crdt_merge>;
+  /// `keep_siblings` with plain version vectors: the siblings share one vector per key (vv_siblings).
+  static constexpr bool vv_mode = std::is_same_v<resolver, keep_siblings> && detail::is_version_vector<version_type>::value;
+  /// Whether a key holds a data type (a CRDT or vv_siblings) rather than a list of versioned siblings.
+  static constexpr bool data_mode = crdt_mode || vv_mode;
 
   static_assert(requires { topology::replication_factor; },
                 "replica::leaderless_node: the replicator's topology must be leaderless<...>");
@@ -140,9 +153,9 @@ class leaderless_node {
   static_assert(!crdt_mode || std::is_void_v<Data> || replicated_data<Data>,
                 "replica::leaderless_node: the data type must be a CRDT with a kv_data<D> specialization giving "
                 "update() and read() (docs/policies/crdts.md#your-own-crdt)");
-  static_assert(lww || crdt_mode || std::is_same_v<version_type, dotted_version_vector>,
-                "replica::leaderless_node: siblings are kept with dotted_version_vector for now; use it as the "
-                "version type (or last_write_wins with a totally ordered version)");
+  static_assert(lww || data_mode || std::is_same_v<version_type, dotted_version_vector>,
+                "replica::leaderless_node: siblings are kept with dotted_version_vector or a version_vector; use one "
+                "of them as the version type (or last_write_wins with a totally ordered version)");
   static_assert(lww || std::is_same_v<resolver, keep_siblings> || merges || crdt_mode,
                 "replica::leaderless_node: supports last_write_wins, keep_siblings, merge_with<F> and crdt_merge");
 
@@ -156,8 +169,8 @@ class leaderless_node {
   using siblings = std::vector<versioned>;
   /// What a key holds, and what writes, reads, repairs, hints and anti-entropy carry: the
   /// sibling list, or under crdt_merge the CRDT state (a write carries its delta).
-  using data_type = std::conditional_t<std::is_void_v<Data>, g_counter, Data>;  ///< (void: refused above)
-  using state = std::conditional_t<crdt_mode, data_type, siblings>;
+  using data_type = std::conditional_t<vv_mode, vv_siblings, std::conditional_t<std::is_void_v<Data>, g_counter, Data>>;
+  using state = std::conditional_t<data_mode, data_type, siblings>;
 
   // ---- messages ----
   /// Store these versions (merge them with yours); `hint_for`: you are a fallback holding them for that replica.
@@ -269,7 +282,7 @@ class leaderless_node {
       : self_{self}, cfg_{cfg}, ring_{make_ring(cfg)}, store_{disk.store}, hints_{disk.hints} {
     for (const auto& [k, vs] : store_) {
       tree_.update(k, 0, fingerprint(vs));
-      if constexpr (!crdt_mode) {
+      if constexpr (!data_mode) {
         for (const auto& v : vs) clock_merge(v.version);
         if (only_tombstones(vs)) tombstoned_.emplace(k, local_time{});
       }
@@ -312,7 +325,7 @@ class leaderless_node {
       case op_kind::remove: return start_write(req);
       case op_kind::cas: return refuse(req, errc::unavailable);  // needs one order of writes: a leader or consensus
       case op_kind::add:
-        if constexpr (crdt_mode) return start_write(req);  // what the CRDT makes of it (kv_data)
+        if constexpr (data_mode) return start_write(req);  // what the CRDT makes of it (kv_data)
         return refuse(req, errc::unsupported);           // registers only (counters, sets: crdt_merge)
     }
   }
@@ -433,7 +446,7 @@ class leaderless_node {
   [[nodiscard]] bool is_replica(key_type k) const { return replicates(self_, k); }
   /// The maximal versions of `a` and `b` together (what a replica keeps when it merges them).
   static state merged(const state& a, const state& b) {
-    if constexpr (crdt_mode) {
+    if constexpr (data_mode) {
       return join(a, b);
     } else {
       state all = a;
@@ -444,14 +457,14 @@ class leaderless_node {
   }
   /// Whether `s` holds nothing (no key, or a collected one).
   static bool is_empty(const state& s) {
-    if constexpr (crdt_mode)
+    if constexpr (data_mode)
       return s == state{};
     else
       return s.empty();
   }
   /// Whether `s` is only deletes (collectable after the grace period). A CRDT's removes are its own.
   static bool only_tombstones(const state& s) {
-    if constexpr (crdt_mode)
+    if constexpr (data_mode)
       return false;
     else
       return !s.empty() && std::all_of(s.begin(), s.end(), [](const versioned& v) { return v.tombstone; });
@@ -460,7 +473,7 @@ class leaderless_node {
   /// what the CRDT reads as.
   static std::vector<value_type> live(const state& s) {
     std::vector<value_type> out;
-    if constexpr (crdt_mode) {
+    if constexpr (data_mode) {
       for (value_type v : kv_data<data_type>::read(s)) out.push_back(v);
     } else {
       for (const auto& v : s)
@@ -475,7 +488,7 @@ class leaderless_node {
   bool store(key_type k, const state& incoming) {
     state& mine = store_[k];
     state all = merged(mine, incoming);
-    if constexpr (!crdt_mode)
+    if constexpr (!data_mode)
       for (const auto& v : incoming) clock_merge(v.version);
     if (same_set(all, mine)) return false;
     tree_.update(k, fingerprint(mine), fingerprint(all));
@@ -503,7 +516,7 @@ class leaderless_node {
     }
   }
   static bool same_set(const state& a, const state& b) {
-    if constexpr (crdt_mode) {
+    if constexpr (data_mode) {
       return a == b;
     } else {
       if (a.size() != b.size()) return false;
@@ -517,7 +530,7 @@ class leaderless_node {
   }
   /// The causal context a read returns for the versions `best` of `k`.
   static payload context_of(key_type k, const state& best) {
-    if constexpr (crdt_mode) {
+    if constexpr (data_mode) {
       if constexpr (requires { kv_data<data_type>::context(k, best); })
         return kv_data<data_type>::context(k, best);
       else
@@ -573,7 +586,7 @@ class leaderless_node {
     auto made = new_request(kind::write, req);
     if (!made) return refuse(req, made.err().code);
     request q = std::move(*made);
-    if constexpr (crdt_mode) {
+    if constexpr (data_mode) {
       // The CRDT's delta mutator on (a copy of) this replica's state: the write carries the delta.
       const state* mine = stored(req.op.key);
       state scratch = mine ? *mine : state{};
@@ -655,6 +668,9 @@ class leaderless_node {
     q.replied = true;
     client_reply r{q.client, q.id};
     r.fallback_acks = static_cast<std::uint32_t>(q.fallback_acks);
+    // The context of what was written (Riak's PUT returning the object's context): a client that
+    // writes again without reading passes it, and supersedes its own write.
+    r.context = context_of(q.key, q.write);
     out_.replies.push_back(std::move(r));
     if (q.fallback_acks > 0) out_.events.push_back({leaderless_event::kind::sloppy_write, q.key, self_, static_cast<std::uint32_t>(q.fallback_acks)});
     pending_.erase(id);
@@ -731,7 +747,7 @@ class leaderless_node {
   /// sibling), or the join of the CRDT states.
   state resolve(const request& q) const {
     state all;
-    if constexpr (crdt_mode) {
+    if constexpr (data_mode) {
       for (std::size_t i = 0; i < q.targets.size(); ++i)
         if (q.answered[i]) all.merge(q.replies[i]);
     } else {
@@ -856,7 +872,7 @@ class leaderless_node {
   /// that read alike but differ inside, such as a PN-Counter's two halves, then look equal to
   /// anti-entropy, and converge through reads and writes only.)
   static std::uint64_t fingerprint(const state& vs) {
-    if constexpr (crdt_mode) {
+    if constexpr (data_mode) {
       if (vs == state{}) return 0;
       std::uint64_t h = 0;
       if constexpr (requires { kv_data<data_type>::fingerprint(vs); }) {

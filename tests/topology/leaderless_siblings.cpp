@@ -1,0 +1,105 @@
+// Sibling growth: many writers, no reads in between, each passing back the context its last
+// write returned. Dotted version vectors keep the siblings bounded by the writers; one version
+// vector per key (vv_siblings, Riak before 2.0) cannot tell which siblings a context covered
+// and keeps them all: they grow with every write. Both measured; nothing is lost in either.
+#include "../support/ops.hpp"
+
+#include <replica/replicator.hpp>
+#include <replica/resolve/keep_siblings.hpp>
+#include <replica/sim/cluster.hpp>
+#include <replica/topology/leaderless.hpp>
+#include <replica/topology/leaderless_node.hpp>
+#include <replica/versioning/dotted_version_vector.hpp>
+#include <replica/versioning/version_vector.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+using namespace replica;
+using namespace std::chrono_literals;
+
+namespace {
+using topo = leaderless<n<3>, w<2>, r<2>>;
+using dvv_node = leaderless_node<replicator<topo, keep_siblings, dotted_version_vector>>;
+using vv_node = leaderless_node<replicator<topo, keep_siblings, version_vector<>>>;
+
+struct growth {
+  std::size_t max_siblings = 0;   ///< the most siblings any replica held
+  std::size_t final_siblings = 0; ///< what a read returns at the end
+  std::size_t writes = 0;         ///< acknowledged
+  bool every_last_write_kept = true;
+};
+
+/// `writers` clients take turns writing key 1 through its first replica, `rounds` times each;
+/// each passes the context its previous write returned (none the first time).
+template <class Node>
+growth many_writers(std::size_t writers, std::size_t rounds, std::uint64_t seed = 1) {
+  sim::cluster_options o;
+  o.nodes = 3;
+  o.seed = seed;
+  o.link.latency = sim::uniform_latency{1ms, 3ms};
+  typename Node::config cfg;
+  cfg.nodes = 3;
+  sim::cluster<Node> c{o, cfg};
+  std::vector<payload> ctx(writers);
+  growth g;
+  for (std::size_t round = 0; round < rounds; ++round)
+    for (std::size_t w = 0; w < writers; ++w) {
+      const auto p = c.invoke(replica_id{0}, {op_kind::write, 1, static_cast<value_type>(w * 1000 + round)}, 1s, std::nullopt, ctx[w]);
+      c.run_until([&](auto& cl) { return test::completion(cl.history(), p) != nullptr; }, c.now() + duration{2s}.count());
+      const auto* e = test::completion(c.history(), p);
+      REQUIRE(e != nullptr);
+      REQUIRE(e->type == check::event_type::ok);
+      ++g.writes;
+      ctx[w] = c.last_context(p);
+      for (std::uint32_t i = 0; i < 3; ++i) g.max_siblings = std::max(g.max_siblings, c.node(replica_id{i})->values(1).size());
+    }
+  c.run_for(100ms);
+  const auto read = test::run_op(c, replica_id{1}, {op_kind::read, 1});
+  REQUIRE(read.type == check::event_type::ok);
+  std::vector<value_type> vs = read.siblings;
+  if (vs.empty() && read.value) vs.push_back(*read.value);
+  g.final_siblings = vs.size();
+  for (std::size_t w = 0; w < writers; ++w)  // each writer's last write is there (nothing lost)
+    g.every_last_write_kept &= std::count(vs.begin(), vs.end(), static_cast<value_type>(w * 1000 + rounds - 1)) == 1;
+  return g;
+}
+}  // namespace
+
+TEST_CASE("sibling growth: dotted version vectors stay bounded by the writers, one version vector per key explodes",
+          "[leaderless][siblings]") {
+  for (std::size_t writers : {2, 4}) {
+    INFO(writers << " writers, 10 rounds");
+    const growth dvv = many_writers<dvv_node>(writers, 10);
+    const growth vv = many_writers<vv_node>(writers, 10);
+    UNSCOPED_INFO("DVV max siblings " << dvv.max_siblings << ", version vector " << vv.max_siblings);
+    CHECK(dvv.max_siblings <= writers);
+    CHECK(dvv.final_siblings == writers);
+    CHECK(dvv.every_last_write_kept);
+    CHECK(vv.max_siblings >= writers * 10 - 1);  // every write but the very first survives as a sibling (shown)
+    CHECK(vv.final_siblings == vv.max_siblings);
+    CHECK(vv.every_last_write_kept);
+  }
+}
+
+TEST_CASE("version-vector siblings: a client that saw everything replaces every sibling", "[leaderless][siblings]") {
+  sim::cluster_options o;
+  o.nodes = 3;
+  o.link.latency = sim::uniform_latency{1ms, 3ms};
+  vv_node::config cfg;
+  cfg.nodes = 3;
+  sim::cluster<vv_node> c{o, cfg};
+  test::concurrently(c, {{replica_id{0}, {op_kind::write, 1, 1}, {}}, {replica_id{1}, {op_kind::write, 1, 2}, {}}});
+  c.run_for(50ms);
+  const auto p = c.invoke(replica_id{2}, {op_kind::read, 1});
+  c.run_for(50ms);
+  REQUIRE(c.history().back().siblings == std::vector<value_type>{1, 2});  // concurrent blind writes: siblings
+  CHECK(test::run_op(c, replica_id{2}, {op_kind::write, 1, 3}, c.last_context(p)).type == check::event_type::ok);
+  c.run_for(50ms);
+  for (std::uint32_t i = 0; i < 3; ++i) CHECK(c.node(replica_id{i})->values(1) == std::vector<value_type>{3});
+  // A malformed context changes nothing.
+  CHECK(test::run_op(c, replica_id{2}, {op_kind::write, 1, 4}, payload::filled(3, std::byte{7})).type == check::event_type::fail);
+  c.run_for(50ms);
+  CHECK(c.node(replica_id{2})->values(1) == std::vector<value_type>{3});
+}
