@@ -20,12 +20,14 @@ std::unique_ptr<experiment> make_staleness_experiment();
 std::unique_ptr<experiment> make_conflicts_experiment();
 std::unique_ptr<experiment> make_cart_experiment();
 std::unique_ptr<experiment> make_bottleneck_experiment();
+std::unique_ptr<experiment> make_quorum_experiment();
 
 std::vector<std::unique_ptr<experiment>> all_experiments() {
   std::vector<std::unique_ptr<experiment>> v;
   v.push_back(make_versions_experiment());
   v.push_back(make_failover_experiment());
   v.push_back(make_read_your_writes_experiment());
+  v.push_back(make_quorum_experiment());
   v.push_back(make_staleness_experiment());
   v.push_back(make_conflicts_experiment());
   v.push_back(make_cart_experiment());

@@ -259,6 +259,10 @@ class leaderless_node {
     /// at once (`unavailable`).
     std::size_t primary_writes = 0;
     std::size_t primary_reads = 0;
+    /// W and R for requests at `consistency_level::configured`, as Riak's bucket properties
+    /// `w` and `r` (0: the compile-time `w<W>`, `r<R>`). At most N.
+    std::size_t write_quorum = 0;
+    std::size_t read_quorum = 0;
     /// Nodes `0 .. storage_nodes - 1` hold data (0: every node). The others are client-side
     /// coordinators: on the ring they are not, they own no keys and are never fallbacks, but they
     /// coordinate requests like any node (Voldemort's client-side routing, a token-aware driver).
@@ -272,6 +276,8 @@ class leaderless_node {
     if (c.storage_nodes > c.nodes) return error{errc::out_of_range, "storage_nodes is more than the cluster's nodes"};
     if (c.primary_writes > n_replicas || c.primary_reads > n_replicas)
       return error{errc::out_of_range, "a primary quorum (PW, PR) larger than N can never be met"};
+    if (c.write_quorum > n_replicas || c.read_quorum > n_replicas)
+      return error{errc::out_of_range, "a write or read quorum larger than N can never be met"};
     for (auto d : c.datacenters)
       if (d >= quorum_requirement::max_dcs) return error{errc::out_of_range, "datacenter tags must be below 16"};
     if (c.vnodes == 0) return error{errc::out_of_range, "the ring needs at least one virtual node per member"};
@@ -656,7 +662,9 @@ class leaderless_node {
     const std::size_t home = std::min(n_replicas, q.targets.size());
     const std::uint32_t me = self_.value();
     const datacenter local{me < cfg_.datacenters.size() ? cfg_.datacenters[me] : std::uint16_t{0}};
-    auto needs = requirement(req.level, std::span{q.targets}.first(home), k == kind::write ? w_quorum : r_quorum, local);
+    const std::size_t configured = k == kind::write ? (cfg_.write_quorum ? cfg_.write_quorum : w_quorum)
+                                                    : (cfg_.read_quorum ? cfg_.read_quorum : r_quorum);
+    auto needs = requirement(req.level, std::span{q.targets}.first(home), configured, local);
     if (!needs) return needs.err();  // a level the key's replicas cannot meet
     q.needs = *needs;
     q.primaries = k == kind::write ? cfg_.primary_writes : cfg_.primary_reads;
