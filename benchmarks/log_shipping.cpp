@@ -17,6 +17,8 @@
 #include <replica/topology/leader_based.hpp>
 #include <replica/topology/leader_based_node.hpp>
 
+#include "allocations.hpp"
+
 #include <benchmark/benchmark.h>
 
 #include <atomic>
@@ -27,23 +29,7 @@
 #include <string>
 #include <vector>
 
-namespace {
-std::atomic<std::uint64_t> allocations{0};
-}
-
-// Counting replacements of the global allocation functions. GCC 12 warns that free() meets a
-// pointer from operator new (-Wmismatched-new-delete) although both sides are replaced here.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-
-void* operator new(std::size_t n) {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc{};
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+using bench::allocations;
 
 namespace rp = replica;
 using namespace std::chrono_literals;

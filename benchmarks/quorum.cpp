@@ -18,10 +18,19 @@
 #include <replica/versioning/dotted_version_vector.hpp>
 #include <replica/versioning/version_vector.hpp>
 
+#include <replica/replicator.hpp>
+#include <replica/resolve/last_write_wins.hpp>
+#include <replica/topology/leaderless.hpp>
+#include <replica/topology/leaderless_node.hpp>
+#include <replica/versioning/hybrid_logical_clock.hpp>
+
+#include "allocations.hpp"
+
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
 #include <array>
+#include <map>
 #include <cstdint>
 #include <random>
 #include <string>
@@ -287,7 +296,124 @@ void ring_lookup_handwritten(benchmark::State& st, std::size_t nodes, std::size_
   }
 }
 
+// ---- leaderless: coordinator fan-out of a write ----
+// One coordinator (node 0 of 5) takes a write for a key it replicates (N = 3, W = 2, LWW on a
+// hybrid logical clock: fixed-size versions), stores it, sends it to the other two replicas,
+// receives both acknowledgements and answers the client. Keys cycle over 64 that node 0
+// coordinates. The hand-written coordinator does the same work (preference list from the same
+// ring, clock advance, store in a std::map, one message per replica, ack count, reply) on plain
+// structs and fixed arrays.
+using fanout_node = rp::leaderless_node<rp::replicator<rp::leaderless<rp::n<3>, rp::w<2>, rp::r<2>>, rp::last_write_wins,
+                                                       rp::hybrid_logical_clock>>;
+std::vector<rp::key_type> coordinated_keys(const rp::hash_ring& ring) {
+  std::vector<rp::key_type> keys;
+  std::array<rp::ring_member, 3> pl{};
+  for (rp::key_type k = 0; keys.size() < 64; ++k)
+    if (ring.preference_list(k, 3, pl) == 3 && pl[0].id == rp::replica_id{0}) keys.push_back(k);
+  return keys;
+}
+void fanout_composed(benchmark::State& st) {
+  fanout_node::config cfg;
+  cfg.nodes = 5;
+  fanout_node node{rp::replica_id{0}, cfg, {}};
+  const auto keys = coordinated_keys(node.ring());
+  std::vector<rp::envelope<fanout_node::message>> acks;
+  acks.reserve(8);
+  std::int64_t t = 1000;
+  std::uint64_t id = 0, replies = 0;
+  auto one = [&] {
+    const rp::key_type k = keys[id % keys.size()];
+    const rp::local_time now{rp::duration{++t}};
+    node.submit({rp::client_id{1}, rp::request_id{++id}, {rp::op_kind::write, k, static_cast<rp::value_type>(id)}}, now);
+    auto& out = node.effects();
+    acks.clear();
+    for (const auto& m : out.messages) {
+      const auto& p = std::get<fanout_node::put>(m.payload);
+      acks.push_back({m.to, m.from, m.group, m.term, fanout_node::message{fanout_node::put_ack{p.req, p.key, false}}});
+    }
+    out.clear();
+    for (const auto& a : acks) (void)node.step(a, now);
+    replies += node.effects().replies.size();
+    node.effects().clear();
+  };
+  for (int i = 0; i < 1000; ++i) one();  // warm: every key stored, buffers grown
+  const auto before = bench::allocations.load();
+  for (auto _ : st) one();
+  st.counters["allocs_per_request"] = static_cast<double>(bench::allocations.load() - before) / static_cast<double>(st.iterations());
+  benchmark::DoNotOptimize(replies);
+}
+void fanout_handwritten(benchmark::State& st) {
+  struct stored {
+    rp::hybrid_logical_clock version;
+    rp::value_type value = 0;
+  };
+  struct put_msg {
+    rp::replica_id to;
+    std::uint64_t req = 0;
+    rp::key_type key = 0;
+    rp::hybrid_logical_clock version;
+    rp::value_type value = 0;
+  };
+  struct reply {
+    rp::client_id client;
+    rp::request_id id;
+  };
+  const auto ring = make_ring(5, 64);
+  const auto keys = coordinated_keys(ring);
+  const rp::replica_id self{0};
+  std::map<rp::key_type, stored> store;
+  rp::hybrid_logical_clock clock;
+  std::vector<put_msg> out;
+  out.reserve(8);
+  std::vector<reply> replies_out;
+  replies_out.reserve(8);
+  std::int64_t t = 1000;
+  std::uint64_t id = 0, replies = 0;
+  auto one = [&] {
+    const rp::key_type k = keys[id % keys.size()];
+    const rp::local_time now{rp::duration{++t}};
+    ++id;
+    std::array<rp::ring_member, 3> pl{};
+    const std::size_t n = ring.preference_list(k, 3, pl);
+    (void)clock.advance(self, now);
+    auto& s = store[k];
+    if (s.version.compare(clock) == rp::causal_order::before || s.version == rp::hybrid_logical_clock{}) s = {clock, static_cast<rp::value_type>(id)};
+    std::array<bool, 3> acked{};
+    std::size_t acks = 0;
+    out.clear();
+    for (std::size_t i = 0; i < n; ++i) {
+      if (pl[i].id == self) {
+        acked[i] = true;
+        ++acks;
+      } else {
+        out.push_back({pl[i].id, id, k, clock, static_cast<rp::value_type>(id)});
+      }
+    }
+    bool answered = false;
+    for (const auto& m : out) {  // each replica acknowledges
+      for (std::size_t i = 0; i < n; ++i)
+        if (pl[i].id == m.to && !acked[i]) {
+          acked[i] = true;
+          ++acks;
+        }
+      if (!answered && acks >= 2) {
+        answered = true;
+        replies_out.push_back({rp::client_id{1}, rp::request_id{id}});
+      }
+    }
+    replies += replies_out.size();
+    replies_out.clear();
+  };
+  for (int i = 0; i < 1000; ++i) one();
+  const auto before = bench::allocations.load();
+  for (auto _ : st) one();
+  st.counters["allocs_per_request"] = static_cast<double>(bench::allocations.load() - before) / static_cast<double>(st.iterations());
+  benchmark::DoNotOptimize(replies);
+}
+
 void register_leaderless() {
+  benchmark::RegisterBenchmark("coordinator_fanout/composed/3", fanout_composed);
+  benchmark::RegisterBenchmark("coordinator_fanout/handwritten/3", fanout_handwritten);
   auto reg_r = [](auto r) {
     constexpr std::size_t R = decltype(r)::value;
     const std::string n = "/" + std::to_string(R);

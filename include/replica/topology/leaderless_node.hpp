@@ -75,6 +75,9 @@
 #include <replica/versioning/physical_clock.hpp>
 #include <replica/versioning/version_vector.hpp>
 
+#include <boost/container/small_vector.hpp>
+#include <boost/container/static_vector.hpp>
+
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -166,7 +169,8 @@ class leaderless_node {
     bool tombstone = false;  ///< a delete: supersedes what it saw, reads as nil
     friend bool operator==(const versioned&, const versioned&) = default;
   };
-  using siblings = std::vector<versioned>;
+  /// (Two inline: a write, or a pair of concurrent ones, allocates nothing with fixed-size versions.)
+  using siblings = boost::container::small_vector<versioned, 2>;
   /// What a key holds, and what writes, reads, repairs, hints and anti-entropy carry: the
   /// sibling list, or under crdt_merge the CRDT state (a write carries its delta).
   using data_type = std::conditional_t<vv_mode, vv_siblings, std::conditional_t<std::is_void_v<Data>, g_counter, Data>>;
@@ -387,25 +391,29 @@ class leaderless_node {
 
  private:
   enum class kind : std::uint8_t { read, write };
+  /// A request's targets: the key's N replicas and, for a sloppy write, as many fallbacks.
+  static constexpr std::size_t max_targets = 2 * n_replicas;
+  template <class T>
+  using per_target = boost::container::static_vector<T, max_targets>;
   struct request {
     kind what{};
     client_id client{};
     request_id id{};
     key_type key = 0;
     local_time started{}, deadline{};
-    std::vector<ring_member> targets;  ///< the key's replicas, then fallbacks tried
-    std::vector<bool> answered;        ///< per target
-    std::vector<bool> tried;           ///< per target: sent to
-    std::vector<std::size_t> covered_by;  ///< per home replica: the fallback (target index) holding its write, or SIZE_MAX
-    std::vector<local_time> covered_at;   ///< per home replica: when that fallback was asked
+    per_target<ring_member> targets;  ///< the key's replicas, then fallbacks tried
+    per_target<bool> answered;        ///< per target
+    per_target<bool> tried;           ///< per target: sent to
+    per_target<std::size_t> covered_by;  ///< per home replica: the fallback (target index) holding its write, or SIZE_MAX
+    per_target<local_time> covered_at;   ///< per home replica: when that fallback was asked
     std::size_t acks = 0, fallback_acks = 0;
     state write;                    ///< what a write stores
-    std::vector<state> replies;     ///< per target, what a read got (read)
+    per_target<state> replies;      ///< per target, what a read got (reads only)
     quorum_requirement needs{};        ///< from the request's consistency level
     std::size_t primaries = 0;         ///< PW or PR: answers needed from the key's own replicas
     bool replied = false;              ///< the client has its answer (a read may still repair)
     // blocking read repair: the read waits for these replicas to acknowledge `repaired`
-    std::vector<bool> repair_wait;
+    per_target<bool> repair_wait;
     std::size_t waiting = 0;
     bool blocking = false;
     state repaired;
@@ -414,15 +422,11 @@ class leaderless_node {
     [[nodiscard]] bool met() const {
       std::size_t home = 0;
       for (std::size_t i = 0; i < targets.size() && i < n_replicas; ++i) home += answered[i] ? 1 : 0;
-      return home >= primaries && needs.met(answered_members());
-    }
-
-    /// The targets that answered (acknowledged a write, or replied to a read).
-    [[nodiscard]] std::vector<ring_member> answered_members() const {
-      std::vector<ring_member> out;
+      if (home < primaries) return false;
+      per_target<ring_member> members;  // the targets that answered (acknowledged, or replied)
       for (std::size_t i = 0; i < targets.size(); ++i)
-        if (answered[i]) out.push_back(targets[i]);
-      return out;
+        if (answered[i]) members.push_back(targets[i]);
+      return needs.met(std::span<const ring_member>{members.data(), members.size()});
     }
   };
 
@@ -435,9 +439,9 @@ class leaderless_node {
     return r ? std::move(*r) : hash_ring::make({{replica_id{0}, datacenter{0}}}, 1).value();
   }
 
-  std::vector<ring_member> replicas_of(key_type k, std::size_t extra = 0) const {
-    std::vector<ring_member> out(std::min(n_replicas + extra, storage_nodes()));
-    out.resize(ring_.walk(k, out));
+  per_target<ring_member> replicas_of(key_type k, std::size_t extra = 0) const {
+    per_target<ring_member> out(std::min(std::min(n_replicas + extra, max_targets), storage_nodes()));
+    out.resize(ring_.walk(k, std::span{out.data(), out.size()}));
     return out;
   }
   [[nodiscard]] std::size_t storage_nodes() const noexcept {
@@ -583,30 +587,42 @@ class leaderless_node {
 
   // ---- coordination ----
   void start_write(const client_request<kv_op>& req) {
-    const bool replica = is_replica(req.op.key);
+    const auto targets = replicas_of(req.op.key, sloppy ? n_replicas : 0);
+    const auto home_end = targets.begin() + static_cast<std::ptrdiff_t>(std::min(n_replicas, targets.size()));
+    const bool replica = std::any_of(targets.begin(), home_end, [&](const ring_member& m) { return m.id == self_; });
     if (!lww && !replica) {
       // A sibling's (or a CRDT's) dot must name a replica of the key: let the first one coordinate.
-      send(replicas_of(req.op.key).front().id, forward{req});
+      send(targets.front().id, forward{req});
       return;
     }
-    auto made = new_request(kind::write, req);
-    if (!made) return refuse(req, made.err().code);
-    request q = std::move(*made);
+    const std::uint64_t id = next_req_++;
+    const auto slot = add_pending(id);
+    request& q = slot->second;
+    if (auto ok = init_request(q, kind::write, req, targets); !ok) {
+      drop_pending(slot);
+      return refuse(req, ok.err().code);
+    }
     if constexpr (data_mode) {
       // The CRDT's delta mutator on (a copy of) this replica's state: the write carries the delta.
       const state* mine = stored(req.op.key);
       state scratch = mine ? *mine : state{};
       auto delta = kv_data<data_type>::update(scratch, req.op, update_info{self_, now_, req.op.key, &req.context});
-      if (!delta) return refuse(req, delta.err().code);  // an operation the type has not, a bad context
+      if (!delta) {  // an operation the type has not, a bad context: nothing changes
+        drop_pending(slot);
+        return refuse(req, delta.err().code);
+      }
       q.write = std::move(*delta);
     } else {
       auto version = new_version(req.op.key, req.context);
-      if (!version) return refuse(req, version.err().code);  // a bad context: nothing changes
-      q.write = {versioned{std::move(*version), req.op.kind == op_kind::remove ? value_type{0} : req.op.value,
-                           req.op.kind == op_kind::remove}};
+      if (!version) {  // a bad context: nothing changes
+        drop_pending(slot);
+        return refuse(req, version.err().code);
+      }
+      q.write.clear();
+      q.write.push_back(versioned{std::move(*version), req.op.kind == op_kind::remove ? value_type{0} : req.op.value,
+                                  req.op.kind == op_kind::remove});
     }
     if (replica) store(req.op.key, q.write);
-    const std::uint64_t id = next_req_++;
     for (std::size_t i = 0; i < q.targets.size() && i < n_replicas; ++i) {
       if (q.targets[i].id == self_) {
         q.answered[i] = true;
@@ -617,14 +633,16 @@ class leaderless_node {
       q.tried[i] = true;
       send(q.targets[i].id, put{id, req.op.key, q.write, std::nullopt, false});
     }
-    auto [it, _] = pending_.emplace(id, std::move(q));
-    maybe_finish_write(id, it->second);
+    maybe_finish_write(id, q);
   }
   void start_read(const client_request<kv_op>& req) {
-    auto made = new_request(kind::read, req);
-    if (!made) return refuse(req, made.err().code);
-    request q = std::move(*made);
     const std::uint64_t id = next_req_++;
+    const auto slot = add_pending(id);
+    request& q = slot->second;
+    if (auto ok = init_request(q, kind::read, req, replicas_of(req.op.key)); !ok) {
+      drop_pending(slot);
+      return refuse(req, ok.err().code);
+    }
     for (std::size_t i = 0; i < q.targets.size() && i < n_replicas; ++i) {
       q.tried[i] = true;
       if (q.targets[i].id == self_) {
@@ -635,8 +653,23 @@ class leaderless_node {
       }
       send(q.targets[i].id, get{id, req.op.key});
     }
-    auto [it, _] = pending_.emplace(id, std::move(q));
-    maybe_finish_read(id, it->second);
+    maybe_finish_read(id, q);
+  }
+  // Pending requests live in a std::map whose nodes are recycled: no allocation per request
+  // once as many have been in flight as ever will be.
+  using pending_map = std::map<std::uint64_t, request>;
+  /// A pending request `id`, to be filled by init_request.
+  typename pending_map::iterator add_pending(std::uint64_t id) {
+    if (spare_.empty()) return pending_.try_emplace(id).first;
+    auto node = std::move(spare_.back());
+    spare_.pop_back();
+    node.key() = id;
+    return pending_.insert(std::move(node)).position;
+  }
+  typename pending_map::iterator drop_pending(typename pending_map::iterator it) {
+    auto next = std::next(it);
+    spare_.push_back(pending_.extract(it));
+    return next;
   }
   /// Answers `fail` with `why`: the request had no effect.
   void refuse(const client_request<kv_op>& req, errc why) {
@@ -645,31 +678,37 @@ class leaderless_node {
     r.error = why;
     out_.replies.push_back(std::move(r));
   }
-  result<request> new_request(kind k, const client_request<kv_op>& req) const {
-    request q;
+  /// Fills the (recycled) request `q` for `req` to `targets` (the key's replicas, then
+  /// fallbacks); an error if its level or primary quorum cannot be met.
+  status init_request(request& q, kind k, const client_request<kv_op>& req, const per_target<ring_member>& targets) const {
     q.what = k;
     q.client = req.client;
     q.id = req.id;
     q.key = req.op.key;
     q.started = now_;
     q.deadline = now_ + cfg_.request_timeout;
-    q.targets = replicas_of(req.op.key, sloppy && k == kind::write ? n_replicas : 0);
+    q.targets = targets;
     q.answered.assign(q.targets.size(), false);
     q.tried.assign(q.targets.size(), false);
     q.covered_by.assign(q.targets.size(), SIZE_MAX);
     q.covered_at.assign(q.targets.size(), local_time{});
-    q.replies.assign(q.targets.size(), state{});
+    q.replies.clear();
+    if (k == kind::read) q.replies.assign(q.targets.size(), state{});
+    q.acks = q.fallback_acks = 0;
+    q.replied = q.blocking = false;
+    q.repair_wait.clear();
+    q.waiting = 0;
     const std::size_t home = std::min(n_replicas, q.targets.size());
     const std::uint32_t me = self_.value();
     const datacenter local{me < cfg_.datacenters.size() ? cfg_.datacenters[me] : std::uint16_t{0}};
     const std::size_t configured = k == kind::write ? (cfg_.write_quorum ? cfg_.write_quorum : w_quorum)
                                                     : (cfg_.read_quorum ? cfg_.read_quorum : r_quorum);
-    auto needs = requirement(req.level, std::span{q.targets}.first(home), configured, local);
+    auto needs = requirement(req.level, std::span<const ring_member>{q.targets.data(), home}, configured, local);
     if (!needs) return needs.err();  // a level the key's replicas cannot meet
     q.needs = *needs;
     q.primaries = k == kind::write ? cfg_.primary_writes : cfg_.primary_reads;
     if (q.primaries > home) return error{errc::unavailable, "the primary quorum (PW, PR) needs more replicas than the key has"};
-    return q;
+    return {};
   }
   void maybe_finish_write(std::uint64_t id, request& q) {
     if (q.replied || !q.met()) return;
@@ -677,11 +716,12 @@ class leaderless_node {
     client_reply r{q.client, q.id};
     r.fallback_acks = static_cast<std::uint32_t>(q.fallback_acks);
     // The context of what was written (Riak's PUT returning the object's context): a client that
-    // writes again without reading passes it, and supersedes its own write.
-    r.context = context_of(q.key, q.write);
+    // writes again without reading passes it, and supersedes its own write. (LWW needs none:
+    // its coordinators advance past every version they have seen.)
+    if constexpr (!lww) r.context = context_of(q.key, q.write);
     out_.replies.push_back(std::move(r));
     if (q.fallback_acks > 0) out_.events.push_back({leaderless_event::kind::sloppy_write, q.key, self_, static_cast<std::uint32_t>(q.fallback_acks)});
-    pending_.erase(id);
+    drop_pending(pending_.find(id));
   }
   void maybe_finish_read(std::uint64_t id, request& q) {
     if (!q.replied && !q.blocking && q.met()) {
@@ -695,7 +735,7 @@ class leaderless_node {
     const bool all = std::all_of(q.answered.begin(), q.answered.end(), [](bool b) { return b; });
     if (q.replied && all) {
       repair(q);
-      pending_.erase(id);
+      drop_pending(pending_.find(id));
     }
   }
   void answer_read(request& q, const state& best) {
@@ -798,7 +838,7 @@ class leaderless_node {
           if (q.what == kind::read) r.error = errc::unavailable;
           out_.replies.push_back(std::move(r));
         }
-        it = pending_.erase(it);
+        it = drop_pending(it);
         continue;
       }
       const auto current = it++;  // try_fallbacks may finish (and erase) the request
@@ -1013,6 +1053,7 @@ class leaderless_node {
   std::vector<hint> hints_;
   version_type clock_{};
   std::map<std::uint64_t, request> pending_;
+  std::vector<typename std::map<std::uint64_t, request>::node_type> spare_;  ///< finished requests' map nodes, reused
   std::uint64_t next_req_ = 1;
   merkle_tree<merkle_depth> tree_;
   std::uint32_t ae_peer_ = 0;

@@ -8,7 +8,9 @@
 /// those buckets are exchanged. Keys nobody reads converge this way.
 ///
 /// Updates are incremental: a bucket's hash is the XOR of its keys' hashes, so replacing a
-/// key's version (or adding, or deleting it) is one XOR and Depth re-hashes up to the root.
+/// key's version (or adding, or deleting it) is one XOR. The inner nodes are rehashed lazily,
+/// all at once, the next time one is read (an exchange, every anti-entropy interval), as Riak's
+/// hash trees do: a write pays two key hashes, not Depth re-hashes up to the root.
 ///
 ///   merkle_tree<10> t;
 ///   t.update(key, old_digest, new_digest);   // 0 = absent
@@ -41,14 +43,21 @@ class merkle_tree {
     std::size_t i = buckets + bucket_of(k);
     if (before != 0) nodes_[i] ^= key_hash(k, before);
     if (after != 0) nodes_[i] ^= key_hash(k, after);
-    for (i /= 2; i >= 1; i /= 2) nodes_[i] = combine(nodes_[2 * i], nodes_[2 * i + 1]);
+    stale_ = true;
   }
 
-  [[nodiscard]] std::uint64_t root() const noexcept { return nodes_[1]; }
+  [[nodiscard]] std::uint64_t root() const noexcept { return node(1); }
   /// Node `i` in heap order: 1 is the root, i's children are 2i and 2i + 1, buckets are
   /// [buckets, 2 buckets).
-  [[nodiscard]] std::uint64_t node(std::size_t i) const noexcept { return nodes_[i]; }
-  friend bool operator==(const merkle_tree& a, const merkle_tree& b) noexcept { return a.nodes_ == b.nodes_; }
+  [[nodiscard]] std::uint64_t node(std::size_t i) const noexcept {
+    if (stale_ && i < buckets) rehash();
+    return nodes_[i];
+  }
+  friend bool operator==(const merkle_tree& a, const merkle_tree& b) noexcept {
+    a.rehash();
+    b.rehash();
+    return a.nodes_ == b.nodes_;
+  }
 
  private:
   static constexpr std::uint64_t key_hash(key_type k, std::uint64_t digest) noexcept { return mix64(mix64(k) ^ digest); }
@@ -57,7 +66,15 @@ class merkle_tree {
     return (l | r) == 0 ? 0 : mix64(l ^ mix64(r + 0x2545f4914f6cdd1dULL));
   }
 
-  std::vector<std::uint64_t> nodes_;  ///< heap order, nodes_[0] unused
+  /// Recomputes every inner node from the buckets (if a bucket changed since the last time).
+  void rehash() const noexcept {
+    if (!stale_) return;
+    for (std::size_t i = buckets - 1; i >= 1; --i) nodes_[i] = combine(nodes_[2 * i], nodes_[2 * i + 1]);
+    stale_ = false;
+  }
+
+  mutable std::vector<std::uint64_t> nodes_;  ///< heap order, nodes_[0] unused; inner nodes valid unless stale_
+  mutable bool stale_ = false;
 };
 
 /// The buckets where `a` and `b` differ, descending from the root; `compared` (optional)
