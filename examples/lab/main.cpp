@@ -21,6 +21,7 @@ std::unique_ptr<experiment> make_conflicts_experiment();
 std::unique_ptr<experiment> make_cart_experiment();
 std::unique_ptr<experiment> make_bottleneck_experiment();
 std::unique_ptr<experiment> make_quorum_experiment();
+std::unique_ptr<experiment> make_siblings_experiment();
 
 std::vector<std::unique_ptr<experiment>> all_experiments() {
   std::vector<std::unique_ptr<experiment>> v;
@@ -29,6 +30,7 @@ std::vector<std::unique_ptr<experiment>> all_experiments() {
   v.push_back(make_read_your_writes_experiment());
   v.push_back(make_quorum_experiment());
   v.push_back(make_staleness_experiment());
+  v.push_back(make_siblings_experiment());
   v.push_back(make_conflicts_experiment());
   v.push_back(make_cart_experiment());
   v.push_back(make_bottleneck_experiment());
