@@ -148,11 +148,12 @@ template <std::size_t N, std::size_t W, std::size_t R>
 std::vector<double> simulate(const wars& legs, std::size_t trials, std::uint64_t seed) {
   using node = pbs_node<N, W, R>;
   sim::cluster_options o;
-  o.nodes = N + 1;  // node N coordinates and holds none of the keys used
+  o.nodes = N + 1;  // node N is a client-side coordinator: it holds no keys
   o.seed = seed;
   o.client_latency = sim::constant_latency{0ms};
   typename node::config cfg;
   cfg.nodes = N + 1;
+  cfg.storage_nodes = N;
   cfg.read_repair = false;
   cfg.request_timeout = 60s;
   sim::cluster<node> c{o, cfg};
@@ -164,16 +165,9 @@ std::vector<double> simulate(const wars& legs, std::size_t trials, std::uint64_t
     return nullptr;
   });
   const replica_id coordinator{static_cast<std::uint32_t>(N)};
-  // Keys whose replicas exclude the coordinator.
-  std::vector<key_type> keys;
-  for (key_type k = 1; keys.size() < trials; ++k) {
-    std::array<ring_member, N> pl{};
-    c.node(coordinator)->ring().preference_list(k, N, pl);
-    if (std::none_of(pl.begin(), pl.end(), [&](const ring_member& m) { return m.id == coordinator; })) keys.push_back(k);
-  }
   std::vector<std::size_t> fresh(offsets().size(), 0), asked(offsets().size(), 0);
   for (std::size_t t = 0; t < trials; ++t) {
-    const key_type k = keys[t];
+    const key_type k = static_cast<key_type>(t + 1);
     const value_type v = static_cast<value_type>(t + 1);
     const std::size_t writer = c.history().size();
     c.invoke(coordinator, {op_kind::write, k, v}, 60s);
