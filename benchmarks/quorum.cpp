@@ -301,8 +301,8 @@ void ring_lookup_handwritten(benchmark::State& st, std::size_t nodes, std::size_
 // hybrid logical clock: fixed-size versions), stores it, sends it to the other two replicas,
 // receives both acknowledgements and answers the client. Keys cycle over 64 that node 0
 // coordinates. The hand-written coordinator does the same work (preference list from the same
-// ring, clock advance, store in a std::map, one message per replica, ack count, reply) on plain
-// structs and fixed arrays.
+// ring, clock advance, store in a std::map with a durable record and a Merkle leaf update, one
+// message per replica, ack count, reply) on plain structs and fixed arrays.
 using fanout_node = rp::leaderless_node<rp::replicator<rp::leaderless<rp::n<3>, rp::w<2>, rp::r<2>>, rp::last_write_wins,
                                                        rp::hybrid_logical_clock>>;
 std::vector<rp::key_type> coordinated_keys(const rp::hash_ring& ring) {
@@ -367,6 +367,9 @@ void fanout_handwritten(benchmark::State& st) {
   out.reserve(8);
   std::vector<reply> replies_out;
   replies_out.reserve(8);
+  std::vector<std::pair<rp::key_type, stored>> durable;  // the persistence outbox
+  durable.reserve(8);
+  std::array<std::uint64_t, 64> leaves{};                 // Merkle buckets (inner nodes lazy, as the node's)
   std::int64_t t = 1000;
   std::uint64_t id = 0, replies = 0;
   auto one = [&] {
@@ -377,7 +380,13 @@ void fanout_handwritten(benchmark::State& st) {
     const std::size_t n = ring.preference_list(k, 3, pl);
     (void)clock.advance(self, now);
     auto& s = store[k];
-    if (s.version.compare(clock) == rp::causal_order::before || s.version == rp::hybrid_logical_clock{}) s = {clock, static_cast<rp::value_type>(id)};
+    if (s.version.compare(clock) == rp::causal_order::before || s.version == rp::hybrid_logical_clock{}) {
+      auto& leaf = leaves[rp::mix64(k) & 63];
+      leaf ^= rp::mix64(k ^ static_cast<std::uint64_t>(s.version.wall()) ^ static_cast<std::uint64_t>(s.value));
+      s = {clock, static_cast<rp::value_type>(id)};
+      leaf ^= rp::mix64(k ^ static_cast<std::uint64_t>(s.version.wall()) ^ static_cast<std::uint64_t>(s.value));
+      durable.emplace_back(k, s);
+    }
     std::array<bool, 3> acked{};
     std::size_t acks = 0;
     out.clear();
@@ -401,8 +410,10 @@ void fanout_handwritten(benchmark::State& st) {
         replies_out.push_back({rp::client_id{1}, rp::request_id{id}});
       }
     }
-    replies += replies_out.size();
+    replies += replies_out.size() + durable.size();
     replies_out.clear();
+    durable.clear();
+    benchmark::DoNotOptimize(leaves);
   };
   for (int i = 0; i < 1000; ++i) one();
   const auto before = bench::allocations.load();
