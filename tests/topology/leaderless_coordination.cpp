@@ -2,6 +2,7 @@
 // primary-only quorums (Riak's PR/PW), client-side coordinators.
 #include "../support/seeds.hpp"
 
+#include <replica/reads/strong_reads.hpp>
 #include <replica/replicator.hpp>
 #include <replica/resolve/keep_siblings.hpp>
 #include <replica/resolve/last_write_wins.hpp>
@@ -184,6 +185,24 @@ TEST_CASE("primary-only quorums and configurations out of range are refused", "[
   bad = nodes<node>(3);
   bad.datacenters = {0, 1, 16};
   CHECK_FALSE(node::validate(bad).ok());
+}
+
+TEST_CASE("per-bucket quorums: configured W and R must keep the overlap that strong_reads promised", "[leaderless][bad_input]") {
+  using strong = leaderless_node<replicator<leaderless<n<3>, w<2>, r<2>>, last_write_wins, hybrid_logical_clock, strong_reads>>;
+  auto cfg = nodes<strong>(3);
+  cfg.write_quorum = 3;
+  CHECK(strong::validate(cfg).ok());  // 3 + 2 > 3
+  cfg.write_quorum = 1;
+  CHECK(strong::validate(cfg).err().code == errc::out_of_range);  // 1 + 2 <= 3: not what was promised
+  auto c = make_cluster<strong>(cfg, 1);
+  c.invoke(replica_id{0}, {op_kind::write, 9, 5});
+  c.run_for(20ms);
+  CHECK(last(c).type == check::event_type::fail);
+  CHECK(c.node(replica_id{0})->applied_writes().empty());
+  using eventual = lww_node<async_read_repair>;
+  auto loose = nodes<eventual>(3);
+  loose.write_quorum = loose.read_quorum = 1;
+  CHECK(eventual::validate(loose).ok());  // nothing promised: R = W = 1 is a choice
 }
 
 TEMPLATE_TEST_CASE("client-side coordinator: owns no keys, coordinates reads and writes at the quorum",

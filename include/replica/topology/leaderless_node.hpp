@@ -282,6 +282,13 @@ class leaderless_node {
       return error{errc::out_of_range, "a primary quorum (PW, PR) larger than N can never be met"};
     if (c.write_quorum > n_replicas || c.read_quorum > n_replicas)
       return error{errc::out_of_range, "a write or read quorum larger than N can never be met"};
+    if constexpr (requires { R::reads::strong; }) {
+      if constexpr (R::reads::strong) {
+        const std::size_t w = c.write_quorum ? c.write_quorum : w_quorum, r = c.read_quorum ? c.read_quorum : r_quorum;
+        if (w + r <= n_replicas)
+          return error{errc::out_of_range, "strong_reads promised: the configured W + R must exceed N (as the compile-time ones do)"};
+      }
+    }
     for (auto d : c.datacenters)
       if (d >= quorum_requirement::max_dcs) return error{errc::out_of_range, "datacenter tags must be below 16"};
     if (c.vnodes == 0) return error{errc::out_of_range, "the ring needs at least one virtual node per member"};
@@ -289,7 +296,7 @@ class leaderless_node {
   }
 
   leaderless_node(replica_id self, const config& cfg, const durable_state& disk)
-      : self_{self}, cfg_{cfg}, ring_{make_ring(cfg)}, store_{disk.store}, hints_{disk.hints} {
+      : self_{self}, cfg_{cfg}, config_{validate(cfg)}, ring_{make_ring(cfg)}, store_{disk.store}, hints_{disk.hints} {
     for (const auto& [k, vs] : store_) {
       tree_.update(k, 0, fingerprint(vs));
       if constexpr (!data_mode) {
@@ -329,6 +336,7 @@ class leaderless_node {
 
   void submit(const client_request<kv_op>& req, local_time now) {
     now_ = now;
+    if (!config_) return refuse(req, config_.code());  // a configuration `validate` refuses: no request runs
     switch (req.op.kind) {
       case op_kind::read: return start_read(req);
       case op_kind::write:
@@ -1047,6 +1055,7 @@ class leaderless_node {
 
   replica_id self_;
   config cfg_;
+  status config_;  ///< validate(cfg_)
   hash_ring ring_;
   std::map<key_type, state> store_;
   std::map<key_type, local_time> tombstoned_;  ///< keys whose versions are all tombstones, since when (restarts the grace after a crash)
