@@ -48,10 +48,16 @@
 ///   64 buckets, 1 KiB, an equivalent of the level-by-level exchange at this size.)
 ///
 /// - `blocking_read_repair` (a topology parameter): the read repairs the stale replicas of its
-///   quorum and answers only when they acknowledged (a repair not acknowledged by the deadline
-///   fails the read); `async_read_repair` answers first.
+///   quorum and answers only when they acknowledged (not acknowledged by the deadline: the read
+///   answers `unknown`, as every request that times out); `async_read_repair` answers first.
 /// - `config::primary_writes` / `primary_reads` (Riak's PW / PR), `config::storage_nodes`
-///   (client-side coordinators: nodes beyond it own no keys and only coordinate).
+///   (client-side coordinators: nodes beyond it own no keys and only coordinate),
+///   `config::write_quorum` / `read_quorum` (W and R at run time, Riak's bucket properties).
+///   `validate(config)` checks a configuration; a node built with one it refuses fails every
+///   request with that error.
+/// - What a key holds: versioned siblings (LWW, DVV siblings, `merge_with<F>` reading them
+///   through F) or a data type through `kv_data<D>` (`crdt_merge` with the CRDT named as the
+///   second template parameter; `keep_siblings` over a plain `version_vector`: `vv_siblings`).
 
 #include <replica/core/addressing.hpp>
 #include <replica/core/client.hpp>
@@ -259,7 +265,7 @@ class leaderless_node {
     /// Primary-only quorums (Riak's PW and PR): how many of a write's acknowledgements, or of a
     /// read's replies, must come from the key's own N replicas (fallbacks do not count), on top of
     /// W or R. 0: no such requirement. A write that cannot collect them answers `unknown` at
-    /// `request_timeout` (it may be stored on fallbacks), a read `fail`; more than N is refused
+    /// `request_timeout` (it may be stored on fallbacks), a read too; more than N is refused
     /// at once (`unavailable`).
     std::size_t primary_writes = 0;
     std::size_t primary_reads = 0;
@@ -837,13 +843,12 @@ class leaderless_node {
         if (q.what == kind::read && q.replied) {
           repair(q);  // some replicas never answered: repair those that did
         } else if (!q.replied) {
-          // (a blocking read repair that was not acknowledged in time fails the read, like
-          // Cassandra's read timeout: the read had no effect the client can rely on)
+          // A request that times out answers unknown, never failed (Cassandra's WriteTimeout and
+          // ReadTimeout): a write stored on fewer than W may still be there and spread; a read
+          // (or its blocking repair) may have reached replicas. `unavailable` says why.
           client_reply r{q.client, q.id};
-          // A write stored on fewer than W may still be there (and spread): unknown, not failed.
-          // A read that was not answered had no effect: fail.
-          r.status = q.what == kind::write ? reply_status::unknown : reply_status::fail;
-          if (q.what == kind::read) r.error = errc::unavailable;
+          r.status = reply_status::unknown;
+          r.error = errc::unavailable;
           out_.replies.push_back(std::move(r));
         }
         it = drop_pending(it);
