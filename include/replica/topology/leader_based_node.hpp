@@ -558,7 +558,7 @@ class leader_based_node {
     const auto& es = log_.entries();
     const auto first = es.begin() + static_cast<std::ptrdiff_t>(from - log_.snapshot_index() - 1);
     // One shared copy of the new entries: persisted, and (on a leader) shipped from.
-    batch b = batch::copy_of(first, es.end());
+    batch b = batches_.copy_of(first, es.end());
     if (role_ == role::leader) {
       shipped_ = b;
       shipped_from_ = from;
@@ -1020,10 +1020,9 @@ class leader_based_node {
           shipped_[upto - shipped_from_].term == log_.at(upto).term) {
         a.entries = shipped_.slice(from - shipped_from_, upto - from + 1);  // share the batch just persisted
       } else {
-        std::vector<entry> es;
-        es.reserve(upto - from + 1);
-        for (std::uint64_t k = from; k <= upto; ++k) es.push_back(log_.at(k));
-        a.entries = batch{std::move(es)};
+        catch_up_.clear();
+        for (std::uint64_t k = from; k <= upto; ++k) catch_up_.push_back(log_.at(k));
+        a.entries = batches_.copy_of(catch_up_.begin(), catch_up_.end());
       }
     }
     a.commit = commit_;
@@ -1240,6 +1239,8 @@ class leader_based_node {
   std::uint64_t read_round_ = 0;
   std::uint64_t last_new_verified_ = 0;
   batch shipped_;                  ///< the leader's last persisted batch, shared with its appends
+  leader_based_detail::batch_pool<entry> batches_;  ///< recycled buffers for new batches
+  std::vector<entry> catch_up_;    ///< scratch: entries gathered for a follower that is behind
   std::uint64_t shipped_from_ = 0;  ///< index of shipped_[0]
   std::deque<std::pair<std::uint64_t, local_time>> lease_rounds_;  ///< heartbeat rounds not yet confirmed, with their send time
   local_time lease_until_{};

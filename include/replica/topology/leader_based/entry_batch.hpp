@@ -3,8 +3,9 @@
 /// A contiguous run of log entries, shared and immutable: the unit a leader ships and a
 /// replica persists. The leader copies a new batch out of its log once; every follower's
 /// append message and the persisted write then share it (a slice of it, when a follower needs
-/// only part), and a follower persists the slice it appended without copying it again. So a
-/// batch costs one allocation however many replicas it goes to.
+/// only part), and a follower persists the slice it appended without copying it again. A
+/// `batch_pool` recycles the buffers of batches nobody holds any more, so in steady state a
+/// batch costs no allocation at all.
 ///
 ///   entry_batch<E> b{e1, e2, e3};     // tests and hand-made messages
 ///   for (const E& e : b.slice(1)) ... // e2, e3, sharing b's storage
@@ -49,6 +50,14 @@ class entry_batch {
     return b;
   }
 
+  /// A batch of all of `items` (shared, not copied).
+  static entry_batch sharing(std::shared_ptr<const std::vector<Entry>> items) {
+    entry_batch b;
+    b.count_ = items ? items->size() : 0;
+    if (b.count_ > 0) b.items_ = std::move(items);
+    return b;
+  }
+
   friend bool operator==(const entry_batch& a, const entry_batch& b) {
     if (a.count_ != b.count_) return false;
     for (std::size_t i = 0; i < a.count_; ++i)
@@ -59,6 +68,37 @@ class entry_batch {
  private:
   std::shared_ptr<const std::vector<Entry>> items_;
   std::size_t first_ = 0, count_ = 0;
+};
+
+/// Buffers for new batches, reused once every batch made from them is gone (the persistence
+/// layer and the network dropped their copies): a node owns one, and its batches stop
+/// allocating once as many are in flight as ever will be. At most `Slots` buffers are kept
+/// (the entries of the last batch made in each stay alive until it is reused).
+template <class Entry, std::size_t Slots = 64>
+class batch_pool {
+ public:
+  /// Copies [first, last) into a free buffer (or a new one) and shares it as a batch.
+  template <class It>
+  entry_batch<Entry> copy_of(It first, It last) {
+    if (first == last) return {};
+    for (std::size_t tries = 0; tries < slots_.size(); ++tries) {
+      auto& s = slots_[next_];
+      next_ = (next_ + 1) % slots_.size();
+      if (s.use_count() == 1) {  // only the pool holds it: no batch made from it is alive
+        s->assign(first, last);
+        return entry_batch<Entry>::sharing(s);
+      }
+    }
+    if (slots_.size() < Slots) {
+      slots_.push_back(std::make_shared<std::vector<Entry>>(first, last));
+      return entry_batch<Entry>::sharing(slots_.back());
+    }
+    return entry_batch<Entry>::copy_of(first, last);  // every buffer is in use: a fresh one
+  }
+
+ private:
+  std::vector<std::shared_ptr<std::vector<Entry>>> slots_;
+  std::size_t next_ = 0;
 };
 
 }  // namespace replica::leader_based_detail
