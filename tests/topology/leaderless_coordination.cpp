@@ -1,5 +1,6 @@
 // Coordination options of the leaderless node: blocking against asynchronous read repair,
 // primary-only quorums (Riak's PR/PW), client-side coordinators.
+#include "../support/leaderless.hpp"
 #include "../support/seeds.hpp"
 
 #include <replica/reads/strong_reads.hpp>
@@ -27,11 +28,7 @@ using dvv_node = leaderless_node<replicator<leaderless<n<3>, w<2>, r<2>, Quorum>
 
 template <class Node>
 sim::cluster<Node> make_cluster(typename Node::config cfg, std::uint64_t seed) {
-  sim::cluster_options o;
-  o.nodes = cfg.nodes;
-  o.seed = seed;
-  o.link.latency = sim::uniform_latency{1ms, 3ms};
-  return sim::cluster<Node>{o, cfg};
+  return test::leaderless_cluster<Node>(cfg, seed);
 }
 template <class Node>
 typename Node::config nodes(std::size_t count) {
@@ -39,18 +36,8 @@ typename Node::config nodes(std::size_t count) {
   cfg.nodes = count;
   return cfg;
 }
-template <class Node>
-std::vector<replica_id> walk(sim::cluster<Node>& c, key_type k, replica_id via = replica_id{0}) {
-  std::vector<ring_member> out(c.size());
-  out.resize(c.node(via)->ring().walk(k, out));
-  std::vector<replica_id> ids;
-  for (const auto& m : out) ids.push_back(m.id);
-  return ids;
-}
-template <class Node>
-const check::event& last(sim::cluster<Node>& c) {
-  return c.history().back();
-}
+using test::last;
+using test::walk;
 
 /// A write reaches only `ids[0]` (its replicas are cut off from it) and stays incomplete; a read
 /// coordinated by `ids[0]` with `ids[1]` reachable returns it; then a read coordinated by

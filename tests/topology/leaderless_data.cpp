@@ -1,6 +1,6 @@
 // What a leaderless key holds beyond one register: siblings read through the application's
 // merge (merge_with), and CRDTs (crdt_merge). FAULTS.md B7 in leaderless form.
-#include "../support/ops.hpp"
+#include "../support/leaderless.hpp"
 #include "../support/seeds.hpp"
 
 #include <replica/check/lost_writes.hpp>
@@ -40,26 +40,12 @@ using crdt_node = leaderless_node<replicator<topo, crdt_merge, dotted_version_ve
 
 template <class Node>
 sim::cluster<Node> make_cluster(std::size_t nodes, std::uint64_t seed) {
-  sim::cluster_options o;
-  o.nodes = nodes;
-  o.seed = seed;
-  o.link.latency = sim::uniform_latency{1ms, 3ms};
   typename Node::config cfg;
   cfg.nodes = nodes;
   cfg.anti_entropy_interval = 100ms;
-  return sim::cluster<Node>{o, cfg};
+  return test::leaderless_cluster<Node>(cfg, seed);
 }
-/// A read's values (siblings or one value) and context, or nothing if it failed.
-template <class Node>
-std::optional<std::pair<std::vector<value_type>, payload>> try_read(sim::cluster<Node>& c, replica_id at, key_type k) {
-  const auto p = c.invoke(at, {op_kind::read, k}, 300ms);
-  c.run_until([&](auto& cl) { return test::completion(cl.history(), p) != nullptr; }, c.now() + duration{1s}.count());
-  const auto* e = test::completion(c.history(), p);
-  if (e == nullptr || e->type != check::event_type::ok) return std::nullopt;
-  std::vector<value_type> vs = e->siblings;
-  if (vs.empty() && e->value) vs.push_back(*e->value);
-  return std::pair{vs, c.last_context(p)};
-}
+using test::try_read;
 
 /// B7: rounds of random partitions among five nodes; in each, six clients at random nodes read
 /// the set, add their own element and write it back at once (`rmw`: read-modify-write of a bit

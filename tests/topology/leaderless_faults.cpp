@@ -1,10 +1,13 @@
 // FAULTS.md leaderless rows on the simulator: quorums, stale reads, sloppy quorums with hinted
 // handoff, concurrent writes under LWW and siblings, read repair. Expected anomalies are
 // asserted present.
+#include "../support/leaderless.hpp"
 #include "../support/seeds.hpp"
 
 #include <replica/check/lost_writes.hpp>
+#include <replica/crdt/or_set.hpp>
 #include <replica/replicator.hpp>
+#include <replica/resolve/crdt_merge.hpp>
 #include <replica/resolve/keep_siblings.hpp>
 #include <replica/resolve/last_write_wins.hpp>
 #include <replica/sim/cluster.hpp>
@@ -14,6 +17,7 @@
 #include <replica/versioning/dotted_version_vector.hpp>
 #include <replica/versioning/hybrid_logical_clock.hpp>
 #include <replica/versioning/physical_clock.hpp>
+#include <replica/versioning/version_vector.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -30,27 +34,10 @@ using dvv_node = leaderless_node<replicator<leaderless<n<N>, w<W>, r<R>, Quorum>
 
 template <class Node>
 sim::cluster<Node> make_cluster(std::size_t nodes, std::uint64_t seed) {
-  sim::cluster_options o;
-  o.nodes = nodes;
-  o.seed = seed;
-  o.link.latency = sim::uniform_latency{1ms, 3ms};
-  typename Node::config cfg;
-  cfg.nodes = nodes;
-  return sim::cluster<Node>{o, cfg};
+  return test::leaderless_cluster<Node>(nodes, seed);
 }
-/// The key's replicas (preference list of N) and then its fallbacks.
-template <class Node>
-std::vector<replica_id> walk(sim::cluster<Node>& c, key_type k) {
-  std::vector<ring_member> out(c.size());
-  out.resize(c.node(replica_id{0})->ring().walk(k, out));
-  std::vector<replica_id> ids;
-  for (const auto& m : out) ids.push_back(m.id);
-  return ids;
-}
-template <class Node>
-const check::event& last(sim::cluster<Node>& c) {
-  return c.history().back();
-}
+using test::last;
+using test::walk;
 template <class Node>
 bool has_event(sim::cluster<Node>& c, leaderless_event::kind k) {
   for (const auto& e : c.events())
@@ -519,16 +506,25 @@ bool replicas_agree(sim::cluster<Node>& c) {
 }
 }  // namespace
 
-TEST_CASE("leaderless: replicas converge after random faults heal (read repair, hinted handoff, anti-entropy)",
-          "[leaderless][convergence]") {
-  using node = lww_node<3, 2, 2, sloppy_quorum>;
+namespace {
+using convergence_blocking_dvv = leaderless_node<replicator<leaderless<n<3>, w<2>, r<2>, sloppy_quorum, blocking_read_repair>, keep_siblings,
+                                                            dotted_version_vector>>;
+using convergence_vv = leaderless_node<replicator<leaderless<n<3>, w<2>, r<2>, sloppy_quorum>, keep_siblings, version_vector<>>>;
+using convergence_or_set = leaderless_node<replicator<leaderless<n<3>, w<2>, r<2>, sloppy_quorum>, crdt_merge, dotted_version_vector>,
+                                           or_set<value_type>>;
+}  // namespace
+
+TEMPLATE_TEST_CASE("leaderless: replicas converge after random faults heal (read repair, hinted handoff, anti-entropy)",
+                   "[leaderless][convergence]", (lww_node<3, 2, 2, sloppy_quorum>), convergence_blocking_dvv, convergence_vv,
+                   convergence_or_set) {
+  using node = TestType;
   for (std::uint64_t seed : test::seeds(4)) {
     INFO("seed " << seed << " (replay: REPLICA_SEED=" << seed << ")");
     sim::cluster_options o;
     o.nodes = 5;
     o.seed = seed;
     o.link.latency = sim::uniform_latency{1ms, 3ms};
-    node::config cfg;
+    typename node::config cfg;
     cfg.nodes = 5;
     cfg.anti_entropy_interval = 200ms;
     sim::cluster<node> c{o, cfg};
@@ -545,10 +541,15 @@ TEST_CASE("leaderless: replicas converge after random faults heal (read repair, 
     s.timeout = 500ms;
     s.sticky = false;
     s.stop = no.safety.count();
+    if constexpr (node::crdt_mode) {  // a set: add elements instead of overwriting a register
+      s.write_weight = 0;
+      s.add_weight = 1;
+    }
     c.add_sessions(s);
     c.run_until(no.safety.count());
     sim::heal_everything(c);
     CHECK(c.run_until([](auto& cl) { return cl.clients_idle() && replicas_agree(cl); }, c.now() + no.liveness_bound.count()));
     for (std::uint32_t i = 0; i < 5; ++i) CHECK(c.node(replica_id{i})->hints().empty());  // every hint handed off
+    if constexpr (!node::lww) CHECK(lost_acked(c) == 0);  // siblings and CRDTs keep every acknowledged write
   }
 }
