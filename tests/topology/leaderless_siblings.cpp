@@ -2,7 +2,7 @@
 // write returned. Dotted version vectors keep the siblings bounded by the writers; one version
 // vector per key (vv_siblings, Riak before 2.0) cannot tell which siblings a context covered
 // and keeps them all: they grow with every write. Both measured; nothing is lost in either.
-#include "../support/ops.hpp"
+#include "../support/leaderless.hpp"
 
 #include <replica/replicator.hpp>
 #include <replica/resolve/keep_siblings.hpp>
@@ -35,13 +35,7 @@ struct growth {
 /// each passes the context its previous write returned (none the first time).
 template <class Node>
 growth many_writers(std::size_t writers, std::size_t rounds, std::uint64_t seed = 1) {
-  sim::cluster_options o;
-  o.nodes = 3;
-  o.seed = seed;
-  o.link.latency = sim::uniform_latency{1ms, 3ms};
-  typename Node::config cfg;
-  cfg.nodes = 3;
-  sim::cluster<Node> c{o, cfg};
+  auto c = test::leaderless_cluster<Node>(3, seed);
   std::vector<payload> ctx(writers);
   growth g;
   for (std::size_t round = 0; round < rounds; ++round)
@@ -84,12 +78,7 @@ TEST_CASE("sibling growth: dotted version vectors stay bounded by the writers, o
 }
 
 TEST_CASE("version-vector siblings: a client that saw everything replaces every sibling", "[leaderless][siblings]") {
-  sim::cluster_options o;
-  o.nodes = 3;
-  o.link.latency = sim::uniform_latency{1ms, 3ms};
-  vv_node::config cfg;
-  cfg.nodes = 3;
-  sim::cluster<vv_node> c{o, cfg};
+  auto c = test::leaderless_cluster<vv_node>(3, 1);
   test::concurrently(c, {{replica_id{0}, {op_kind::write, 1, 1}, {}}, {replica_id{1}, {op_kind::write, 1, 2}, {}}});
   c.run_for(50ms);
   const auto p = c.invoke(replica_id{2}, {op_kind::read, 1});
