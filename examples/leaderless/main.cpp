@@ -25,8 +25,11 @@ using namespace std::chrono_literals;
 // Dynamo: N=3 W=2 R=2, sloppy quorum with hinted handoff, siblings tracked by (dotted) version vectors.
 using dynamo_like = rp::replicator<rp::leaderless<rp::n<3>, rp::w<2>, rp::r<2>, rp::sloppy_quorum>, rp::keep_siblings,
                                    rp::dotted_version_vector>;
-// Cassandra: N=3, QUORUM writes and reads, strict, last write wins on timestamps (here a hybrid logical clock).
-using cassandra_like = rp::replicator<rp::leaderless<rp::n<3>, rp::w<2>, rp::r<2>>, rp::last_write_wins, rp::hybrid_logical_clock>;
+// Cassandra: N=3, QUORUM writes and reads, strict, last write wins on timestamps (here a hybrid
+// logical clock), blocking read repair (a QUORUM read repairs its stale replicas before answering,
+// so quorum reads are monotonic).
+using cassandra_like = rp::replicator<rp::leaderless<rp::n<3>, rp::w<2>, rp::r<2>, rp::blocking_read_repair>,
+                                      rp::last_write_wins, rp::hybrid_logical_clock>;
 // Riak with allow_mult: N=3 W=1 R=1 (fast, stale reads possible), siblings with dotted version vectors.
 using riak_like = rp::replicator<rp::leaderless<rp::n<3>, rp::w<1>, rp::r<1>, rp::sloppy_quorum>, rp::keep_siblings,
                                  rp::dotted_version_vector>;
