@@ -188,3 +188,22 @@ TEST_CASE("crdt_merge: operations the type does not have are refused and change 
   REQUIRE(r);
   CHECK(r->first == std::vector<value_type>{5});
 }
+
+TEST_CASE("crdt_merge: anti-entropy joins counter states that read alike but differ inside", "[leaderless][crdt][anti_entropy]") {
+  using node = leaderless_node<replicator<leaderless<n<3>, w<1>, r<1>>, crdt_merge, dotted_version_vector>, pn_counter>;
+  node::config cfg;
+  cfg.nodes = 3;
+  cfg.read_repair = false;
+  cfg.anti_entropy_interval = 100ms;
+  auto c = test::leaderless_cluster<node>(cfg, 2);
+  const replica_id a{0}, b{1}, x{2};
+  c.net().split({a, b});  // {a, b} | {x}
+  CHECK(test::run_op(c, a, {op_kind::add, 4, 1}).type == check::event_type::ok);  // a and b: {a: 1}
+  CHECK(test::run_op(c, x, {op_kind::add, 4, 1}).type == check::event_type::ok);  // x alone: {x: 1}
+  c.run_for(100ms);
+  REQUIRE(c.node(a)->values(4) == std::vector<value_type>{1});
+  REQUIRE(c.node(x)->values(4) == std::vector<value_type>{1});  // the same value, different states
+  c.net().heal();
+  c.run_for(1s);  // no reads, no hints: only anti-entropy can bring them together
+  for (replica_id r : {a, b, x}) CHECK(c.node(r)->values(4) == std::vector<value_type>{2});
+}

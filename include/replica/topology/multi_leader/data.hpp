@@ -16,6 +16,8 @@
 ///   static std::vector<value_type> read(const D& state);
 ///   static payload context(key_type k, const D& state);          // optional: a read's context
 ///   static bool minted_by(const D& delta, replica_id origin);     // optional: delta validation
+///   static std::uint64_t fingerprint(const D& state);             // optional: a hash of the whole state
+///                                                                 // (leaderless anti-entropy; else a hash of read())
 
 #include <replica/core/client.hpp>
 #include <replica/core/payload.hpp>
@@ -62,6 +64,39 @@ concept replicated_data = crdt<D> && requires(D& d, const kv_op& op, const updat
 };
 
 namespace detail {
+/// FNV-1a style mixing for state fingerprints.
+struct state_hash {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  void operator()(std::uint64_t x) noexcept { h = (h ^ x) * 0x100000001b3ULL; }
+};
+inline void hash_counter(state_hash& h, const g_counter& g) {
+  for (const auto& [id, n] : g.entries()) {
+    h(id.value());
+    h(n);
+  }
+}
+template <class Kernel>
+void hash_kernel(state_hash& h, const Kernel& k) {
+  for (const auto& [d, v] : k.entries()) {
+    h(d.id.value());
+    h(d.counter);
+    if constexpr (requires { v.first; v.second; }) {  // an OR-Set token: (element, add or remove)
+      h(static_cast<std::uint64_t>(v.first));
+      h(v.second ? 1 : 2);
+    } else {
+      h(static_cast<std::uint64_t>(v));
+    }
+  }
+  h(0x5bd1e995);  // then the causal context: what it has seen (removed elements included)
+  for (const auto& e : k.context().compact_part().entries()) {
+    h(e.id.value());
+    h(e.counter);
+  }
+  for (const auto& d : k.context().cloud()) {
+    h(d.id.value() + 0x10000);
+    h(d.counter);
+  }
+}
 inline error unsupported(const kv_op& op) {
   (void)op;
   return error{errc::unsupported, "this data type has no such operation"};
@@ -169,6 +204,14 @@ struct kv_data<pn_counter> {
     };
     return mine(d.increments()) && mine(d.decrements());
   }
+  /// Both halves: two states with the same value can differ inside.
+  static std::uint64_t fingerprint(const pn_counter& d) {
+    detail::state_hash h;
+    detail::hash_counter(h, d.increments());
+    h(0x9e3779b9);
+    detail::hash_counter(h, d.decrements());
+    return h.h;
+  }
 };
 
 template <>
@@ -182,6 +225,11 @@ struct kv_data<g_counter> {
   static bool minted_by(const g_counter& d, replica_id origin) {
     return std::all_of(d.entries().begin(), d.entries().end(), [&](const auto& e) { return e.first == origin; });
   }
+  static std::uint64_t fingerprint(const g_counter& d) {
+    detail::state_hash h;
+    detail::hash_counter(h, d);
+    return h.h;
+  }
 };
 
 template <set_bias B>
@@ -194,6 +242,12 @@ struct kv_data<or_set<value_type, B>> {
   }
   static std::vector<value_type> read(const D& s) { return s.elements(); }
   static bool minted_by(const D& d, replica_id origin) { return detail::dots_minted_by(d.kernel(), origin); }
+  /// Elements with their dots, and the context (a removed element differs only there).
+  static std::uint64_t fingerprint(const D& d) {
+    detail::state_hash h;
+    detail::hash_kernel(h, d.kernel());
+    return h.h;
+  }
 };
 
 template <>
