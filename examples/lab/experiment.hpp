@@ -2,6 +2,8 @@
 // the simulator from a seed, and returns rows (JSON objects) with the columns to print.
 #pragma once
 
+#include <replica/check/history.hpp>
+
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
@@ -32,6 +34,13 @@ class experiment {
   /// Runs seeds seed, seed+1, ..., seed+seeds-1 and aggregates them.
   [[nodiscard]] virtual outcome run(std::uint64_t seed, std::uint64_t seeds) const = 0;
 };
+
+/// The completion event of client `p`'s operation in `h`, if it has completed.
+inline const replica::check::event* completion(const replica::check::history& h, std::uint64_t p) {
+  for (auto it = h.rbegin(); it != h.rend(); ++it)
+    if (it->process == p && it->type != replica::check::event_type::invoke) return &*it;
+  return nullptr;
+}
 
 /// Every experiment, in the order `list` shows them.
 std::vector<std::unique_ptr<experiment>> all_experiments();

@@ -75,12 +75,6 @@ std::set<value_type> bits(value_type v) {
   return out;
 }
 
-const check::event* completion(const check::history& h, std::uint64_t p) {
-  for (auto it = h.rbegin(); it != h.rend(); ++it)
-    if (it->process == p && it->type != check::event_type::invoke) return &*it;
-  return nullptr;
-}
-
 /// The rounds described above, on leaders of type `Node` (`rmw`: bitmask register).
 template <class Node>
 run_result run_regions(const region_params& p, std::uint64_t seed, bool rmw) {

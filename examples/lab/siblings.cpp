@@ -36,12 +36,6 @@ struct measured {
   std::size_t max_siblings = 0, final_siblings = 0, writes = 0, last_writes_kept = 0;
 };
 
-const check::event* completion(const check::history& h, std::uint64_t p) {
-  for (auto it = h.rbegin(); it != h.rend(); ++it)
-    if (it->process == p && it->type != check::event_type::invoke) return &*it;
-  return nullptr;
-}
-
 template <class Node>
 measured run_once(std::size_t writers, std::size_t rounds, std::uint64_t seed) {
   sim::cluster_options o;

@@ -428,8 +428,7 @@ class leaderless_node {
     bool replied = false;              ///< the client has its answer (a read may still repair)
     // blocking read repair: the read waits for these replicas to acknowledge `repaired`
     per_target<bool> repair_wait;
-    std::size_t waiting = 0;
-    bool blocking = false;
+    std::size_t waiting = 0;  ///< repairs not yet acknowledged (> 0: the read is waiting for them)
     state repaired;
 
     /// Whether the answers so far satisfy the level and the primary quorum.
@@ -446,8 +445,7 @@ class leaderless_node {
 
   static hash_ring make_ring(const config& c) {
     std::vector<ring_member> m;
-    const std::size_t storage = c.storage_nodes == 0 ? c.nodes : std::min(c.storage_nodes, c.nodes);
-    for (std::uint32_t i = 0; i < storage; ++i)
+    for (std::uint32_t i = 0; i < storage_of(c); ++i)
       m.push_back({replica_id{i}, datacenter{i < c.datacenters.size() ? c.datacenters[i] : std::uint16_t{0}}});
     auto r = hash_ring::make(std::move(m), c.vnodes);
     return r ? std::move(*r) : hash_ring::make({{replica_id{0}, datacenter{0}}}, 1).value();
@@ -458,9 +456,11 @@ class leaderless_node {
     out.resize(ring_.walk(k, std::span{out.data(), out.size()}));
     return out;
   }
-  [[nodiscard]] std::size_t storage_nodes() const noexcept {
-    return cfg_.storage_nodes == 0 ? cfg_.nodes : std::min(cfg_.storage_nodes, cfg_.nodes);
+  /// How many nodes hold data (the rest are client-side coordinators).
+  static std::size_t storage_of(const config& c) noexcept {
+    return c.storage_nodes == 0 ? c.nodes : std::min(c.storage_nodes, c.nodes);
   }
+  [[nodiscard]] std::size_t storage_nodes() const noexcept { return storage_of(cfg_); }
   /// Whether `r` is one of `k`'s N replicas (no allocation: the list is on the stack).
   [[nodiscard]] bool replicates(replica_id r, key_type k) const {
     std::array<ring_member, n_replicas> pl{};
@@ -709,7 +709,7 @@ class leaderless_node {
     q.replies.clear();
     if (k == kind::read) q.replies.assign(q.targets.size(), state{});
     q.acks = q.fallback_acks = 0;
-    q.replied = q.blocking = false;
+    q.replied = false;
     q.repair_wait.clear();
     q.waiting = 0;
     const std::size_t home = std::min(n_replicas, q.targets.size());
@@ -738,7 +738,7 @@ class leaderless_node {
     drop_pending(pending_.find(id));
   }
   void maybe_finish_read(std::uint64_t id, request& q) {
-    if (!q.replied && !q.blocking && q.met()) {
+    if (!q.replied && q.waiting == 0 && q.met()) {
       state best = resolve(q);
       if constexpr (blocking_repair) {
         if (start_blocking_repair(id, q, best)) return;  // answers once the stale replicas acknowledged
@@ -759,11 +759,7 @@ class leaderless_node {
     if constexpr (merges) {
       // The application's merge: one value (the context still covers every sibling, so a write
       // that follows this read replaces them all).
-      if (r.values.size() > 1) {
-        value_type acc = r.values.front();
-        for (std::size_t i = 1; i < r.values.size(); ++i) acc = resolver::merge(acc, r.values[i]);
-        r.values = {acc};
-      }
+      r.values = detail::fold_siblings<typename resolver::function>(std::move(r.values));
     }
     r.context = context_of(q.key, best);
     out_.replies.push_back(std::move(r));
@@ -786,7 +782,6 @@ class leaderless_node {
     }
     if (sent == 0) return false;
     q.waiting = sent;
-    q.blocking = true;
     q.repaired = std::move(best);
     out_.events.push_back({leaderless_event::kind::read_repair, q.key, self_, sent});
     return true;
@@ -798,7 +793,6 @@ class leaderless_node {
       q.repair_wait[i] = false;
       q.replies[i] = q.repaired;  // (so the read's late repair does not send it again)
       if (--q.waiting == 0) {
-        q.blocking = false;
         answer_read(q, q.repaired);
         maybe_finish_read(id, q);
       }
@@ -1013,7 +1007,7 @@ class leaderless_node {
     if (it == pending_.end()) return {};  // late: already answered
     request& q = it->second;
     if (q.what == kind::read) {
-      if (q.blocking) repair_acked(a.req, q, from);
+      if (q.waiting > 0) repair_acked(a.req, q, from);
       return {};
     }
     for (std::size_t i = 0; i < q.targets.size(); ++i) {

@@ -97,6 +97,14 @@ void hash_kernel(state_hash& h, const Kernel& k) {
     h(d.counter);
   }
 }
+/// Sibling values folded into one with the application's merge `F` (none or one: as they are).
+template <class F>
+std::vector<value_type> fold_siblings(std::vector<value_type> vs) {
+  if (vs.size() <= 1) return vs;
+  value_type acc = vs.front();
+  for (std::size_t i = 1; i < vs.size(); ++i) acc = F{}(acc, vs[i]);
+  return {acc};
+}
 inline error unsupported(const kv_op& op) {
   (void)op;
   return error{errc::unsupported, "this data type has no such operation"};
@@ -183,11 +191,7 @@ template <class F>
 struct kv_data<merged_register<F>> : detail::sibling_register_data<merged_register<F>> {
   /// One value: the siblings folded with `F` (nil if all are removes).
   static std::vector<value_type> read(const merged_register<F>& s) {
-    auto vs = detail::sibling_register_data<merged_register<F>>::live(s);
-    if (vs.size() <= 1) return vs;
-    value_type acc = vs.front();
-    for (std::size_t i = 1; i < vs.size(); ++i) acc = F{}(acc, vs[i]);
-    return {acc};
+    return detail::fold_siblings<F>(detail::sibling_register_data<merged_register<F>>::live(s));
   }
 };
 
