@@ -123,8 +123,9 @@ std::optional<wars> parse_wars(const std::string& text) {
   return wars{leg('W'), leg('A'), leg('R'), leg('S')};
 }
 
-template <std::size_t N, std::size_t W, std::size_t R>
-using pbs_node = leaderless_node<replicator<leaderless<n<N>, w<W>, r<R>>, last_write_wins, hybrid_logical_clock>>;
+/// W and R are set at run time (config::write_quorum, read_quorum): one node type per N.
+template <std::size_t N>
+using pbs_node = leaderless_node<replicator<leaderless<n<N>, w<1>, r<1>>, last_write_wins, hybrid_logical_clock>>;
 
 /// Read offsets after the commit (ms).
 const std::vector<double>& offsets() {
@@ -144,9 +145,9 @@ struct params {
 };
 
 /// P(consistent) at each offset, over `trials` writes.
-template <std::size_t N, std::size_t W, std::size_t R>
-std::vector<double> simulate(const wars& legs, std::size_t trials, std::uint64_t seed) {
-  using node = pbs_node<N, W, R>;
+template <std::size_t N>
+std::vector<double> simulate(std::size_t w, std::size_t r, const wars& legs, std::size_t trials, std::uint64_t seed) {
+  using node = pbs_node<N>;
   sim::cluster_options o;
   o.nodes = N + 1;  // node N is a client-side coordinator: it holds no keys
   o.seed = seed;
@@ -154,6 +155,8 @@ std::vector<double> simulate(const wars& legs, std::size_t trials, std::uint64_t
   typename node::config cfg;
   cfg.nodes = N + 1;
   cfg.storage_nodes = N;
+  cfg.write_quorum = w;
+  cfg.read_quorum = r;
   cfg.read_repair = false;
   cfg.request_timeout = 60s;
   sim::cluster<node> c{o, cfg};
@@ -199,18 +202,6 @@ std::vector<double> simulate(const wars& legs, std::size_t trials, std::uint64_t
   return p;
 }
 
-/// simulate<N, W, R> for run-time w and r (every W, R in 1..N is instantiated).
-template <std::size_t N, std::size_t W = 1, std::size_t R = 1>
-std::vector<double> dispatch_wr(std::size_t w, std::size_t r, const wars& legs, std::size_t trials, std::uint64_t seed) {
-  if (w == W && r == R) return simulate<N, W, R>(legs, trials, seed);
-  if constexpr (R < N)
-    return dispatch_wr<N, W, R + 1>(w, r, legs, trials, seed);
-  else if constexpr (W < N)
-    return dispatch_wr<N, W + 1, 1>(w, r, legs, trials, seed);
-  else
-    return std::vector<double>(offsets().size(), 0.0);
-}
-
 class staleness_experiment final : public experiment {
  public:
   std::string name() const override { return "staleness"; }
@@ -239,11 +230,11 @@ class staleness_experiment final : public experiment {
     for (std::uint64_t s = seed; s < seed + seeds; ++s) {
       std::vector<double> p;
       switch (p_.n) {
-        case 1: p = dispatch_wr<1>(p_.w, p_.r, legs, p_.trials, s); break;
-        case 2: p = dispatch_wr<2>(p_.w, p_.r, legs, p_.trials, s); break;
-        case 3: p = dispatch_wr<3>(p_.w, p_.r, legs, p_.trials, s); break;
-        case 4: p = dispatch_wr<4>(p_.w, p_.r, legs, p_.trials, s); break;
-        default: p = dispatch_wr<5>(p_.w, p_.r, legs, p_.trials, s); break;
+        case 1: p = simulate<1>(p_.w, p_.r, legs, p_.trials, s); break;
+        case 2: p = simulate<2>(p_.w, p_.r, legs, p_.trials, s); break;
+        case 3: p = simulate<3>(p_.w, p_.r, legs, p_.trials, s); break;
+        case 4: p = simulate<4>(p_.w, p_.r, legs, p_.trials, s); break;
+        default: p = simulate<5>(p_.w, p_.r, legs, p_.trials, s); break;
       }
       for (std::size_t i = 0; i < sum.size(); ++i) sum[i] += p[i] / static_cast<double>(seeds);
     }
