@@ -81,9 +81,8 @@ class batch_pool {
   template <class It>
   entry_batch<Entry> copy_of(It first, It last) {
     if (first == last) return {};
-    for (std::size_t tries = 0; tries < slots_.size(); ++tries) {
-      auto& s = slots_[next_];
-      next_ = (next_ + 1) % slots_.size();
+    // The first free buffer: in a steady state the same two or three are reused.
+    for (auto& s : slots_) {
       if (s.use_count() == 1) {  // only the pool holds it: no batch made from it is alive
         s->assign(first, last);
         return entry_batch<Entry>::sharing(s);
@@ -98,7 +97,6 @@ class batch_pool {
 
  private:
   std::vector<std::shared_ptr<std::vector<Entry>>> slots_;
-  std::size_t next_ = 0;
 };
 
 }  // namespace replica::leader_based_detail

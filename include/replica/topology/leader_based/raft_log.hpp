@@ -14,6 +14,7 @@
 #include <cassert>
 #include <cstdint>
 #include <optional>
+#include <utility>
 #include <vector>
 
 namespace replica::leader_based_detail {
@@ -58,16 +59,25 @@ class raft_log {
     return index == snap_index_ ? snap_bytes_ : cum_[index - snap_index_ - 1];
   }
   [[nodiscard]] const std::vector<Entry>& entries() const noexcept { return entries_; }
+  /// bytes_through(last_index()).
+  [[nodiscard]] std::uint64_t bytes_last() const noexcept { return cum_.empty() ? snap_bytes_ : cum_.back(); }
 
-  void push_back(Entry e) {
-    cum_.push_back((cum_.empty() ? snap_bytes_ : cum_.back()) + wire_size(e));
-    entries_.push_back(std::move(e));
+  /// Appends an entry built from `args` in place.
+  template <class... Args>
+  const Entry& emplace_back(Args&&... args) {
+    const Entry& e = entries_.emplace_back(std::forward<Args>(args)...);
+    cum_.push_back(bytes_last() + wire_size(e));
+    return e;
   }
-  /// Appends [first, last) at the end.
+  void push_back(Entry e) { (void)emplace_back(std::move(e)); }
+  /// Appends [first, last) at the end (random-access iterators: one resize per vector).
   template <class It>
   void append(It first, It last) {
-    std::uint64_t c = cum_.empty() ? snap_bytes_ : cum_.back();
-    for (It it = first; it != last; ++it) cum_.push_back(c += wire_size(*it));
+    const std::size_t old = cum_.size();
+    std::uint64_t c = bytes_last();
+    cum_.resize(old + static_cast<std::size_t>(last - first));
+    std::uint64_t* out = cum_.data() + old;
+    for (It it = first; it != last; ++it) *out++ = c += wire_size(*it);
     entries_.insert(entries_.end(), first, last);
   }
     /// Drops every entry after `index` (index >= snapshot_index()).
