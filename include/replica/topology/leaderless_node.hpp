@@ -727,13 +727,14 @@ class leaderless_node {
   void maybe_finish_write(std::uint64_t id, request& q) {
     if (q.replied || !q.met()) return;
     q.replied = true;
-    client_reply r{q.client, q.id};
+    client_reply& r = out_.replies.emplace_back();  // built in place
+    r.client = q.client;
+    r.id = q.id;
     r.fallback_acks = static_cast<std::uint32_t>(q.fallback_acks);
     // The context of what was written (Riak's PUT returning the object's context): a client that
     // writes again without reading passes it, and supersedes its own write. (LWW needs none:
     // its coordinators advance past every version they have seen.)
     if constexpr (!lww) r.context = context_of(q.key, q.write);
-    out_.replies.push_back(std::move(r));
     if (q.fallback_acks > 0) out_.events.push_back({leaderless_event::kind::sloppy_write, q.key, self_, static_cast<std::uint32_t>(q.fallback_acks)});
     drop_pending(pending_.find(id));
   }
@@ -1048,8 +1049,13 @@ class leaderless_node {
   }
 
   template <class P>
-  void send(replica_id to, P payload) {
-    out_.messages.push_back({self_, to, cfg_.group, term{0}, message{std::move(payload)}});
+  void send(replica_id to, P&& payload) {
+    // Built in place: a message is the size of its largest alternative.
+    auto& m = out_.messages.emplace_back();
+    m.from = self_;
+    m.to = to;
+    m.group = cfg_.group;
+    m.payload.template emplace<std::remove_cvref_t<P>>(std::forward<P>(payload));
   }
 
   replica_id self_;
