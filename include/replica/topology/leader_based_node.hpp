@@ -539,7 +539,7 @@ class leader_based_node {
   }
 
   // ---- log ----
-  [[nodiscard]] replica::term term_at(std::uint64_t index) const { return log_.term_at(index).value_or(replica::term{0}); }
+  [[nodiscard]] replica::term term_at(std::uint64_t index) const { return log_.term_or_zero(index); }
   [[nodiscard]] log_position last_position() const { return {term_at(last_index()), log_index{last_index()}}; }
   void append_local(entry&& e) { write_log_from(log_.emplace_back(std::move(e)).index); }
   /// Records that the log changed from `index` on; persisted now, or at the next flush when
