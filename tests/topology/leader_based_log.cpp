@@ -161,6 +161,96 @@ TEST_CASE("compaction: past the applied index is refused and changes nothing", "
   CHECK(l.effects().persist.empty());
 }
 
+TEST_CASE("log batches: slices share one buffer, a pool reuses a buffer once no batch holds it", "[leader_based][log]") {
+  using namespace replica::leader_based_detail;
+  struct e {
+    int v = 0;
+    bool operator==(const e&) const = default;
+  };
+  batch_pool<e, 2> pool;
+  const std::vector<e> three{{1}, {2}, {3}};
+  entry_batch<e> a = pool.copy_of(three.begin(), three.end());
+  entry_batch<e> tail = a.slice(1);
+  REQUIRE(tail.size() == 2);
+  CHECK(tail.begin() == a.begin() + 1);  // the same storage
+  CHECK(tail == entry_batch<e>{{2}, {3}});
+  CHECK(a.slice(3).empty());
+  CHECK(a.slice(1, 1) == entry_batch<e>{{2}});
+  const e* first_buffer = a.begin();
+  // Held by `a` and `tail`: the next batch gets a second buffer.
+  entry_batch<e> b = pool.copy_of(three.begin(), three.begin() + 1);
+  CHECK(b.begin() != first_buffer);
+  // Both buffers held and the pool full: a fresh batch outside the pool.
+  entry_batch<e> c = pool.copy_of(three.begin(), three.begin() + 2);
+  CHECK(c.size() == 2);
+  CHECK(c.begin() != first_buffer);
+  CHECK(c.begin() != b.begin());
+  // Once neither `a` nor its slice is alive, its buffer is reused (and `tail` kept it alive until then).
+  a = {};
+  CHECK(tail[1].v == 3);
+  entry_batch<e> d = pool.copy_of(three.begin(), three.end());
+  CHECK(d.begin() != first_buffer);  // still held by `tail`
+  CHECK(entry_batch<e>{}.slice(0).empty());
+  {
+    const entry_batch<e> gone = std::move(tail);  // moved: `tail` holds nothing now
+    CHECK(gone.size() == 2);
+    CHECK(tail.empty());  // NOLINT(bugprone-use-after-move): what a moved-from batch is
+  }
+  d = {};
+  b = {};
+  entry_batch<e> again = pool.copy_of(three.begin(), three.end());
+  CHECK(again.begin() == first_buffer);  // the first free buffer
+  CHECK(again == entry_batch<e>{{1}, {2}, {3}});
+  // A copy of a pool starts empty (its buffers are a cache); batches outlive their pool.
+  batch_pool<e, 2> copy = pool;
+  entry_batch<e> from_copy = copy.copy_of(three.begin(), three.end());
+  CHECK(from_copy.begin() != again.begin());
+  {
+    batch_pool<e, 2> short_lived;
+    again = short_lived.copy_of(three.begin(), three.begin() + 1);
+  }
+  CHECK(again == entry_batch<e>{{1}});  // (ASan: no use after free, no leak)
+}
+
+TEST_CASE("raft log: terms and byte counts across append, truncation, compaction and install", "[leader_based][log]") {
+  using namespace replica::leader_based_detail;
+  struct ent {
+    replica::term term{};
+    std::uint64_t index = 0;
+    kv_op op{};
+  };
+  raft_log<ent> log;
+  auto entry = [](std::uint64_t t, std::uint64_t i, std::size_t bytes) {
+    return ent{replica::term{t}, i, {op_kind::write, 0, 1, 0, payload::filled(bytes, std::byte{1})}};
+  };
+  log.push_back(entry(1, 1, 10));
+  const std::vector<ent> more{entry(1, 2, 0), entry(2, 3, 5)};
+  log.append(more.begin(), more.end());
+  REQUIRE(log.last_index() == 3);
+  CHECK(log.bytes_through(1) == entry_header_bytes + 10);
+  CHECK(log.bytes_through(3) == 3 * entry_header_bytes + 15);
+  CHECK(log.bytes_last() == log.bytes_through(3));
+  CHECK(log.bytes_through(9) == log.bytes_through(3));  // past the end: clamped
+  for (std::uint64_t i = 0; i <= 4; ++i) CHECK(log.term_or_zero(i) == log.term_at(i).value_or(replica::term{0}));
+  CHECK(log.term_at(3) == replica::term{2});
+  log.truncate_after(2);
+  CHECK(log.last_index() == 2);
+  CHECK(log.bytes_last() == 2 * entry_header_bytes + 10);
+  log.compact_through(1);
+  CHECK(log.snapshot_index() == 1);
+  CHECK(log.term_at(0) == replica::term{0});
+  CHECK(log.term_at(1) == replica::term{1});  // the snapshot's term
+  CHECK(log.term_or_zero(1) == replica::term{1});
+  CHECK(log.bytes_through(2) == 2 * entry_header_bytes + 10);  // counted from the beginning of the log
+  log.install(5, replica::term{3}, 1000);  // a snapshot past the log: everything replaced
+  CHECK(log.last_index() == 5);
+  CHECK(log.term_at(4) == std::nullopt);  // compacted away
+  CHECK(log.term_or_zero(4) == replica::term{0});
+  CHECK(log.term_or_zero(5) == replica::term{3});
+  log.emplace_back(entry(3, 6, 1));
+  CHECK(log.bytes_last() == 1000 + entry_header_bytes + 1);
+}
+
 TEST_CASE("read-your-writes: a follower read with a newer token waits until the follower catches up",
           "[leader_based][reads]") {
   using node = lb<asynchronous, eventual_reads_with<on_stale_token::wait, 300>, cluster_size<3>>;
