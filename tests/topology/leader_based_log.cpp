@@ -223,7 +223,7 @@ TEST_CASE("raft log: terms and byte counts across append, truncation, compaction
   auto entry = [](std::uint64_t t, std::uint64_t i, std::size_t bytes) {
     return ent{replica::term{t}, i, {op_kind::write, 0, 1, 0, payload::filled(bytes, std::byte{1})}};
   };
-  log.push_back(entry(1, 1, 10));
+  log.emplace_back(entry(1, 1, 10));
   const std::vector<ent> more{entry(1, 2, 0), entry(2, 3, 5)};
   log.append(more.begin(), more.end());
   REQUIRE(log.last_index() == 3);

@@ -22,9 +22,9 @@
 namespace replica::leader_based_detail {
 
 /// The storage batches share: the entries and a count of the batches (and pools) holding it.
-/// (An intrusive count: a batch is one pointer, so moving one is two plain words; a
-/// `std::shared_ptr` made GCC 12 move its two words as one 16-byte load right after storing
-/// them apart, a store-forwarding stall on every message.)
+/// (An intrusive count: a batch holds one pointer to it. With a `std::shared_ptr` GCC 12 moved
+/// the pointer's two words as one 16-byte load right after storing them apart, a
+/// store-forwarding stall on every message.)
 template <class Entry>
 struct batch_buffer {
   std::atomic<std::size_t> refs{1};
