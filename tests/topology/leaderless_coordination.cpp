@@ -1,5 +1,6 @@
 // Coordination options of the leaderless node: blocking against asynchronous read repair,
-// primary-only quorums (Riak's PR/PW), client-side coordinators.
+// primary-only quorums (Riak's PR/PW), client-side coordinators; the coordinator's table of
+// requests in flight.
 #include "../support/leaderless.hpp"
 #include "../support/seeds.hpp"
 
@@ -9,6 +10,7 @@
 #include <replica/resolve/last_write_wins.hpp>
 #include <replica/sim/cluster.hpp>
 #include <replica/topology/leaderless.hpp>
+#include <replica/topology/leaderless/request_table.hpp>
 #include <replica/topology/leaderless_node.hpp>
 #include <replica/versioning/dotted_version_vector.hpp>
 #include <replica/versioning/hybrid_logical_clock.hpp>
@@ -217,4 +219,36 @@ TEMPLATE_TEST_CASE("client-side coordinator: owns no keys, coordinates reads and
   CHECK(ok == 20);
   CHECK(c.node(client)->applied_writes().empty());  // it stores nothing
   for (std::uint32_t i = 0; i < 3; ++i) CHECK_FALSE(c.node(replica_id{i})->applied_writes().empty());
+}
+
+TEST_CASE("request table: lookup by id, oldest first, slots reused", "[leaderless][coordination]") {
+  request_table<int> t;
+  for (std::uint64_t id = 1; id <= 5; ++id) t.add(id) = static_cast<int>(10 * id);
+  REQUIRE(t.size() == 5);
+  REQUIRE(t.find(3) != nullptr);
+  CHECK(*t.find(3) == 30);
+  CHECK(t.find(6) == nullptr);  // never added
+  int* third = t.find(3);
+  t.drop(3);
+  CHECK(t.find(3) == nullptr);  // answered: a late acknowledgement finds nothing
+  t.drop(3);                    // and dropping it again changes nothing
+  CHECK(t.size() == 4);
+  CHECK(&t.add(7) == third);  // the freed slot is reused (its old contents are the caller's to overwrite)
+  t.at(t.size() - 1) = 70;
+  std::vector<std::uint64_t> order;
+  for (std::size_t i = 0; i < t.size(); ++i) order.push_back(t.id_at(i));
+  CHECK(order == std::vector<std::uint64_t>{1, 2, 4, 5, 7});  // oldest first, as a timeout sweep answers
+  t.drop_at(0);
+  CHECK(t.id_at(0) == 2);
+  // An id out of order is placed where it sorts; one in flight gets its own slot back.
+  t.add(6) = 60;
+  order.clear();
+  for (std::size_t i = 0; i < t.size(); ++i) order.push_back(t.id_at(i));
+  CHECK(order == std::vector<std::uint64_t>{2, 4, 5, 6, 7});
+  CHECK(&t.add(5) == t.find(5));
+  CHECK(t.size() == 5);
+  CHECK(*t.find(6) == 60);
+  CHECK(*t.find(7) == 70);
+  for (std::uint64_t id : {2, 4, 5, 6, 7}) t.drop(id);
+  CHECK(t.empty());
 }

@@ -12,6 +12,7 @@
 #include <rapidcheck.h>
 #include <rapidcheck/catch.h>
 
+#include <algorithm>
 #include <array>
 #include <map>
 #include <set>
@@ -54,6 +55,29 @@ TEST_CASE("ring: a preference list is N distinct members, then distinct fallback
     CHECK(ids.size() == 40);
     CHECK(std::equal(short_walk.begin(), short_walk.end(), long_walk.begin()));
   }
+}
+
+TEST_CASE("ring: a key's first replica owns the first token at or after its point", "[leaderless][ring][laws]") {
+  // The tokens as the ring documents them, searched with std::lower_bound: the ring's own
+  // (branch-free) search must land on the same token, rings of one token included.
+  rc::prop("the walk starts where std::lower_bound says", [] {
+    const auto n = *rc::gen::inRange<std::uint32_t>(1, 20);
+    const auto vnodes = *rc::gen::inRange<std::size_t>(1, 40);
+    const auto ring = hash_ring::make(members(n), vnodes).value();
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> tokens;
+    for (std::uint32_t m = 0; m < n; ++m)
+      for (std::uint64_t v = 0; v < vnodes; ++v) tokens.emplace_back(mix64(mix64(m + 1) ^ (v * 0x9e3779b97f4a7c15ULL)), m);
+    std::sort(tokens.begin(), tokens.end());
+    for (int i = 0; i < 50; ++i) {
+      const auto k = *rc::gen::arbitrary<key_type>();
+      const std::uint64_t p = hash_ring::point_of(k);
+      auto it = std::lower_bound(tokens.begin(), tokens.end(), std::pair<std::uint64_t, std::uint32_t>{p, 0});
+      if (it == tokens.end()) it = tokens.begin();  // past the last token: wrap around
+      std::array<ring_member, 1> first{};
+      RC_ASSERT(ring.walk(k, first) == 1u);
+      RC_ASSERT(first[0].id == replica_id{it->second});
+    }
+  });
 }
 
 TEST_CASE("ring: virtual nodes spread keys evenly", "[leaderless][ring]") {

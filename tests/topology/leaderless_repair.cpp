@@ -39,6 +39,7 @@ TEST_CASE("consistency levels: what each one needs from five replicas in two dat
     CHECK(q->total == r.total);
     CHECK(q->per_dc[0] == r.dc0);
     CHECK(q->per_dc[1] == r.dc1);
+    CHECK(q->by_dc == (r.dc0 + r.dc1 > 0));  // only the datacenter levels count by datacenter
   }
   // LOCAL_QUORUM is local to the coordinator: from datacenter 1 it needs 2 of its 2.
   CHECK(requirement(consistency_level::local_quorum, rs, 2, datacenter{1})->per_dc[1] == 2);
@@ -65,6 +66,14 @@ TEST_CASE("consistency levels: a level the key's replicas cannot meet is an erro
   CHECK(requirement(static_cast<consistency_level>(42), three, 2, datacenter{0}).err().code == errc::out_of_range);
   const std::vector<ring_member> bad_dc{{replica_id{0}, datacenter{99}}};
   CHECK(requirement(consistency_level::one, bad_dc, 1, datacenter{0}).err().code == errc::out_of_range);
+  // The in-place form leaves its target as it was on an error.
+  quorum_requirement held = requirement(consistency_level::each_quorum, three, 2, datacenter{0}).value();
+  const quorum_requirement before = held;
+  CHECK(require(held, consistency_level::configured, three, 4, datacenter{0}).err().code == errc::unavailable);
+  CHECK(require(held, consistency_level::local_quorum, three, 2, datacenter{3}).err().code == errc::unavailable);
+  CHECK(held.total == before.total);
+  CHECK(held.by_dc == before.by_dc);
+  CHECK(held.per_dc == before.per_dc);
 }
 
 TEST_CASE("merkle: the same keys and versions give the same tree, in any order", "[leaderless][anti_entropy]") {

@@ -6,6 +6,8 @@
 
 #include <replica/core/ids.hpp>
 
+#include <type_traits>
+
 namespace replica {
 
 /// A protocol message with its routing header. Plain data: a transport copies or encodes it.
@@ -19,5 +21,18 @@ struct envelope {
 
   friend constexpr bool operator==(const envelope&, const envelope&) = default;
 };
+
+/// A value made where it is needed: converts to what `make()` returns, so an object (a message
+/// in an envelope being emplaced into an outbox) is initialized straight from the prvalue,
+/// with no temporary to move from.
+///
+///   out.emplace_back(self, to, group, term, built_by{[&] { return message{std::in_place_type<put>, ...}; }});
+template <class F>
+struct built_by {
+  F make;
+  operator std::invoke_result_t<F&>() { return make(); }  // NOLINT(google-explicit-constructor): the point
+};
+template <class F>
+built_by(F) -> built_by<F>;
 
 }  // namespace replica

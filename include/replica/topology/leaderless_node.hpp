@@ -74,6 +74,7 @@
 #include <replica/topology/leaderless/context.hpp>
 #include <replica/topology/multi_leader/data.hpp>
 #include <replica/topology/leaderless/merkle.hpp>
+#include <replica/topology/leaderless/request_table.hpp>
 #include <replica/topology/leaderless/ring.hpp>
 #include <replica/topology/leaderless/vv_siblings.hpp>
 #include <replica/versioning/dotted_version_vector.hpp>
@@ -433,9 +434,11 @@ class leaderless_node {
 
     /// Whether the answers so far satisfy the level and the primary quorum.
     [[nodiscard]] bool met() const {
+      if (acks < needs.total) return false;  // (acks: how many targets answered)
       std::size_t home = 0;
       for (std::size_t i = 0; i < targets.size() && i < n_replicas; ++i) home += answered[i] ? 1 : 0;
       if (home < primaries) return false;
+      if (!needs.by_dc) return true;  // (else: which datacenters answered)
       per_target<ring_member> members;  // the targets that answered (acknowledged, or replied)
       for (std::size_t i = 0; i < targets.size(); ++i)
         if (answered[i]) members.push_back(targets[i]);
@@ -511,17 +514,41 @@ class leaderless_node {
   /// Merges `incoming` into what is stored for `k`; persists and returns true if it changed.
   bool store(key_type k, const state& incoming) {
     state& mine = store_[k];
-    state all = merged(mine, incoming);
-    if constexpr (!data_mode)
+    if constexpr (!data_mode) {
       for (const auto& v : incoming) clock_merge(v.version);
-    if (same_set(all, mine)) return false;
-    tree_.update(k, fingerprint(mine), fingerprint(all));
-    mine = std::move(all);
-    out_.persist.push_back(store_write{k, mine});
+      if (covers(mine, incoming)) return false;  // a replica hearing again what it has
+    }
+    const std::uint64_t before = fingerprint(mine);
+    bool newer = false;
+    if constexpr (!data_mode) newer = covers(incoming, mine, true);
+    if (newer) {
+      // A newer write (or the first): the maximal versions are the incoming ones. (The same
+      // result as merged()'s, `mine` being maximal already, without building the union.)
+      mine = incoming;
+      if constexpr (!data_mode) mine.resize(keep_maximal(mine.begin(), mine.end(), &versioned::version));
+    } else {
+      state all = merged(mine, incoming);
+      if (same_set(all, mine)) return false;
+      mine = std::move(all);
+    }
+    tree_.update(k, before, fingerprint(mine));
+    out_.persist.emplace_back(std::in_place_type<store_write>, k, mine);
     if (only_tombstones(mine))
       tombstoned_.try_emplace(k, now_);
-    else
+    else if (!tombstoned_.empty())
       tombstoned_.erase(k);
+    return true;
+  }
+  /// Whether every version in `b` is at or below one in `a` (`strictly`: below one), so that
+  /// the maximal versions of both together are those of `a` (`strictly`: none of `b`'s).
+  static bool covers(const siblings& a, const siblings& b, bool strictly = false) {
+    for (const auto& y : b) {
+      const bool found = std::any_of(a.begin(), a.end(), [&](const versioned& x) {
+        const causal_order o = y.version.compare(x.version);
+        return o == causal_order::before || (!strictly && o == causal_order::equal);
+      });
+      if (!found) return false;
+    }
     return true;
   }
   /// Collects keys that have been only tombstones for the grace period.
@@ -610,10 +637,9 @@ class leaderless_node {
       return;
     }
     const std::uint64_t id = next_req_++;
-    const auto slot = add_pending(id);
-    request& q = slot->second;
+    request& q = pending_.add(id);
     if (auto ok = init_request(q, kind::write, req, targets); !ok) {
-      drop_pending(slot);
+      pending_.drop(id);
       return refuse(req, ok.err().code);
     }
     if constexpr (data_mode) {
@@ -622,14 +648,14 @@ class leaderless_node {
       state scratch = mine ? *mine : state{};
       auto delta = kv_data<data_type>::update(scratch, req.op, update_info{self_, now_, req.op.key, &req.context});
       if (!delta) {  // an operation the type has not, a bad context: nothing changes
-        drop_pending(slot);
+        pending_.drop(id);
         return refuse(req, delta.err().code);
       }
       q.write = std::move(*delta);
     } else {
       auto version = new_version(req.op.key, req.context);
       if (!version) {  // a bad context: nothing changes
-        drop_pending(slot);
+        pending_.drop(id);
         return refuse(req, version.err().code);
       }
       q.write.clear();
@@ -645,16 +671,15 @@ class leaderless_node {
         continue;
       }
       q.tried[i] = true;
-      send(q.targets[i].id, put{id, req.op.key, q.write, std::nullopt, false});
+      send_new<put>(q.targets[i].id, id, req.op.key, q.write, std::nullopt, false);
     }
     maybe_finish_write(id, q);
   }
   void start_read(const client_request<kv_op>& req) {
     const std::uint64_t id = next_req_++;
-    const auto slot = add_pending(id);
-    request& q = slot->second;
+    request& q = pending_.add(id);
     if (auto ok = init_request(q, kind::read, req, replicas_of(req.op.key)); !ok) {
-      drop_pending(slot);
+      pending_.drop(id);
       return refuse(req, ok.err().code);
     }
     for (std::size_t i = 0; i < q.targets.size() && i < n_replicas; ++i) {
@@ -668,22 +693,6 @@ class leaderless_node {
       send(q.targets[i].id, get{id, req.op.key});
     }
     maybe_finish_read(id, q);
-  }
-  // Pending requests live in a std::map whose nodes are recycled: no allocation per request
-  // once as many have been in flight as ever will be.
-  using pending_map = std::map<std::uint64_t, request>;
-  /// A pending request `id`, to be filled by init_request.
-  typename pending_map::iterator add_pending(std::uint64_t id) {
-    if (spare_.empty()) return pending_.try_emplace(id).first;
-    auto node = std::move(spare_.back());
-    spare_.pop_back();
-    node.key() = id;
-    return pending_.insert(std::move(node)).position;
-  }
-  typename pending_map::iterator drop_pending(typename pending_map::iterator it) {
-    auto next = std::next(it);
-    spare_.push_back(pending_.extract(it));
-    return next;
   }
   /// Answers `fail` with `why`: the request had no effect.
   void refuse(const client_request<kv_op>& req, errc why) {
@@ -717,9 +726,8 @@ class leaderless_node {
     const datacenter local{me < cfg_.datacenters.size() ? cfg_.datacenters[me] : std::uint16_t{0}};
     const std::size_t configured = k == kind::write ? (cfg_.write_quorum ? cfg_.write_quorum : w_quorum)
                                                     : (cfg_.read_quorum ? cfg_.read_quorum : r_quorum);
-    auto needs = requirement(req.level, std::span<const ring_member>{q.targets.data(), home}, configured, local);
-    if (!needs) return needs.err();  // a level the key's replicas cannot meet
-    q.needs = *needs;
+    if (auto ok = require(q.needs, req.level, std::span<const ring_member>{q.targets.data(), home}, configured, local); !ok)
+      return ok;  // a level the key's replicas cannot meet
     q.primaries = k == kind::write ? cfg_.primary_writes : cfg_.primary_reads;
     if (q.primaries > home) return error{errc::unavailable, "the primary quorum (PW, PR) needs more replicas than the key has"};
     return {};
@@ -736,7 +744,7 @@ class leaderless_node {
     // its coordinators advance past every version they have seen.)
     if constexpr (!lww) r.context = context_of(q.key, q.write);
     if (q.fallback_acks > 0) out_.events.push_back({leaderless_event::kind::sloppy_write, q.key, self_, static_cast<std::uint32_t>(q.fallback_acks)});
-    drop_pending(pending_.find(id));
+    pending_.drop(id);
   }
   void maybe_finish_read(std::uint64_t id, request& q) {
     if (!q.replied && q.waiting == 0 && q.met()) {
@@ -750,7 +758,7 @@ class leaderless_node {
     const bool all = std::all_of(q.answered.begin(), q.answered.end(), [](bool b) { return b; });
     if (q.replied && all) {
       repair(q);
-      drop_pending(pending_.find(id));
+      pending_.drop(id);
     }
   }
   void answer_read(request& q, const state& best) {
@@ -832,8 +840,9 @@ class leaderless_node {
     if (sent > 0) out_.events.push_back({leaderless_event::kind::read_repair, q.key, self_, sent});
   }
   void expire_requests() {
-    for (auto it = pending_.begin(); it != pending_.end();) {
-      request& q = it->second;
+    for (std::size_t i = 0; i < pending_.size();) {
+      const std::uint64_t id = pending_.id_at(i);
+      request& q = pending_.at(i);
       if (now_ >= q.deadline) {
         if (q.what == kind::read && q.replied) {
           repair(q);  // some replicas never answered: repair those that did
@@ -846,13 +855,13 @@ class leaderless_node {
           r.error = errc::unavailable;
           out_.replies.push_back(std::move(r));
         }
-        it = drop_pending(it);
+        pending_.drop_at(i);
         continue;
       }
-      const auto current = it++;  // try_fallbacks may finish (and erase) the request
       if constexpr (sloppy) {
-        if (q.what == kind::write && now_ - q.started >= cfg_.replica_timeout) try_fallbacks(current->first, q);
+        if (q.what == kind::write && now_ - q.started >= cfg_.replica_timeout) try_fallbacks(id, q);
       }
+      if (i < pending_.size() && pending_.id_at(i) == id) ++i;  // (try_fallbacks may have finished it)
     }
   }
   /// Sloppy quorum: for every home replica still silent, the next untried fallback gets the
@@ -989,7 +998,7 @@ class leaderless_node {
     // A hinted write is kept apart from the store (reads do not see it) until handed off.
     if (!p.hint_for || *p.hint_for == self_) store(p.key, p.versions);
     if (p.hint_for && *p.hint_for != self_) keep_hint(hint{*p.hint_for, p.key, p.versions});
-    send(from, put_ack{p.req, p.key, p.handoff});
+    send_new<put_ack>(from, p.req, p.key, p.handoff);
     return {};
   }
   status handle(replica_id from, const put_ack& a) {
@@ -1004,9 +1013,9 @@ class leaderless_node {
       return {};
     }
     if (a.req == 0) return {};  // a read repair was stored
-    auto it = pending_.find(a.req);
-    if (it == pending_.end()) return {};  // late: already answered
-    request& q = it->second;
+    request* found = pending_.find(a.req);
+    if (!found) return {};  // late: already answered
+    request& q = *found;
     if (q.what == kind::read) {
       if (q.waiting > 0) repair_acked(a.req, q, from);
       return {};
@@ -1027,9 +1036,9 @@ class leaderless_node {
     return {};
   }
   status handle(replica_id from, const get_reply& g) {
-    auto it = pending_.find(g.req);
-    if (it == pending_.end() || it->second.what != kind::read) return {};
-    request& q = it->second;
+    request* found = pending_.find(g.req);
+    if (!found || found->what != kind::read) return {};
+    request& q = *found;
     for (std::size_t i = 0; i < q.targets.size(); ++i) {
       if (q.targets[i].id != from || q.answered[i]) continue;
       q.answered[i] = true;
@@ -1050,12 +1059,13 @@ class leaderless_node {
 
   template <class P>
   void send(replica_id to, P&& payload) {
-    // Built in place: a message is the size of its largest alternative.
-    auto& m = out_.messages.emplace_back();
-    m.from = self_;
-    m.to = to;
-    m.group = cfg_.group;
-    m.payload.template emplace<std::remove_cvref_t<P>>(std::forward<P>(payload));
+    send_new<std::remove_cvref_t<P>>(to, std::forward<P>(payload));
+  }
+  /// Sends a `P` made from `args` where it lies in the outbox (no temporary message to move).
+  template <class P, class... A>
+  void send_new(replica_id to, A&&... args) {
+    out_.messages.emplace_back(self_, to, cfg_.group, replica::term{},
+                               built_by{[&] { return message{std::in_place_type<P>, std::forward<A>(args)...}; }});
   }
 
   replica_id self_;
@@ -1066,8 +1076,7 @@ class leaderless_node {
   std::map<key_type, local_time> tombstoned_;  ///< keys whose versions are all tombstones, since when (restarts the grace after a crash)
   std::vector<hint> hints_;
   version_type clock_{};
-  std::map<std::uint64_t, request> pending_;
-  std::vector<typename std::map<std::uint64_t, request>::node_type> spare_;  ///< finished requests' map nodes, reused
+  request_table<request> pending_;  ///< requests this node coordinates, in flight (slots reused: no allocation per request)
   std::uint64_t next_req_ = 1;
   merkle_tree<merkle_depth> tree_;
   std::uint32_t ae_peer_ = 0;

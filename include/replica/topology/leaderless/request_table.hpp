@@ -1,0 +1,88 @@
+#pragma once
+/// \file
+/// A coordinator's requests in flight, by request id: what a leaderless coordinator looks up on
+/// every acknowledgement and reply.
+///
+///   request_table<request> pending;
+///   request& q = pending.add(id);       // ids increase: a recycled slot, filled by the caller
+///   if (request* q = pending.find(id))  // an acknowledgement for a request still in flight
+///   pending.drop(id);                   // answered: the slot is reused by a later request
+///
+/// Requests live in slots that are never freed (a deque: their addresses stay put while others
+/// come and go), so a steady state allocates nothing. The index is a vector of (id, slot) sorted
+/// by id: ids are handed out in increasing order, so adding appends, a lookup is a binary search
+/// over the requests in flight (a handful), and iterating visits the oldest first, as the
+/// `std::map` it replaces did (a timeout sweep answers in request order).
+
+#include <algorithm>
+#include <cstdint>
+#include <deque>
+#include <utility>
+#include <vector>
+
+namespace replica {
+
+template <class T>
+class request_table {
+ public:
+  /// A slot for request `id` (ids are expected in increasing order; an out-of-order one is
+  /// placed where it sorts, an id already in flight gets its slot back). Its contents are what the
+  /// slot last held (or a default T): the caller fills every field.
+  T& add(std::uint64_t id) {
+    if (!index_.empty() && index_.back().first >= id) {
+      if (T* held = find(id)) return *held;
+    }
+    std::uint32_t slot;
+    if (free_.empty()) {
+      slot = static_cast<std::uint32_t>(slots_.size());
+      slots_.emplace_back();
+    } else {
+      slot = free_.back();
+      free_.pop_back();
+    }
+    if (index_.empty() || index_.back().first < id)
+      index_.push_back({id, slot});
+    else
+      index_.insert(lower(id), {id, slot});
+    return slots_[slot];
+  }
+  /// The request `id`, or null if it is not in flight (answered, expired, never added).
+  [[nodiscard]] T* find(std::uint64_t id) noexcept {
+    const auto it = position(id);
+    return it == index_.end() ? nullptr : &slots_[it->second];
+  }
+  /// Ends request `id` (nothing if it is not in flight); its slot is reused.
+  void drop(std::uint64_t id) {
+    if (const auto it = position(id); it != index_.end()) erase(it);
+  }
+
+  /// In flight, oldest first: `id_at(i)` and `at(i)` for i < size(); `drop_at(i)` moves the
+  /// later ones down by one.
+  [[nodiscard]] std::size_t size() const noexcept { return index_.size(); }
+  [[nodiscard]] bool empty() const noexcept { return index_.empty(); }
+  [[nodiscard]] std::uint64_t id_at(std::size_t i) const noexcept { return index_[i].first; }
+  [[nodiscard]] T& at(std::size_t i) noexcept { return slots_[index_[i].second]; }
+  void drop_at(std::size_t i) { erase(index_.begin() + static_cast<std::ptrdiff_t>(i)); }
+
+ private:
+  using entry = std::pair<std::uint64_t, std::uint32_t>;
+  typename std::vector<entry>::iterator lower(std::uint64_t id) noexcept {
+    return std::lower_bound(index_.begin(), index_.end(), id, [](const entry& e, std::uint64_t x) { return e.first < x; });
+  }
+  typename std::vector<entry>::iterator position(std::uint64_t id) noexcept {
+    // Most lookups are for the newest requests: check the last one before searching.
+    if (!index_.empty() && index_.back().first == id) return index_.end() - 1;
+    const auto it = lower(id);
+    return it != index_.end() && it->first == id ? it : index_.end();
+  }
+  void erase(typename std::vector<entry>::iterator it) {
+    free_.push_back(it->second);
+    index_.erase(it);
+  }
+
+  std::deque<T> slots_;
+  std::vector<std::uint32_t> free_;
+  std::vector<entry> index_;
+};
+
+}  // namespace replica
