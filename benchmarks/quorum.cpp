@@ -301,8 +301,10 @@ void ring_lookup_handwritten(benchmark::State& st, std::size_t nodes, std::size_
 // hybrid logical clock: fixed-size versions), stores it, sends it to the other two replicas,
 // receives both acknowledgements and answers the client. Keys cycle over 64 that node 0
 // coordinates. The hand-written coordinator does the same work (preference list from the same
-// ring, clock advance, store in a std::map with a durable record and a Merkle leaf update, one
-// message per replica, ack count, reply) on plain structs and fixed arrays.
+// ring, clock advance, store in a std::map with a durable record and a Merkle leaf update over
+// the whole version, one message per replica; each acknowledgement arrives as a message naming
+// its request, found in a table of requests in flight (a fixed ring of slots) and counted once
+// per replica; the reply) on plain structs and fixed arrays.
 using fanout_node = rp::leaderless_node<rp::replicator<rp::leaderless<rp::n<3>, rp::w<2>, rp::r<2>>, rp::last_write_wins,
                                                        rp::hybrid_logical_clock>>;
 std::vector<rp::key_type> coordinated_keys(const rp::hash_ring& ring) {
@@ -365,6 +367,17 @@ void fanout_handwritten(benchmark::State& st) {
     rp::client_id client;
     rp::request_id id;
   };
+  struct ack_msg {
+    rp::replica_id from;
+    std::uint64_t req = 0;
+  };
+  struct in_flight {  // a request waiting for acknowledgements
+    std::uint64_t req = 0;
+    std::array<rp::replica_id, 3> targets{};
+    std::array<bool, 3> acked{};
+    std::size_t n = 0, acks = 0;
+    bool answered = false;
+  };
   const auto ring = make_ring(5, 64);
   const auto keys = coordinated_keys(ring);
   const rp::replica_id self{0};
@@ -377,6 +390,13 @@ void fanout_handwritten(benchmark::State& st) {
   std::vector<std::pair<rp::key_type, stored>> durable;  // the persistence outbox
   durable.reserve(8);
   std::array<std::uint64_t, 64> leaves{};                 // Merkle buckets (inner nodes lazy, as the node's)
+  std::array<in_flight, 64> table{};                      // requests in flight, slot req % 64
+  std::vector<ack_msg> acks;
+  acks.reserve(8);
+  auto leaf_hash = [](rp::key_type k, const stored& s) {  // the whole version and the value
+    return rp::mix64(k ^ static_cast<std::uint64_t>(s.version.wall()) ^ (s.version.logical() << 20) ^
+                     (static_cast<std::uint64_t>(s.version.origin().value()) << 52) ^ static_cast<std::uint64_t>(s.value));
+  };
   std::int64_t t = 1000;
   std::uint64_t id = 0, replies = 0;
   auto one = [&] {
@@ -389,32 +409,37 @@ void fanout_handwritten(benchmark::State& st) {
     auto& s = store[k];
     if (s.version.compare(clock) == rp::causal_order::before || s.version == rp::hybrid_logical_clock{}) {
       auto& leaf = leaves[rp::mix64(k) & 63];
-      leaf ^= rp::mix64(k ^ static_cast<std::uint64_t>(s.version.wall()) ^ static_cast<std::uint64_t>(s.value));
+      leaf ^= leaf_hash(k, s);
       s = {clock, static_cast<rp::value_type>(id)};
-      leaf ^= rp::mix64(k ^ static_cast<std::uint64_t>(s.version.wall()) ^ static_cast<std::uint64_t>(s.value));
+      leaf ^= leaf_hash(k, s);
       durable.emplace_back(k, s);
     }
-    std::array<bool, 3> acked{};
-    std::size_t acks = 0;
+    in_flight& q = table[id % table.size()];
+    q = {id, {}, {}, n, 0, false};
     out.clear();
     for (std::size_t i = 0; i < n; ++i) {
+      q.targets[i] = pl[i].id;
       if (pl[i].id == self) {
-        acked[i] = true;
-        ++acks;
+        q.acked[i] = true;
+        ++q.acks;
       } else {
         out.push_back({pl[i].id, id, k, clock, static_cast<rp::value_type>(id)});
       }
     }
-    bool answered = false;
-    for (const auto& m : out) {  // each replica acknowledges
-      for (std::size_t i = 0; i < n; ++i)
-        if (pl[i].id == m.to && !acked[i]) {
-          acked[i] = true;
-          ++acks;
+    acks.clear();
+    for (const auto& m : out) acks.push_back({m.to, m.req});  // each replica acknowledges
+    for (const auto& a : acks) {
+      if (a.from.value() >= 5) continue;  // not a member
+      in_flight& r = table[a.req % table.size()];
+      if (r.req != a.req) continue;  // late: already answered
+      for (std::size_t i = 0; i < r.n; ++i)
+        if (r.targets[i] == a.from && !r.acked[i]) {
+          r.acked[i] = true;
+          ++r.acks;
         }
-      if (!answered && acks >= 2) {
-        answered = true;
-        replies_out.push_back({rp::client_id{1}, rp::request_id{id}});
+      if (!r.answered && r.acks >= 2) {
+        r.answered = true;
+        replies_out.push_back({rp::client_id{1}, rp::request_id{a.req}});
       }
     }
     replies += replies_out.size() + durable.size();

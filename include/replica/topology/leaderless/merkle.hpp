@@ -35,14 +35,15 @@ class merkle_tree {
   merkle_tree() : nodes_(2 * buckets, 0) {}
 
   /// The bucket a key falls in.
-  static constexpr std::size_t bucket_of(key_type k) noexcept { return mix64(k + 0x632be59bd9b4e019ULL) & (buckets - 1); }
+  static constexpr std::size_t bucket_of(key_type k) noexcept { return bucket_of_hash(mix64(k)); }
 
   /// The key's version digest changed from `before` to `after` (0: absent).
   void update(key_type k, std::uint64_t before, std::uint64_t after) {
     if (before == after) return;
-    std::size_t i = buckets + bucket_of(k);
-    if (before != 0) nodes_[i] ^= key_hash(k, before);
-    if (after != 0) nodes_[i] ^= key_hash(k, after);
+    const std::uint64_t kh = mix64(k);  // the key hashed once: its bucket and both digests' hashes
+    std::uint64_t& bucket = nodes_[buckets + bucket_of_hash(kh)];
+    if (before != 0) bucket ^= mix64(kh ^ before);
+    if (after != 0) bucket ^= mix64(kh ^ after);
     stale_ = true;
   }
 
@@ -60,7 +61,8 @@ class merkle_tree {
   }
 
  private:
-  static constexpr std::uint64_t key_hash(key_type k, std::uint64_t digest) noexcept { return mix64(mix64(k) ^ digest); }
+  /// A bucket from the key's hash: its top bits (the low ones go into the digests' hashes).
+  static constexpr std::size_t bucket_of_hash(std::uint64_t kh) noexcept { return static_cast<std::size_t>(kh >> (64 - Depth)); }
   static constexpr std::uint64_t combine(std::uint64_t l, std::uint64_t r) noexcept {
     // An empty subtree hashes to 0 on both sides, so empty trees compare equal cheaply.
     return (l | r) == 0 ? 0 : mix64(l ^ mix64(r + 0x2545f4914f6cdd1dULL));
