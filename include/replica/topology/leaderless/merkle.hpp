@@ -10,7 +10,8 @@
 /// Updates are incremental: a bucket's hash is the XOR of its keys' hashes, so replacing a
 /// key's version (or adding, or deleting it) is one XOR. The inner nodes are rehashed lazily,
 /// all at once, the next time one is read (an exchange, every anti-entropy interval), as Riak's
-/// hash trees do: a write pays two key hashes, not Depth re-hashes up to the root.
+/// hash trees do: a write pays three hashes (the key once, its old and new digests with it),
+/// not Depth re-hashes up to the root.
 ///
 ///   merkle_tree<10> t;
 ///   t.update(key, old_digest, new_digest);   // 0 = absent
