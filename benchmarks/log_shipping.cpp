@@ -3,9 +3,11 @@
 // acknowledges, the leader advances its commit index and replies. `composed` drives
 // leader_based_node<R> (messages moved between nodes by hand, persistence entries discarded as
 // a no-op disk would); `handwritten` is a plain leader/follower loop doing the same work with
-// the same commit rule (append to the leader's log and its persist buffer, copy to each
-// follower's log and persist buffer, acknowledge, select the commit index, apply, reply); `floor`
-// only copies the payload bytes once per replica.
+// the same commit rule (take the same client requests, append to the leader's log and its
+// persist buffer remembering which request each index answers, copy to each follower's log and
+// persist buffer, acknowledge, select the commit index, apply, reply to the committed requests);
+// `floor` only copies the payload bytes once per replica. Both are fed the same way: the client
+// fills its batch of requests inside the timed loop.
 //
 // Each write carries a payload of 16 B, 256 B or 4 KiB. The client creates its payloads once
 // (its own buffers, reused every batch); replicating a payload shares it (a reference count),
@@ -121,30 +123,44 @@ void handwritten(benchmark::State& st, std::size_t batch, std::size_t bytes) {
   wire.reserve(256);
   std::vector<rp::client_reply> replies;
   replies.reserve(256);
+  struct waiting {  // a write appended and not yet answered: the request its index answers
+    std::uint64_t index;
+    rp::client_id client;
+    rp::request_id id;
+  };
+  std::vector<waiting> pending;  // in index order; answered from the front
+  pending.reserve(512);
+  std::size_t answered = 0;
   const auto buffers = client_buffers(batch, bytes);
+  std::vector<rp::client_request<rp::kv_op>> reqs(batch);
   std::map<rp::key_type, rp::value_type> state[N];  // each replica applies what commits
   std::uint64_t held[N]{};                           // and counts the bytes it holds (lag, flow control)
   std::uint64_t match[N]{};
-  std::uint64_t commit = 0, request = 0;
+  std::uint64_t commit = 0, request = 0, base = 0;  // base: entries before the log's first (cleared ones)
   rp::value_type v = 0;
   const auto before = allocations.load();
   for (auto _ : st) {
-    if (logs[0].size() + batch > (1u << 12))
+    for (std::size_t k = 0; k < batch; ++k)
+      reqs[k] = {rp::client_id{1}, rp::request_id{++request}, {rp::op_kind::write, 0, ++v, 0, buffers[k]}};
+    if (logs[0].size() + batch > (1u << 12)) {
+      base += logs[0].size();
       for (auto& l : logs) l.clear();  // keep memory bounded; the work per entry is unchanged
+    }
     wire.clear();
-    for (std::size_t k = 0; k < batch; ++k) {
-      const entry e{1, logs[0].size() + 1, {rp::op_kind::write, 0, ++v, 0, buffers[k]}};
+    for (const auto& req : reqs) {
+      const entry e{1, base + logs[0].size() + 1, req.op};
       logs[0].push_back(e);
+      pending.push_back({e.index, req.client, req.id});
       held[0] += 40 + e.op.data.size();
       wire.push_back(e);
     }
     disks[0].assign(wire.begin(), wire.end());  // persist
-    match[0] = logs[0].size();
+    match[0] = base + logs[0].size();
     for (std::size_t f = 1; f < N; ++f) {  // ship, follower append, persist, ack
       logs[f].insert(logs[f].end(), wire.begin(), wire.end());
       for (const entry& e : wire) held[f] += 40 + e.op.data.size();
       disks[f].assign(wire.begin(), wire.end());
-      match[f] = logs[f].size();
+      match[f] = base + logs[f].size();
     }
     if constexpr (Majority) {
       commit = rp::detail::kth_largest(std::span<const std::uint64_t>{match, N}, N / 2 + 1);
@@ -154,11 +170,17 @@ void handwritten(benchmark::State& st, std::size_t batch, std::size_t bytes) {
     for (std::size_t r = 0; r < N; ++r)  // apply (the followers learn the commit index with the next append)
       for (const entry& e : wire) state[r][e.op.key] = e.op.value;
     replies.clear();
-    for (std::size_t k = 0; k < batch; ++k) replies.push_back({rp::client_id{1}, rp::request_id{++request}});
+    for (; answered < pending.size() && pending[answered].index <= commit; ++answered)
+      replies.push_back({pending[answered].client, pending[answered].id});
+    if (answered == pending.size()) {
+      pending.clear();
+      answered = 0;
+    }
     benchmark::DoNotOptimize(commit);
     benchmark::DoNotOptimize(held);
     benchmark::DoNotOptimize(replies.data());
   }
+  if (replies.size() != batch) st.SkipWithError("the hand-written leader did not answer its batch");
   const double entries = static_cast<double>(st.iterations() * batch);
   st.SetItemsProcessed(static_cast<std::int64_t>(entries));
   st.counters["allocs_per_entry"] = static_cast<double>(allocations.load() - before) / entries;

@@ -218,13 +218,16 @@ TEST_CASE("raft log: terms and byte counts across append, truncation, compaction
     replica::term term{};
     std::uint64_t index = 0;
     kv_op op{};
+    std::uint64_t log_bytes = 0;  // the log's own bookkeeping (what a message says is ignored)
   };
   raft_log<ent> log;
   auto entry = [](std::uint64_t t, std::uint64_t i, std::size_t bytes) {
     return ent{replica::term{t}, i, {op_kind::write, 0, 1, 0, payload::filled(bytes, std::byte{1})}};
   };
   log.emplace_back(entry(1, 1, 10));
-  const std::vector<ent> more{entry(1, 2, 0), entry(2, 3, 5)};
+  std::vector<ent> more{entry(1, 2, 0), entry(2, 3, 5)};
+  more[0].log_bytes = 7;  // a sender's (wrong) numbers: the log counts for itself
+  more[1].log_bytes = 123456;
   log.append(more.begin(), more.end());
   REQUIRE(log.last_index() == 3);
   CHECK(log.bytes_through(1) == entry_header_bytes + 10);
@@ -249,6 +252,22 @@ TEST_CASE("raft log: terms and byte counts across append, truncation, compaction
   CHECK(log.term_or_zero(5) == replica::term{3});
   log.emplace_back(entry(3, 6, 1));
   CHECK(log.bytes_last() == 1000 + entry_header_bytes + 1);
+  // A snapshot that agrees with the log at its index keeps the suffix, counted from the
+  // snapshot's bytes (which may differ from what this log had counted).
+  log.emplace_back(entry(3, 7, 2));
+  log.install(6, replica::term{3}, 5000);
+  CHECK(log.last_index() == 7);
+  CHECK(log.bytes_through(6) == 5000);
+  CHECK(log.bytes_through(7) == 5000 + entry_header_bytes + 2);
+  // Compaction keeps positions absolute: the bytes through an index do not change.
+  const std::uint64_t through7 = log.bytes_through(7);
+  log.emplace_back(entry(3, 8, 3));
+  log.compact_through(7);
+  CHECK(log.bytes_through(7) == through7);
+  CHECK(log.bytes_through(8) == through7 + entry_header_bytes + 3);
+  // A log rebuilt from persisted entries counts them again from its snapshot's bytes.
+  const raft_log<ent> restored{7, replica::term{3}, through7, {entry(3, 8, 3)}};
+  CHECK(restored.bytes_through(8) == log.bytes_through(8));
 }
 
 TEST_CASE("read-your-writes: a follower read with a newer token waits until the follower catches up",

@@ -168,7 +168,12 @@ class leader_based_node {
     std::uint64_t index = 0;
     kv_op op{};
     bool noop = false;
-    friend bool operator==(const entry&, const entry&) = default;
+    /// The holding log's size in bytes through this entry (raft_log::bytes_through): set by the
+    /// log it is appended to, never taken from a message; not part of the entry's value.
+    std::uint64_t log_bytes = 0;
+    friend bool operator==(const entry& a, const entry& b) noexcept {
+      return a.term == b.term && a.index == b.index && a.op == b.op && a.noop == b.noop;
+    }
   };
   /// Entries shipped or persisted together, sharing one buffer (see entry_batch.hpp).
   using batch = leader_based_detail::entry_batch<entry>;
@@ -1203,7 +1208,8 @@ class leader_based_node {
   // ---- plumbing ----
   template <class P>
   void send(replica_id to, P payload, std::optional<replica::term> t = std::nullopt) {
-    out_.messages.push_back({self_, to, cfg_.group, t.value_or(hard_.current), message{std::move(payload)}});
+    out_.messages.emplace_back(self_, to, cfg_.group, t.value_or(hard_.current),
+                               built_by{[&] { return message{std::in_place_type<P>, std::move(payload)}; }});
   }
   void emit(leader_event::kind k) { out_.events.push_back({k, hard_.current, last_index()}); }
   void reset_election_timeout() {

@@ -481,7 +481,7 @@ class multi_leader_node {
 
   template <class P>
   void send(replica_id to, P payload) {
-    out_.messages.push_back({self_, to, cfg_.group, term{0}, message{std::move(payload)}});
+    out_.messages.emplace_back(self_, to, cfg_.group, term{0}, built_by{[&] { return message{std::in_place_type<P>, std::move(payload)}; }});
   }
 
   replica_id self_;

@@ -7,7 +7,9 @@
 /// - `snapshot_index()` is the last index folded into the snapshot; entries up to it are gone,
 ///   and only its term is known (`term_at` answers nothing below it).
 /// - `bytes_through(i)` is the wire size of every entry up to i since the beginning of the log,
-///   so the bytes between two positions cost one subtraction.
+///   so the bytes between two positions cost one subtraction. Each entry holds its own
+///   (`Entry::log_bytes`, as a Kafka log knows each record's byte position): the log sets it when
+///   the entry arrives, whatever a message said, and compaction needs no second array to trim.
 
 #include <replica/core/ids.hpp>
 
@@ -22,6 +24,7 @@ namespace replica::leader_based_detail {
 /// Fixed size an entry has on the wire besides its payload (term, index, op, key, values).
 inline constexpr std::uint64_t entry_header_bytes = 40;
 
+/// `Entry` has `term`, `op.data` (its payload) and a `std::uint64_t log_bytes` the log writes.
 template <class Entry>
 class raft_log {
  public:
@@ -29,9 +32,7 @@ class raft_log {
   raft_log(std::uint64_t snapshot_index, replica::term snapshot_term, std::uint64_t snapshot_bytes,
            std::vector<Entry> entries)
       : snap_index_{snapshot_index}, snap_term_{snapshot_term}, snap_bytes_{snapshot_bytes}, entries_{std::move(entries)} {
-    cum_.resize(entries_.size());
-    std::uint64_t c = snap_bytes_;
-    for (std::size_t i = 0; i < entries_.size(); ++i) cum_[i] = c += wire_size(entries_[i]);
+    number_from(0);
   }
 
   static std::uint64_t wire_size(const Entry& e) noexcept { return entry_header_bytes + e.op.data.size(); }
@@ -62,35 +63,32 @@ class raft_log {
   [[nodiscard]] std::uint64_t bytes_through(std::uint64_t index) const noexcept {
     if (index <= snap_index_) return snap_bytes_;
     if (index > last_index()) index = last_index();
-    return index == snap_index_ ? snap_bytes_ : cum_[index - snap_index_ - 1];
+    return index == snap_index_ ? snap_bytes_ : at(index).log_bytes;
   }
   [[nodiscard]] const std::vector<Entry>& entries() const noexcept { return entries_; }
   /// bytes_through(last_index()).
-  [[nodiscard]] std::uint64_t bytes_last() const noexcept { return cum_.empty() ? snap_bytes_ : cum_.back(); }
+  [[nodiscard]] std::uint64_t bytes_last() const noexcept { return entries_.empty() ? snap_bytes_ : entries_.back().log_bytes; }
 
   /// Appends an entry built from `args` in place.
   template <class... Args>
   const Entry& emplace_back(Args&&... args) {
-    const Entry& e = entries_.emplace_back(std::forward<Args>(args)...);
-    cum_.push_back(bytes_last() + wire_size(e));
+    const std::uint64_t before = bytes_last();
+    Entry& e = entries_.emplace_back(std::forward<Args>(args)...);
+    e.log_bytes = before + wire_size(e);
     return e;
   }
-  /// Appends [first, last) at the end (random-access iterators: one resize per vector).
+  /// Appends [first, last) at the end.
   template <class It>
   void append(It first, It last) {
-    const std::size_t old = cum_.size();
-    std::uint64_t c = bytes_last();
-    cum_.resize(old + static_cast<std::size_t>(last - first));
-    std::uint64_t* out = cum_.data() + old;
-    for (It it = first; it != last; ++it) *out++ = c += wire_size(*it);
+    const std::size_t old = entries_.size();
     entries_.insert(entries_.end(), first, last);
+    number_from(old);
   }
-    /// Drops every entry after `index` (index >= snapshot_index()).
+  /// Drops every entry after `index` (index >= snapshot_index()).
   void truncate_after(std::uint64_t index) {
     if (index < snap_index_) index = snap_index_;
     if (index >= last_index()) return;
     entries_.resize(index - snap_index_);
-    cum_.resize(entries_.size());
   }
   /// Folds entries up to `index` into the snapshot (index <= last_index()).
   void compact_through(std::uint64_t index) {
@@ -100,7 +98,6 @@ class raft_log {
     snap_bytes_ = bytes_through(index);
     snap_index_ = index;
     entries_.erase(entries_.begin(), entries_.begin() + n);
-    cum_.erase(cum_.begin(), cum_.begin() + n);
   }
   /// Replaces everything with an installed snapshot, keeping the suffix after it when the log
   /// agrees with the snapshot at its index.
@@ -108,13 +105,11 @@ class raft_log {
     const bool keep_suffix = contains(index) && at(index).term == t;
     if (keep_suffix) {
       compact_through(index);
-      const std::int64_t shift = static_cast<std::int64_t>(bytes) - static_cast<std::int64_t>(snap_bytes_);
-      for (auto& c : cum_) c = static_cast<std::uint64_t>(static_cast<std::int64_t>(c) + shift);
       snap_bytes_ = bytes;
+      number_from(0);  // counted from the snapshot's bytes
       return;
     }
     entries_.clear();
-    cum_.clear();
     snap_index_ = index;
     snap_term_ = t;
     snap_bytes_ = bytes;
@@ -124,8 +119,13 @@ class raft_log {
   std::uint64_t snap_index_ = 0;
   replica::term snap_term_{};
   std::uint64_t snap_bytes_ = 0;
-  std::vector<Entry> entries_;
-  std::vector<std::uint64_t> cum_;  ///< cum_[i]: bytes_through(snap_index_ + i + 1)
+  std::vector<Entry> entries_;  ///< entries_[i].log_bytes: bytes_through(snap_index_ + i + 1)
+
+  /// Sets log_bytes of entries_[from...] (and after) from the one before.
+  void number_from(std::size_t from) noexcept {
+    std::uint64_t c = from == 0 ? snap_bytes_ : entries_[from - 1].log_bytes;
+    for (std::size_t i = from; i < entries_.size(); ++i) entries_[i].log_bytes = c += wire_size(entries_[i]);
+  }
 };
 
 }  // namespace replica::leader_based_detail
