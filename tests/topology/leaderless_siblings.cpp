@@ -2,6 +2,7 @@
 // write returned. Dotted version vectors keep the siblings bounded by the writers; one version
 // vector per key (vv_siblings, Riak before 2.0) cannot tell which siblings a context covered
 // and keeps them all: they grow with every write. Both measured; nothing is lost in either.
+// And the law under both: a replica keeps the maximal versions of what it had and what arrives.
 #include "../support/leaderless.hpp"
 
 #include <replica/replicator.hpp>
@@ -12,7 +13,11 @@
 #include <replica/versioning/dotted_version_vector.hpp>
 #include <replica/versioning/version_vector.hpp>
 
+#include <replica/resolve/maximal.hpp>
+
 #include <catch2/catch.hpp>
+#include <rapidcheck.h>
+#include <rapidcheck/catch.h>
 
 #include <algorithm>
 
@@ -92,3 +97,48 @@ TEST_CASE("version-vector siblings: a client that saw everything replaces every 
   c.run_for(50ms);
   CHECK(c.node(replica_id{2})->values(1) == std::vector<value_type>{3});
 }
+
+TEST_CASE("a replica keeps the maximal versions of what it had and what arrives", "[leaderless][siblings][laws]") {
+  // Puts of random dotted versions (concurrent, superseding, repeated, each put a set that need
+  // not be maximal itself) into one replica; after each, what it stores is keep_maximal of what it
+  // stored before followed by what arrived: the node's shortcuts (a repeat changes nothing, a
+  // newer set replaces) give the same set as merging.
+  rc::prop("store = keep_maximal(stored ++ incoming)", [] {
+    dvv_node::config cfg;
+    cfg.nodes = 3;
+    dvv_node node{replica_id{0}, cfg, {}};
+    const key_type k = 7;
+    auto random_version = [] {
+      version_vector<> ctx;
+      for (std::uint32_t r = 0; r < 3; ++r) {
+        const auto c = *rc::gen::inRange<std::uint64_t>(0, 4);
+        if (c > 0) ctx.raise(replica_id{r}, c);
+      }
+      const replica_id by{*rc::gen::inRange<std::uint32_t>(0, 3)};
+      return dotted_version_vector::event(ctx, dot{by, ctx.counter(by) + *rc::gen::inRange<std::uint64_t>(1, 3)}).value();
+    };
+    dvv_node::siblings expected;
+    const auto puts = *rc::gen::inRange(1, 12);
+    for (int i = 0; i < puts; ++i) {
+      dvv_node::siblings incoming;
+      const auto n = *rc::gen::inRange(0, 4);
+      for (int j = 0; j < n; ++j) {
+        if (!expected.empty() && *rc::gen::inRange(0, 4) == 0) {
+          incoming.push_back(expected[static_cast<std::size_t>(*rc::gen::inRange<std::size_t>(0, expected.size()))]);  // a repeat
+        } else {
+          incoming.push_back({random_version(), *rc::gen::inRange<value_type>(0, 5), *rc::gen::inRange(0, 5) == 0});
+        }
+      }
+      envelope<dvv_node::message> m{replica_id{1}, replica_id{0}, group_id{}, term{}, dvv_node::put{0, k, incoming}};
+      RC_ASSERT(node.step(m, local_time{std::chrono::milliseconds{i}}).ok());
+      expected.insert(expected.end(), incoming.begin(), incoming.end());
+      expected.resize(keep_maximal(expected.begin(), expected.end(), &dvv_node::versioned::version));
+      const auto* held = node.stored(k);
+      const std::size_t have = held ? held->size() : 0;
+      RC_ASSERT(have == expected.size());
+      for (const auto& v : expected) RC_ASSERT(held && std::find(held->begin(), held->end(), v) != held->end());
+      node.effects().clear();
+    }
+  });
+}
+
