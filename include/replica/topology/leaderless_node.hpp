@@ -435,9 +435,11 @@ class leaderless_node {
     /// Whether the answers so far satisfy the level and the primary quorum.
     [[nodiscard]] bool met() const {
       if (acks < needs.total) return false;  // (acks: how many targets answered)
-      std::size_t home = 0;
-      for (std::size_t i = 0; i < targets.size() && i < n_replicas; ++i) home += answered[i] ? 1 : 0;
-      if (home < primaries) return false;
+      if (primaries > 0) {
+        std::size_t home = 0;
+        for (std::size_t i = 0; i < targets.size() && i < n_replicas; ++i) home += answered[i] ? 1 : 0;
+        if (home < primaries) return false;
+      }
       if (!needs.by_dc) return true;  // (else: which datacenters answered)
       per_target<ring_member> members;  // the targets that answered (acknowledged, or replied)
       for (std::size_t i = 0; i < targets.size(); ++i)

@@ -29,9 +29,9 @@ class request_table {
   /// placed where it sorts, an id already in flight gets its slot back). Its contents are what the
   /// slot last held (or a default T): the caller fills every field.
   T& add(std::uint64_t id) {
-    if (!index_.empty() && index_.back().first >= id) {
+    const bool in_order = index_.empty() || index_.back().first < id;
+    if (!in_order)
       if (T* held = find(id)) return *held;
-    }
     std::uint32_t slot;
     if (free_.empty()) {
       slot = static_cast<std::uint32_t>(slots_.size());
@@ -40,10 +40,7 @@ class request_table {
       slot = free_.back();
       free_.pop_back();
     }
-    if (index_.empty() || index_.back().first < id)
-      index_.push_back({id, slot});
-    else
-      index_.insert(lower(id), {id, slot});
+    index_.insert(in_order ? index_.end() : lower(id), {id, slot});
     return slots_[slot];
   }
   /// The request `id`, or null if it is not in flight (answered, expired, never added).

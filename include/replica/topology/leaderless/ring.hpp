@@ -130,7 +130,6 @@ class hash_ring {
     return static_cast<std::size_t>(base - points_.data()) + (*base < p ? 1 : 0);
   }
 
-
   std::vector<ring_member> members_;
   std::vector<std::uint64_t> points_;  ///< token points, sorted
   std::vector<std::uint32_t> owners_;  ///< owners_[i]: index into members_ of the token at points_[i]
