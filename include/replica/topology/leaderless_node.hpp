@@ -303,9 +303,11 @@ class leaderless_node {
   }
 
   leaderless_node(replica_id self, const config& cfg, const durable_state& disk)
-      : self_{self}, cfg_{cfg}, config_{validate(cfg)}, ring_{make_ring(cfg)}, store_{disk.store}, hints_{disk.hints} {
-    for (const auto& [k, vs] : store_) {
-      tree_.update(k, 0, fingerprint(vs));
+      : self_{self}, cfg_{cfg}, config_{validate(cfg)}, ring_{make_ring(cfg)}, hints_{disk.hints} {
+    for (const auto& [k, vs] : disk.store) {
+      const std::uint64_t fp = fingerprint(vs);
+      store_.emplace_hint(store_.end(), k, held{vs, fp});
+      tree_.update(k, 0, fp);
       if constexpr (!data_mode) {
         for (const auto& v : vs) clock_merge(v.version);
         if (only_tombstones(vs)) tombstoned_.emplace(k, local_time{});
@@ -376,7 +378,7 @@ class leaderless_node {
   /// The versions of `k` this node stores.
   [[nodiscard]] const state* stored(key_type k) const {
     auto it = store_.find(k);
-    return it == store_.end() ? nullptr : &it->second;
+    return it == store_.end() ? nullptr : &it->second.versions;
   }
   /// The values of `k` this node stores (siblings, tombstones left out), sorted.
   [[nodiscard]] std::vector<value_type> values(key_type k) const {
@@ -388,8 +390,8 @@ class leaderless_node {
   /// Every (key, value) this node stores, for lost-write checks.
   [[nodiscard]] std::vector<std::pair<key_type, value_type>> applied_writes() const {
     std::vector<std::pair<key_type, value_type>> out;
-    for (const auto& [k, vs] : store_)
-      for (value_type v : live(vs)) out.emplace_back(k, v);
+    for (const auto& [k, h] : store_)
+      for (value_type v : live(h.versions)) out.emplace_back(k, v);
     for (const hint& h : hints_)
       for (value_type v : live(h.versions)) out.emplace_back(h.key, v);
     return out;
@@ -398,8 +400,8 @@ class leaderless_node {
   /// replicas that would answer every read alike.
   [[nodiscard]] std::uint64_t digest() const {
     std::uint64_t h = 1469598103934665603ULL;
-    for (const auto& [k, vs] : store_) {
-      for (value_type v : live(vs)) h = (h ^ (static_cast<std::uint64_t>(k) * 0x9e3779b97f4a7c15ULL + static_cast<std::uint64_t>(v))) * 1099511628211ULL;
+    for (const auto& [k, e] : store_) {
+      for (value_type v : live(e.versions)) h = (h ^ (static_cast<std::uint64_t>(k) * 0x9e3779b97f4a7c15ULL + static_cast<std::uint64_t>(v))) * 1099511628211ULL;
     }
     return h;
   }
@@ -456,10 +458,10 @@ class leaderless_node {
     return r ? std::move(*r) : hash_ring::make({{replica_id{0}, datacenter{0}}}, 1).value();
   }
 
-  per_target<ring_member> replicas_of(key_type k, std::size_t extra = 0) const {
-    per_target<ring_member> out(std::min(std::min(n_replicas + extra, max_targets), storage_nodes()));
+  /// `k`'s N replicas and then `extra` fallbacks, into `out` (a request's own targets).
+  void walk_into(per_target<ring_member>& out, key_type k, std::size_t extra = 0) const {
+    out.resize(std::min(std::min(n_replicas + extra, max_targets), storage_nodes()));
     out.resize(ring_.walk(k, std::span{out.data(), out.size()}));
-    return out;
   }
   /// How many nodes hold data (the rest are client-side coordinators).
   static std::size_t storage_of(const config& c) noexcept {
@@ -515,25 +517,28 @@ class leaderless_node {
   // ---- storage ----
   /// Merges `incoming` into what is stored for `k`; persists and returns true if it changed.
   bool store(key_type k, const state& incoming) {
-    state& mine = store_[k];
+    held& h = store_[k];
+    state& mine = h.versions;
     if constexpr (!data_mode) {
       for (const auto& v : incoming) clock_merge(v.version);
       if (covers(mine, incoming)) return false;  // a replica hearing again what it has
     }
-    const std::uint64_t before = fingerprint(mine);
+    const std::uint64_t before = h.fingerprint;
     bool newer = false;
     if constexpr (!data_mode) newer = covers(incoming, mine, true);
     if (newer) {
       // A newer write (or the first): the maximal versions are the incoming ones. (The same
       // result as merged()'s, `mine` being maximal already, without building the union.)
       mine = incoming;
-      if constexpr (!data_mode) mine.resize(keep_maximal(mine.begin(), mine.end(), &versioned::version));
+      if constexpr (!data_mode)
+        if (mine.size() > 1) mine.resize(keep_maximal(mine.begin(), mine.end(), &versioned::version));
     } else {
       state all = merged(mine, incoming);
       if (same_set(all, mine)) return false;
       mine = std::move(all);
     }
-    tree_.update(k, before, fingerprint(mine));
+    h.fingerprint = fingerprint(mine);
+    tree_.update(k, before, h.fingerprint);
     out_.persist.emplace_back(std::in_place_type<store_write>, k, mine);
     if (only_tombstones(mine))
       tombstoned_.try_emplace(k, now_);
@@ -561,7 +566,7 @@ class leaderless_node {
         continue;
       }
       if (auto s = store_.find(it->first); s != store_.end()) {
-        tree_.update(it->first, fingerprint(s->second), 0);
+        tree_.update(it->first, s->second.fingerprint, 0);
         store_.erase(s);
       }
       out_.persist.push_back(store_write{it->first, {}});
@@ -630,17 +635,20 @@ class leaderless_node {
 
   // ---- coordination ----
   void start_write(const client_request<kv_op>& req) {
-    const auto targets = replicas_of(req.op.key, sloppy ? n_replicas : 0);
-    const auto home_end = targets.begin() + static_cast<std::ptrdiff_t>(std::min(n_replicas, targets.size()));
-    const bool replica = std::any_of(targets.begin(), home_end, [&](const ring_member& m) { return m.id == self_; });
+    const std::uint64_t id = next_req_;
+    request& q = pending_.add(id);
+    walk_into(q.targets, req.op.key, sloppy ? n_replicas : 0);
+    const auto home_end = q.targets.begin() + static_cast<std::ptrdiff_t>(std::min(n_replicas, q.targets.size()));
+    const bool replica = std::any_of(q.targets.begin(), home_end, [&](const ring_member& m) { return m.id == self_; });
     if (!lww && !replica) {
       // A sibling's (or a CRDT's) dot must name a replica of the key: let the first one coordinate.
-      send(targets.front().id, forward{req});
+      const replica_id first = q.targets.front().id;
+      pending_.drop(id);
+      send(first, forward{req});
       return;
     }
-    const std::uint64_t id = next_req_++;
-    request& q = pending_.add(id);
-    if (auto ok = init_request(q, kind::write, req, targets); !ok) {
+    ++next_req_;
+    if (auto ok = init_request(q, kind::write, req); !ok) {
       pending_.drop(id);
       return refuse(req, ok.err().code);
     }
@@ -680,7 +688,8 @@ class leaderless_node {
   void start_read(const client_request<kv_op>& req) {
     const std::uint64_t id = next_req_++;
     request& q = pending_.add(id);
-    if (auto ok = init_request(q, kind::read, req, replicas_of(req.op.key)); !ok) {
+    walk_into(q.targets, req.op.key);
+    if (auto ok = init_request(q, kind::read, req); !ok) {
       pending_.drop(id);
       return refuse(req, ok.err().code);
     }
@@ -703,20 +712,21 @@ class leaderless_node {
     r.error = why;
     out_.replies.push_back(std::move(r));
   }
-  /// Fills the (recycled) request `q` for `req` to `targets` (the key's replicas, then
-  /// fallbacks); an error if its level or primary quorum cannot be met.
-  status init_request(request& q, kind k, const client_request<kv_op>& req, const per_target<ring_member>& targets) const {
+  /// Fills the (recycled) request `q` for `req` to `q.targets` (the key's replicas, then
+  /// fallbacks, set by the caller); an error if its level or primary quorum cannot be met.
+  status init_request(request& q, kind k, const client_request<kv_op>& req) const {
     q.what = k;
     q.client = req.client;
     q.id = req.id;
     q.key = req.op.key;
     q.started = now_;
     q.deadline = now_ + cfg_.request_timeout;
-    q.targets = targets;
     q.answered.assign(q.targets.size(), false);
     q.tried.assign(q.targets.size(), false);
-    q.covered_by.assign(q.targets.size(), SIZE_MAX);
-    q.covered_at.assign(q.targets.size(), local_time{});
+    if constexpr (sloppy) {  // (only a sloppy quorum's fallbacks cover a home replica)
+      q.covered_by.assign(q.targets.size(), SIZE_MAX);
+      q.covered_at.assign(q.targets.size(), local_time{});
+    }
     q.replies.clear();
     if (k == kind::read) q.replies.assign(q.targets.size(), state{});
     q.acks = q.fallback_acks = 0;
@@ -959,10 +969,10 @@ class leaderless_node {
   /// My keys in `buckets` that `peer` also replicates, with their versions.
   std::vector<std::pair<key_type, state>> entries_in(const std::vector<std::uint32_t>& buckets, replica_id peer) const {
     std::vector<std::pair<key_type, state>> out;
-    for (const auto& [k, vs] : store_) {
+    for (const auto& [k, h] : store_) {
       const auto b = static_cast<std::uint32_t>(merkle_tree<merkle_depth>::bucket_of(k));
       if (std::find(buckets.begin(), buckets.end(), b) == buckets.end()) continue;
-      if (replicates(peer, k)) out.emplace_back(k, vs);
+      if (replicates(peer, k)) out.emplace_back(k, h.versions);
     }
     return out;
   }
@@ -1074,7 +1084,13 @@ class leaderless_node {
   config cfg_;
   status config_;  ///< validate(cfg_)
   hash_ring ring_;
-  std::map<key_type, state> store_;
+  /// What a key holds, with its fingerprint (what its Merkle leaf sums; kept so that an update
+  /// takes the old one out without hashing the old versions again).
+  struct held {
+    state versions{};
+    std::uint64_t fingerprint = 0;  ///< fingerprint(versions)
+  };
+  std::map<key_type, held> store_;
   std::map<key_type, local_time> tombstoned_;  ///< keys whose versions are all tombstones, since when (restarts the grace after a crash)
   std::vector<hint> hints_;
   version_type clock_{};
