@@ -495,7 +495,12 @@ class cluster {
       ++delivered_;
       ++s.served;
       trace(kind::deliver, item.msg.from.value(), r.value());
-      (void)s.node->step(item.msg, s.clock.read(now_));  // a refused message changes nothing
+      // A refused message changes nothing. Delivered, the message is the node's (moved when this
+      // is the last copy: a follower may keep what it carries without sharing it).
+      if constexpr (std::is_lvalue_reference_v<Item>)
+        (void)s.node->step(item.msg, s.clock.read(now_));
+      else
+        (void)s.node->step(std::move(item.msg), s.clock.read(now_));
       drain(r);
     } else {
       ++s.served;

@@ -316,7 +316,16 @@ class leader_based_node {
 
   // ---- inputs ---------------------------------------------------------------------------------
 
-  status step(const envelope<message>& m, local_time now) {
+  status step(const envelope<message>& m, local_time now) { return receive(m, now); }
+  /// The same, from a caller that owns the message and is done with it (a network layer or the
+  /// simulator, after taking it off its queue): a follower then persists the batch of entries it
+  /// brought by taking it over, not by sharing it (one reference count less per append).
+  status step(envelope<message>&& m, local_time now) { return receive(std::move(m), now); }
+
+ private:
+  /// step's body, for a message read (`const envelope&`) or owned (`envelope&&`).
+  template <class E>
+  status receive(E&& m, local_time now) {
     now_ = now;
     if (!booted_) boot();
     if (m.from.value() >= n_ || m.from == self_) return error{errc::unknown_replica, "sender is not a peer in this cluster"};
@@ -341,10 +350,11 @@ class leader_based_node {
       const bool from_leader = std::holds_alternative<append_request>(m.payload) || std::holds_alternative<install_snapshot>(m.payload);
       become_follower(m.term, from_leader ? std::optional{m.from} : std::nullopt);
     }
-    std::visit([&](const auto& p) { handle(m.from, m.term, p); }, m.payload);
+    std::visit([&](auto&& p) { handle(m.from, m.term, std::forward<decltype(p)>(p)); }, std::forward<E>(m).payload);
     return {};
   }
 
+ public:
   void tick(local_time now) {
     now_ = now;
     if (!booted_) boot();
@@ -687,7 +697,10 @@ class leader_based_node {
     if (v.granted) votes_[from.value()] = true;
     if (won(votes_)) become_leader();
   }
-  void handle(replica_id from, replica::term, const append_request& a) {
+  void handle(replica_id from, replica::term, const append_request& a) { on_append(from, a, nullptr); }
+  void handle(replica_id from, replica::term, append_request&& a) { on_append(from, a, &a.entries); }
+  /// An append from the leader; `owned`: its entries, when the message is the node's to take.
+  void on_append(replica_id from, const append_request& a, batch* owned) {
     if (role_ != role::follower) become_follower(hard_.current, from);
     leader_ = from;
     last_heard_leader_ = now_;
@@ -743,8 +756,9 @@ class leader_based_node {
       }
       if (dirty_from_ != UINT64_MAX && ack_point != ack_on::received) {
         if (appended_from < a.entries.size() && dirty_from_ == a.entries[appended_from].index) {
-          // Exactly what this message brought: persist its slice, no copy.
-          out_.persist.push_back(log_write{dirty_from_, a.entries.slice(appended_from)});
+          // Exactly what this message brought: persist its slice, no copy (the batch itself,
+          // when the message is ours and all of it is new).
+          out_.persist.push_back(log_write{dirty_from_, owned && appended_from == 0 ? std::move(*owned) : a.entries.slice(appended_from)});
           durable_index_ = last_index();
           dirty_from_ = UINT64_MAX;
         } else {
