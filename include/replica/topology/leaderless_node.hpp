@@ -519,13 +519,14 @@ class leaderless_node {
   bool store(key_type k, const state& incoming) {
     held& h = store_[k];
     state& mine = h.versions;
+    bool newer = false;
     if constexpr (!data_mode) {
       for (const auto& v : incoming) clock_merge(v.version);
-      if (covers(mine, incoming)) return false;  // a replica hearing again what it has
+      const arrival a = arrival_of(incoming, mine);
+      if (a == arrival::known) return false;  // a replica hearing again what it has
+      newer = a == arrival::newer;
     }
     const std::uint64_t before = h.fingerprint;
-    bool newer = false;
-    if constexpr (!data_mode) newer = covers(incoming, mine, true);
     if (newer) {
       // A newer write (or the first): the maximal versions are the incoming ones. (The same
       // result as merged()'s, `mine` being maximal already, without building the union.)
@@ -545,6 +546,20 @@ class leaderless_node {
     else if (!tombstoned_.empty())
       tombstoned_.erase(k);
     return true;
+  }
+  /// How versions arriving stand to those held: `known`, every one at or below one held (the
+  /// maximal versions of both are those held); `newer`, every one held strictly below one
+  /// arriving (they are the arriving ones, kept maximal); else `mixed` (merge).
+  enum class arrival : std::uint8_t { known, newer, mixed };
+  static arrival arrival_of(const siblings& incoming, const siblings& mine) {
+    if (incoming.size() == 1 && mine.size() == 1) {  // the usual shape, one comparison for both questions
+      const causal_order o = incoming.front().version.compare(mine.front().version);
+      return o == causal_order::before || o == causal_order::equal ? arrival::known
+             : o == causal_order::after                            ? arrival::newer
+                                                                   : arrival::mixed;
+    }
+    if (covers(mine, incoming)) return arrival::known;
+    return covers(incoming, mine, true) ? arrival::newer : arrival::mixed;
   }
   /// Whether every version in `b` is at or below one in `a` (`strictly`: below one), so that
   /// the maximal versions of both together are those of `a` (`strictly`: none of `b`'s).
