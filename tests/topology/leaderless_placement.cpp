@@ -155,7 +155,7 @@ TEST_CASE("maximal versions: siblings survive, superseded and duplicate versions
 
 TEST_CASE("maximal versions: exactly the versions no other reply supersedes", "[leaderless][resolve][laws]") {
   // Laws over random histories of dotted version vectors built by real updates at 3 replicas.
-  rc::prop("keep_maximal agrees with the definition", [] {
+  rc::prop("keep_maximal and maximal_positions agree with the definition", [] {
     const auto ops = *rc::gen::container<std::vector<std::pair<int, int>>>(
         rc::gen::pair(rc::gen::inRange(0, 3), rc::gen::inRange(0, 6)));
     std::vector<dotted_version_vector> made{dotted_version_vector{}};
@@ -168,7 +168,14 @@ TEST_CASE("maximal versions: exactly the versions no other reply supersedes", "[
     std::vector<dotted_version_vector> replies;
     for (std::size_t i = 0; i < r; ++i) replies.push_back(made[*rc::gen::inRange<std::size_t>(0, made.size())]);
     const auto original = replies;
+    // The read-only form names the same ones, in order, and moves nothing.
+    std::vector<std::size_t> at(replies.size());
+    const std::size_t m = maximal_positions(replies.begin(), replies.end(), at.begin());
+    RC_ASSERT(replies == original);
     const std::size_t k = keep_maximal(replies.begin(), replies.end());
+    RC_ASSERT(m == k);
+    for (std::size_t i = 0; i < m; ++i) RC_ASSERT(original[at[i]] == replies[i]);
+    for (std::size_t i = 1; i < m; ++i) RC_ASSERT(at[i - 1] < at[i]);
     // Definition: v is maximal if no reply is strictly after it; keep one of each equal group.
     std::vector<dotted_version_vector> expected;
     for (const auto& v : original) {

@@ -11,8 +11,14 @@
 ///   std::size_t k = replica::keep_maximal(rs.begin(), rs.end(), &reply::version);
 ///   // rs[0..k) are the maximal replies, in their original relative order
 ///
-/// In place, at most R(R-1)/2 comparisons (R is a handful), no allocation; the kept replies
-/// keep their relative order.
+///   std::array<std::size_t, 3> at;
+///   std::size_t m = replica::maximal_positions(rs.begin(), rs.end(), at.begin(), &reply::version);
+///   // rs unchanged; rs[at[0]], ..., rs[at[m - 1]] are the maximal ones, in order
+///
+/// At most R(R-1)/2 comparisons (R is a handful), no allocation; the kept replies keep their
+/// relative order. `keep_maximal` moves them to the front; `maximal_positions` leaves the
+/// replies where they are and names them (for replies one would rather not copy or move,
+/// such as dotted version vectors read from several replicas).
 
 #include <replica/versioning/causal_order.hpp>
 
@@ -51,6 +57,36 @@ std::size_t keep_maximal(It first, It last, Proj proj = {}) {
     ++out;
   }
   return static_cast<std::size_t>(std::distance(first, out));
+}
+
+/// The positions in [first, last) of its maximal elements (the ones keep_maximal keeps), in
+/// increasing order, written to `out` (room for last - first); returns how many. The range is
+/// not changed. The same selection as keep_maximal, over positions instead of the elements.
+/// (Random-access iterators; inlined, so that a caller with a fixed R gets its loops unrolled
+/// as a hand-written selection would: R = 3 went from 1.28x to 1.10x of one.)
+template <class It, class Out, class Proj = std::identity>
+[[gnu::always_inline]] inline std::size_t maximal_positions(It first, It last, Out out, Proj proj = {}) {
+  const auto n = static_cast<std::size_t>(last - first);
+  std::size_t kept = 0;
+  for (std::size_t pos = 0; pos < n; ++pos) {
+    const auto& vi = std::invoke(proj, first[static_cast<std::ptrdiff_t>(pos)]);
+    bool dominated = false;
+    for (std::size_t k = 0; k < kept;) {
+      const causal_order o = std::invoke(proj, first[static_cast<std::ptrdiff_t>(out[k])]).compare(vi);
+      if (o == causal_order::after || o == causal_order::equal) {  // a kept one is at or above it
+        dominated = true;
+        break;
+      }
+      if (o == causal_order::before) {  // the new one supersedes this kept one
+        for (std::size_t m = k + 1; m < kept; ++m) out[m - 1] = out[m];
+        --kept;
+        continue;
+      }
+      ++k;
+    }
+    if (!dominated) out[kept++] = pos;
+  }
+  return kept;
 }
 
 }  // namespace replica

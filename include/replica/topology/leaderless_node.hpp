@@ -843,9 +843,16 @@ class leaderless_node {
       for (std::size_t i = 0; i < q.targets.size(); ++i)
         if (q.answered[i]) all.merge(q.replies[i]);
     } else {
+      // Every answered version by address, and only the maximal ones copied (not every reply's
+      // versions gathered into one list first: that list outgrew its two in-place slots, an
+      // allocation per read, as soon as three replicas answered).
+      boost::container::small_vector<const versioned*, 2 * max_targets> seen;
       for (std::size_t i = 0; i < q.targets.size(); ++i)
-        if (q.answered[i]) all.insert(all.end(), q.replies[i].begin(), q.replies[i].end());
-      all.resize(keep_maximal(all.begin(), all.end(), &versioned::version));
+        if (q.answered[i])
+          for (const versioned& v : q.replies[i]) seen.push_back(&v);
+      boost::container::small_vector<std::size_t, 2 * max_targets> at(seen.size());
+      const std::size_t k = maximal_positions(seen.begin(), seen.end(), at.begin(), [](const versioned* v) -> const version_type& { return v->version; });
+      for (std::size_t j = 0; j < k; ++j) all.push_back(*seen[at[j]]);
     }
     return all;
   }
