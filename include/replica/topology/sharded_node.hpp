@@ -139,7 +139,7 @@ class sharded_node {
     const auto from = map_.local_id(s, m.from);
     if (!from) return error{errc::unknown_replica, "the sender is not a member of this group"};
     envelope<message> local{*from, *map_.local_id(s, self_), m.group, m.term, m.payload};
-    auto st = g->second.step(local, now);
+    auto st = g->second.step(std::move(local), now);  // (a copy of its own: the group may keep what it carries)
     drain(s, g->second);
     return st;
   }
