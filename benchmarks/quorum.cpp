@@ -3,8 +3,8 @@
 //   versions of R read replies (version_vector<5>, dotted_version_vector); `composed` is
 //   keep_maximal on a copy of the replies (DVVs: maximal_positions, which names them without
 //   copying or moving them), `handwritten` the same selection written out on plain counter
-//   arrays (for DVVs, on indices with the type's own compare). Reply sets rotate through a pool that mixes
-//   superseded, equal and concurrent versions.
+//   arrays (for DVVs, on indices with the type's own compare). Reply sets rotate through a pool
+//   that mixes superseded, equal and concurrent versions.
 // - ring_lookup/<variant>/<nodes>/<vnodes>: a key's preference list of 3 on a hash ring;
 //   `handwritten` is a binary search on a plain sorted token array plus a distinct scan.
 //

@@ -142,7 +142,6 @@ TEST_CASE("a replica keeps the maximal versions of what it had and what arrives"
   });
 }
 
-
 TEST_CASE("the Merkle tree kept on every write equals the one rebuilt from disk", "[leaderless][anti_entropy][laws]") {
   // A replica updates its tree incrementally (each key's leaf contribution kept beside its
   // versions, taken out and put back on every change, taken out when a tombstone is collected);
