@@ -6,6 +6,9 @@
 
 #include <algorithm>
 #include <functional>
+#include <memory>
+#include <optional>
+#include <span>
 #include <vector>
 
 using namespace replica;
@@ -74,4 +77,54 @@ TEST_CASE("quorum: first<K> skips disconnected followers and waits when too few 
   CHECK(*first<2>::commit_point(v) == 8);  // 1 is down: 2 and 3 are the first two connected
   connected[2] = false;
   CHECK_FALSE(first<2>::commit_point(v));
+}
+
+TEST_CASE("quorum: a mode that declares it does not read the in-sync set or connectivity does not", "[commit][quorum][property]") {
+  // What each built-in mode declares (the leader hands an empty span for what a mode does not read).
+  STATIC_REQUIRE_FALSE(commit_reads_in_sync<majority>);
+  STATIC_REQUIRE_FALSE(commit_reads_connected<majority>);
+  STATIC_REQUIRE_FALSE(commit_reads_in_sync<asynchronous>);
+  STATIC_REQUIRE_FALSE(commit_reads_connected<asynchronous>);
+  STATIC_REQUIRE_FALSE(commit_reads_in_sync<semi_synchronous<2>>);
+  STATIC_REQUIRE_FALSE(commit_reads_connected<semi_synchronous<2>>);
+  STATIC_REQUIRE_FALSE(commit_reads_in_sync<first<2>>);
+  STATIC_REQUIRE(commit_reads_connected<first<2>>);
+  STATIC_REQUIRE(commit_reads_in_sync<synchronous>);
+  STATIC_REQUIRE_FALSE(commit_reads_connected<synchronous>);
+  struct own_mode {  // a user's mode that declares nothing is handed both
+    static std::optional<std::uint64_t> commit_point(const replication_view& v) noexcept { return v.match[0]; }
+  };
+  STATIC_REQUIRE(commit_reads_in_sync<own_mode>);
+  STATIC_REQUIRE(commit_reads_connected<own_mode>);
+  // The declarations are true: a set a mode says it does not read does not change its answer.
+  rc::prop("undeclared sets do not change the commit point", [](std::vector<std::uint64_t> xs, std::vector<bool> isr, std::vector<bool> conn, std::uint8_t l) {
+    RC_PRE(!xs.empty() && xs.size() <= 11);
+    isr.resize(xs.size());
+    conn.resize(xs.size());
+    const auto leader = static_cast<std::uint32_t>(l % xs.size());
+    std::unique_ptr<bool[]> in_sync{new bool[xs.size()]}, connected{new bool[xs.size()]};
+    for (std::size_t i = 0; i < xs.size(); ++i) {
+      in_sync[i] = isr[i];
+      connected[i] = conn[i];
+    }
+    const replication_view bare{xs, replica_id{leader}};
+    replication_view full = bare;
+    full.in_sync = std::span<const bool>{in_sync.get(), xs.size()};
+    full.connected = std::span<const bool>{connected.get(), xs.size()};
+    auto unread_sets_ignored = [&](auto mode) {
+      using M = decltype(mode);
+      replication_view given = full;  // what the leader hands it
+      if (!commit_reads_in_sync<M>) given.in_sync = {};
+      if (!commit_reads_connected<M>) given.connected = {};
+      RC_ASSERT(M::commit_point(given) == M::commit_point(full));
+    };
+    unread_sets_ignored(majority{});
+    unread_sets_ignored(asynchronous{});
+    unread_sets_ignored(semi_synchronous<1>{});
+    unread_sets_ignored(semi_synchronous<2>{});
+    unread_sets_ignored(first<1>{});
+    unread_sets_ignored(first<2>{});
+    unread_sets_ignored(synchronous_with<1>{});
+    unread_sets_ignored(synchronous_with<2>{});
+  });
 }

@@ -141,7 +141,7 @@ std::size_t follower_acks_before_persisting(std::uint64_t seed, bool expect_on_d
   // Stop the follower the moment it has the entry (its ack is already on the wire), so that
   // its next tick, when it would flush what it received, never comes.
   auto has_entry = [f1](auto& cl) {
-    for (const auto& e : cl.node(f1)->log()) if (!e.noop && e.op.value == 7) return true;
+    for (const auto& e : cl.node(f1)->log()) if (!e.noop() && e.op.value == 7) return true;
     return false;
   };
   REQUIRE(c.run_until(has_entry, c.now() + 1'000'000));
@@ -149,7 +149,7 @@ std::size_t follower_acks_before_persisting(std::uint64_t seed, bool expect_on_d
   REQUIRE(c.run_until([](auto& cl) { return cl.history().size() == 2; }, c.now() + 1'000'000));
   REQUIRE(c.history().back().type == check::event_type::ok);
   bool on_disk = false;
-  for (const auto& e : c.disk(f1).log) on_disk |= !e.noop && e.op.value == 7;
+  for (const auto& e : c.disk(f1).log) on_disk |= !e.noop() && e.op.value == 7;
   CHECK(on_disk == expect_on_disk);
   c.crash(f1);
   c.crash(l);

@@ -378,7 +378,7 @@ TEST_CASE("an owned append (step of an envelope&&) does what a read one does, an
   node::config cfg;
   cfg.pre_vote = false;
   auto entry_at = [](std::uint64_t i, std::uint64_t t) {
-    return node::entry{term{t}, i, {op_kind::write, 1, static_cast<value_type>(10 * t + i), 0, payload::filled(8, std::byte{1})}, false};
+    return node::entry{term{t}, i, {op_kind::write, 1, static_cast<value_type>(10 * t + i), 0, payload::filled(8, std::byte{1})}};
   };
   auto append = [&](std::uint64_t prev, std::uint64_t prev_term, std::uint64_t t, std::vector<node::entry> es) {
     return env{replica_id{0}, replica_id{1}, group_id{0}, term{t}, node::append_request{{term{prev_term}, log_index{prev}}, node::batch{std::move(es)}, 0, 0}};

@@ -21,6 +21,8 @@ struct asynchronous {
   /// Replicas (leader included) that must hold a write before it is acknowledged.
   static constexpr std::size_t required_replicas = 1;
   static constexpr bool survives_leader_loss = false;
+  static constexpr bool reads_in_sync = false;  ///< (commit_reads_in_sync)
+  static constexpr bool reads_connected = false;
   /// Committed as soon as the leader holds it.
   static std::optional<std::uint64_t> commit_point(const replication_view& v) noexcept {
     return v.match[v.leader.value()];

@@ -27,6 +27,8 @@ struct first {
   static constexpr ack_on ack_point = At;
   static constexpr std::size_t required_replicas = K + 1;
   static constexpr bool survives_leader_loss = !WhenMissing::degrades;
+  static constexpr bool reads_in_sync = false;  ///< (commit_reads_in_sync)
+  static constexpr bool reads_connected = true;
   /// Held by the leader and by the first K connected followers in priority (id) order; nullopt
   /// (wait) while fewer than K followers are connected.
   static std::optional<std::uint64_t> commit_point(const replication_view& v) noexcept {

@@ -23,6 +23,8 @@ struct majority_with {
   /// A majority of any cluster size is reachable by construction.
   static constexpr std::size_t required_replicas = 1;
   static constexpr bool survives_leader_loss = true;
+  static constexpr bool reads_in_sync = false;  ///< (commit_reads_in_sync)
+  static constexpr bool reads_connected = false;
   /// Replicas needed to commit in a cluster of `n`.
   static constexpr std::size_t quorum(std::size_t n) noexcept { return n / 2 + 1; }
   /// Held by a majority of all replicas, leader included.

@@ -28,6 +28,25 @@ struct replication_view {
   std::span<const bool> connected{};
 };
 
+/// Whether commit mode `C` reads `replication_view::in_sync` (`connected`). A mode declares
+/// `static constexpr bool reads_in_sync = false;` (`reads_connected = false;`) when it does not:
+/// the leader then hands it an empty span there and skips working the set out, once per
+/// acknowledgement. Undeclared (a user's own mode, say): both are read, and both are given.
+template <class C>
+inline constexpr bool commit_reads_in_sync = [] {
+  if constexpr (requires { C::reads_in_sync; })
+    return static_cast<bool>(C::reads_in_sync);
+  else
+    return true;
+}();
+template <class C>
+inline constexpr bool commit_reads_connected = [] {
+  if constexpr (requires { C::reads_connected; })
+    return static_cast<bool>(C::reads_connected);
+  else
+    return true;
+}();
+
 namespace detail {
 
 /// The k-th largest (k >= 1) of `xs`, by counting: x is the answer iff at least k values are

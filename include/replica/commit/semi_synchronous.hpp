@@ -26,6 +26,8 @@ struct semi_synchronous {
   static constexpr ack_on ack_point = At;
   static constexpr std::size_t required_replicas = K + 1;
   static constexpr bool survives_leader_loss = !WhenMissing::degrades;
+  static constexpr bool reads_in_sync = false;  ///< (commit_reads_in_sync)
+  static constexpr bool reads_connected = false;
   /// Held by the leader and by any K followers; nullopt while fewer than K followers exist.
   static std::optional<std::uint64_t> commit_point(const replication_view& v) noexcept {
     const auto kth = detail::kth_largest_follower(v, K);

@@ -28,6 +28,8 @@ struct synchronous_with {
   static constexpr ack_on ack_point = At;
   static constexpr std::size_t required_replicas = MinInSync;
   static constexpr bool survives_leader_loss = true;
+  static constexpr bool reads_in_sync = true;  ///< (commit_reads_in_sync)
+  static constexpr bool reads_connected = false;
   /// Held by every in-sync replica; nullopt (writes refused) while fewer than MinInSync are in sync.
   static std::optional<std::uint64_t> commit_point(const replication_view& v) noexcept {
     std::uint64_t point = v.match[v.leader.value()];

@@ -166,13 +166,14 @@ class leader_based_node {
   struct entry {
     replica::term term{};
     std::uint64_t index = 0;
-    kv_op op{};
-    bool noop = false;
+    kv_op op{};  ///< a read (the default op) in the log is a leader's no-op: reads are never appended
     /// The holding log's size in bytes through this entry (raft_log::bytes_through): set by the
     /// log it is appended to, never taken from a message; not part of the entry's value.
     std::uint64_t log_bytes = 0;
+    /// Whether this is a leader's no-op (appended when it takes office; applies as nothing).
+    [[nodiscard]] bool noop() const noexcept { return op.kind == op_kind::read; }
     friend bool operator==(const entry& a, const entry& b) noexcept {
-      return a.term == b.term && a.index == b.index && a.op == b.op && a.noop == b.noop;
+      return a.term == b.term && a.index == b.index && a.op == b.op;
     }
   };
   /// Entries shipped or persisted together, sharing one buffer (see entry_batch.hpp).
@@ -495,7 +496,7 @@ class leader_based_node {
     for (const auto& kv : snapshot_state_) out.push_back(kv);
     for (std::uint64_t i = log_.snapshot_index() + 1; i <= applied_; ++i) {
       const entry& e = log_.at(i);
-      if (!e.noop && (e.op.kind == op_kind::write || e.op.kind == op_kind::cas)) out.emplace_back(e.op.key, e.op.value);
+      if ((e.op.kind == op_kind::write || e.op.kind == op_kind::cas)) out.emplace_back(e.op.key, e.op.value);
     }
     return out;
   }
@@ -519,11 +520,11 @@ class leader_based_node {
   }
 
  private:
-  struct pending_write {
+  struct pending_write {  // (ordered so that it packs into 32 bytes)
     std::uint64_t index;
-    client_id client;
     request_id id;
     local_time since;
+    client_id client;
     bool precondition_failed = false;
   };
   struct pending_read {
@@ -658,7 +659,7 @@ class leader_based_node {
     for (auto& p : progress_) p = progress{last_index() + 1, 0, 0, 0, 0, now_, now_, 0, false};
     emit(leader_event::kind::became_leader);
     term_start_ = last_index() + 1;
-    append_local(entry{hard_.current, term_start_, {}, true});  // commits everything before it
+    append_local(entry{hard_.current, term_start_, {}});  // commits everything before it
     broadcast_append(true);
     advance_commit();
   }
@@ -860,13 +861,17 @@ class leader_based_node {
   }
 
   /// The commit mode's rule over `match` (per replica, leader's own entry included).
+  /// (The in-sync set and connectivity are worked out only for a mode that reads them.)
   [[nodiscard]] std::optional<std::uint64_t> rule(const std::vector<std::uint64_t>& match) const {
-    for (std::uint32_t i = 0; i < n_; ++i) {
-      isr_buf_[i] = in_sync(i);
-      conn_buf_[i] = connected(i);
+    constexpr bool isr = commit_reads_in_sync<commit_mode>, conn = commit_reads_connected<commit_mode>;
+    if constexpr (isr || conn) {
+      for (std::uint32_t i = 0; i < n_; ++i) {
+        if constexpr (isr) isr_buf_[i] = in_sync(i);
+        if constexpr (conn) conn_buf_[i] = connected(i);
+      }
     }
-    const replication_view v{match, self_, std::span<const bool>{isr_buf_.get(), n_},
-                             std::span<const bool>{conn_buf_.get(), n_}};
+    const replication_view v{match, self_, isr ? std::span<const bool>{isr_buf_.get(), n_} : std::span<const bool>{},
+                             conn ? std::span<const bool>{conn_buf_.get(), n_} : std::span<const bool>{}};
     return commit_mode::commit_point(v);
   }
   /// Per replica, the position acknowledged at the ack point (or applied), the leader's own
@@ -914,17 +919,21 @@ class leader_based_node {
       }
     }
     const std::uint64_t index = last_index() + 1;
-    append_local(entry{hard_.current, index, req.op, false});
-    pending_writes_.push_back(pending_write{index, req.client, req.id, now_, false});
+    append_local(entry{hard_.current, index, req.op});
+    pending_writes_.push_back(pending_write{index, req.id, now_, req.client, false});
     return true;
   }
 
   void advance_commit() {
     if (role_ != role::leader) return;
-    std::optional<std::uint64_t> point = degraded_ ? std::optional{durable_index_} : rule(matches(false));
-    if (point && *point > commit_ && term_at(*point) == hard_.current) {  // current-term rule (Raft §5.4.2)
-      commit_ = *point;
-      apply_committed();
+    // (Every replica's match is at most the last index, so with all of it committed no rule can
+    // move the point: the second acknowledgement of a batch that a majority already holds.)
+    if (commit_ < last_index()) {
+      std::optional<std::uint64_t> point = degraded_ ? std::optional{durable_index_} : rule(matches(false));
+      if (point && *point > commit_ && term_at(*point) == hard_.current) {  // current-term rule (Raft §5.4.2)
+        commit_ = *point;
+        apply_committed();
+      }
     }
     reply_committed_writes();
   }
@@ -1189,8 +1198,7 @@ class leader_based_node {
   }
   /// Applies `e` to `st`; false if it is a cas whose precondition failed.
   static bool apply_to(std::map<key_type, value_type>& st, const entry& e) {
-    if (e.noop) return true;
-    switch (e.op.kind) {
+    switch (e.op.kind) {  // (a no-op is a read: nothing)
       case op_kind::write: st[e.op.key] = e.op.value; return true;
       case op_kind::cas: {
         auto it = st.find(e.op.key);
