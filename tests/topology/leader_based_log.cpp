@@ -424,3 +424,32 @@ TEST_CASE("an owned append (step of an envelope&&) does what a read one does, an
     fo.clear();
   }
 }
+
+TEST_CASE("fail_fast: a batch is appended whole while the in-sync set can take it, and refused whole once it cannot",
+          "[leader_based][log]") {
+  using node = lb<synchronous_with<2>, cluster_size<3>>;  // acks=all, min.insync.replicas = 2, fail fast
+  node::config cfg;
+  cfg.heartbeat = std::chrono::hours{1};
+  cfg.check_quorum = false;
+  node n = hand_elected_leader<node>(cfg);
+  auto batch_at = [&](std::int64_t ms, std::uint64_t first_id) {
+    std::vector<client_request<kv_op>> reqs;
+    for (std::uint64_t k = 0; k < 4; ++k)
+      reqs.push_back({client_id{1}, request_id{first_id + k}, {op_kind::write, 0, static_cast<value_type>(first_id + k)}});
+    n.effects().clear();
+    n.submit_batch(reqs, at(ms));
+  };
+  const std::uint64_t before = n.last_index();
+  batch_at(1001, 1);  // the followers were just heard from (elected): in sync
+  CHECK(n.last_index() == before + 4);
+  CHECK(n.effects().replies.empty());  // waiting for the in-sync replicas
+  // Nothing heard from either follower for longer than max_lag: the leader alone is in sync,
+  // below the minimum of 2. Every write of the next batch fails at once; nothing is appended.
+  batch_at(1002 + std::chrono::duration_cast<std::chrono::milliseconds>(cfg.max_lag + cfg.election_min).count(), 5);
+  CHECK(n.last_index() == before + 4);
+  REQUIRE(n.effects().replies.size() == 4);
+  for (const auto& r : n.effects().replies) {
+    CHECK(r.status == reply_status::fail);
+    CHECK(r.error == errc::unavailable);
+  }
+}

@@ -377,7 +377,8 @@ class leader_based_node {
     if (!booted_) boot();
     bool appended = false;
     batching_ = true;  // one persisted write for the whole batch (group commit)
-    for (const auto& req : reqs) appended |= accept(req);
+    std::optional<bool> satisfiable;  // fail_fast's check, made once per batch (nothing it reads changes within one)
+    for (const auto& req : reqs) appended |= accept(req, satisfiable);
     batching_ = false;
     if (!appended) return;
     flush();
@@ -889,8 +890,9 @@ class leader_based_node {
     return c && *c >= last_index() + 1;
   }
 
-  /// Accepts one request; true if it appended to the log.
-  bool accept(const client_request<kv_op>& req) {
+  /// Accepts one request; true if it appended to the log. `satisfiable`: rule_satisfiable(),
+  /// once worked out for this batch.
+  bool accept(const client_request<kv_op>& req, std::optional<bool>& satisfiable) {
     if (req.op.kind == op_kind::read) {
       client_reply r{req.client, req.id};
       serve_read(req, r);
@@ -910,7 +912,8 @@ class leader_based_node {
       return false;
     }
     if constexpr (std::is_same_v<when_missing, when_acks_missing::fail_fast>) {
-      if (!rule_satisfiable()) {
+      if (!satisfiable) satisfiable = rule_satisfiable();
+      if (!*satisfiable) {
         client_reply r{req.client, req.id};
         r.status = reply_status::fail;
         r.error = errc::unavailable;
