@@ -33,19 +33,9 @@ struct replication_view {
 /// the leader then hands it an empty span there and skips working the set out, once per
 /// acknowledgement. Undeclared (a user's own mode, say): both are read, and both are given.
 template <class C>
-inline constexpr bool commit_reads_in_sync = [] {
-  if constexpr (requires { C::reads_in_sync; })
-    return static_cast<bool>(C::reads_in_sync);
-  else
-    return true;
-}();
+inline constexpr bool commit_reads_in_sync = !requires { requires !C::reads_in_sync; };
 template <class C>
-inline constexpr bool commit_reads_connected = [] {
-  if constexpr (requires { C::reads_connected; })
-    return static_cast<bool>(C::reads_connected);
-  else
-    return true;
-}();
+inline constexpr bool commit_reads_connected = !requires { requires !C::reads_connected; };
 
 namespace detail {
 

@@ -377,7 +377,7 @@ class leader_based_node {
     if (!booted_) boot();
     bool appended = false;
     batching_ = true;  // one persisted write for the whole batch (group commit)
-    std::optional<bool> satisfiable;  // fail_fast's check, made once per batch (nothing it reads changes within one)
+    std::optional<bool> satisfiable;  // fail_fast's check: once per batch (nothing it reads changes within one)
     for (const auto& req : reqs) appended |= accept(req, satisfiable);
     batching_ = false;
     if (!appended) return;
@@ -497,7 +497,7 @@ class leader_based_node {
     for (const auto& kv : snapshot_state_) out.push_back(kv);
     for (std::uint64_t i = log_.snapshot_index() + 1; i <= applied_; ++i) {
       const entry& e = log_.at(i);
-      if ((e.op.kind == op_kind::write || e.op.kind == op_kind::cas)) out.emplace_back(e.op.key, e.op.value);
+      if (e.op.kind == op_kind::write || e.op.kind == op_kind::cas) out.emplace_back(e.op.key, e.op.value);
     }
     return out;
   }
