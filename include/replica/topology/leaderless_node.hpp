@@ -87,6 +87,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bitset>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -419,8 +420,8 @@ class leaderless_node {
     key_type key = 0;
     local_time started{}, deadline{};
     per_target<ring_member> targets;  ///< the key's replicas, then fallbacks tried
-    per_target<bool> answered;        ///< per target
-    per_target<bool> tried;           ///< per target: sent to
+    std::bitset<max_targets> answered;  ///< per target (bit i: targets[i])
+    std::bitset<max_targets> tried;     ///< per target: sent to
     per_target<std::size_t> covered_by;  ///< per home replica: the fallback (target index) holding its write, or SIZE_MAX
     per_target<local_time> covered_at;   ///< per home replica: when that fallback was asked
     std::size_t acks = 0, fallback_acks = 0;
@@ -736,8 +737,8 @@ class leaderless_node {
     q.key = req.op.key;
     q.started = now_;
     q.deadline = now_ + cfg_.request_timeout;
-    q.answered.assign(q.targets.size(), false);
-    q.tried.assign(q.targets.size(), false);
+    q.answered.reset();
+    q.tried.reset();
     if constexpr (sloppy) {  // (only a sloppy quorum's fallbacks cover a home replica)
       q.covered_by.assign(q.targets.size(), SIZE_MAX);
       q.covered_at.assign(q.targets.size(), local_time{});
@@ -782,7 +783,7 @@ class leaderless_node {
       answer_read(q, best);
     }
     // Every replica answered (or the deadline passed): repair the ones that are behind.
-    const bool all = std::all_of(q.answered.begin(), q.answered.end(), [](bool b) { return b; });
+    const bool all = q.answered.count() == q.targets.size();
     if (q.replied && all) {
       repair(q);
       pending_.drop(id);
@@ -1037,13 +1038,7 @@ class leaderless_node {
   }
   status handle(replica_id from, const put_ack& a) {
     if (a.handoff) {
-      // The replica stored what we held for it: drop the hint.
-      auto it = std::find_if(hints_.begin(), hints_.end(), [&](const hint& h) { return h.target == from && h.key == a.key; });
-      if (it != hints_.end()) {
-        hints_.erase(it);
-        out_.persist.push_back(hint_drop{from, a.key});
-        out_.events.push_back({leaderless_event::kind::hint_delivered, a.key, from, 1});
-      }
+      handed_off(from, a.key);
       return {};
     }
     if (a.req == 0) return {};  // a read repair was stored
@@ -1063,6 +1058,16 @@ class leaderless_node {
     }
     maybe_finish_write(a.req, q);
     return {};
+  }
+  /// `from` stored what this fallback held for it under `k`: drop the hint. (Out of line: the
+  /// acknowledgement handler is on every write's path, handoffs are not.)
+  [[gnu::noinline, gnu::cold]] void handed_off(replica_id from, key_type k) {
+    auto it = std::find_if(hints_.begin(), hints_.end(), [&](const hint& h) { return h.target == from && h.key == k; });
+    if (it != hints_.end()) {
+      hints_.erase(it);
+      out_.persist.push_back(hint_drop{from, k});
+      out_.events.push_back({leaderless_event::kind::hint_delivered, k, from, 1});
+    }
   }
   status handle(replica_id from, const get& g) {
     const state* s = stored(g.key);

@@ -8,15 +8,16 @@
 ///   if (request* q = pending.find(id))  // an acknowledgement for a request still in flight
 ///   pending.drop(id);                   // answered: the slot is reused by a later request
 ///
-/// Requests live in slots that are never freed (a deque: their addresses stay put while others
-/// come and go), so a steady state allocates nothing. The index is a vector of (id, slot) sorted
-/// by id: ids are handed out in increasing order, so adding appends, a lookup is a binary search
-/// over the requests in flight (a handful), and iterating visits the oldest first, as the
-/// `std::map` it replaces did (a timeout sweep answers in request order).
+/// Requests live in slots that are never freed (each its own allocation: their addresses stay
+/// put while others come and go, and a slot is found by one load), so a steady state allocates
+/// nothing. The index is a vector of (id, slot) sorted by id: ids are handed out in increasing
+/// order, so adding appends, a lookup checks the newest and then binary-searches the requests in
+/// flight (a handful), answering the newest pops it, and iterating visits the oldest first, as
+/// the `std::map` it replaces did (a timeout sweep answers in request order).
 
 #include <algorithm>
 #include <cstdint>
-#include <deque>
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -35,18 +36,21 @@ class request_table {
     std::uint32_t slot;
     if (free_.empty()) {
       slot = static_cast<std::uint32_t>(slots_.size());
-      slots_.emplace_back();
+      slots_.push_back(std::make_unique<T>());
     } else {
       slot = free_.back();
       free_.pop_back();
     }
-    index_.insert(in_order ? index_.end() : lower(id), {id, slot});
-    return slots_[slot];
+    if (in_order)
+      index_.emplace_back(id, slot);
+    else
+      index_.insert(lower(id), {id, slot});
+    return *slots_[slot];
   }
   /// The request `id`, or null if it is not in flight (answered, expired, never added).
   [[nodiscard]] T* find(std::uint64_t id) noexcept {
     const auto it = position(id);
-    return it == index_.end() ? nullptr : &slots_[it->second];
+    return it == index_.end() ? nullptr : slots_[it->second].get();
   }
   /// Ends request `id` (nothing if it is not in flight); its slot is reused.
   void drop(std::uint64_t id) {
@@ -58,7 +62,7 @@ class request_table {
   [[nodiscard]] std::size_t size() const noexcept { return index_.size(); }
   [[nodiscard]] bool empty() const noexcept { return index_.empty(); }
   [[nodiscard]] std::uint64_t id_at(std::size_t i) const noexcept { return index_[i].first; }
-  [[nodiscard]] T& at(std::size_t i) noexcept { return slots_[index_[i].second]; }
+  [[nodiscard]] T& at(std::size_t i) noexcept { return *slots_[index_[i].second]; }
   void drop_at(std::size_t i) { erase(index_.begin() + static_cast<std::ptrdiff_t>(i)); }
 
  private:
@@ -74,10 +78,13 @@ class request_table {
   }
   void erase(typename std::vector<entry>::iterator it) {
     free_.push_back(it->second);
-    index_.erase(it);
+    if (it + 1 == index_.end())
+      index_.pop_back();  // (the usual case: the newest request answered)
+    else
+      index_.erase(it);
   }
 
-  std::deque<T> slots_;
+  std::vector<std::unique_ptr<T>> slots_;  ///< (each slot its own allocation: addresses stay put)
   std::vector<std::uint32_t> free_;
   std::vector<entry> index_;
 };
