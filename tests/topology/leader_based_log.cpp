@@ -224,12 +224,16 @@ TEST_CASE("raft log: terms and byte counts across append, truncation, compaction
   auto entry = [](std::uint64_t t, std::uint64_t i, std::size_t bytes) {
     return ent{replica::term{t}, i, {op_kind::write, 0, 1, 0, payload::filled(bytes, std::byte{1})}};
   };
+  // The last index the log keeps equals what its snapshot and entries say, after every change.
+  auto consistent = [](const raft_log<ent>& l) { return l.last_index() == l.snapshot_index() + l.entries().size(); };
   log.emplace_back(entry(1, 1, 10));
+  CHECK(consistent(log));
   std::vector<ent> more{entry(1, 2, 0), entry(2, 3, 5)};
   more[0].log_bytes = 7;  // a sender's (wrong) numbers: the log counts for itself
   more[1].log_bytes = 123456;
   log.append(more.begin(), more.end());
   REQUIRE(log.last_index() == 3);
+  CHECK(consistent(log));
   CHECK(log.bytes_through(1) == entry_header_bytes + 10);
   CHECK(log.bytes_through(3) == 3 * entry_header_bytes + 15);
   CHECK(log.bytes_last() == log.bytes_through(3));
@@ -238,15 +242,19 @@ TEST_CASE("raft log: terms and byte counts across append, truncation, compaction
   CHECK(log.term_at(3) == replica::term{2});
   log.truncate_after(2);
   CHECK(log.last_index() == 2);
+  CHECK(consistent(log));
   CHECK(log.bytes_last() == 2 * entry_header_bytes + 10);
   log.compact_through(1);
   CHECK(log.snapshot_index() == 1);
+  CHECK(log.last_index() == 2);
+  CHECK(consistent(log));
   CHECK(log.term_at(0) == replica::term{0});
   CHECK(log.term_at(1) == replica::term{1});  // the snapshot's term
   CHECK(log.term_or_zero(1) == replica::term{1});
   CHECK(log.bytes_through(2) == 2 * entry_header_bytes + 10);  // counted from the beginning of the log
   log.install(5, replica::term{3}, 1000);  // a snapshot past the log: everything replaced
   CHECK(log.last_index() == 5);
+  CHECK(consistent(log));
   CHECK(log.term_at(4) == std::nullopt);  // compacted away
   CHECK(log.term_or_zero(4) == replica::term{0});
   CHECK(log.term_or_zero(5) == replica::term{3});
@@ -257,17 +265,25 @@ TEST_CASE("raft log: terms and byte counts across append, truncation, compaction
   log.emplace_back(entry(3, 7, 2));
   log.install(6, replica::term{3}, 5000);
   CHECK(log.last_index() == 7);
+  CHECK(consistent(log));
   CHECK(log.bytes_through(6) == 5000);
   CHECK(log.bytes_through(7) == 5000 + entry_header_bytes + 2);
   // Compaction keeps positions absolute: the bytes through an index do not change.
   const std::uint64_t through7 = log.bytes_through(7);
   log.emplace_back(entry(3, 8, 3));
   log.compact_through(7);
+  CHECK(log.last_index() == 8);
+  CHECK(consistent(log));
   CHECK(log.bytes_through(7) == through7);
   CHECK(log.bytes_through(8) == through7 + entry_header_bytes + 3);
   // A log rebuilt from persisted entries counts them again from its snapshot's bytes.
   const raft_log<ent> restored{7, replica::term{3}, through7, {entry(3, 8, 3)}};
   CHECK(restored.bytes_through(8) == log.bytes_through(8));
+  CHECK(restored.last_index() == 8);
+  CHECK(consistent(restored));
+  log.truncate_after(7);  // down to the snapshot: empty
+  CHECK(log.last_index() == 7);
+  CHECK(consistent(log));
 }
 
 TEST_CASE("read-your-writes: a follower read with a newer token waits until the follower catches up",

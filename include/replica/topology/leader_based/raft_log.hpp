@@ -33,13 +33,14 @@ class raft_log {
            std::vector<Entry> entries)
       : snap_index_{snapshot_index}, snap_term_{snapshot_term}, snap_bytes_{snapshot_bytes}, entries_{std::move(entries)} {
     number_from(0);
+    last_ = snap_index_ + entries_.size();
   }
 
   static std::uint64_t wire_size(const Entry& e) noexcept { return entry_header_bytes + e.op.data.size(); }
 
   [[nodiscard]] std::uint64_t snapshot_index() const noexcept { return snap_index_; }
   [[nodiscard]] replica::term snapshot_term() const noexcept { return snap_term_; }
-  [[nodiscard]] std::uint64_t last_index() const noexcept { return snap_index_ + entries_.size(); }
+  [[nodiscard]] std::uint64_t last_index() const noexcept { return last_; }
   [[nodiscard]] bool contains(std::uint64_t index) const noexcept { return index > snap_index_ && index <= last_index(); }
   /// The entry at `index`; requires contains(index).
   [[nodiscard]] const Entry& at(std::uint64_t index) const noexcept {
@@ -75,6 +76,7 @@ class raft_log {
     const std::uint64_t before = bytes_last();
     Entry& e = entries_.emplace_back(std::forward<Args>(args)...);
     e.log_bytes = before + wire_size(e);
+    ++last_;
     return e;
   }
   /// Appends [first, last) at the end.
@@ -83,12 +85,14 @@ class raft_log {
     const std::size_t old = entries_.size();
     entries_.insert(entries_.end(), first, last);
     number_from(old);
+    last_ = snap_index_ + entries_.size();
   }
   /// Drops every entry after `index` (index >= snapshot_index()).
   void truncate_after(std::uint64_t index) {
     if (index < snap_index_) index = snap_index_;
     if (index >= last_index()) return;
     entries_.resize(index - snap_index_);
+    last_ = index;
   }
   /// Folds entries up to `index` into the snapshot (index <= last_index()).
   void compact_through(std::uint64_t index) {
@@ -111,6 +115,7 @@ class raft_log {
     }
     entries_.clear();
     snap_index_ = index;
+    last_ = index;
     snap_term_ = t;
     snap_bytes_ = bytes;
   }
@@ -120,6 +125,9 @@ class raft_log {
   replica::term snap_term_{};
   std::uint64_t snap_bytes_ = 0;
   std::vector<Entry> entries_;  ///< entries_[i].log_bytes: bytes_through(snap_index_ + i + 1)
+  /// snap_index_ + entries_.size(), kept (asked for on every message; the size is a division
+  /// by the entry's size, 72 bytes).
+  std::uint64_t last_ = 0;
 
   /// Sets log_bytes of entries_[from...] (and after) from the one before.
   void number_from(std::size_t from) noexcept {
