@@ -12,8 +12,8 @@
 /// put while others come and go, and a slot is found by one load), so a steady state allocates
 /// nothing. The index is a vector of (id, slot) sorted by id: ids are handed out in increasing
 /// order, so adding appends, a lookup checks the newest and then binary-searches the requests in
-/// flight (a handful), answering the newest pops it, and iterating visits the oldest first, as
-/// the `std::map` it replaces did (a timeout sweep answers in request order).
+/// flight (a handful), and iterating visits the oldest first, as the `std::map` it replaces did
+/// (a timeout sweep answers in request order).
 
 #include <algorithm>
 #include <cstdint>
@@ -41,10 +41,7 @@ class request_table {
       slot = free_.back();
       free_.pop_back();
     }
-    if (in_order)
-      index_.emplace_back(id, slot);
-    else
-      index_.insert(lower(id), {id, slot});
+    index_.insert(in_order ? index_.end() : lower(id), {id, slot});
     return *slots_[slot];
   }
   /// The request `id`, or null if it is not in flight (answered, expired, never added).
@@ -78,10 +75,7 @@ class request_table {
   }
   void erase(typename std::vector<entry>::iterator it) {
     free_.push_back(it->second);
-    if (it + 1 == index_.end())
-      index_.pop_back();  // (the usual case: the newest request answered)
-    else
-      index_.erase(it);
+    index_.erase(it);
   }
 
   std::vector<std::unique_ptr<T>> slots_;  ///< (each slot its own allocation: addresses stay put)
