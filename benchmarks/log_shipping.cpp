@@ -5,9 +5,11 @@
 // a no-op disk would); `handwritten` is a plain leader/follower loop doing the same work with
 // the same commit rule (take the same client requests, append to the leader's log and its
 // persist buffer remembering which request each index answers, copy to each follower's log and
-// persist buffer, acknowledge, select the commit index, apply, reply to the committed requests);
-// `floor` only copies the payload bytes once per replica. Both are fed the same way: the client
-// fills its batch of requests inside the timed loop.
+// persist buffer, acknowledge, select the commit index, apply, reply to the committed requests)
+// with no messages between them; `handwritten_messages` is a hand-written leader and followers
+// exchanging Raft's append and acknowledgement as plain structs (the baseline for small
+// batches, where the exchange itself is most of the work); `floor` only copies the payload bytes once per replica. All are
+// fed the same way: the client fills its batch of requests inside the timed loop.
 //
 // Each write carries a payload of 16 B, 256 B or 4 KiB. The client creates its payloads once
 // (its own buffers, reused every batch); replicating a payload shares it (a reference count),
@@ -28,6 +30,7 @@
 #include <cstring>
 #include <map>
 #include <new>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -187,6 +190,169 @@ void handwritten(benchmark::State& st, std::size_t batch, std::size_t bytes) {
   st.counters["ns_per_entry"] = benchmark::Counter(entries, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
+/// The same work written by hand as a leader and followers that exchange Raft's two messages
+/// (etcd/raft's MsgApp and MsgAppResp, on plain structs): the leader appends the batch and sends
+/// each follower an append carrying its term, the previous entry's index and term, the commit
+/// index and the entries from the follower's next index (a view of the leader's log, as the
+/// composed leader shares the batch it persisted); each follower checks the term and the previous
+/// entry, appends what is new (truncating a conflicting suffix), persists it, applies what the
+/// leader's commit index covers and acknowledges its last verified index; the leader counts each
+/// acknowledgement into its match indexes, selects the commit index (an entry of its own term
+/// only), applies and answers. Followers learn the commit index with the next append, as the
+/// composed node's do. `handwritten` has the same steps without the messages.
+template <bool Majority, std::size_t N>
+void handwritten_messages(benchmark::State& st, std::size_t batch, std::size_t bytes) {
+  struct entry {
+    std::uint64_t term, index;
+    rp::kv_op op;
+  };
+  struct replica_state {
+    std::vector<entry> log, disk;  // log: entries base + 1 .. last(); disk: the persist buffer
+    std::uint64_t base = 0, base_term = 0;
+    std::uint64_t term = 1, commit = 0, applied = 0, held = 0;
+    std::map<rp::key_type, rp::value_type> state;
+    [[nodiscard]] std::uint64_t last() const { return base + log.size(); }
+    [[nodiscard]] std::uint64_t term_at(std::uint64_t i) const { return i <= base ? base_term : log[i - base - 1].term; }
+    void apply() {
+      for (; applied < commit; ++applied) {
+        const entry& e = log[applied - base];
+        state[e.op.key] = e.op.value;
+      }
+    }
+    void compact() {  // keep memory bounded: drop the applied prefix
+      const std::uint64_t drop = applied - base;
+      base_term = term_at(applied);
+      log.erase(log.begin(), log.begin() + static_cast<std::ptrdiff_t>(drop));
+      base = applied;
+    }
+  };
+  struct append_msg {
+    std::size_t to;
+    std::uint64_t term, prev_index, prev_term, commit;
+    std::span<const entry> entries;
+  };
+  struct ack_msg {
+    std::size_t from;
+    std::uint64_t term, match;
+    bool success;
+  };
+  struct waiting {  // a write appended and not yet answered: the request its index answers
+    std::uint64_t index;
+    rp::client_id client;
+    rp::request_id id;
+  };
+  std::array<replica_state, N> reps;
+  for (auto& r : reps) {
+    r.log.reserve((1 << 12) + 256);
+    r.disk.reserve(256);
+  }
+  replica_state& leader = reps[0];
+  std::array<std::uint64_t, N> match{}, next{};
+  next.fill(1);
+  std::vector<append_msg> appends;
+  appends.reserve(N);
+  std::vector<ack_msg> acks;
+  acks.reserve(N);
+  std::vector<rp::client_reply> replies;
+  replies.reserve(256);
+  std::vector<waiting> pending;  // in index order; answered from the front
+  pending.reserve(512);
+  std::size_t answered = 0;
+  auto reply_committed = [&] {
+    for (; answered < pending.size() && pending[answered].index <= leader.commit; ++answered)
+      replies.push_back({pending[answered].client, pending[answered].id});
+    if (answered == pending.size()) {
+      pending.clear();
+      answered = 0;
+    }
+  };
+  const auto buffers = client_buffers(batch, bytes);
+  std::vector<rp::client_request<rp::kv_op>> reqs(batch);
+  std::uint64_t request = 0;
+  rp::value_type v = 0;
+  const auto before = allocations.load();
+  for (auto _ : st) {
+    for (std::size_t k = 0; k < batch; ++k)
+      reqs[k] = {rp::client_id{1}, rp::request_id{++request}, {rp::op_kind::write, 0, ++v, 0, buffers[k]}};
+    if (leader.log.size() + batch > (1u << 12))
+      for (auto& r : reps) r.compact();
+    replies.clear();
+    // Leader: append and persist.
+    for (const auto& req : reqs) {
+      leader.log.push_back({leader.term, leader.last() + 1, req.op});
+      pending.push_back({leader.last(), req.client, req.id});
+      leader.held += 40 + req.op.data.size();
+    }
+    leader.disk.assign(leader.log.end() - static_cast<std::ptrdiff_t>(batch), leader.log.end());
+    match[0] = leader.last();
+    if constexpr (!Majority) {  // asynchronous: committed once the leader has it
+      leader.commit = match[0];
+      leader.apply();
+      reply_committed();
+    }
+    // Ship: an append per follower, from its next index.
+    appends.clear();
+    for (std::size_t f = 1; f < N; ++f) {
+      const std::uint64_t from = next[f];
+      appends.push_back({f, leader.term, from - 1, leader.term_at(from - 1), leader.commit,
+                         std::span<const entry>{leader.log}.subspan(from - leader.base - 1)});
+      next[f] = leader.last() + 1;
+    }
+    // Followers: check, append, persist, apply, acknowledge.
+    acks.clear();
+    for (const append_msg& m : appends) {
+      replica_state& r = reps[m.to];
+      ack_msg a{m.to, r.term, r.last(), false};
+      if (m.term >= r.term) {
+        r.term = m.term;
+        if (m.prev_index <= r.last() && r.term_at(m.prev_index) == m.prev_term) {
+          std::size_t k = 0;
+          for (; k < m.entries.size() && m.entries[k].index <= r.last(); ++k)
+            if (r.term_at(m.entries[k].index) != m.entries[k].term) {
+              r.log.resize(m.entries[k].index - r.base - 1);  // a conflicting suffix
+              break;
+            }
+          const auto fresh = m.entries.subspan(k);
+          r.log.insert(r.log.end(), fresh.begin(), fresh.end());
+          for (const entry& e : fresh) r.held += 40 + e.op.data.size();
+          r.disk.assign(fresh.begin(), fresh.end());
+          const std::uint64_t last_new = m.prev_index + m.entries.size();
+          r.commit = std::max(r.commit, std::min(m.commit, last_new));
+          r.apply();
+          a.success = true;
+          a.match = last_new;
+        }
+      }
+      acks.push_back(a);
+    }
+    // Leader: count the acknowledgements, commit, apply, answer.
+    for (const ack_msg& a : acks) {
+      if (a.term > leader.term || !a.success) {
+        next[a.from] = a.match + 1;  // (not in this steady state: a deposed leader would step down)
+        continue;
+      }
+      match[a.from] = std::max(match[a.from], a.match);
+      if constexpr (Majority) {
+        const std::uint64_t c = rp::detail::kth_largest(std::span<const std::uint64_t>{match}, N / 2 + 1);
+        if (c > leader.commit && leader.term_at(c) == leader.term) {
+          leader.commit = c;
+          leader.apply();
+          reply_committed();
+        }
+      }
+    }
+    benchmark::DoNotOptimize(reps);
+    benchmark::DoNotOptimize(replies.data());
+  }
+  if (replies.size() != batch) st.SkipWithError("the hand-written leader did not answer its batch");
+  for (const auto& r : reps)  // every follower holds the leader's log and applied all but the last batch
+    if (r.last() != leader.last() || r.applied + batch < leader.last()) st.SkipWithError("a hand-written follower fell behind");
+  const double entries = static_cast<double>(st.iterations() * batch);
+  st.SetItemsProcessed(static_cast<std::int64_t>(entries));
+  st.counters["allocs_per_entry"] = static_cast<double>(allocations.load() - before) / entries;
+  st.counters["ns_per_entry"] = benchmark::Counter(entries, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+
 /// Only the copies: each entry's payload bytes copied once per replica.
 template <std::size_t N>
 void floor(benchmark::State& st, std::size_t batch, std::size_t bytes) {
@@ -209,9 +375,11 @@ void register_n() {
       auto reg = [&](const std::string& name, auto fn) { benchmark::RegisterBenchmark((name + args).c_str(), fn, batch, bytes); };
       reg("log_shipping_majority/composed", composed<rp::majority, N>);
       reg("log_shipping_majority/handwritten", handwritten<true, N>);
+      reg("log_shipping_majority/handwritten_messages", handwritten_messages<true, N>);
       reg("log_shipping_majority/floor", floor<N>);
       reg("log_shipping_async/composed", composed<rp::asynchronous, N>);
       reg("log_shipping_async/handwritten", handwritten<false, N>);
+      reg("log_shipping_async/handwritten_messages", handwritten_messages<false, N>);
       if (bytes != 256) continue;  // the other modes at the target's payload size
       reg("log_shipping_semi_sync/composed", composed<rp::semi_synchronous<1>, N>);
       reg("log_shipping_first/composed", composed<rp::first<1>, N>);
