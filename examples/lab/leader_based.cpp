@@ -134,6 +134,7 @@ class failover_experiment final : public experiment {
     out.rows.push_back(failover_row<asynchronous>("asynchronous", p_, seed, seeds));
     out.rows.push_back(failover_row<semi_synchronous<1, ack_on::received>>("semi_synchronous<1, received>", p_, seed, seeds));
     out.rows.push_back(failover_row<semi_synchronous<1>>("semi_synchronous<1, flushed>", p_, seed, seeds));
+    out.rows.push_back(failover_row<semi_synchronous<1, ack_on::applied>>("semi_synchronous<1, applied>", p_, seed, seeds));
     out.rows.push_back(failover_row<first<1>>("first<1>", p_, seed, seeds));
     out.rows.push_back(failover_row<synchronous_with<2>>("synchronous (min in-sync 2)", p_, seed, seeds));
     out.rows.push_back(failover_row<majority>("majority", p_, seed, seeds));

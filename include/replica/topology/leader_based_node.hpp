@@ -160,6 +160,12 @@ class leader_based_node {
   static constexpr bool strong_reads = R::reads::strong;
   static constexpr bool lease_reads = detail::lease_of<typename R::reads>();
   static constexpr on_stale_token stale_token = detail::stale_token_of<typename R::reads>();
+  /// Whether followers are told a new commit index at once (etcd's broadcast after a commit)
+  /// rather than with the next append or heartbeat: when something waits on what a follower
+  /// has applied, that is follower reads (a read policy that is not strong) or the applied ack
+  /// point (a write's reply waits for followers to apply it). Otherwise nothing a client sees
+  /// depends on it, and the two messages per follower per commit are saved.
+  static constexpr bool eager_commit = !strong_reads || ack_point == ack_on::applied;
   using election = typename detail::election_or_default<typename R::template policy_for<election_tag>>::type;
 
   /// One log entry: a client operation (or a leader's no-op) at a position.
@@ -272,6 +278,7 @@ class leader_based_node {
     local_time caught_up_at{};
     std::uint64_t read_round = 0;
     bool need_snapshot = false;
+    std::uint64_t commit_sent = 0;  ///< the highest commit index sent to it
   };
 
   /// What an operator sees (lag, in-sync set, degraded mode).
@@ -352,6 +359,7 @@ class leader_based_node {
       become_follower(m.term, from_leader ? std::optional{m.from} : std::nullopt);
     }
     std::visit([&](auto&& p) { handle(m.from, m.term, std::forward<decltype(p)>(p)); }, std::forward<E>(m).payload);
+    maybe_compact();
     return {};
   }
 
@@ -366,6 +374,7 @@ class leader_based_node {
     } else if (election::self_elect && now_ - last_heard_leader_ >= election_timeout_) {
       start_election();
     }
+    maybe_compact();
   }
 
   void submit(const client_request<kv_op>& req, local_time now) { submit_batch(std::span{&req, 1}, now); }
@@ -382,12 +391,13 @@ class leader_based_node {
     batching_ = false;
     if (!appended) return;
     flush();
+    advance_commit();  // (first: an append shipped now carries what this commits, under asynchronous commit)
     if (cfg_.ship_interval.count() == 0) {
       broadcast_append();
     } else if (!unshipped_since_) {
       unshipped_since_ = now;
     }
-    advance_commit();
+    maybe_compact();
   }
 
   // ---- operator actions -------------------------------------------------------------------------
@@ -593,6 +603,9 @@ class leader_based_node {
     s.state.assign(st.begin(), st.end());
     return s;
   }
+  /// Automatic compaction (`compact_every`), at the end of an input (step, tick, submit): after
+  /// the messages it sends are built, so a batch committed and applied at once (asynchronous
+  /// commit) ships as entries, not as a snapshot of a log that no longer holds it.
   void maybe_compact() {
     if (cfg_.compact_every == 0 || applied_ < log_.snapshot_index() + cfg_.compact_every + cfg_.compact_keep) return;
     (void)compact(applied_ - cfg_.compact_keep);
@@ -657,7 +670,7 @@ class leader_based_node {
     transfer_to_.reset();
     lease_until_ = local_time{};
     lease_rounds_.clear();
-    for (auto& p : progress_) p = progress{last_index() + 1, 0, 0, 0, 0, now_, now_, 0, false};
+    for (auto& p : progress_) p = progress{last_index() + 1, 0, 0, 0, 0, now_, now_, 0, false, 0};
     emit(leader_event::kind::became_leader);
     term_start_ = last_index() + 1;
     append_local(entry{hard_.current, term_start_, {}});  // commits everything before it
@@ -821,10 +834,17 @@ class leader_based_node {
     progress& p = progress_[from.value()];
     p.last_heard = now_;
     p.read_round = std::max(p.read_round, a.read_round);
-    if (p.inflight > 0) --p.inflight;
     if (a.success) {
       p.need_snapshot = false;
+      const std::uint64_t had = p.match_received;
       p.match_received = std::max(p.match_received, std::min(a.received, last_index()));
+      // The window: nothing is in flight once it holds everything sent; otherwise this answered
+      // one append of entries if it moved the match (an answer to an empty append, a heartbeat
+      // or a commit notice, frees nothing).
+      if (p.match_received + 1 >= p.next)
+        p.inflight = 0;
+      else if (p.match_received > had && p.inflight > 0)
+        --p.inflight;
       p.match_flushed = std::max(p.match_flushed, std::min(a.flushed, last_index()));
       p.match_applied = std::max(p.match_applied, std::min(a.applied, last_index()));
       p.next = std::max(p.next, p.match_received + 1);
@@ -843,6 +863,7 @@ class leader_based_node {
     confirm_rounds();
     if (transfer_to_ == from && p.match_received >= last_index()) send(from, timeout_now{});
     send_append(from);
+    tell_commit();
   }
 
   // ---- leader ----
@@ -990,6 +1011,7 @@ class leader_based_node {
       unshipped_since_.reset();
       broadcast_append();
     }
+    if (!unshipped_since_) tell_commit();  // (a degraded leader's commits; with writes waiting to ship, they carry it)
     if (now_ - last_heartbeat_ >= cfg_.heartbeat) {
       // Retransmit to followers whose pipeline stalled (lost messages).
       for (auto& p : progress_)
@@ -998,6 +1020,16 @@ class leader_based_node {
           p.next = std::min(p.next, p.match_received + 1);
         }
       broadcast_append(true);
+    }
+  }
+  /// Followers that have not been sent the commit index learn it now (an empty append if they
+  /// have every entry), if `eager_commit` and their window is open; the others learn it with
+  /// the append that follows their next acknowledgement. (Not a follower silent for an election
+  /// timeout: empty appends do not count against the window, and it gets heartbeats.)
+  void tell_commit() {
+    if constexpr (eager_commit) {
+      for (std::uint32_t i = 0; i < n_; ++i)
+        if (i != self_.value() && progress_[i].commit_sent < commit_ && connected(i)) send_append(replica_id{i}, ship::commit);
     }
   }
   void broadcast_append(bool heartbeat = false) {
@@ -1010,9 +1042,14 @@ class leader_based_node {
       }
     }
     for (std::uint32_t i = 0; i < n_; ++i)
-      if (i != self_.value()) send_append(replica_id{i}, heartbeat);
+      if (i != self_.value()) send_append(replica_id{i}, heartbeat ? ship::heartbeat : ship::entries);
   }
-  void send_append(replica_id to, bool heartbeat = false) {
+  /// Why an append goes: new entries (nothing if there are none or the window is shut), the
+  /// commit index (entries if the window is open, else nothing; empty if there are none), or a
+  /// heartbeat (always, empty if the window is shut).
+  enum class ship : std::uint8_t { entries, commit, heartbeat };
+  void send_append(replica_id to, ship why = ship::entries) {
+    const bool heartbeat = why == ship::heartbeat;
     progress& p = progress_[to.value()];
     if (p.need_snapshot || p.next <= log_.snapshot_index()) {
       // The entries it needs are compacted away (or its log diverged below its own compaction
@@ -1023,11 +1060,12 @@ class leader_based_node {
       p.next = m.snap.index + 1;
       p.need_snapshot = false;
       p.inflight = cfg_.max_inflight;  // nothing else until it answers
+      p.commit_sent = std::max(p.commit_sent, commit_);
       send(to, std::move(m));
       return;
     }
     const bool has_entries = p.next <= last_index();
-    if (!has_entries && !heartbeat) return;
+    if (!has_entries && why == ship::entries) return;
     // The window: appends and bytes in flight. An entry larger than the byte window goes alone
     // once nothing else is in flight.
     const std::uint64_t in_flight = inflight_bytes(p);
@@ -1053,6 +1091,7 @@ class leader_based_node {
       }
     }
     a.commit = commit_;
+    p.commit_sent = std::max(p.commit_sent, commit_);
     a.read_round = read_round_;
     if (!a.entries.empty()) {
       p.next = upto + 1;
@@ -1224,10 +1263,7 @@ class leader_based_node {
       if (!apply_to(state_, *e))
         if (pending_write* p = find_pending(e->index)) p->precondition_failed = true;  // the client hears `fail`
     applied_ = upto;
-    if (applied_ != before) {
-      serve_waiting_reads();
-      maybe_compact();
-    }
+    if (applied_ != before) serve_waiting_reads();
   }
 
   // ---- plumbing ----
