@@ -105,18 +105,27 @@ TEST_CASE("leader-based: lag and the in-sync set show in the leader's status", "
   CHECK(c.node(l)->commit_index() == c.node(l)->last_index());
 }
 
+namespace {
+/// Random faults of every kind on `c`, then heal: the clients finish, the replicas converge, and
+/// the history is linearizable (the first operation that is not, printed).
+template <class Node>
+void linearizable_under_nemeses(sim::cluster<Node>& c) {
+  CHECK(random_faults_then_heal(c, {sim::fault_kind::isolate, sim::fault_kind::isolate_leader, sim::fault_kind::split,
+                                    sim::fault_kind::bridge, sim::fault_kind::ring, sim::fault_kind::crash,
+                                    sim::fault_kind::pause, sim::fault_kind::lossy, sim::fault_kind::clock_skew}));
+  const auto r = check::check_linearizable(c.history());
+  if (!r.linearizable() && r.culprit) UNSCOPED_INFO("culprit: " << check::to_edn(c.history()[r.culprit->complete_index < c.history().size() ? r.culprit->complete_index : r.culprit->invoke_index]));
+  CHECK(r.linearizable());
+}
+}  // namespace
+
 TEST_CASE("leader-based: majority with read-index reads is linearizable under random nemeses",
           "[leader_based][linearizability]") {
   using node = lb<majority, strong_reads, cluster_size<5>>;
   for (std::uint64_t seed : test::seeds(6)) {
     INFO("seed " << seed << " (replay: REPLICA_SEED=" << seed << ")");
     auto c = make_cluster<node>(5, seed);
-    CHECK(random_faults_then_heal(c, {sim::fault_kind::isolate, sim::fault_kind::isolate_leader, sim::fault_kind::split,
-                                      sim::fault_kind::bridge, sim::fault_kind::ring, sim::fault_kind::crash,
-                                      sim::fault_kind::pause, sim::fault_kind::lossy, sim::fault_kind::clock_skew}));
-    const auto r = check::check_linearizable(c.history());
-    if (!r.linearizable() && r.culprit) INFO("culprit: " << check::to_edn(c.history()[r.culprit->complete_index < c.history().size() ? r.culprit->complete_index : r.culprit->invoke_index]));
-    CHECK(r.linearizable());
+    linearizable_under_nemeses(c);
     CHECK(lost_acked_writes(c) == 0);
   }
 }
@@ -133,11 +142,6 @@ TEST_CASE("leader-based: the applied ack point, with commit notices and compacti
   for (std::uint64_t seed : test::seeds(3)) {
     INFO("seed " << seed << " (replay: REPLICA_SEED=" << seed << ")");
     auto c = make_cluster<node>(5, seed, cfg);
-    CHECK(random_faults_then_heal(c, {sim::fault_kind::isolate, sim::fault_kind::isolate_leader, sim::fault_kind::split,
-                                      sim::fault_kind::bridge, sim::fault_kind::ring, sim::fault_kind::crash,
-                                      sim::fault_kind::pause, sim::fault_kind::lossy, sim::fault_kind::clock_skew}));
-    const auto r = check::check_linearizable(c.history());
-    if (!r.linearizable() && r.culprit) INFO("culprit: " << check::to_edn(c.history()[r.culprit->complete_index < c.history().size() ? r.culprit->complete_index : r.culprit->invoke_index]));
-    CHECK(r.linearizable());
+    linearizable_under_nemeses(c);
   }
 }
