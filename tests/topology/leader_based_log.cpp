@@ -194,7 +194,7 @@ TEST_CASE("commit notices: with the applied ack point a write is acknowledged in
           "[leader_based][log]") {
   using node = lb<majority_with<ack_on::applied>, cluster_size<3>>;
   for (std::uint64_t seed : test::seeds(3)) {
-    INFO("seed " << seed);
+    INFO("seed " << seed << " (replay: REPLICA_SEED=" << seed << ")");
     auto c = make_cluster<node>(3, seed);  // links 1 to 3 ms each way; heartbeats every 30 ms
     const replica_id l = await_leader(c);
     std::int64_t slowest = 0;
