@@ -674,7 +674,7 @@ class leader_based_node {
     emit(leader_event::kind::became_leader);
     term_start_ = last_index() + 1;
     append_local(entry{hard_.current, term_start_, {}});  // commits everything before it
-    broadcast_append(true);
+    broadcast_append(ship::heartbeat);
     advance_commit();
   }
   [[nodiscard]] bool won(const std::vector<bool>& v) const {
@@ -1019,21 +1019,22 @@ class leader_based_node {
           p.inflight = 0;
           p.next = std::min(p.next, p.match_received + 1);
         }
-      broadcast_append(true);
+      broadcast_append(ship::heartbeat);
     }
   }
-  /// Followers that have not been sent the commit index learn it now (an empty append if they
-  /// have every entry), if `eager_commit` and their window is open; the others learn it with
-  /// the append that follows their next acknowledgement. (Not a follower silent for an election
-  /// timeout: empty appends do not count against the window, and it gets heartbeats.)
+  /// Followers that have not been sent the commit index learn it now, if `eager_commit` (see
+  /// send_append's `ship::commit`); otherwise with their next append or heartbeat.
   void tell_commit() {
-    if constexpr (eager_commit) {
-      for (std::uint32_t i = 0; i < n_; ++i)
-        if (i != self_.value() && progress_[i].commit_sent < commit_ && connected(i)) send_append(replica_id{i}, ship::commit);
-    }
+    if constexpr (eager_commit) broadcast_append(ship::commit);
   }
-  void broadcast_append(bool heartbeat = false) {
-    if (heartbeat) {
+  /// Why an append goes: new entries (nothing if there are none or the window is shut); the
+  /// commit index, to a follower not yet sent it and heard from within an election timeout
+  /// (entries if the window is open, else nothing; empty if there are none: empty appends do
+  /// not count against the window, so a silent follower gets heartbeats only); or a heartbeat
+  /// (always, empty if the window is shut).
+  enum class ship : std::uint8_t { entries, commit, heartbeat };
+  void broadcast_append(ship why = ship::entries) {
+    if (why == ship::heartbeat) {
       last_heartbeat_ = now_;
       if constexpr (lease_reads) {
         // Each heartbeat opens a round; a quorum's acknowledgement of it renews the lease from
@@ -1042,15 +1043,12 @@ class leader_based_node {
       }
     }
     for (std::uint32_t i = 0; i < n_; ++i)
-      if (i != self_.value()) send_append(replica_id{i}, heartbeat ? ship::heartbeat : ship::entries);
+      if (i != self_.value()) send_append(replica_id{i}, why);
   }
-  /// Why an append goes: new entries (nothing if there are none or the window is shut), the
-  /// commit index (entries if the window is open, else nothing; empty if there are none), or a
-  /// heartbeat (always, empty if the window is shut).
-  enum class ship : std::uint8_t { entries, commit, heartbeat };
   void send_append(replica_id to, ship why = ship::entries) {
     const bool heartbeat = why == ship::heartbeat;
     progress& p = progress_[to.value()];
+    if (why == ship::commit && (p.commit_sent >= commit_ || !connected(to.value()))) return;
     if (p.need_snapshot || p.next <= log_.snapshot_index()) {
       // The entries it needs are compacted away (or its log diverged below its own compaction
       // point): send the state instead, once per stall.
@@ -1171,7 +1169,7 @@ class leader_based_node {
     // Read-index: remember the commit index, confirm leadership with a quorum round, serve once
     // applied. Until an entry of this term commits, the commit index may be stale: wait for it.
     pending_reads_.push_back({req.client, req.id, req.op.key, std::max(commit_, term_start_), ++read_round_, {}});
-    broadcast_append(true);
+    broadcast_append(ship::heartbeat);
     confirm_rounds();
   }
   void serve_confirmed_reads(std::uint64_t confirmed) {
