@@ -51,6 +51,34 @@ std::vector<rp::payload> client_buffers(std::size_t batch, std::size_t bytes) {
   return out;
 }
 
+/// The hand-written leaders' writes appended and not yet answered, in index order: each index
+/// with the request it answers (the node keeps the same table).
+class waiting_writes {
+ public:
+  explicit waiting_writes(std::size_t capacity) { pending_.reserve(capacity); }
+  void add(std::uint64_t index, const rp::client_request<rp::kv_op>& req) { pending_.push_back({index, req.client, req.id}); }
+  /// Answers, oldest first, every write at or below `commit`.
+  void answer_through(std::uint64_t commit, std::vector<rp::client_reply>& replies) {
+    for (; answered_ < pending_.size() && pending_[answered_].index <= commit; ++answered_)
+      replies.push_back({pending_[answered_].client, pending_[answered_].id});
+    if (answered_ == pending_.size()) {
+      pending_.clear();
+      answered_ = 0;
+    }
+  }
+
+ private:
+  struct waiting {
+    std::uint64_t index;
+    rp::client_id client;
+    rp::request_id id;
+  };
+  std::vector<waiting> pending_;
+  std::size_t answered_ = 0;  ///< pending_[0 .. answered_) are answered
+};
+/// An entry's bytes on the wire, as the node's log counts them (flow control, lag in bytes).
+std::uint64_t wire_bytes(const rp::kv_op& op) { return rp::leader_based_detail::entry_header_bytes + op.data.size(); }
+
 template <class Commit, std::size_t N>
 void composed(benchmark::State& st, std::size_t batch, std::size_t bytes) {
   using node = rp::leader_based_node<rp::replicator<rp::leader_based, Commit, rp::cluster_size<N>>>;
@@ -129,14 +157,7 @@ void handwritten(benchmark::State& st, std::size_t batch, std::size_t bytes) {
   wire.reserve(256);
   std::vector<rp::client_reply> replies;
   replies.reserve(256);
-  struct waiting {  // a write appended and not yet answered: the request its index answers
-    std::uint64_t index;
-    rp::client_id client;
-    rp::request_id id;
-  };
-  std::vector<waiting> pending;  // in index order; answered from the front
-  pending.reserve(512);
-  std::size_t answered = 0;
+  waiting_writes pending{512};
   const auto buffers = client_buffers(batch, bytes);
   std::vector<rp::client_request<rp::kv_op>> reqs(batch);
   std::map<rp::key_type, rp::value_type> state[N];  // each replica applies what commits
@@ -156,15 +177,15 @@ void handwritten(benchmark::State& st, std::size_t batch, std::size_t bytes) {
     for (const auto& req : reqs) {
       const entry e{1, base + logs[0].size() + 1, req.op};
       logs[0].push_back(e);
-      pending.push_back({e.index, req.client, req.id});
-      held[0] += 40 + e.op.data.size();
+      pending.add(e.index, req);
+      held[0] += wire_bytes(e.op);
       wire.push_back(e);
     }
     disks[0].assign(wire.begin(), wire.end());  // persist
     match[0] = base + logs[0].size();
     for (std::size_t f = 1; f < N; ++f) {  // ship, follower append, persist, ack
       logs[f].insert(logs[f].end(), wire.begin(), wire.end());
-      for (const entry& e : wire) held[f] += 40 + e.op.data.size();
+      for (const entry& e : wire) held[f] += wire_bytes(e.op);
       disks[f].assign(wire.begin(), wire.end());
       match[f] = base + logs[f].size();
     }
@@ -176,12 +197,7 @@ void handwritten(benchmark::State& st, std::size_t batch, std::size_t bytes) {
     for (std::size_t r = 0; r < N; ++r)  // apply (the followers learn the commit index with the next append)
       for (const entry& e : wire) state[r][e.op.key] = e.op.value;
     replies.clear();
-    for (; answered < pending.size() && pending[answered].index <= commit; ++answered)
-      replies.push_back({pending[answered].client, pending[answered].id});
-    if (answered == pending.size()) {
-      pending.clear();
-      answered = 0;
-    }
+    pending.answer_through(commit, replies);
     benchmark::DoNotOptimize(commit);
     benchmark::DoNotOptimize(held);
     benchmark::DoNotOptimize(replies.data());
@@ -239,11 +255,6 @@ void handwritten_messages(benchmark::State& st, std::size_t batch, std::size_t b
     std::uint64_t term, match;
     bool success;
   };
-  struct waiting {  // a write appended and not yet answered: the request its index answers
-    std::uint64_t index;
-    rp::client_id client;
-    rp::request_id id;
-  };
   std::array<replica_state, N> reps;
   for (auto& r : reps) {
     r.log.reserve((1 << 12) + 256);
@@ -258,17 +269,7 @@ void handwritten_messages(benchmark::State& st, std::size_t batch, std::size_t b
   acks.reserve(N);
   std::vector<rp::client_reply> replies;
   replies.reserve(256);
-  std::vector<waiting> pending;  // in index order; answered from the front
-  pending.reserve(512);
-  std::size_t answered = 0;
-  auto reply_committed = [&] {
-    for (; answered < pending.size() && pending[answered].index <= leader.commit; ++answered)
-      replies.push_back({pending[answered].client, pending[answered].id});
-    if (answered == pending.size()) {
-      pending.clear();
-      answered = 0;
-    }
-  };
+  waiting_writes pending{512};
   const auto buffers = client_buffers(batch, bytes);
   std::vector<rp::client_request<rp::kv_op>> reqs(batch);
   std::uint64_t request = 0;
@@ -283,15 +284,15 @@ void handwritten_messages(benchmark::State& st, std::size_t batch, std::size_t b
     // Leader: append and persist.
     for (const auto& req : reqs) {
       leader.log.push_back({leader.term, leader.last() + 1, req.op});
-      pending.push_back({leader.last(), req.client, req.id});
-      leader.held += 40 + req.op.data.size();
+      pending.add(leader.last(), req);
+      leader.held += wire_bytes(req.op);
     }
     leader.disk.assign(leader.log.end() - static_cast<std::ptrdiff_t>(batch), leader.log.end());
     match[0] = leader.last();
     if constexpr (!Majority) {  // asynchronous: committed once the leader has it
       leader.commit = match[0];
       leader.apply();
-      reply_committed();
+      pending.answer_through(leader.commit, replies);
     }
     // Ship: an append per follower, from its next index.
     appends.clear();
@@ -317,7 +318,7 @@ void handwritten_messages(benchmark::State& st, std::size_t batch, std::size_t b
             }
           const auto fresh = m.entries.subspan(k);
           r.log.insert(r.log.end(), fresh.begin(), fresh.end());
-          for (const entry& e : fresh) r.held += 40 + e.op.data.size();
+          for (const entry& e : fresh) r.held += wire_bytes(e.op);
           r.disk.assign(fresh.begin(), fresh.end());
           const std::uint64_t last_new = m.prev_index + m.entries.size();
           r.commit = std::max(r.commit, std::min(m.commit, last_new));
@@ -330,8 +331,9 @@ void handwritten_messages(benchmark::State& st, std::size_t batch, std::size_t b
     }
     // Leader: count the acknowledgements, commit, apply, answer.
     for (const ack_msg& a : acks) {
-      if (a.term > leader.term || !a.success) {
-        next[a.from] = a.match + 1;  // (not in this steady state: a deposed leader would step down)
+      if (a.term > leader.term) continue;  // (not in this steady state: a deposed leader steps down)
+      if (!a.success) {
+        next[a.from] = a.match + 1;  // retry after what the follower holds
         continue;
       }
       match[a.from] = std::max(match[a.from], a.match);
@@ -340,7 +342,7 @@ void handwritten_messages(benchmark::State& st, std::size_t batch, std::size_t b
         if (c > leader.commit && leader.term_at(c) == leader.term) {
           leader.commit = c;
           leader.apply();
-          reply_committed();
+          pending.answer_through(leader.commit, replies);
         }
       }
     }
