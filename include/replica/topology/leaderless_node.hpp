@@ -63,6 +63,7 @@
 #include <replica/core/client.hpp>
 #include <replica/core/effects.hpp>
 #include <replica/core/envelope.hpp>
+#include <replica/core/fixed_vector.hpp>
 #include <replica/core/ids.hpp>
 #include <replica/core/result.hpp>
 #include <replica/core/time.hpp>
@@ -178,7 +179,9 @@ class leaderless_node {
     friend bool operator==(const versioned&, const versioned&) = default;
   };
   /// (Two inline: a write, or a pair of concurrent ones, allocates nothing with fixed-size versions.)
-  using siblings = boost::container::small_vector<versioned, 2>;
+  /// Under last-write-wins a key holds one version (the order is total: no two are concurrent),
+  /// and two only while one is merged in: a `fixed_vector`, copied as a plain struct.
+  using siblings = std::conditional_t<lww, fixed_vector<versioned, 2>, boost::container::small_vector<versioned, 2>>;
   /// What a key holds, and what writes, reads, repairs, hints and anti-entropy carry: the
   /// sibling list, or under crdt_merge the CRDT state (a write carries its delta).
   using data_type = std::conditional_t<vv_mode, vv_siblings, std::conditional_t<std::is_void_v<Data>, g_counter, Data>>;
