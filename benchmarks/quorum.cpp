@@ -300,8 +300,8 @@ void ring_lookup_handwritten(benchmark::State& st, std::size_t nodes, std::size_
 // One coordinator (node 0 of 5) takes a write for a key it replicates (N = 3, W = 2, LWW on a
 // hybrid logical clock: fixed-size versions), stores it, sends it to the other two replicas,
 // receives both acknowledgements and answers the client. Keys cycle over 1024 that node 0
-// coordinates. The hand-written coordinator does the same work (preference list from the same
-// ring, clock advance, store in a std::map with a durable record and a Merkle leaf update over
+// coordinates. The hand-written coordinator does the same work (it takes the same client
+// request and answers its client and request id; preference list from the same ring, clock advance, store in a std::map with a durable record and a Merkle leaf update over
 // the whole version, one message per replica; each acknowledgement arrives as a message naming
 // its request, found in a table of requests in flight (a fixed ring of slots) and counted once
 // per replica; the reply) on plain structs and fixed arrays.
@@ -376,6 +376,8 @@ void fanout_handwritten(benchmark::State& st) {
   };
   struct in_flight {  // a request waiting for acknowledgements
     std::uint64_t req = 0;
+    rp::client_id client;  // whom to answer
+    rp::request_id id;
     std::array<rp::replica_id, 3> targets{};
     std::array<bool, 3> acked{};
     std::size_t n = 0, acks = 0;
@@ -403,9 +405,11 @@ void fanout_handwritten(benchmark::State& st) {
   std::int64_t t = 1000;
   std::uint64_t id = 0, replies = 0;
   auto one = [&] {
-    const rp::key_type k = keys[id % keys.size()];
     const rp::local_time now{rp::duration{++t}};
+    // The same client request as the composed node takes, and answered to its client and id.
+    const rp::key_type k = keys[id % keys.size()];
     ++id;
+    const rp::client_request<rp::kv_op> req{rp::client_id{1}, rp::request_id{id}, {rp::op_kind::write, k, static_cast<rp::value_type>(id)}};
     std::array<rp::ring_member, 3> pl{};
     const std::size_t n = ring.preference_list(k, 3, pl);
     (void)clock.advance(self, now);
@@ -413,12 +417,12 @@ void fanout_handwritten(benchmark::State& st) {
     if (s.version.compare(clock) == rp::causal_order::before || s.version == rp::hybrid_logical_clock{}) {
       auto& leaf = leaves[rp::mix64(k) & 63];
       leaf ^= leaf_hash(k, s);
-      s = {clock, static_cast<rp::value_type>(id)};
+      s = {clock, req.op.value};
       leaf ^= leaf_hash(k, s);
       durable.emplace_back(k, s);
     }
     in_flight& q = table[id % table.size()];
-    q = {id, {}, {}, n, 0, false};
+    q = {id, req.client, req.id, {}, {}, n, 0, false};
     out.clear();
     for (std::size_t i = 0; i < n; ++i) {
       q.targets[i] = pl[i].id;
@@ -426,7 +430,7 @@ void fanout_handwritten(benchmark::State& st) {
         q.acked[i] = true;
         ++q.acks;
       } else {
-        out.push_back({pl[i].id, id, k, clock, static_cast<rp::value_type>(id)});
+        out.push_back({pl[i].id, id, k, clock, req.op.value});
       }
     }
     acks.clear();
@@ -442,7 +446,7 @@ void fanout_handwritten(benchmark::State& st) {
         }
       if (!r.answered && r.acks >= 2) {
         r.answered = true;
-        replies_out.push_back({rp::client_id{1}, rp::request_id{a.req}});
+        replies_out.push_back({r.client, r.id});
       }
     }
     replies += replies_out.size() + durable.size();
