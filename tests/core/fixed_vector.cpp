@@ -53,6 +53,10 @@ TEST_CASE("fixed_vector compares its elements, not what a shrink left behind", "
   b.resize(2);  // grows with value-initialized elements
   CHECK(b[1] == item{});
   CHECK_THROWS_AS(b.resize(3), std::length_error);
+  b.assign(2, item{7, 7});
+  CHECK(b == fixed_vector<item, 2>{{7, 7}, {7, 7}});
+  CHECK_THROWS_AS(b.assign(3, item{}), std::length_error);
+  CHECK(b.size() == 2);
   const auto c = a;  // a copy is the same vector
   CHECK(c == a);
   a.clear();

@@ -81,6 +81,12 @@ class fixed_vector {
     size_ = static_cast<unsigned char>(size_ + n);
     return begin() + at;
   }
+  /// `n` copies of `x`.
+  constexpr void assign(size_type n, const T& x) {
+    if (n > N) throw std::length_error("replica::fixed_vector: full");
+    for (size_type i = 0; i < n; ++i) data_[i] = x;
+    size_ = static_cast<unsigned char>(n);
+  }
   /// Shrinks to `n`, or grows with value-initialized elements.
   constexpr void resize(size_type n) {
     if (n > N) throw std::length_error("replica::fixed_vector: full");

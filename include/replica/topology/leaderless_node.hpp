@@ -415,7 +415,8 @@ class leaderless_node {
   /// A request's targets: the key's N replicas and, for a sloppy write, as many fallbacks.
   static constexpr std::size_t max_targets = 2 * n_replicas;
   template <class T>
-  using per_target = boost::container::static_vector<T, max_targets>;
+  using per_target = std::conditional_t<std::is_trivially_copyable_v<T>, fixed_vector<T, max_targets>,
+                                        boost::container::static_vector<T, max_targets>>;
   struct request {
     kind what{};
     client_id client{};
