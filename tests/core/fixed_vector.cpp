@@ -38,6 +38,9 @@ TEST_CASE("fixed_vector appends ranges at its end only, within capacity", "[fixe
   v.insert(v.end(), more.begin(), more.end());
   CHECK(v == fixed_vector<item, 3>{{1, 1}, {2, 2}, {3, 3}});
   CHECK_THROWS_AS(v.insert(v.end(), more.begin(), more.begin() + 1), std::length_error);
+  const fixed_vector<item, 3> from_range(more.begin(), more.end());
+  CHECK(from_range == fixed_vector<item, 3>{{2, 2}, {3, 3}});
+  CHECK_THROWS_AS((fixed_vector<item, 1>(more.begin(), more.end())), std::length_error);
   fixed_vector<item, 3> w{{1, 1}};
   CHECK_THROWS_AS(w.insert(w.begin(), more.begin(), more.end()), std::invalid_argument);
   CHECK(w.size() == 1);

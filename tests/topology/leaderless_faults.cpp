@@ -170,7 +170,7 @@ TEST_CASE("B5: concurrent writes to one key: LWW silently drops one, siblings ke
       REQUIRE(last(c).value.has_value());
       CHECK(last(c).siblings.empty());
       CHECK(lost_acked(c) == 1);  // both acknowledged, one gone (shown)
-      for (replica_id id : ids)  // a key holds one version under LWW (its state is a fixed_vector)
+      for (replica_id id : ids)  // a key holds one version under LWW (its state: a fixed_vector of one)
         if (const auto* s = c.node(id)->stored(3)) CHECK(s->size() == 1);
     }
     {

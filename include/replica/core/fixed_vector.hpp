@@ -8,9 +8,8 @@
 ///   v.push_back(x);            // throws std::length_error past N (never undefined behaviour)
 ///   auto w = v;                // a plain copy of sizeof(v) bytes
 ///
-/// For small values copied often on hot paths: a last-write-wins key's version (at most one
-/// after every merge, two while one is merged in) goes into the store, the durable record and
-/// every replica's message. `boost::container::static_vector` does the same job with a
+/// For small values copied often on hot paths: a last-write-wins key's version (one: the order
+/// is total) goes into the store, the durable record and every replica's message. `boost::container::static_vector` does the same job with a
 /// size-dependent copy (its assign), about 50 instructions per copy of one 40-byte version
 /// against a handful here (docs/benchmarks.md, coordinator fan-out). Elements past `size()`
 /// are value-initialized or left over from a shrink; they are copied but never read.
@@ -42,6 +41,10 @@ class fixed_vector {
 
   constexpr fixed_vector() noexcept = default;
   constexpr fixed_vector(std::initializer_list<T> xs) { insert(end(), xs.begin(), xs.end()); }
+  template <std::input_iterator It>
+  constexpr fixed_vector(It first, It last) {
+    insert(end(), first, last);
+  }
 
   [[nodiscard]] static constexpr size_type capacity() noexcept { return N; }
   [[nodiscard]] constexpr size_type size() const noexcept { return size_; }

@@ -179,9 +179,11 @@ class leaderless_node {
     friend bool operator==(const versioned&, const versioned&) = default;
   };
   /// (Two inline: a write, or a pair of concurrent ones, allocates nothing with fixed-size versions.)
-  /// Under last-write-wins a key holds one version (the order is total: no two are concurrent),
-  /// and two only while one is merged in: a `fixed_vector`, copied as a plain struct.
-  using siblings = std::conditional_t<lww, fixed_vector<versioned, 2>, boost::container::small_vector<versioned, 2>>;
+  /// Under last-write-wins a key holds one version (the order is total: no two are concurrent):
+  /// a `fixed_vector` of one, copied as a plain struct.
+  using siblings = std::conditional_t<lww, fixed_vector<versioned, 1>, boost::container::small_vector<versioned, 2>>;
+  /// Room for the versions of two sibling lists together, before the maximal ones are kept.
+  using merge_buffer = std::conditional_t<lww, fixed_vector<versioned, 2>, siblings>;
   /// What a key holds, and what writes, reads, repairs, hints and anti-entropy carry: the
   /// sibling list, or under crdt_merge the CRDT state (a write carries its delta).
   using data_type = std::conditional_t<vv_mode, vv_siblings, std::conditional_t<std::is_void_v<Data>, g_counter, Data>>;
@@ -485,10 +487,13 @@ class leaderless_node {
     if constexpr (data_mode) {
       return join(a, b);
     } else {
-      state all = a;
+      merge_buffer all(a.begin(), a.end());
       all.insert(all.end(), b.begin(), b.end());
       all.resize(keep_maximal(all.begin(), all.end(), &versioned::version));
-      return all;
+      if constexpr (std::is_same_v<merge_buffer, state>)
+        return all;
+      else
+        return state(all.begin(), all.end());
     }
   }
   /// Whether `s` holds nothing (no key, or a collected one).
