@@ -586,7 +586,7 @@ class leader_based_node {
       shipped_ = b;
       shipped_from_ = from;
     }
-    out_.persist.push_back(log_write{from, std::move(b)});
+    out_.persist.emplace_back(std::in_place_type<log_write>, from, std::move(b));  // (in place: no variant moved)
     durable_index_ = last_index();
     dirty_from_ = UINT64_MAX;
   }
@@ -773,7 +773,8 @@ class leader_based_node {
         if (appended_from < a.entries.size() && dirty_from_ == a.entries[appended_from].index) {
           // Exactly what this message brought: persist its slice, no copy (the batch itself,
           // when the message is ours and all of it is new).
-          out_.persist.push_back(log_write{dirty_from_, owned && appended_from == 0 ? std::move(*owned) : a.entries.slice(appended_from)});
+          out_.persist.emplace_back(std::in_place_type<log_write>, dirty_from_,
+                                    owned && appended_from == 0 ? std::move(*owned) : a.entries.slice(appended_from));
           durable_index_ = last_index();
           dirty_from_ = UINT64_MAX;
         } else {
