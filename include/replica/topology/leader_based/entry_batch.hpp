@@ -38,14 +38,17 @@ class entry_batch {
   entry_batch(std::initializer_list<Entry> es) : entry_batch(std::vector<Entry>(es)) {}
   entry_batch(std::vector<Entry> es) {  // NOLINT(google-explicit-constructor): a batch is its entries
     count_ = es.size();
-    if (count_ > 0) buf_ = new batch_buffer<Entry>{{1}, std::move(es)};
+    if (count_ > 0) {
+      buf_ = new batch_buffer<Entry>{{1}, std::move(es)};
+      data_ = buf_->items.data();
+    }
   }
-  entry_batch(const entry_batch& o) noexcept : buf_{o.buf_}, first_{o.first_}, count_{o.count_} { retain(); }
+  entry_batch(const entry_batch& o) noexcept : buf_{o.buf_}, data_{o.data_}, count_{o.count_} { retain(); }
   entry_batch(entry_batch&& o) noexcept
-      : buf_{std::exchange(o.buf_, nullptr)}, first_{std::exchange(o.first_, 0)}, count_{std::exchange(o.count_, 0)} {}
+      : buf_{std::exchange(o.buf_, nullptr)}, data_{std::exchange(o.data_, nullptr)}, count_{std::exchange(o.count_, 0)} {}
   entry_batch& operator=(entry_batch o) noexcept {
     std::swap(buf_, o.buf_);
-    std::swap(first_, o.first_);
+    std::swap(data_, o.data_);
     std::swap(count_, o.count_);
     return *this;
   }
@@ -59,7 +62,7 @@ class entry_batch {
 
   [[nodiscard]] std::size_t size() const noexcept { return count_; }
   [[nodiscard]] bool empty() const noexcept { return count_ == 0; }
-  [[nodiscard]] const Entry* begin() const noexcept { return buf_ ? buf_->items.data() + first_ : nullptr; }
+  [[nodiscard]] const Entry* begin() const noexcept { return data_; }
   [[nodiscard]] const Entry* end() const noexcept { return begin() + count_; }
   [[nodiscard]] const Entry& operator[](std::size_t i) const noexcept { return begin()[i]; }
   [[nodiscard]] const Entry& front() const noexcept { return begin()[0]; }
@@ -67,7 +70,7 @@ class entry_batch {
   /// Entries [from, from + count) of this batch (count clamped), sharing its storage.
   [[nodiscard]] entry_batch slice(std::size_t from, std::size_t count = SIZE_MAX) const {
     if (from >= count_) return {};
-    return entry_batch{buf_, first_ + from, std::min(count, count_ - from)};
+    return entry_batch{buf_, data_ + from, std::min(count, count_ - from)};
   }
 
   friend bool operator==(const entry_batch& a, const entry_batch& b) {
@@ -85,8 +88,8 @@ class entry_batch {
  private:
   template <class, std::size_t>
   friend class batch_pool;
-  /// A batch of `count` entries of `b` from `first`, taking one more hold on it.
-  entry_batch(batch_buffer<Entry>* b, std::size_t first, std::size_t count) noexcept : buf_{b}, first_{first}, count_{count} {
+  /// A batch of `count` entries of `b` from `first` (one of b's items), taking one more hold on it.
+  entry_batch(batch_buffer<Entry>* b, const Entry* first, std::size_t count) noexcept : buf_{b}, data_{first}, count_{count} {
     retain();
   }
   void retain() const noexcept {
@@ -94,7 +97,11 @@ class entry_batch {
   }
 
   batch_buffer<Entry>* buf_ = nullptr;
-  std::size_t first_ = 0, count_ = 0;
+  /// The first entry, in buf_'s items (null when empty). A buffer's items are not touched while
+  /// a batch holds it (the pool refills only buffers nobody holds), so the pointer stays valid;
+  /// kept rather than an offset so that reading an entry is one load, not a branch and a chase.
+  const Entry* data_ = nullptr;
+  std::size_t count_ = 0;
 };
 
 /// Buffers for new batches, reused once every batch made from them is gone (the persistence
@@ -130,12 +137,12 @@ class batch_pool {
     for (batch_buffer<Entry>* s : slots_) {
       if (s->refs.load(std::memory_order_acquire) == 1) {  // only the pool holds it: no batch made from it is alive
         s->items.assign(first, last);
-        return entry_batch<Entry>{s, 0, s->items.size()};
+        return entry_batch<Entry>{s, s->items.data(), s->items.size()};
       }
     }
     if (slots_.size() < Slots) {
       slots_.push_back(new batch_buffer<Entry>{{1}, std::vector<Entry>(first, last)});
-      return entry_batch<Entry>{slots_.back(), 0, slots_.back()->items.size()};
+      return entry_batch<Entry>{slots_.back(), slots_.back()->items.data(), slots_.back()->items.size()};
     }
     return entry_batch<Entry>::copy_of(first, last);  // every buffer is in use: a fresh one
   }
