@@ -10,4 +10,25 @@ namespace replica {
 /// A size chosen at run time (`version_vector<dynamic_extent>`, `dynamic_cluster_size`).
 inline constexpr std::size_t dynamic_extent = std::dynamic_extent;
 
+/// A count of `Extent` (a constant: stores nothing, reads as `Extent` without a load, so loops
+/// over it have a fixed trip count) or, for `dynamic_extent`, the count given at run time.
+///
+///   [[no_unique_address]] extent_count<R::cluster_size_policy::extent> n_{nodes};
+///   for (std::size_t i = 0; i < n_; ++i) ...   // unrolled when the extent is fixed
+template <std::size_t Extent>
+class extent_count {
+ public:
+  constexpr explicit extent_count(std::size_t) noexcept {}
+  constexpr operator std::size_t() const noexcept { return Extent; }  // NOLINT(google-explicit-constructor)
+};
+template <>
+class extent_count<dynamic_extent> {
+ public:
+  constexpr explicit extent_count(std::size_t n) noexcept : n_{n} {}
+  constexpr operator std::size_t() const noexcept { return n_; }  // NOLINT(google-explicit-constructor)
+
+ private:
+  std::size_t n_;
+};
+
 }  // namespace replica

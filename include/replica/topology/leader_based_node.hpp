@@ -53,6 +53,7 @@
 #include <replica/topology/leader_based/raft_log.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -315,8 +316,10 @@ class leader_based_node {
     for (const auto& [k, v] : disk.snap.state) state_[k] = v;
     snapshot_state_ = disk.snap.state;
     rng_state_ = (cfg.seed ^ 0x9e3779b97f4a7c15ULL) * (self.value() + 1) + 1;
-    progress_.resize(n_);
-    match_buf_.resize(n_);
+    if constexpr (fixed_nodes == dynamic_extent) {
+      progress_.resize(n_);
+      match_buf_.resize(n_);
+    }
     isr_buf_ = std::make_unique<bool[]>(n_);
     conn_buf_ = std::make_unique<bool[]>(n_);
     reset_election_timeout();
@@ -547,6 +550,13 @@ class leader_based_node {
     local_time deadline{};
   };
 
+  /// The compile-time cluster size, or dynamic_extent.
+  static constexpr std::size_t fixed_nodes = R::cluster_size_policy::extent;
+  /// Per replica: an array under a compile-time cluster size (no indirection), else a vector
+  /// sized when the node is made.
+  template <class T>
+  using per_replica = std::conditional_t<fixed_nodes != dynamic_extent, std::array<T, fixed_nodes == dynamic_extent ? 1 : fixed_nodes>,
+                                         std::vector<T>>;
   static std::size_t cluster_nodes(const config& c) {
     if constexpr (R::cluster_size_policy::extent != dynamic_extent)
       return R::cluster_size_policy::extent;
@@ -885,7 +895,7 @@ class leader_based_node {
 
   /// The commit mode's rule over `match` (per replica, leader's own entry included).
   /// (The in-sync set and connectivity are worked out only for a mode that reads them.)
-  [[nodiscard]] std::optional<std::uint64_t> rule(const std::vector<std::uint64_t>& match) const {
+  [[nodiscard]] std::optional<std::uint64_t> rule(std::span<const std::uint64_t> match) const {
     constexpr bool isr = commit_reads_in_sync<commit_mode>, conn = commit_reads_connected<commit_mode>;
     if constexpr (isr || conn) {
       for (std::uint32_t i = 0; i < n_; ++i) {
@@ -899,7 +909,7 @@ class leader_based_node {
   }
   /// Per replica, the position acknowledged at the ack point (or applied), the leader's own
   /// included. Reuses one buffer: no allocation per call.
-  [[nodiscard]] const std::vector<std::uint64_t>& matches(bool applied) const {
+  [[nodiscard]] std::span<const std::uint64_t> matches(bool applied) const {
     for (std::uint32_t i = 0; i < n_; ++i)
       match_buf_[i] = i == self_.value() ? (applied ? applied_ : durable_index_)
                                          : (applied ? progress_[i].match_applied : ack_match(progress_[i]));
@@ -1282,7 +1292,8 @@ class leader_based_node {
 
   replica_id self_;
   config cfg_;
-  std::size_t n_;
+  /// How many replicas: a constant under a compile-time cluster size (loops over it unroll).
+  [[no_unique_address]] extent_count<fixed_nodes> n_;
   hard_state hard_;
   leader_based_detail::raft_log<entry> log_;
   std::uint64_t durable_index_ = 0;
@@ -1293,7 +1304,7 @@ class leader_based_node {
   std::uint64_t term_start_ = 0;
   std::map<key_type, value_type> state_;
   std::vector<std::pair<key_type, value_type>> snapshot_state_;  ///< the state at the compaction point
-  std::vector<progress> progress_;
+  per_replica<progress> progress_;
   std::vector<bool> votes_;
   leader_based_detail::fifo<pending_write> pending_writes_;  // Invariant: increasing `index`; not necessarily contiguous
   std::vector<pending_read> pending_reads_;
@@ -1316,7 +1327,7 @@ class leader_based_node {
   local_time now_{}, last_heard_leader_{}, last_heartbeat_{};
   duration election_timeout_{};
   std::uint64_t rng_state_ = 1;
-  mutable std::vector<std::uint64_t> match_buf_;
+  mutable per_replica<std::uint64_t> match_buf_;
   mutable std::unique_ptr<bool[]> isr_buf_, conn_buf_;
   sim::effects_of<leader_based_node> out_;
 };
