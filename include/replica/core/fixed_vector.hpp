@@ -9,10 +9,11 @@
 ///   auto w = v;                // a plain copy of sizeof(v) bytes
 ///
 /// For small values copied often on hot paths: a last-write-wins key's version (one: the order
-/// is total) goes into the store, the durable record and every replica's message. `boost::container::static_vector` does the same job with a
-/// size-dependent copy (its assign), about 50 instructions per copy of one 40-byte version
-/// against a handful here (docs/benchmarks.md, coordinator fan-out). Elements past `size()`
-/// are value-initialized or left over from a shrink; they are copied but never read.
+/// is total) goes into the store, the durable record and every replica's message.
+/// `boost::container::static_vector` does the same job with a size-dependent copy (its assign),
+/// about 50 instructions per copy of one 40-byte version against a handful here
+/// (docs/benchmarks.md, coordinator fan-out). Elements past `size()` are value-initialized or
+/// left over from a shrink; they are copied but never read.
 
 #include <algorithm>
 #include <array>
@@ -21,6 +22,7 @@
 #include <iterator>
 #include <stdexcept>
 #include <type_traits>
+#include <utility>
 
 namespace replica {
 

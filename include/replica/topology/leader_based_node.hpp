@@ -558,8 +558,8 @@ class leader_based_node {
   using per_replica = std::conditional_t<fixed_nodes != dynamic_extent, std::array<T, fixed_nodes == dynamic_extent ? 1 : fixed_nodes>,
                                          std::vector<T>>;
   static std::size_t cluster_nodes(const config& c) {
-    if constexpr (R::cluster_size_policy::extent != dynamic_extent)
-      return R::cluster_size_policy::extent;
+    if constexpr (fixed_nodes != dynamic_extent)
+      return fixed_nodes;
     else
       return c.nodes;
   }
