@@ -16,12 +16,14 @@
 #include <replica/topology/leaderless_node.hpp>
 #include <replica/versioning/dotted_version_vector.hpp>
 #include <replica/versioning/hybrid_logical_clock.hpp>
+#include <replica/versioning/lamport_clock.hpp>
 #include <replica/versioning/physical_clock.hpp>
 #include <replica/versioning/version_vector.hpp>
 
 #include <catch2/catch.hpp>
 
 #include <set>
+#include <stdexcept>
 
 using namespace replica;
 using namespace std::chrono_literals;
@@ -186,6 +188,34 @@ TEST_CASE("B5: concurrent writes to one key: LWW silently drops one, siblings ke
       CHECK(lost_acked(c) == 0);
     }
   }
+}
+
+namespace {
+/// A version type that declares a total order and breaks it: versions from different replicas
+/// compare as concurrent (a user's type that has not passed tests/laws/versioning.cpp).
+struct lying_clock {
+  using family = versioning_tag;
+  static constexpr bool totally_ordered = true;  // (a lie)
+  static constexpr bool causal_advance = true;
+  lamport_clock c;
+  [[nodiscard]] causal_order compare(const lying_clock& o) const noexcept {
+    return c.origin() == o.c.origin() ? c.compare(o.c) : causal_order::concurrent;
+  }
+  void merge(const lying_clock& o) noexcept { c.merge(o.c); }
+  status advance(replica_id r, local_time t) { return c.advance(r, t); }
+  friend bool operator==(const lying_clock&, const lying_clock&) = default;
+};
+}  // namespace
+
+TEST_CASE("LWW keeps one version per key by type: a version type that breaks its total order is refused loudly",
+          "[leaderless][faults][conflicts]") {
+  using node = leaderless_node<replicator<leaderless<n<3>, w<2>, r<2>>, last_write_wins, lying_clock>>;
+  auto c = make_cluster<node>(3, 1);
+  const auto ids = walk(c, 3);
+  c.invoke(ids[0], {op_kind::write, 3, 1});
+  c.invoke(ids[1], {op_kind::write, 3, 2});
+  // The first replica to hold both finds them concurrent: two versions cannot be one.
+  CHECK_THROWS_AS(c.run_for(100ms), std::length_error);
 }
 
 TEST_CASE("B8: read repair writes every sibling to a stale replica and never picks one", "[leaderless][faults][conflicts]") {
