@@ -152,3 +152,56 @@ TEST_CASE("version laws: the models all satisfy the concept", "[laws]") {
   STATIC_REQUIRE(version_tracker<dvv_set>);
   STATIC_REQUIRE(version_tracker<basic_dvv_set<int>>);
 }
+
+TEST_CASE("version laws: a dotted version vector's compare is inclusion of causal histories", "[laws][dvv]") {
+  // The definition, dot by dot: a <= b iff every dot of a's history is in b's. compare() takes
+  // shortcuts (one merged walk of the compact parts, clouds checked only while needed); this
+  // checks it against the definition. The states are what a leaderless replica stores and
+  // compares: single events whose context lacks some of their replica's earlier dots (a gap: a
+  // dot cloud), and merges of them.
+  auto history = [](const dotted_version_vector& v) {
+    std::vector<dot> out(v.cloud().begin(), v.cloud().end());
+    for (const auto& e : v.base().entries())
+      for (std::uint64_t n = 1; n <= e.counter; ++n) out.push_back(dot{e.id, n});
+    return out;
+  };
+  auto within = [&](const dotted_version_vector& a, const dotted_version_vector& b) {
+    for (const dot& d : history(a))
+      if (!b.contains(d)) return false;
+    return true;
+  };
+  // (kind, replica, which earlier version, which other)
+  using step = std::tuple<std::uint8_t, std::uint8_t, std::uint8_t, std::uint8_t>;
+  rc::prop("compare == inclusion", [&](const std::vector<step>& steps) {
+    std::vector<dotted_version_vector> pool;
+    std::array<std::uint64_t, replicas> next{};  // each replica's last dot
+    bool cloud_seen = false;
+    for (const auto& [kind, rr, x, y] : steps) {
+      if (pool.size() >= 12) break;
+      const std::size_t r = rr % replicas;
+      if (kind % 2 == 0 || pool.empty()) {  // an event at r after what one earlier version saw (maybe nothing)
+        const version_vector<> ctx = pool.empty() || x % 3 == 0 ? version_vector<>{} : pool[x % pool.size()].context();
+        const replica_id id{static_cast<std::uint32_t>(r)};
+        next[r] = std::max(next[r], ctx.counter(id)) + 1;
+        auto v = dotted_version_vector::event(ctx, dot{id, next[r]});
+        RC_ASSERT(v.ok());
+        pool.push_back(*v);
+      } else {  // a replica merging two versions it holds
+        dotted_version_vector m = pool[x % pool.size()];
+        m.merge(pool[y % pool.size()]);
+        pool.push_back(m);
+      }
+      cloud_seen |= !pool.back().cloud().empty();
+    }
+    RC_CLASSIFY(cloud_seen, "with a dot cloud");
+    for (const auto& a : pool)
+      for (const auto& b : pool) {
+        const bool le = within(a, b), ge = within(b, a);
+        const causal_order expected = le && ge ? causal_order::equal
+                                      : le     ? causal_order::before
+                                      : ge     ? causal_order::after
+                                               : causal_order::concurrent;
+        RC_ASSERT(a.compare(b) == expected);
+      }
+  });
+}

@@ -71,8 +71,25 @@ class dotted_version_vector {
   }
 
   [[nodiscard]] causal_order compare(const dotted_version_vector& o) const noexcept {
-    const bool le = included_in(o);
-    const bool ge = o.included_in(*this);
+    // The compact parts in one merged walk (it stops at the first sign of concurrency); then
+    // each side's dot cloud against the other's history, only while that direction still holds.
+    // (Both normalized: a history holds 1..n of a replica iff its compact counter is >= n.)
+    const causal_order b = base_.compare(o.base_);
+    if (b == causal_order::concurrent) return causal_order::concurrent;
+    bool le = b == causal_order::before || b == causal_order::equal;
+    bool ge = b == causal_order::after || b == causal_order::equal;
+    if (le)
+      for (const dot& d : cloud_)
+        if (!o.contains(d)) {
+          le = false;
+          break;
+        }
+    if (ge)
+      for (const dot& d : o.cloud_)
+        if (!contains(d)) {
+          ge = false;
+          break;
+        }
     if (le && ge) return causal_order::equal;
     if (le) return causal_order::before;
     if (ge) return causal_order::after;
@@ -109,21 +126,6 @@ class dotted_version_vector {
   }
 
  private:
-  /// Every dot of this history is in `o`'s. Needs both normalized: then `o` holds 1..n of a
-  /// replica iff its compact counter is >= n.
-  [[nodiscard]] bool included_in(const dotted_version_vector& o) const noexcept {
-    // Walk both sorted compact parts together: each replica of ours must be covered by theirs.
-    const auto& mine = base_.entries();
-    const auto& theirs = o.base_.entries();
-    auto t = theirs.begin();
-    for (const auto& e : mine) {
-      while (t != theirs.end() && t->id < e.id) ++t;
-      if (t == theirs.end() || t->id != e.id || t->counter < e.counter) return false;
-    }
-    for (const dot& d : cloud_)
-      if (!o.contains(d)) return false;
-    return true;
-  }
   void insert(dot d) {
     if (contains(d)) return;
     cloud_.insert(std::lower_bound(cloud_.begin(), cloud_.end(), d), d);
