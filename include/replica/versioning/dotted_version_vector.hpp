@@ -74,10 +74,25 @@ class dotted_version_vector {
     // The compact parts in one merged walk (it stops at the first sign of concurrency); then
     // each side's dot cloud against the other's history, only while that direction still holds.
     // (Both normalized: a history holds 1..n of a replica iff its compact counter is >= n.)
-    const causal_order b = base_.compare(o.base_);
-    if (b == causal_order::concurrent) return causal_order::concurrent;
-    bool le = b == causal_order::before || b == causal_order::equal;
-    bool ge = b == causal_order::after || b == causal_order::equal;
+    bool le = true, ge = true;  // so far: my compact part within theirs; theirs within mine
+    const auto& mine = base_.entries();
+    const auto& theirs = o.base_.entries();
+    auto a = mine.begin(), b = theirs.begin();
+    const auto ae = mine.end(), be = theirs.end();
+    while ((le || ge) && (a != ae || b != be)) {
+      if (b == be || (a != ae && a->id < b->id)) {  // a replica only I have events of
+        le &= a->counter == 0;
+        ++a;
+      } else if (a == ae || b->id < a->id) {  // one only they have
+        ge &= b->counter == 0;
+        ++b;
+      } else {
+        le &= a->counter <= b->counter;
+        ge &= b->counter <= a->counter;
+        ++a, ++b;
+      }
+    }
+    if (!le && !ge) return causal_order::concurrent;
     if (le)
       for (const dot& d : cloud_)
         if (!o.contains(d)) {
