@@ -20,7 +20,8 @@
 ///     on the ring, which stores the write with a hint naming the replica and acknowledges;
 ///     its acknowledgement counts towards W, and the `sloppy_write` event says how many acks
 ///     came from fallbacks. The fallback hands the write off when the replica answers again
-///     (`handoff_interval`), and drops the hint once it is acknowledged. Hints are persisted.
+///     (`handoff_interval`), and drops the hint once the handoff of its current contents is
+///     acknowledged (a write that joined it meanwhile waits for the next handoff). Hints are persisted.
 ///   - `strict_quorum`: only the key's replicas count; a write that cannot reach W of them
 ///     answers `unknown` at `request_timeout` (it may be stored on fewer: never `fail`).
 /// - Reads: the coordinator (any node) asks all N replicas and answers at R replies with the
@@ -192,7 +193,7 @@ class leaderless_node {
   // ---- messages ----
   /// Store these versions (merge them with yours); `hint_for`: you are a fallback holding them for that replica.
   struct put {
-    std::uint64_t req = 0;  ///< the coordinator's request (0: a read repair or a handoff)
+    std::uint64_t req = 0;  ///< the coordinator's request (0: a read repair); a handoff: which contents of the hint (`handoff_stamp`)
     key_type key = 0;
     state versions;
     std::optional<replica_id> hint_for{};
@@ -240,6 +241,10 @@ class leaderless_node {
     replica_id target{};
     key_type key = 0;
     state versions;
+    /// A new number each time a write joins the hint: a handoff's acknowledgement names the
+    /// contents it is for, so a hint that took a newer write while its handoff was in flight is
+    /// kept until that write is handed off too.
+    std::uint64_t serial = 0;
     friend bool operator==(const hint&, const hint&) = default;
   };
   struct hint_drop {
@@ -310,6 +315,7 @@ class leaderless_node {
 
   leaderless_node(replica_id self, const config& cfg, const durable_state& disk)
       : self_{self}, cfg_{cfg}, config_{validate(cfg)}, ring_{make_ring(cfg)}, hints_{disk.hints} {
+    for (const hint& h : hints_) hint_serial_ = std::max(hint_serial_, h.serial);
     for (const auto& [k, vs] : disk.store) {
       const std::uint64_t fp = fingerprint(vs);
       store_.emplace_hint(store_.end(), k, held{vs, fp});
@@ -345,7 +351,7 @@ class leaderless_node {
     }
     if (now_ - last_handoff_ >= cfg_.handoff_interval) {
       last_handoff_ = now_;
-      for (const hint& h : hints_) send(h.target, put{0, h.key, h.versions, std::nullopt, true});
+      for (const hint& h : hints_) send(h.target, put{handoff_stamp(h), h.key, h.versions, std::nullopt, true});
     }
   }
 
@@ -940,12 +946,14 @@ class leaderless_node {
       state all = merged(it->versions, h.versions);
       if (same_set(all, it->versions)) return;
       it->versions = std::move(all);
+      it->serial = ++hint_serial_;
       out_.persist.push_back(hint_drop{h.target, h.key});
       out_.persist.push_back(*it);
       return;
     }
     hints_.push_back(h);
-    out_.persist.push_back(h);
+    hints_.back().serial = ++hint_serial_;
+    out_.persist.push_back(hints_.back());
     out_.events.push_back({leaderless_event::kind::hint_stored, h.key, h.target, 1});
   }
 
@@ -1047,7 +1055,7 @@ class leaderless_node {
   }
   status handle(replica_id from, const put_ack& a) {
     if (a.handoff) {
-      handed_off(from, a.key);
+      handed_off(from, a.key, a.req);
       return {};
     }
     if (a.req == 0) return {};  // a read repair was stored
@@ -1068,11 +1076,18 @@ class leaderless_node {
     maybe_finish_write(a.req, q);
     return {};
   }
-  /// `from` stored what this fallback held for it under `k`: drop the hint. (Out of line: the
-  /// acknowledgement handler is on every write's path, handoffs are not.)
-  [[gnu::noinline, gnu::cold]] void handed_off(replica_id from, key_type k) {
+  /// What a handoff of `h` carries in `put::req` and its acknowledgement echoes: the hint's
+  /// serial and its contents' fingerprint. (The serial alone could repeat after a restart, a
+  /// dropped hint's number being given again; the fingerprint alone misses a CRDT state that
+  /// changed without changing how it reads.)
+  static std::uint64_t handoff_stamp(const hint& h) { return mix64(h.serial ^ fingerprint(h.versions)); }
+  /// `from` stored what this fallback held for it under `k`, as of `stamp`: drop the hint unless
+  /// a newer write joined it since. (Out of line: the acknowledgement handler is on every
+  /// write's path, handoffs are not.)
+  [[gnu::noinline, gnu::cold]] void handed_off(replica_id from, key_type k, std::uint64_t stamp) {
     auto it = std::find_if(hints_.begin(), hints_.end(), [&](const hint& h) { return h.target == from && h.key == k; });
-    if (it != hints_.end()) {
+    // (Another stamp: the hint took a newer write since that handoff was sent; the next sends it.)
+    if (it != hints_.end() && handoff_stamp(*it) == stamp) {
       hints_.erase(it);
       out_.persist.push_back(hint_drop{from, k});
       out_.events.push_back({leaderless_event::kind::hint_delivered, k, from, 1});
@@ -1129,6 +1144,7 @@ class leaderless_node {
   std::map<key_type, held> store_;
   std::map<key_type, local_time> tombstoned_;  ///< keys whose versions are all tombstones, since when (restarts the grace after a crash)
   std::vector<hint> hints_;
+  std::uint64_t hint_serial_ = 0;  ///< the last `hint::serial` given (restored hints: their highest)
   version_type clock_{};
   request_table<request> pending_;  ///< requests this node coordinates, in flight (slots reused: no allocation per request)
   std::uint64_t next_req_ = 1;
