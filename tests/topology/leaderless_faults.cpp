@@ -329,6 +329,43 @@ TEST_CASE("B10: a hint that takes a newer write while its handoff is in flight i
   CHECK(t.values(k) == std::vector<value_type>{2});
 }
 
+TEST_CASE("B10: a fallback restarted from its disk keeps its hints' serials", "[leaderless][faults][sloppy]") {
+  // The stamp a handoff carries names the hint's contents by a serial that is persisted with the
+  // hint: after a restart, a write joining a restored hint gets a serial above every restored one,
+  // so an acknowledgement of a handoff sent before the crash does not drop the newer write.
+  using node = lww_node<3, 2, 2, sloppy_quorum>;
+  node::config cfg;
+  cfg.nodes = 5;
+  const replica_id coordinator{0}, home{1}, fallback{3};
+  node::durable_state disk;
+  auto keep = [&](node& n) {  // what the node persisted, onto its disk
+    for (const auto& e : n.effects().persist) node::persist(disk, e);
+    n.effects().clear();
+  };
+  auto hinted_put = [&](key_type k, std::int64_t wall, value_type v) {
+    node::put p;
+    p.req = static_cast<std::uint64_t>(wall);
+    p.key = k;
+    p.versions.push_back({hybrid_logical_clock{wall, 0, coordinator}, v, false});
+    p.hint_for = home;
+    return envelope<node::message>{coordinator, fallback, cfg.group, term{}, node::message{p}};
+  };
+  local_time now{std::chrono::duration_cast<duration>(1s)};
+  node f{fallback, cfg, disk};
+  REQUIRE(f.step(hinted_put(5, 100, 1), now));
+  REQUIRE(f.step(hinted_put(6, 100, 1), now));
+  REQUIRE(f.step(hinted_put(6, 200, 2), now));  // key 6's hint took a second write: serial 3
+  keep(f);
+  REQUIRE(f.hints().size() == 2);
+  node g{fallback, cfg, disk};  // restarted
+  REQUIRE(g.hints() == f.hints());  // serials included
+  REQUIRE(g.step(hinted_put(5, 300, 3), now));
+  REQUIRE(g.hints().size() == 2);
+  const auto& h5 = g.hints()[0].key == 5 ? g.hints()[0] : g.hints()[1];
+  CHECK(h5.versions.front().value == 3);
+  CHECK(h5.serial > 3);  // above every restored serial, not 2 again
+}
+
 TEST_CASE("B5: a write with the merged context of the siblings resolves them", "[leaderless][faults][conflicts]") {
   for (std::uint64_t seed : test::seeds(3)) {
     INFO("seed " << seed);
