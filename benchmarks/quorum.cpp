@@ -301,10 +301,11 @@ void ring_lookup_handwritten(benchmark::State& st, std::size_t nodes, std::size_
 // hybrid logical clock: fixed-size versions), stores it, sends it to the other two replicas,
 // receives both acknowledgements and answers the client. Keys cycle over 1024 that node 0
 // coordinates. The hand-written coordinator does the same work (it takes the same client
-// request and answers its client and request id; preference list from the same ring, clock advance, store in a std::map with a durable record and a Merkle leaf update over
-// the whole version, one message per replica; each acknowledgement arrives as a message naming
-// its request, found in a table of requests in flight (a fixed ring of slots) and counted once
-// per replica; the reply) on plain structs and fixed arrays.
+// request and answers its client and request id; preference list from the same ring, clock
+// advance, store in a std::map with a durable record and a Merkle leaf update over the whole
+// version, one message per replica; each acknowledgement arrives as a message naming its
+// request, found in a table of requests in flight (a fixed ring of slots) and counted once per
+// replica; the reply) on plain structs and fixed arrays.
 using fanout_node = rp::leaderless_node<rp::replicator<rp::leaderless<rp::n<3>, rp::w<2>, rp::r<2>>, rp::last_write_wins,
                                                        rp::hybrid_logical_clock>>;
 // Enough keys that the branch predictor cannot learn their ring searches (with 64 keys it learnt

@@ -266,6 +266,28 @@ TEST_CASE("B10: hinted handoff in either order gives the same replica state", "[
   CHECK(results[0] == std::vector<value_type>{10, 20});  // two blind writes: concurrent siblings
 }
 
+namespace {
+// The B10 node-level tests: replica 3 of 5 is a fallback holding hints for replica 1, sent to it
+// by coordinator 0 (LWW on a hybrid logical clock, sloppy quorum).
+using handoff_node = lww_node<3, 2, 2, sloppy_quorum>;
+constexpr replica_id coordinator{0}, home{1}, fallback{3};
+handoff_node::config handoff_config() {
+  handoff_node::config cfg;
+  cfg.nodes = 5;
+  return cfg;
+}
+/// The coordinator's write of `v` to `k` (version: `wall`, its own), for the fallback to hold
+/// for the home replica.
+envelope<handoff_node::message> hinted_put(key_type k, std::int64_t wall, value_type v) {
+  handoff_node::put p;
+  p.req = static_cast<std::uint64_t>(wall);
+  p.key = k;
+  p.versions.push_back({hybrid_logical_clock{wall, 0, coordinator}, v, false});
+  p.hint_for = home;
+  return {coordinator, fallback, handoff_config().group, term{}, handoff_node::message{p}};
+}
+}  // namespace
+
 TEST_CASE("B10: a hint that takes a newer write while its handoff is in flight is kept until that write is handed off",
           "[leaderless][faults][sloppy]") {
   // A fallback (replica 3) holds a hint for replica 1 and sends it; before replica 1's
@@ -273,20 +295,10 @@ TEST_CASE("B10: a hint that takes a newer write while its handoff is in flight i
   // acknowledgement is for what was sent: dropping the hint then would drop the newer write,
   // which replica 1 never received (and which, under a sloppy quorum, the fallbacks may be
   // the only ones holding).
-  using node = lww_node<3, 2, 2, sloppy_quorum>;
-  node::config cfg;
-  cfg.nodes = 5;
-  const replica_id coordinator{0}, home{1}, fallback{3};
+  using node = handoff_node;
+  const node::config cfg = handoff_config();
   node f{fallback, cfg, {}}, t{home, cfg, {}};
   const key_type k = 5;
-  auto hinted_put = [&](std::int64_t wall, value_type v) {
-    node::put p;
-    p.req = static_cast<std::uint64_t>(wall);
-    p.key = k;
-    p.versions.push_back({hybrid_logical_clock{wall, 0, coordinator}, v, false});
-    p.hint_for = home;
-    return envelope<node::message>{coordinator, fallback, cfg.group, term{}, node::message{p}};
-  };
   // What `from` sent to `to` (its outbox cleared).
   auto sent = [](node& from, replica_id to) {
     std::vector<envelope<node::message>> out;
@@ -301,14 +313,14 @@ TEST_CASE("B10: a hint that takes a newer write while its handoff is in flight i
     return vs;
   };
   local_time now{std::chrono::duration_cast<duration>(1s)};
-  REQUIRE(f.step(hinted_put(100, 1), now));
+  REQUIRE(f.step(hinted_put(k, 100, 1), now));
   (void)sent(f, coordinator);
   now += std::chrono::duration_cast<duration>(cfg.handoff_interval);
   f.tick(now);
   auto handoff = sent(f, home);  // the handoff of the first write, in flight
   REQUIRE(handoff.size() == 1);
   REQUIRE(values(handoff[0]) == std::vector<value_type>{1});
-  REQUIRE(f.step(hinted_put(200, 2), now));  // a newer write joins the hint
+  REQUIRE(f.step(hinted_put(k, 200, 2), now));  // a newer write joins the hint
   (void)sent(f, coordinator);
   REQUIRE(t.step(handoff[0], now));  // replica 1 stores the first write and acknowledges it
   auto ack = sent(t, fallback);
@@ -333,22 +345,12 @@ TEST_CASE("B10: a fallback restarted from its disk keeps its hints' serials", "[
   // The stamp a handoff carries names the hint's contents by a serial that is persisted with the
   // hint: after a restart, a write joining a restored hint gets a serial above every restored one,
   // so an acknowledgement of a handoff sent before the crash does not drop the newer write.
-  using node = lww_node<3, 2, 2, sloppy_quorum>;
-  node::config cfg;
-  cfg.nodes = 5;
-  const replica_id coordinator{0}, home{1}, fallback{3};
+  using node = handoff_node;
+  const node::config cfg = handoff_config();
   node::durable_state disk;
   auto keep = [&](node& n) {  // what the node persisted, onto its disk
     for (const auto& e : n.effects().persist) node::persist(disk, e);
     n.effects().clear();
-  };
-  auto hinted_put = [&](key_type k, std::int64_t wall, value_type v) {
-    node::put p;
-    p.req = static_cast<std::uint64_t>(wall);
-    p.key = k;
-    p.versions.push_back({hybrid_logical_clock{wall, 0, coordinator}, v, false});
-    p.hint_for = home;
-    return envelope<node::message>{coordinator, fallback, cfg.group, term{}, node::message{p}};
   };
   local_time now{std::chrono::duration_cast<duration>(1s)};
   node f{fallback, cfg, disk};
