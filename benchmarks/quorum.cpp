@@ -7,6 +7,8 @@
 //   that mixes superseded, equal and concurrent versions.
 // - ring_lookup/<variant>/<nodes>/<vnodes>: a key's preference list of 3 on a hash ring;
 //   `handwritten` is a binary search on a plain sorted token array plus a distinct scan.
+// - requests_in_flight/<variant>/<inflight>: a coordinator's table of requests in flight under a
+//   sliding window (add the next, find and end the oldest); `handwritten` is a fixed ring.
 //
 // committed_index: the committed position from the replicas' match positions, as majority
 // commit computes it, for 3, 5, 7, 9 and 11 replicas. `composed` is majority::commit_point on a
@@ -15,6 +17,7 @@
 #include <replica/commit/majority.hpp>
 #include <replica/commit/semi_synchronous.hpp>
 #include <replica/resolve/maximal.hpp>
+#include <replica/topology/leaderless/request_table.hpp>
 #include <replica/topology/leaderless/ring.hpp>
 #include <replica/versioning/dotted_version_vector.hpp>
 #include <replica/versioning/version_vector.hpp>
@@ -462,9 +465,83 @@ void fanout_handwritten(benchmark::State& st) {
   benchmark::DoNotOptimize(replies);
 }
 
+// ---- leaderless: the coordinator's table of requests in flight ----
+// A sliding window of requests: each step adds the next id and, once `inflight` are open,
+// finds and ends the oldest (an acknowledgement answering it). `composed` is `request_table`;
+// `handwritten` a fixed ring of slots sized in advance to a power of two above the window (what
+// a coordinator that knows its maximum load would write: it counts an add to a slot still held
+// as refused, where the table grows), found by id mod size, with the same three operations.
+struct in_flight_request {  // what a request holds (a struct, as the coordinator's)
+  std::uint64_t value = 0;
+};
+void in_flight_composed(benchmark::State& st, std::uint64_t inflight) {
+  rp::request_table<in_flight_request> t;
+  std::uint64_t id = 0, sum = 0;
+  auto one = [&] {
+    ++id;
+    t.add(id).value = id;
+    if (id > inflight) {
+      if (const auto* q = t.find(id - inflight)) sum += q->value;
+      t.drop(id - inflight);
+    }
+  };
+  for (std::uint64_t i = 0; i < 2 * inflight + 64; ++i) one();  // warm: the table at its size
+  const auto before = bench::allocations.load();
+  for (auto _ : st) one();
+  st.counters["allocs_per_request"] = static_cast<double>(bench::allocations.load() - before) / static_cast<double>(st.iterations());
+  benchmark::DoNotOptimize(sum);
+}
+void in_flight_handwritten(benchmark::State& st, std::uint64_t inflight) {
+  struct slot {
+    std::uint64_t id = 0;  // 0: free (ids start at 1)
+    in_flight_request request;
+  };
+  std::size_t size = 1;
+  while (size <= inflight) size *= 2;
+  std::vector<slot> ring(size);
+  const std::size_t mask = size - 1;
+  std::uint64_t id = 0, sum = 0;
+  // The table's three operations, as the composed loop calls them.
+  std::uint64_t refused = 0;
+  auto add = [&](std::uint64_t i) -> in_flight_request& {
+    slot& s = ring[i & mask];
+    if (s.id != 0) [[unlikely]]
+      ++refused;  // full: a request still holds the slot (never, with the ring sized to the window)
+    s.id = i;
+    return s.request;
+  };
+  auto find = [&](std::uint64_t i) -> in_flight_request* {
+    slot& s = ring[i & mask];
+    return s.id == i ? &s.request : nullptr;
+  };
+  auto drop = [&](std::uint64_t i) {
+    slot& s = ring[i & mask];
+    if (s.id == i) s.id = 0;
+  };
+  auto one = [&] {
+    ++id;
+    add(id).value = id;
+    if (id > inflight) {
+      if (const auto* q = find(id - inflight)) sum += q->value;
+      drop(id - inflight);
+    }
+  };
+  for (std::uint64_t i = 0; i < 2 * inflight + 64; ++i) one();
+  const auto before = bench::allocations.load();
+  for (auto _ : st) one();
+  st.counters["allocs_per_request"] = static_cast<double>(bench::allocations.load() - before) / static_cast<double>(st.iterations());
+  benchmark::DoNotOptimize(sum);
+  if (refused != 0) st.SkipWithError("the hand-written ring overflowed");
+}
+
 void register_leaderless() {
   benchmark::RegisterBenchmark("coordinator_fanout/composed/3", fanout_composed);
   benchmark::RegisterBenchmark("coordinator_fanout/handwritten/3", fanout_handwritten);
+  for (std::uint64_t inflight : {1, 16, 1000, 10000}) {
+    const std::string a = "/" + std::to_string(inflight);
+    benchmark::RegisterBenchmark(("requests_in_flight/composed" + a).c_str(), in_flight_composed, inflight);
+    benchmark::RegisterBenchmark(("requests_in_flight/handwritten" + a).c_str(), in_flight_handwritten, inflight);
+  }
   auto reg_r = [](auto r) {
     constexpr std::size_t R = decltype(r)::value;
     const std::string n = "/" + std::to_string(R);

@@ -233,22 +233,45 @@ TEST_CASE("request table: lookup by id, oldest first, slots reused", "[leaderles
   CHECK(t.find(3) == nullptr);  // answered: a late acknowledgement finds nothing
   t.drop(3);                    // and dropping it again changes nothing
   CHECK(t.size() == 4);
-  CHECK(&t.add(7) == third);  // the freed slot is reused (its old contents are the caller's to overwrite)
-  t.at(t.size() - 1) = 70;
+  const std::size_t cap = t.capacity();
+  CHECK(&t.add(3 + cap) == third);  // the freed slot is reused (its old contents are the caller's to overwrite)
+  *t.find(3 + cap) = 70;
+  CHECK(t.capacity() == cap);
   std::vector<std::uint64_t> order;
-  for (std::size_t i = 0; i < t.size(); ++i) order.push_back(t.id_at(i));
-  CHECK(order == std::vector<std::uint64_t>{1, 2, 4, 5, 7});  // oldest first, as a timeout sweep answers
-  t.drop_at(0);
-  CHECK(t.id_at(0) == 2);
-  // An id out of order is placed where it sorts; one in flight gets its own slot back.
-  t.add(6) = 60;
-  order.clear();
-  for (std::size_t i = 0; i < t.size(); ++i) order.push_back(t.id_at(i));
-  CHECK(order == std::vector<std::uint64_t>{2, 4, 5, 6, 7});
+  for (std::uint64_t id : t.oldest_first()) order.push_back(id);
+  CHECK(order == std::vector<std::uint64_t>{1, 2, 4, 5, 3 + cap});  // oldest first, as a timeout sweep answers
+  // An id whose slot an older request in flight holds: the table grows, every request keeps
+  // its id and contents.
+  t.add(1 + cap) = 80;
+  CHECK(t.capacity() > cap);
+  CHECK(*t.find(1) == 10);
+  CHECK(*t.find(1 + cap) == 80);
+  CHECK(*t.find(3 + cap) == 70);
+  CHECK(t.size() == 6);
+  // One in flight gets its own slot back.
   CHECK(&t.add(5) == t.find(5));
-  CHECK(t.size() == 5);
-  CHECK(*t.find(6) == 60);
-  CHECK(*t.find(7) == 70);
-  for (std::uint64_t id : {2, 4, 5, 6, 7}) t.drop(id);
+  CHECK(t.size() == 6);
+  order.clear();
+  for (std::uint64_t id : t.oldest_first()) {
+    order.push_back(id);
+    t.drop(id);  // (dropping while iterating the snapshot is fine)
+  }
+  CHECK(order == std::vector<std::uint64_t>{1, 2, 4, 5, 1 + cap, 3 + cap});
   CHECK(t.empty());
+  for (std::uint64_t id = 0; id < 2 * t.capacity(); ++id) CHECK(t.find(id) == nullptr);  // (no id reads a free slot's mark)
+}
+
+TEST_CASE("request table: a steady stream of requests settles and allocates no more", "[leaderless][coordination]") {
+  request_table<int> t;
+  // Up to 20 in flight at once, each answered 20 requests after it started.
+  for (std::uint64_t id = 1; id <= 1000; ++id) {
+    t.add(id) = static_cast<int>(id);
+    if (id > 20) {
+      REQUIRE(t.find(id - 20) != nullptr);
+      CHECK(*t.find(id - 20) == static_cast<int>(id - 20));
+      t.drop(id - 20);
+    }
+  }
+  CHECK(t.size() == 20);
+  CHECK(t.capacity() == 32);  // the next power of two above the most in flight
 }

@@ -890,9 +890,10 @@ class leaderless_node {
     if (sent > 0) out_.events.push_back({leaderless_event::kind::read_repair, q.key, self_, sent});
   }
   void expire_requests() {
-    for (std::size_t i = 0; i < pending_.size();) {
-      const std::uint64_t id = pending_.id_at(i);
-      request& q = pending_.at(i);
+    for (const std::uint64_t id : pending_.oldest_first()) {
+      request* found = pending_.find(id);
+      if (!found) continue;  // (finished by an earlier one's fallbacks)
+      request& q = *found;
       if (now_ >= q.deadline) {
         if (q.what == kind::read && q.replied) {
           repair(q);  // some replicas never answered: repair those that did
@@ -905,13 +906,12 @@ class leaderless_node {
           r.error = errc::unavailable;
           out_.replies.push_back(std::move(r));
         }
-        pending_.drop_at(i);
+        pending_.drop(id);
         continue;
       }
       if constexpr (sloppy) {
         if (q.what == kind::write && now_ - q.started >= cfg_.replica_timeout) try_fallbacks(id, q);
       }
-      if (i < pending_.size() && pending_.id_at(i) == id) ++i;  // (try_fallbacks may have finished it)
     }
   }
   /// Sloppy quorum: for every home replica still silent, the next untried fallback gets the

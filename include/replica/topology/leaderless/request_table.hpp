@@ -7,18 +7,23 @@
 ///   request& q = pending.add(id);       // ids increase: a recycled slot, filled by the caller
 ///   if (request* q = pending.find(id))  // an acknowledgement for a request still in flight
 ///   pending.drop(id);                   // answered: the slot is reused by a later request
+///   for (std::uint64_t id : pending.oldest_first()) ...   // a timeout sweep, in request order
 ///
-/// Requests live in slots that are never freed (each its own allocation: their addresses stay
-/// put while others come and go, and a slot is found by one load), so a steady state allocates
-/// nothing. The index is a vector of (id, slot) sorted by id: ids are handed out in increasing
-/// order, so adding appends, a lookup checks the newest and then binary-searches the requests in
-/// flight (a handful), and iterating visits the oldest first, as the `std::map` it replaces did
-/// (a timeout sweep answers in request order).
+/// Direct-mapped, as a hand-written coordinator's ring of slots: request `id` lives in slot
+/// `id mod capacity` (a power of two), so adding, finding and dropping are one masked load and a
+/// compare. When a new id falls on a slot an older request still holds, the table doubles until
+/// every request in flight has a slot of its own (with ids handed out in increasing order and
+/// requests ending within a timeout, the table settles at the next power of two above the most
+/// requests a timeout can hold).
+///
+/// Requests live in the slots themselves: a reference from `add` or `find` stays valid until the
+/// next `add` (which may grow the table and move them). A dropped request's slot keeps its old
+/// contents, and so its buffers: a steady state allocates nothing, and the caller fills every
+/// field on `add`.
 
 #include <algorithm>
 #include <cstdint>
-#include <memory>
-#include <utility>
+#include <span>
 #include <vector>
 
 namespace replica {
@@ -26,61 +31,100 @@ namespace replica {
 template <class T>
 class request_table {
  public:
-  /// A slot for request `id` (ids are expected in increasing order; an out-of-order one is
-  /// placed where it sorts, an id already in flight gets its slot back). Its contents are what the
-  /// slot last held (or a default T): the caller fills every field.
+  request_table() : slots_(min_capacity) { mark_free(); }
+
+  /// A slot for request `id` (an id already in flight gets its slot back). Its contents are
+  /// what the slot last held (or a default T): the caller fills every field.
   T& add(std::uint64_t id) {
-    const bool in_order = index_.empty() || index_.back().first < id;
-    if (!in_order)
-      if (T* held = find(id)) return *held;
-    std::uint32_t slot;
-    if (free_.empty()) {
-      slot = static_cast<std::uint32_t>(slots_.size());
-      slots_.push_back(std::make_unique<T>());
-    } else {
-      slot = free_.back();
-      free_.pop_back();
+    slot* s = &slots_[id & mask_];
+    if (!is_free(*s, id & mask_)) [[unlikely]] {
+      if (s->id == id) return s->value;  // in flight already
+      grow(id);
+      s = &slots_[id & mask_];
     }
-    index_.insert(in_order ? index_.end() : lower(id), {id, slot});
-    return *slots_[slot];
+    s->id = id;
+    return s->value;
   }
   /// The request `id`, or null if it is not in flight (answered, expired, never added).
   [[nodiscard]] T* find(std::uint64_t id) noexcept {
-    const auto it = position(id);
-    return it == index_.end() ? nullptr : slots_[it->second].get();
+    slot& s = slots_[id & mask_];
+    return s.id == id ? &s.value : nullptr;
   }
   /// Ends request `id` (nothing if it is not in flight); its slot is reused.
-  void drop(std::uint64_t id) {
-    if (const auto it = position(id); it != index_.end()) erase(it);
+  void drop(std::uint64_t id) noexcept {
+    const std::size_t i = id & mask_;
+    if (slots_[i].id == id) slots_[i].id = free_mark(i);
   }
 
-  /// In flight, oldest first: `id_at(i)` and `at(i)` for i < size(); `drop_at(i)` moves the
-  /// later ones down by one.
-  [[nodiscard]] std::size_t size() const noexcept { return index_.size(); }
-  [[nodiscard]] bool empty() const noexcept { return index_.empty(); }
-  [[nodiscard]] std::uint64_t id_at(std::size_t i) const noexcept { return index_[i].first; }
-  [[nodiscard]] T& at(std::size_t i) noexcept { return *slots_[index_[i].second]; }
-  void drop_at(std::size_t i) { erase(index_.begin() + static_cast<std::ptrdiff_t>(i)); }
+  /// How many requests are in flight (a walk over the slots: not kept as a count, which would
+  /// cost every add and drop a read-modify-write).
+  [[nodiscard]] std::size_t size() const noexcept {
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < slots_.size(); ++i) n += is_free(slots_[i], i) ? 0 : 1;
+    return n;
+  }
+  [[nodiscard]] bool empty() const noexcept { return size() == 0; }
+  /// How many slots the table has (a power of two; it only grows).
+  [[nodiscard]] std::size_t capacity() const noexcept { return slots_.size(); }
+  /// The ids in flight, oldest first: a snapshot (dropping or adding while iterating it is
+  /// fine; `find` tells whether one is still in flight). Allocates only when more requests are
+  /// in flight than ever before.
+  std::span<const std::uint64_t> oldest_first() {
+    order_.clear();
+    for (std::size_t i = 0; i < slots_.size(); ++i)
+      if (!is_free(slots_[i], i)) order_.push_back(slots_[i].id);
+    std::sort(order_.begin(), order_.end());
+    return order_;
+  }
 
  private:
-  using entry = std::pair<std::uint64_t, std::uint32_t>;
-  typename std::vector<entry>::iterator lower(std::uint64_t id) noexcept {
-    return std::lower_bound(index_.begin(), index_.end(), id, [](const entry& e, std::uint64_t x) { return e.first < x; });
+  static constexpr std::size_t min_capacity = 8;
+  struct slot {
+    std::uint64_t id = 0;  ///< the request's id, or free_mark(its index): no id maps there
+    T value{};
+  };
+  /// What a free slot `i` holds for an id: i + 1, which falls on slot i + 1 (or 0), never on i
+  /// (capacities are at least 8). So `find` and `drop` need one compare, and no id is reserved.
+  static constexpr std::uint64_t free_mark(std::size_t i) noexcept { return static_cast<std::uint64_t>(i) + 1; }
+  static constexpr bool is_free(const slot& s, std::size_t i) noexcept { return s.id == free_mark(i); }
+  void mark_free() noexcept {
+    for (std::size_t i = 0; i < slots_.size(); ++i) slots_[i].id = free_mark(i);
   }
-  typename std::vector<entry>::iterator position(std::uint64_t id) noexcept {
-    // Most lookups are for the newest requests: check the last one before searching.
-    if (!index_.empty() && index_.back().first == id) return index_.end() - 1;
-    const auto it = lower(id);
-    return it != index_.end() && it->first == id ? it : index_.end();
-  }
-  void erase(typename std::vector<entry>::iterator it) {
-    free_.push_back(it->second);
-    index_.erase(it);
+  /// Doubles the table until `id` and every id in flight have slots of their own. (Cold: it
+  /// happens as often as the most requests in flight reaches a new power of two.)
+  [[gnu::noinline, gnu::cold]] void grow(std::uint64_t id) {
+    std::size_t n = slots_.size() * 2;
+    auto fits = [&](std::size_t cap) {
+      std::vector<bool> taken(cap);
+      taken[id & (cap - 1)] = true;
+      for (std::size_t i = 0; i < slots_.size(); ++i) {
+        if (is_free(slots_[i], i)) continue;
+        const std::size_t j = slots_[i].id & (cap - 1);
+        if (taken[j]) return false;
+        taken[j] = true;
+      }
+      return true;
+    };
+    while (!fits(n)) n *= 2;
+    std::vector<slot> bigger(n);
+    for (std::size_t i = 0; i < n; ++i) bigger[i].id = free_mark(i);
+    // Free slots' contents first, to the same index (their buffers are kept), then the requests
+    // in flight to their new slots (distinct: `fits`), over whatever a free one left there.
+    for (std::size_t i = 0; i < slots_.size(); ++i)
+      if (is_free(slots_[i], i)) bigger[i].value = std::move(slots_[i].value);
+    for (std::size_t i = 0; i < slots_.size(); ++i)
+      if (!is_free(slots_[i], i)) {
+        slot& to = bigger[slots_[i].id & (n - 1)];
+        to.id = slots_[i].id;
+        to.value = std::move(slots_[i].value);
+      }
+    slots_ = std::move(bigger);
+    mask_ = n - 1;
   }
 
-  std::vector<std::unique_ptr<T>> slots_;  ///< (each slot its own allocation: addresses stay put)
-  std::vector<std::uint32_t> free_;
-  std::vector<entry> index_;
+  std::vector<slot> slots_;
+  std::size_t mask_ = min_capacity - 1;  ///< slots_.size() - 1
+  std::vector<std::uint64_t> order_;  ///< oldest_first's snapshot (kept: no allocation per sweep)
 };
 
 }  // namespace replica
