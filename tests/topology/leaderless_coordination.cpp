@@ -16,8 +16,11 @@
 #include <replica/versioning/hybrid_logical_clock.hpp>
 
 #include <catch2/catch.hpp>
+#include <rapidcheck.h>
+#include <rapidcheck/catch.h>
 
 #include <algorithm>
+#include <map>
 
 using namespace replica;
 using namespace std::chrono_literals;
@@ -259,6 +262,52 @@ TEST_CASE("request table: lookup by id, oldest first, slots reused", "[leaderles
   CHECK(order == std::vector<std::uint64_t>{1, 2, 4, 5, 1 + cap, 3 + cap});
   CHECK(t.empty());
   for (std::uint64_t id = 0; id < 2 * t.capacity(); ++id) CHECK(t.find(id) == nullptr);  // (no id reads a free slot's mark)
+}
+
+TEST_CASE("request table: behaves as a map from id to request, whatever the ids", "[leaderless][coordination][laws]") {
+  // Random adds (mostly the next id, sometimes an old or a far one), finds and drops, checked
+  // after every step against std::map: what is in flight, its contents, the oldest-first order.
+  rc::prop("request_table matches std::map", [] {
+    request_table<std::uint64_t> t;
+    std::map<std::uint64_t, std::uint64_t> model;
+    std::uint64_t next = *rc::gen::inRange<std::uint64_t>(0, 1000);
+    const auto steps = *rc::gen::inRange(1, 300);
+    for (int i = 0; i < steps; ++i) {
+      const int what = *rc::gen::inRange(0, 10);
+      // An id: the next one, one in flight, or any small one (absent, or dropped earlier).
+      std::uint64_t id = next;
+      if (what >= 6 && !model.empty()) {
+        auto it = model.begin();
+        std::advance(it, *rc::gen::inRange<std::size_t>(0, model.size()));
+        id = it->first;
+      } else if (what == 5) {
+        id = *rc::gen::inRange<std::uint64_t>(0, next + 64);
+      }
+      if (what < 6) {  // add (an id in flight gets its own slot back, contents kept)
+        const bool held = model.count(id) > 0;
+        std::uint64_t& v = t.add(id);
+        if (held) RC_ASSERT(v == model[id]);
+        v = model[id] = *rc::gen::arbitrary<std::uint64_t>();
+        if (id == next) ++next;
+      } else if (what < 8) {
+        t.drop(id);
+        model.erase(id);
+      } else {
+        const std::uint64_t* found = t.find(id);
+        RC_ASSERT((found != nullptr) == (model.count(id) > 0));
+      }
+      RC_ASSERT(t.size() == model.size());
+      std::vector<std::uint64_t> ids;
+      for (std::uint64_t x : t.oldest_first()) {
+        ids.push_back(x);
+        RC_ASSERT(t.find(x) != nullptr);
+        RC_ASSERT(*t.find(x) == model.at(x));
+      }
+      std::vector<std::uint64_t> expected;
+      for (const auto& [x, v] : model) expected.push_back(x);
+      RC_ASSERT(ids == expected);
+    }
+  });
 }
 
 TEST_CASE("request table: a steady stream of requests settles and allocates no more", "[leaderless][coordination]") {
