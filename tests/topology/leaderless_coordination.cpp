@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <map>
+#include <stdexcept>
 
 using namespace replica;
 using namespace std::chrono_literals;
@@ -323,4 +324,9 @@ TEST_CASE("request table: a steady stream of requests settles and allocates no m
   }
   CHECK(t.size() == 20);
   CHECK(t.capacity() == 32);  // the next power of two above the most in flight
+  // Ids in flight too far apart for any table size are refused; the table is as it was.
+  CHECK_THROWS_AS(t.add(1000 + (std::uint64_t{1} << 40)), std::length_error);
+  CHECK(t.size() == 20);
+  CHECK(t.capacity() == 32);
+  CHECK(*t.find(1000) == 1000);
 }

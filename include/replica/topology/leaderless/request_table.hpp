@@ -14,7 +14,8 @@
 /// compare. When a new id falls on a slot an older request still holds, the table doubles until
 /// every request in flight has a slot of its own (with ids handed out in increasing order and
 /// requests ending within a timeout, the table settles at the next power of two above the most
-/// requests a timeout can hold).
+/// requests a timeout can hold). Ids in flight further apart than 2^22 (which a coordinator
+/// counting its ids up never has) make `add` throw `std::length_error`, the table unchanged.
 ///
 /// Requests live in the slots themselves: a reference from `add` or `find` stays valid until the
 /// next `add` (which may grow the table and move them). A dropped request's slot keeps its old
@@ -24,6 +25,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <span>
+#include <stdexcept>
 #include <vector>
 
 namespace replica {
@@ -79,6 +81,7 @@ class request_table {
 
  private:
   static constexpr std::size_t min_capacity = 8;
+  static constexpr std::size_t max_capacity = std::size_t{1} << 22;
   struct slot {
     std::uint64_t id = 0;  ///< the request's id, or free_mark(its index): no id maps there
     T value{};
@@ -105,7 +108,12 @@ class request_table {
       }
       return true;
     };
-    while (!fits(n)) n *= 2;
+    while (!fits(n)) {
+      // Ids in flight that far apart are not a coordinator's (its ids count up by one, and a
+      // request ends within its timeout): refuse rather than allocate without bound.
+      if (n >= max_capacity) throw std::length_error("request_table: ids in flight span more than 2^22 (ids must count up, requests end)");
+      n *= 2;
+    }
     std::vector<slot> bigger(n);
     for (std::size_t i = 0; i < n; ++i) bigger[i].id = free_mark(i);
     // Free slots' contents first, to the same index (their buffers are kept), then the requests
