@@ -500,9 +500,8 @@ void in_flight_handwritten(benchmark::State& st, std::uint64_t inflight) {
   while (size <= inflight) size *= 2;
   std::vector<slot> ring(size);
   const std::size_t mask = size - 1;
-  std::uint64_t id = 0, sum = 0;
+  std::uint64_t id = 0, sum = 0, refused = 0;
   // The table's three operations, as the composed loop calls them.
-  std::uint64_t refused = 0;
   auto add = [&](std::uint64_t i) -> in_flight_request& {
     slot& s = ring[i & mask];
     if (s.id != 0) [[unlikely]]

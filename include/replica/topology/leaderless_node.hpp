@@ -892,7 +892,7 @@ class leaderless_node {
   void expire_requests() {
     for (const std::uint64_t id : pending_.oldest_first()) {
       request* found = pending_.find(id);
-      if (!found) continue;  // (ended since the snapshot)
+      if (!found) continue;  // (none today: handling one request ends only that one; a guard, not a path)
       request& q = *found;
       if (now_ >= q.deadline) {
         if (q.what == kind::read && q.replied) {
