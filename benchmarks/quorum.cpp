@@ -7,6 +7,9 @@
 //   that mixes superseded, equal and concurrent versions.
 // - ring_lookup/<variant>/<nodes>/<vnodes>: a key's preference list of 3 on a hash ring;
 //   `handwritten` is a binary search on a plain sorted token array plus a distinct scan.
+// - coordinator_fanout/<variant>/3: one write through a leaderless coordinator (store, two puts,
+//   two acknowledgements, the reply); `handwritten` does the same work by hand, `floor` the bare
+//   exchange without the node's checks and records (see the section below).
 // - requests_in_flight/<variant>/<inflight>: a coordinator's table of requests in flight under a
 //   sliding window (add the next, find and end the oldest); `handwritten` is a fixed ring.
 //
@@ -34,11 +37,15 @@
 
 #include <algorithm>
 #include <array>
-#include <map>
+#include <bit>
+#include <chrono>
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <random>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 namespace rp = replica;
@@ -303,12 +310,16 @@ void ring_lookup_handwritten(benchmark::State& st, std::size_t nodes, std::size_
 // One coordinator (node 0 of 5) takes a write for a key it replicates (N = 3, W = 2, LWW on a
 // hybrid logical clock: fixed-size versions), stores it, sends it to the other two replicas,
 // receives both acknowledgements and answers the client. Keys cycle over 1024 that node 0
-// coordinates. The hand-written coordinator does the same work (it takes the same client
-// request and answers its client and request id; preference list from the same ring, clock
-// advance, store in a std::map with a durable record and a Merkle leaf update over the whole
-// version, one message per replica; each acknowledgement arrives as a message naming its
-// request, found in a table of requests in flight (a fixed ring of slots) and counted once per
-// replica; the reply) on plain structs and fixed arrays.
+// coordinates. `handwritten` (below `composed`) does the node's work for this request, every
+// check and record included (DESIGN.md section 5: "a hand-written loop doing the same work").
+// `floor` does the same exchange with none of the checks and records a coordinator needs
+// beyond it (no consistency level, deadline, addressing check, delete flag, tombstone list,
+// hint target or reply status): it takes the same client request and answers its client and
+// request id; preference list from the same ring, clock advance, store in a std::map with a
+// durable record and a Merkle leaf update over the whole version, one message per replica;
+// each acknowledgement, a message naming its request, is found in a fixed ring of 64 slots and
+// counted once per replica. The two baselines bound the composed node from both sides: what
+// the same work costs written by hand, and what the bare exchange costs.
 using fanout_node = rp::leaderless_node<rp::replicator<rp::leaderless<rp::n<3>, rp::w<2>, rp::r<2>>, rp::last_write_wins,
                                                        rp::hybrid_logical_clock>>;
 // Enough keys that the branch predictor cannot learn their ring searches (with 64 keys it learnt
@@ -358,7 +369,7 @@ void fanout_composed(benchmark::State& st) {
   st.counters["allocs_per_request"] = static_cast<double>(bench::allocations.load() - before) / static_cast<double>(st.iterations());
   benchmark::DoNotOptimize(replies);
 }
-void fanout_handwritten(benchmark::State& st) {
+void fanout_floor(benchmark::State& st) {
   struct stored {
     rp::hybrid_logical_clock version;
     rp::value_type value = 0;
@@ -465,6 +476,316 @@ void fanout_handwritten(benchmark::State& st) {
   benchmark::DoNotOptimize(replies);
 }
 
+// The hand-written coordinator: the node's work for this write, written out for this one
+// configuration (LWW on a hybrid logical clock, strict quorum, N = 3) with no policy, variant
+// state or shared reply type. What the node does on this path, it does: the request's
+// consistency level resolved against the key's replicas and their datacenters (every level,
+// with its errors), the primary quorum (PW), a deadline, the causal context checked, the delete
+// flag, a store that merges the clock and keeps the newer version, the Merkle leaf, the durable
+// record and the tombstone list; messages in envelopes (sender, receiver, group) carrying the
+// request, the key, the version, the hint target and the handoff flag; acknowledgements checked
+// for their sender, receiver and group, matched to the target they answer (once, and only if it
+// was asked), handoffs apart; and a reply with a status. (A coordinator written for its own
+// load: a fixed table of 64 requests in flight, refusing a request when its slot is busy.)
+void fanout_handwritten(benchmark::State& st) {
+  using rp::hybrid_logical_clock;
+  struct stored {
+    hybrid_logical_clock version;
+    rp::value_type value = 0;
+    bool tombstone = false;
+    std::uint64_t fingerprint = 0;  // what its Merkle leaf sums (0: nothing stored)
+  };
+  struct put {
+    std::uint64_t req = 0;
+    rp::key_type key = 0;
+    hybrid_logical_clock version;
+    rp::value_type value = 0;
+    bool tombstone = false;
+    std::optional<rp::replica_id> hint_for;
+    bool handoff = false;
+  };
+  struct put_ack {
+    std::uint64_t req = 0;
+    rp::key_type key = 0;
+    bool handoff = false;
+  };
+  struct get {
+    std::uint64_t req = 0;
+    rp::key_type key = 0;
+  };
+  struct get_reply {
+    std::uint64_t req = 0;
+    rp::key_type key = 0;
+    hybrid_logical_clock version;
+    rp::value_type value = 0;
+    bool tombstone = false;
+  };
+  using message = std::variant<put, put_ack, get, get_reply>;
+  struct envelope {
+    rp::replica_id from, to;
+    rp::group_id group;
+    message payload;
+  };
+  struct reply {
+    rp::client_id client;
+    rp::request_id id;
+    rp::reply_status status = rp::reply_status::ok;
+    rp::errc error{};
+  };
+  struct durable {
+    rp::key_type key = 0;
+    hybrid_logical_clock version;
+    rp::value_type value = 0;
+    bool tombstone = false;
+  };
+  constexpr std::size_t N = 3, W = 2, max_dcs = 16;
+  struct request {
+    std::uint64_t req = 0;  // 0: a free slot
+    bool write = false;
+    rp::client_id client;
+    rp::request_id id;
+    rp::key_type key = 0;
+    rp::local_time started{}, deadline{};
+    std::array<rp::ring_member, N> targets{};
+    std::size_t n = 0;
+    std::uint32_t answered = 0, tried = 0;  // bit i: targets[i]
+    std::size_t acks = 0, total = 0, primaries = 0;
+    bool by_dc = false, replied = false;
+    std::array<std::uint8_t, max_dcs> per_dc{};
+  };
+  struct hint {
+    rp::replica_id target;
+    rp::key_type key = 0;
+  };
+
+  // The cluster: node 0 of 5 (all in datacenter 0), group 0, the node's default timeout.
+  const rp::replica_id self{0};
+  const std::size_t nodes = 5;
+  const rp::group_id group{};
+  const rp::duration timeout = std::chrono::milliseconds{500};
+  const std::size_t primary_writes = 0;
+  const rp::datacenter local{0};
+  const auto ring = make_ring(nodes, 64);
+  const auto keys = coordinated_keys(ring);
+
+  std::map<rp::key_type, stored> store;
+  std::map<rp::key_type, rp::local_time> tombstoned;
+  std::vector<hint> hints;
+  std::array<std::uint64_t, 64> leaves{};  // Merkle buckets (inner nodes lazy, as the node's)
+  std::array<request, 64> table{};         // requests in flight, slot req % 64
+  hybrid_logical_clock clock;
+  std::uint64_t next_req = 1;
+  rp::local_time now{};
+  std::vector<envelope> messages;
+  std::vector<reply> replies_out;
+  std::vector<durable> persist;
+  messages.reserve(8);
+  replies_out.reserve(8);
+  persist.reserve(8);
+
+  auto refuse = [&](const rp::client_request<rp::kv_op>& r, rp::errc why) {
+    replies_out.push_back({r.client, r.id, rp::reply_status::fail, why});
+  };
+  auto fingerprint = [](const stored& s) {
+    const std::uint64_t h = rp::mix64(static_cast<std::uint64_t>(s.version.wall()) * 0x9e3779b97f4a7c15ULL ^
+                                      s.version.logical() * 0xc2b2ae3d27d4eb4fULL ^
+                                      std::uint64_t{s.version.origin().value()} * 0x165667b19e3779f9ULL) * 31 +
+                            static_cast<std::uint64_t>(s.value) * 7 + (s.tombstone ? 1 : 0);
+    return h == 0 ? 1 : h;
+  };
+  // Keeps the newer of what is stored and what arrives; persists, and updates the Merkle leaf.
+  auto store_version = [&](rp::key_type k, const hybrid_logical_clock& v, rp::value_type value, bool tombstone) {
+    clock.merge(v);
+    stored& s = store[k];
+    if (s.fingerprint != 0) {
+      const rp::causal_order o = v.compare(s.version);
+      if (o == rp::causal_order::before || o == rp::causal_order::equal) return;  // known
+    }
+    const std::uint64_t before = s.fingerprint;
+    s.version = v;
+    s.value = value;
+    s.tombstone = tombstone;
+    s.fingerprint = fingerprint(s);
+    const std::uint64_t kh = rp::mix64(k);
+    std::uint64_t& leaf = leaves[kh & 63];
+    if (before != 0) leaf ^= rp::mix64(kh ^ before);
+    leaf ^= rp::mix64(kh ^ s.fingerprint);
+    durable& d = persist.emplace_back();  // (each record written in place, as the messages)
+    d.key = k;
+    d.version = v;
+    d.value = value;
+    d.tombstone = tombstone;
+    if (tombstone)
+      tombstoned.try_emplace(k, now);
+    else if (!tombstoned.empty())
+      tombstoned.erase(k);
+  };
+  // The request's level against its key's replicas (Cassandra's levels); an error if unmeetable.
+  auto resolve_level = [&](request& q, rp::consistency_level level) -> std::optional<rp::errc> {
+    std::size_t total = 0;
+    q.by_dc = false;
+    switch (level) {
+      case rp::consistency_level::configured: total = W; break;
+      case rp::consistency_level::one: total = 1; break;
+      case rp::consistency_level::two: total = 2; break;
+      case rp::consistency_level::three: total = 3; break;
+      case rp::consistency_level::quorum: total = q.n / 2 + 1; break;
+      case rp::consistency_level::all: total = q.n; break;
+      case rp::consistency_level::local_quorum:
+      case rp::consistency_level::each_quorum: {
+        std::array<std::uint8_t, max_dcs> in_dc{};
+        for (std::size_t i = 0; i < q.n; ++i) ++in_dc[q.targets[i].dc.value()];  // (tags checked at start-up)
+        q.per_dc = {};
+        if (level == rp::consistency_level::local_quorum) {
+          if (in_dc[local.value()] == 0) return rp::errc::unavailable;
+          total = in_dc[local.value()] / 2 + 1;
+          q.per_dc[local.value()] = static_cast<std::uint8_t>(total);
+        } else {
+          for (std::size_t d = 0; d < max_dcs; ++d)
+            if (in_dc[d] > 0) {
+              q.per_dc[d] = static_cast<std::uint8_t>(in_dc[d] / 2 + 1);
+              total += q.per_dc[d];
+            }
+        }
+        q.by_dc = true;
+        break;
+      }
+      default: return rp::errc::out_of_range;
+    }
+    if (total > q.n) return rp::errc::unavailable;
+    q.total = total;
+    return std::nullopt;
+  };
+  auto met = [&](const request& q) {
+    if (q.acks < q.total) return false;
+    if (q.primaries > 0 && static_cast<std::size_t>(std::popcount(q.answered)) < q.primaries) return false;
+    if (!q.by_dc) return true;
+    std::array<std::uint8_t, max_dcs> have{};
+    for (std::size_t i = 0; i < q.n; ++i)
+      if (q.answered >> i & 1) ++have[q.targets[i].dc.value()];
+    for (std::size_t d = 0; d < max_dcs; ++d)
+      if (have[d] < q.per_dc[d]) return false;
+    return true;
+  };
+  auto maybe_finish = [&](request& q) {
+    if (q.replied || !met(q)) return;
+    q.replied = true;
+    reply& out = replies_out.emplace_back();
+    out.client = q.client;
+    out.id = q.id;
+    q.req = 0;
+  };
+  auto start_write = [&](const rp::client_request<rp::kv_op>& r) {
+    const std::uint64_t rid = next_req;
+    request& q = table[rid % table.size()];
+    if (q.req != 0) return refuse(r, rp::errc::unavailable);  // as many in flight as it takes
+    q.n = ring.preference_list(r.op.key, N, q.targets);
+    q.write = true;
+    q.client = r.client;
+    q.id = r.id;
+    q.key = r.op.key;
+    q.started = now;
+    q.deadline = now + timeout;
+    q.answered = q.tried = 0;
+    q.acks = 0;
+    q.replied = false;
+    if (auto e = resolve_level(q, r.level)) return refuse(r, *e);
+    q.primaries = primary_writes;
+    if (q.primaries > q.n) return refuse(r, rp::errc::unavailable);
+    if (!r.context.empty()) {  // after what the client read
+      auto c = rp::leaderless_context::decode_hlc(r.context, r.op.key);
+      if (!c) return refuse(r, c.err().code);
+      clock.merge(*c);
+    }
+    ++next_req;
+    q.req = rid;
+    (void)clock.advance(self, now);
+    const bool remove = r.op.kind == rp::op_kind::remove;
+    const rp::value_type value = remove ? 0 : r.op.value;
+    for (std::size_t i = 0; i < q.n; ++i) {
+      q.tried |= 1u << i;
+      if (q.targets[i].id == self) {
+        store_version(r.op.key, clock, value, remove);
+        q.answered |= 1u << i;
+        ++q.acks;
+      } else {
+        envelope& e = messages.emplace_back();
+        e.from = self;
+        e.to = q.targets[i].id;
+        e.group = group;
+        put& p = e.payload.emplace<put>();
+        p.req = rid;
+        p.key = r.op.key;
+        p.version = clock;
+        p.value = value;
+        p.tombstone = remove;
+      }
+    }
+    maybe_finish(q);
+  };
+  auto submit = [&](const rp::client_request<rp::kv_op>& r) {
+    switch (r.op.kind) {
+      case rp::op_kind::write:
+      case rp::op_kind::remove: return start_write(r);
+      case rp::op_kind::cas: return refuse(r, rp::errc::unavailable);
+      default: return refuse(r, rp::errc::unsupported);  // (reads: not this benchmark's path)
+    }
+  };
+  auto on_ack = [&](rp::replica_id from, const put_ack& a) {
+    if (a.handoff) {  // a hint handed off: drop it
+      std::erase_if(hints, [&](const hint& h) { return h.target == from && h.key == a.key; });
+      return;
+    }
+    if (a.req == 0) return;  // a read repair was stored
+    request& q = table[a.req % table.size()];
+    if (q.req != a.req || !q.write) return;  // late: already answered
+    for (std::size_t i = 0; i < q.n; ++i)
+      if (q.targets[i].id == from && !(q.answered >> i & 1) && (q.tried >> i & 1)) {
+        q.answered |= 1u << i;
+        ++q.acks;
+        break;
+      }
+    maybe_finish(q);
+  };
+  auto step = [&](const envelope& m) -> std::optional<rp::errc> {
+    if (m.from.value() >= nodes || m.from == self || m.to != self) return rp::errc::unknown_replica;
+    if (m.group != group) return rp::errc::wrong_group;
+    if (const auto* a = std::get_if<put_ack>(&m.payload)) on_ack(m.from, *a);
+    return std::nullopt;  // (puts, gets and replies: not this benchmark's path)
+  };
+
+  std::array<envelope, 2> acks{};
+  for (auto& a : acks) a.payload = put_ack{};
+  std::int64_t t = 1000;
+  std::uint64_t id = 0, replies = 0;
+  auto one = [&] {
+    const rp::key_type k = keys[id % keys.size()];
+    now = rp::local_time{rp::duration{++t}};
+    submit({rp::client_id{1}, rp::request_id{++id}, {rp::op_kind::write, k, static_cast<rp::value_type>(id)}});
+    std::size_t n = 0;
+    for (const auto& m : messages) {
+      const auto& p = std::get<put>(m.payload);
+      auto& a = acks[n++];
+      a.from = m.to;
+      a.to = m.from;
+      auto& ack = std::get<put_ack>(a.payload);
+      ack.req = p.req;
+      ack.key = p.key;
+    }
+    messages.clear();
+    for (std::size_t i = 0; i < n; ++i) (void)step(acks[i]);
+    replies += replies_out.size() + persist.size();
+    replies_out.clear();
+    persist.clear();
+    benchmark::DoNotOptimize(leaves);
+  };
+  for (std::size_t i = 0; i < 2 * fanout_keys; ++i) one();
+  const auto before = bench::allocations.load();
+  for (auto _ : st) one();
+  st.counters["allocs_per_request"] = static_cast<double>(bench::allocations.load() - before) / static_cast<double>(st.iterations());
+  benchmark::DoNotOptimize(replies);
+}
+
 // ---- leaderless: the coordinator's table of requests in flight ----
 // A sliding window of requests: each step adds the next id and, once `inflight` are open,
 // finds and ends the oldest (an acknowledgement answering it). `composed` is `request_table`;
@@ -536,6 +857,7 @@ void in_flight_handwritten(benchmark::State& st, std::uint64_t inflight) {
 void register_leaderless() {
   benchmark::RegisterBenchmark("coordinator_fanout/composed/3", fanout_composed);
   benchmark::RegisterBenchmark("coordinator_fanout/handwritten/3", fanout_handwritten);
+  benchmark::RegisterBenchmark("coordinator_fanout/floor/3", fanout_floor);
   for (std::uint64_t inflight : {1, 16, 1000, 10000}) {
     const std::string a = "/" + std::to_string(inflight);
     benchmark::RegisterBenchmark(("requests_in_flight/composed" + a).c_str(), in_flight_composed, inflight);

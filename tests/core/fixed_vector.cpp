@@ -66,3 +66,15 @@ TEST_CASE("fixed_vector compares its elements, not what a shrink left behind", "
   CHECK(a.empty());
   CHECK(c.size() == 1);
 }
+
+TEST_CASE("fixed_vector: resize_for_overwrite keeps what was written through data()", "[fixed_vector]") {
+  fixed_vector<item, 3> v;
+  v.data()[0] = item{4, 4};  // as a ring walk fills a request's targets
+  v.data()[1] = item{5, 5};
+  v.resize_for_overwrite(2);
+  CHECK(v == fixed_vector<item, 3>{{4, 4}, {5, 5}});
+  v.resize(3);  // (resize, by contrast, value-initializes what it adds)
+  CHECK(v[2] == item{});
+  CHECK_THROWS_AS(v.resize_for_overwrite(4), std::length_error);
+  CHECK(v.size() == 3);
+}

@@ -65,7 +65,9 @@ TEST_CASE("consistency levels: a level the key's replicas cannot meet is an erro
   CHECK(requirement(consistency_level::local_quorum, three, 2, datacenter{3}).err().code == errc::unavailable);
   CHECK(requirement(static_cast<consistency_level>(42), three, 2, datacenter{0}).err().code == errc::out_of_range);
   const std::vector<ring_member> bad_dc{{replica_id{0}, datacenter{99}}};
-  CHECK(requirement(consistency_level::one, bad_dc, 1, datacenter{0}).err().code == errc::out_of_range);
+  CHECK(requirement(consistency_level::each_quorum, bad_dc, 1, datacenter{0}).err().code == errc::out_of_range);
+  CHECK(requirement(consistency_level::local_quorum, bad_dc, 1, datacenter{0}).err().code == errc::out_of_range);
+  CHECK(requirement(consistency_level::one, bad_dc, 1, datacenter{0}).value().total == 1);  // (ONE reads no tag)
   // The in-place form leaves its target as it was on an error.
   quorum_requirement held = requirement(consistency_level::each_quorum, three, 2, datacenter{0}).value();
   const quorum_requirement before = held;

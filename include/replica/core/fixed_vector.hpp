@@ -99,6 +99,13 @@ class fixed_vector {
     size_ = static_cast<unsigned char>(n);
   }
 
+  /// Sets the size to `n` without touching the elements: for a caller that has just written the
+  /// first `n` through `data()` (every element of the capacity always exists).
+  constexpr void resize_for_overwrite(size_type n) {
+    if (n > N) throw std::length_error("replica::fixed_vector: full");
+    size_ = static_cast<unsigned char>(n);
+  }
+
   friend constexpr bool operator==(const fixed_vector& a, const fixed_vector& b) {
     return std::equal(a.begin(), a.end(), b.begin(), b.end());
   }

@@ -314,7 +314,10 @@ class leaderless_node {
   }
 
   leaderless_node(replica_id self, const config& cfg, const durable_state& disk)
-      : self_{self}, cfg_{cfg}, config_{validate(cfg)}, ring_{make_ring(cfg)}, hints_{disk.hints} {
+      : self_{self}, cfg_{cfg}, config_{validate(cfg)}, ring_{make_ring(cfg)},
+        local_dc_{self.value() < cfg.datacenters.size() ? cfg.datacenters[self.value()] : std::uint16_t{0}},
+        quorum_{cfg.read_quorum ? cfg.read_quorum : r_quorum, cfg.write_quorum ? cfg.write_quorum : w_quorum},
+        hints_{disk.hints} {
     for (const hint& h : hints_) hint_serial_ = std::max(hint_serial_, h.serial);
     for (const auto& [k, vs] : disk.store) {
       const std::uint64_t fp = fingerprint(vs);
@@ -473,8 +476,8 @@ class leaderless_node {
 
   /// `k`'s N replicas and then `extra` fallbacks, into `out` (a request's own targets).
   void walk_into(per_target<ring_member>& out, key_type k, std::size_t extra = 0) const {
-    out.resize(std::min(std::min(n_replicas + extra, max_targets), storage_nodes()));
-    out.resize(ring_.walk(k, std::span{out.data(), out.size()}));
+    const std::size_t want = std::min(std::min(n_replicas + extra, max_targets), storage_nodes());
+    out.resize_for_overwrite(ring_.walk(k, std::span{out.data(), want}));
   }
   /// How many nodes hold data (the rest are client-side coordinators).
   static std::size_t storage_of(const config& c) noexcept {
@@ -765,11 +768,7 @@ class leaderless_node {
     q.repair_wait.clear();
     q.waiting = 0;
     const std::size_t home = std::min(n_replicas, q.targets.size());
-    const std::uint32_t me = self_.value();
-    const datacenter local{me < cfg_.datacenters.size() ? cfg_.datacenters[me] : std::uint16_t{0}};
-    const std::size_t configured = k == kind::write ? (cfg_.write_quorum ? cfg_.write_quorum : w_quorum)
-                                                    : (cfg_.read_quorum ? cfg_.read_quorum : r_quorum);
-    if (auto ok = require(q.needs, req.level, std::span<const ring_member>{q.targets.data(), home}, configured, local); !ok)
+    if (auto ok = require(q.needs, req.level, std::span<const ring_member>{q.targets.data(), home}, quorum_[k == kind::write], local_dc_); !ok)
       return ok;  // a level the key's replicas cannot meet
     q.primaries = k == kind::write ? cfg_.primary_writes : cfg_.primary_reads;
     if (q.primaries > home) return error{errc::unavailable, "the primary quorum (PW, PR) needs more replicas than the key has"};
@@ -781,12 +780,14 @@ class leaderless_node {
     client_reply& r = out_.replies.emplace_back();  // built in place
     r.client = q.client;
     r.id = q.id;
-    r.fallback_acks = static_cast<std::uint32_t>(q.fallback_acks);
+    if constexpr (sloppy) {  // (only a sloppy quorum's fallbacks acknowledge for others)
+      r.fallback_acks = static_cast<std::uint32_t>(q.fallback_acks);
+      if (q.fallback_acks > 0) out_.events.push_back({leaderless_event::kind::sloppy_write, q.key, self_, static_cast<std::uint32_t>(q.fallback_acks)});
+    }
     // The context of what was written (Riak's PUT returning the object's context): a client that
     // writes again without reading passes it, and supersedes its own write. (LWW needs none:
     // its coordinators advance past every version they have seen.)
     if constexpr (!lww) r.context = context_of(q.key, q.write);
-    if (q.fallback_acks > 0) out_.events.push_back({leaderless_event::kind::sloppy_write, q.key, self_, static_cast<std::uint32_t>(q.fallback_acks)});
     pending_.drop(id);
   }
   void maybe_finish_read(std::uint64_t id, request& q) {
@@ -1070,7 +1071,7 @@ class leaderless_node {
       if (q.targets[i].id != from || q.answered[i] || !q.tried[i]) continue;
       q.answered[i] = true;
       ++q.acks;
-      if (i >= n_replicas) ++q.fallback_acks;
+      if (sloppy && i >= n_replicas) ++q.fallback_acks;
       break;
     }
     maybe_finish_write(a.req, q);
@@ -1135,6 +1136,10 @@ class leaderless_node {
   config cfg_;
   status config_;  ///< validate(cfg_)
   hash_ring ring_;
+  datacenter local_dc_;  ///< this node's datacenter (what LOCAL_QUORUM counts)
+  /// What `consistency_level::configured` stands for: R (index 0) and W (index 1), from the
+  /// configuration or else the compile-time r<R>, w<W>.
+  std::array<std::size_t, 2> quorum_;
   /// What a key holds, with its fingerprint (what its Merkle leaf sums; kept so that an update
   /// takes the old one out without hashing the old versions again).
   struct held {

@@ -13,7 +13,9 @@
 ///
 /// Errors (nothing else changes): a level that asks for more replicas than the key has, or
 /// LOCAL_QUORUM with no replica in the coordinator's datacenter (`unavailable`, Cassandra's
-/// UnavailableException), an unknown level value (`out_of_range`).
+/// UnavailableException), an unknown level value (`out_of_range`), and for LOCAL_QUORUM and
+/// EACH_QUORUM a datacenter tag of 16 or more (`out_of_range`). The other levels never read the
+/// tags. (A node checks its configuration's tags once, at start: `leaderless_node::validate`.)
 
 #include <replica/core/consistency.hpp>
 #include <replica/core/ids.hpp>
@@ -55,8 +57,6 @@ struct quorum_requirement {
 inline status require(quorum_requirement& out, consistency_level level, std::span<const ring_member> replicas,
                       std::size_t configured, datacenter local) {
   const std::size_t n = replicas.size();
-  for (const auto& m : replicas)
-    if (m.dc.value() >= quorum_requirement::max_dcs) return error{errc::out_of_range, "datacenter tags must be below 16"};
   auto exactly = [&](std::size_t k) -> status {
     if (k > n) return error{errc::unavailable, "the consistency level needs more replicas than the key has"};
     out.total = k;
@@ -74,7 +74,10 @@ inline status require(quorum_requirement& out, consistency_level level, std::spa
     case consistency_level::local_quorum:
     case consistency_level::each_quorum: {
       std::array<std::uint8_t, quorum_requirement::max_dcs> in_dc{};
-      for (const auto& m : replicas) ++in_dc[m.dc.value()];
+      for (const auto& m : replicas) {  // (only these levels read the tags)
+        if (m.dc.value() >= quorum_requirement::max_dcs) return error{errc::out_of_range, "datacenter tags must be below 16"};
+        ++in_dc[m.dc.value()];
+      }
       quorum_requirement q;
       q.by_dc = true;
       if (level == consistency_level::local_quorum) {
