@@ -368,6 +368,7 @@ void fanout_composed(benchmark::State& st) {
   for (auto _ : st) one();
   st.counters["allocs_per_request"] = static_cast<double>(bench::allocations.load() - before) / static_cast<double>(st.iterations());
   benchmark::DoNotOptimize(replies);
+  if (replies != 2 * fanout_keys + static_cast<std::uint64_t>(st.iterations())) st.SkipWithError("a write was not answered");
 }
 void fanout_floor(benchmark::State& st) {
   struct stored {
@@ -583,7 +584,9 @@ void fanout_handwritten(benchmark::State& st) {
   replies_out.reserve(8);
   persist.reserve(8);
 
+  std::uint64_t refused = 0;  // (none here: every write is answered ok, checked below)
   auto refuse = [&](const rp::client_request<rp::kv_op>& r, rp::errc why) {
+    ++refused;
     replies_out.push_back({r.client, r.id, rp::reply_status::fail, why});
   };
   auto fingerprint = [](const stored& s) {
@@ -757,7 +760,7 @@ void fanout_handwritten(benchmark::State& st) {
   std::array<envelope, 2> acks{};
   for (auto& a : acks) a.payload = put_ack{};
   std::int64_t t = 1000;
-  std::uint64_t id = 0, replies = 0;
+  std::uint64_t id = 0, replies = 0, answered = 0;
   auto one = [&] {
     const rp::key_type k = keys[id % keys.size()];
     now = rp::local_time{rp::duration{++t}};
@@ -774,6 +777,7 @@ void fanout_handwritten(benchmark::State& st) {
     }
     messages.clear();
     for (std::size_t i = 0; i < n; ++i) (void)step(acks[i]);
+    answered += replies_out.size();
     replies += replies_out.size() + persist.size();
     replies_out.clear();
     persist.clear();
@@ -784,6 +788,8 @@ void fanout_handwritten(benchmark::State& st) {
   for (auto _ : st) one();
   st.counters["allocs_per_request"] = static_cast<double>(bench::allocations.load() - before) / static_cast<double>(st.iterations());
   benchmark::DoNotOptimize(replies);
+  if (answered != 2 * fanout_keys + static_cast<std::uint64_t>(st.iterations()) || refused != 0)
+    st.SkipWithError("a write was not answered, or was refused");
 }
 
 // ---- leaderless: the coordinator's table of requests in flight ----
