@@ -703,8 +703,10 @@ class leaderless_node {
         return refuse(req, version.err().code);
       }
       q.write.clear();
-      q.write.push_back(versioned{std::move(*version), req.op.kind == op_kind::remove ? value_type{0} : req.op.value,
-                                  req.op.kind == op_kind::remove});
+      versioned& w = q.write.emplace_back();  // (written where it lies)
+      w.version = std::move(*version);
+      w.value = req.op.kind == op_kind::remove ? value_type{0} : req.op.value;
+      w.tombstone = req.op.kind == op_kind::remove;
     }
     if (replica) store(req.op.key, q.write);
     for (std::size_t i = 0; i < q.targets.size() && i < n_replicas; ++i) {
