@@ -332,6 +332,15 @@ std::vector<rp::key_type> coordinated_keys(const rp::hash_ring& ring) {
     if (ring.preference_list(k, 3, pl) == 3 && pl[0].id == rp::replica_id{0}) keys.push_back(k);
   return keys;
 }
+/// Runs one fan-out variant's `one()` (a request from client to reply): warmed up first (every
+/// key stored twice, every buffer at its size), then timed, counting heap allocations.
+template <class F>
+void run_fanout(benchmark::State& st, F& one) {
+  for (std::size_t i = 0; i < 2 * fanout_keys; ++i) one();
+  const auto before = bench::allocations.load();
+  for (auto _ : st) one();
+  st.counters["allocs_per_request"] = static_cast<double>(bench::allocations.load() - before) / static_cast<double>(st.iterations());
+}
 void fanout_composed(benchmark::State& st) {
   fanout_node::config cfg;
   cfg.nodes = 5;
@@ -363,10 +372,7 @@ void fanout_composed(benchmark::State& st) {
     replies += node.effects().replies.size();
     node.effects().clear();
   };
-  for (std::size_t i = 0; i < 2 * fanout_keys; ++i) one();  // warm: every key stored, buffers grown
-  const auto before = bench::allocations.load();
-  for (auto _ : st) one();
-  st.counters["allocs_per_request"] = static_cast<double>(bench::allocations.load() - before) / static_cast<double>(st.iterations());
+  run_fanout(st, one);
   benchmark::DoNotOptimize(replies);
   if (replies != 2 * fanout_keys + static_cast<std::uint64_t>(st.iterations())) st.SkipWithError("a write was not answered");
 }
@@ -470,10 +476,7 @@ void fanout_floor(benchmark::State& st) {
     durable.clear();
     benchmark::DoNotOptimize(leaves);
   };
-  for (std::size_t i = 0; i < 2 * fanout_keys; ++i) one();
-  const auto before = bench::allocations.load();
-  for (auto _ : st) one();
-  st.counters["allocs_per_request"] = static_cast<double>(bench::allocations.load() - before) / static_cast<double>(st.iterations());
+  run_fanout(st, one);
   benchmark::DoNotOptimize(replies);
 }
 
@@ -490,18 +493,19 @@ void fanout_floor(benchmark::State& st) {
 // load: a fixed table of 64 requests in flight, refusing a request when its slot is busy.)
 void fanout_handwritten(benchmark::State& st) {
   using rp::hybrid_logical_clock;
-  struct stored {
+  struct versioned {  // one version of a key's value (a delete: a tombstone)
     hybrid_logical_clock version;
     rp::value_type value = 0;
     bool tombstone = false;
+  };
+  struct stored {
+    versioned v;
     std::uint64_t fingerprint = 0;  // what its Merkle leaf sums (0: nothing stored)
   };
   struct put {
     std::uint64_t req = 0;
     rp::key_type key = 0;
-    hybrid_logical_clock version;
-    rp::value_type value = 0;
-    bool tombstone = false;
+    versioned v;
     std::optional<rp::replica_id> hint_for;
     bool handoff = false;
   };
@@ -517,9 +521,7 @@ void fanout_handwritten(benchmark::State& st) {
   struct get_reply {
     std::uint64_t req = 0;
     rp::key_type key = 0;
-    hybrid_logical_clock version;
-    rp::value_type value = 0;
-    bool tombstone = false;
+    versioned v;
   };
   using message = std::variant<put, put_ack, get, get_reply>;
   struct envelope {
@@ -535,9 +537,7 @@ void fanout_handwritten(benchmark::State& st) {
   };
   struct durable {
     rp::key_type key = 0;
-    hybrid_logical_clock version;
-    rp::value_type value = 0;
-    bool tombstone = false;
+    versioned v;
   };
   constexpr std::size_t N = 3, W = 2, max_dcs = 16;
   struct request {
@@ -590,10 +590,10 @@ void fanout_handwritten(benchmark::State& st) {
     replies_out.push_back({r.client, r.id, rp::reply_status::fail, why});
   };
   auto fingerprint = [](const stored& s) {
-    const std::uint64_t h = rp::mix64(static_cast<std::uint64_t>(s.version.wall()) * 0x9e3779b97f4a7c15ULL ^
-                                      s.version.logical() * 0xc2b2ae3d27d4eb4fULL ^
-                                      std::uint64_t{s.version.origin().value()} * 0x165667b19e3779f9ULL) * 31 +
-                            static_cast<std::uint64_t>(s.value) * 7 + (s.tombstone ? 1 : 0);
+    const std::uint64_t h = rp::mix64(static_cast<std::uint64_t>(s.v.version.wall()) * 0x9e3779b97f4a7c15ULL ^
+                                      s.v.version.logical() * 0xc2b2ae3d27d4eb4fULL ^
+                                      std::uint64_t{s.v.version.origin().value()} * 0x165667b19e3779f9ULL) * 31 +
+                            static_cast<std::uint64_t>(s.v.value) * 7 + (s.v.tombstone ? 1 : 0);
     return h == 0 ? 1 : h;
   };
   // Keeps the newer of what is stored and what arrives; persists, and updates the Merkle leaf.
@@ -601,13 +601,13 @@ void fanout_handwritten(benchmark::State& st) {
     clock.merge(v);
     stored& s = store[k];
     if (s.fingerprint != 0) {
-      const rp::causal_order o = v.compare(s.version);
+      const rp::causal_order o = v.compare(s.v.version);
       if (o == rp::causal_order::before || o == rp::causal_order::equal) return;  // known
     }
     const std::uint64_t before = s.fingerprint;
-    s.version = v;
-    s.value = value;
-    s.tombstone = tombstone;
+    s.v.version = v;  // (each field written where it lies: see the messages below)
+    s.v.value = value;
+    s.v.tombstone = tombstone;
     s.fingerprint = fingerprint(s);
     const std::uint64_t kh = rp::mix64(k);
     std::uint64_t& leaf = leaves[kh & 63];
@@ -615,9 +615,9 @@ void fanout_handwritten(benchmark::State& st) {
     leaf ^= rp::mix64(kh ^ s.fingerprint);
     durable& d = persist.emplace_back();  // (each record written in place, as the messages)
     d.key = k;
-    d.version = v;
-    d.value = value;
-    d.tombstone = tombstone;
+    d.v.version = v;
+    d.v.value = value;
+    d.v.tombstone = tombstone;
     if (tombstone)
       tombstoned.try_emplace(k, now);
     else if (!tombstoned.empty())
@@ -719,9 +719,9 @@ void fanout_handwritten(benchmark::State& st) {
         put& p = e.payload.emplace<put>();
         p.req = rid;
         p.key = r.op.key;
-        p.version = clock;
-        p.value = value;
-        p.tombstone = remove;
+        p.v.version = clock;
+        p.v.value = value;
+        p.v.tombstone = remove;
       }
     }
     maybe_finish(q);
@@ -783,10 +783,7 @@ void fanout_handwritten(benchmark::State& st) {
     persist.clear();
     benchmark::DoNotOptimize(leaves);
   };
-  for (std::size_t i = 0; i < 2 * fanout_keys; ++i) one();
-  const auto before = bench::allocations.load();
-  for (auto _ : st) one();
-  st.counters["allocs_per_request"] = static_cast<double>(bench::allocations.load() - before) / static_cast<double>(st.iterations());
+  run_fanout(st, one);
   benchmark::DoNotOptimize(replies);
   if (answered != 2 * fanout_keys + static_cast<std::uint64_t>(st.iterations()) || refused != 0)
     st.SkipWithError("a write was not answered, or was refused");
