@@ -101,6 +101,19 @@ std::pair<std::size_t, std::size_t> set_experiment(std::uint64_t seed, bool rmw)
 }
 }  // namespace
 
+TEST_CASE("B7 at seed 678: a read's context is exactly the history it saw, gaps included", "[leaderless][faults][conflicts]") {
+  // A write's dot can lie above a gap (its coordinator had stored concurrent writes the client
+  // never read). The context once handed back was a plain version vector, which covers the
+  // gap: the next write made with it superseded a sibling whose dot lay there, an add
+  // acknowledged to another client (one lost here, for siblings and union merge alike).
+  const auto [sib_acked, sib_lost] = set_experiment<sibling_node>(678, true);
+  CHECK(sib_acked >= 24);
+  CHECK(sib_lost == 0);
+  const auto [union_acked, union_lost] = set_experiment<union_node>(678, true);
+  CHECK(union_acked >= 24);
+  CHECK(union_lost == 0);
+}
+
 TEST_CASE("B7: concurrent read-modify-write of a set: LWW loses many acknowledged adds; siblings, union merge and CRDTs none",
           "[leaderless][faults][conflicts]") {
   // Enough of the 48 writes acknowledged for "none lost" to mean something: at least half. (It

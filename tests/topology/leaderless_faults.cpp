@@ -13,6 +13,7 @@
 #include <replica/sim/cluster.hpp>
 #include <replica/sim/nemesis.hpp>
 #include <replica/topology/leaderless.hpp>
+#include <replica/topology/leaderless/context.hpp>
 #include <replica/topology/leaderless_node.hpp>
 #include <replica/versioning/dotted_version_vector.hpp>
 #include <replica/versioning/hybrid_logical_clock.hpp>
@@ -492,11 +493,29 @@ TEST_CASE("leaderless: bad input is refused with an error and changes no state",
   bad.context = payload::filled(5, std::byte{0x43});
   CHECK(refused(bad) == errc::malformed);
   client_request<kv_op> other{client_id{1}, request_id{4}, {op_kind::write, k, 5}};
-  other.context = leaderless_context::encode(k + 1, version_vector<>{});
+  other.context = leaderless_context::encode_history(k + 1, version_vector<>{}, {});
   CHECK(refused(other) == errc::wrong_key);
   // A compare-and-set needs one order of writes.
   client_request<kv_op> cas{client_id{1}, request_id{5}, {op_kind::cas, k, 5, 4}};
   CHECK(refused(cas) == errc::unavailable);
+}
+
+TEST_CASE("leaderless context: a causal history round-trips exactly, and bad bytes are refused", "[leaderless][bad_input]") {
+  const version_vector<> vv{{replica_id{0}, 2}, {replica_id{2}, 5}};
+  const std::vector<dot> above{{replica_id{0}, 4}, {replica_id{1}, 3}};
+  const payload p = leaderless_context::encode_history(7, vv, above);
+  const auto h = leaderless_context::decode_history(p, 7);
+  REQUIRE(h.ok());
+  CHECK(h->vv == vv);
+  CHECK(h->above == above);
+  CHECK(leaderless_context::decode_history(p, 8).code() == errc::wrong_key);
+  CHECK(leaderless_context::decode_vv(p, 7).code() == errc::malformed);  // another kind
+  // A dot that continues the vector (no gap below it) is not a history's form; trailing bytes.
+  const std::vector<dot> contiguous{{replica_id{0}, 3}};
+  CHECK(leaderless_context::decode_history(leaderless_context::encode_history(7, vv, contiguous), 7).code() == errc::malformed);
+  std::vector<std::byte> longer(p.bytes().begin(), p.bytes().end());
+  longer.push_back(std::byte{0});
+  CHECK(leaderless_context::decode_history(payload::copy_of(longer), 7).code() == errc::malformed);
 }
 
 TEST_CASE("leaderless: a level that asks more than N replicas is refused at once", "[leaderless][consistency][bad_input]") {

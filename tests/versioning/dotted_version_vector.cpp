@@ -56,3 +56,20 @@ TEST_CASE("dotted_version_vector rejects malformed events", "[dvv]") {
   CHECK(dotted_version_vector::event({}, dot{A, 0}).code() == errc::malformed);
   CHECK(dotted_version_vector::event(version_vector<>{{A, 3}}, dot{A, 2}).code() == errc::malformed);
 }
+
+TEST_CASE("dotted_version_vector: an event after a history with a gap keeps the gap", "[dvv]") {
+  // The client saw A1, A2 and A4; A3 is a concurrent write it never read.
+  const std::vector<dot> above{{A, 4}};
+  auto v = dotted_version_vector::event(version_vector<>{{A, 2}}, above, dot{B, 1});
+  REQUIRE(v.ok());
+  CHECK(v->contains(dot{A, 4}));
+  CHECK(!v->contains(dot{A, 3}));
+  CHECK(v->cloud() == above);
+  const dotted_version_vector a3 = ev(version_vector<>{{A, 2}}, dot{A, 3});
+  CHECK(v->compare(a3) == causal_order::concurrent);  // the unseen write stays a sibling
+  // Its version vector alone covers the gap, and would supersede it:
+  CHECK(ev(v->context(), dot{B, 2}).compare(a3) == causal_order::after);
+  const std::vector<dot> zero{{A, 0}};
+  CHECK(dotted_version_vector::event(version_vector<>{{A, 2}}, above, dot{A, 4}).code() == errc::malformed);
+  CHECK(dotted_version_vector::event({}, zero, dot{B, 1}).code() == errc::malformed);
+}

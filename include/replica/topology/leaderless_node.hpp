@@ -628,9 +628,12 @@ class leaderless_node {
       else
         return {};
     } else if constexpr (std::is_same_v<version_type, dotted_version_vector>) {
-      version_vector<> vv;
-      for (const auto& v : best) vv.merge(v.version.context());
-      return leaderless_context::encode(k, vv);
+      // Exactly the siblings' joined history, gaps and all: a plain version vector would also
+      // cover the gaps, and a write made with it would supersede a sibling whose dot lies in
+      // one, an acknowledged write this reader never saw (FAULTS.md B7 lost one at seed 678).
+      dotted_version_vector seen;
+      for (const auto& v : best) seen.merge(v.version);
+      return leaderless_context::encode_history(k, seen.base(), seen.cloud());
     } else if constexpr (std::is_same_v<version_type, hybrid_logical_clock>) {
       return best.empty() ? payload{} : leaderless_context::encode(k, best.front().version);
     } else {
@@ -641,17 +644,19 @@ class leaderless_node {
   /// a blind write). Errors (a malformed context, one for another key) change nothing.
   result<version_type> new_version(key_type k, const payload& context) {
     if constexpr (std::is_same_v<version_type, dotted_version_vector>) {
-      version_vector<> seen;
+      leaderless_context::history seen;
       if (!context.empty()) {
-        auto c = leaderless_context::decode_vv(context, k);
+        auto c = leaderless_context::decode_history(context, k);
         if (!c) return c.err();
         seen = std::move(*c);
       }
       // Supersedes exactly what the client saw; the dot is this replica's next event for k.
-      std::uint64_t counter = seen.counter(self_);
+      std::uint64_t counter = seen.vv.counter(self_);
+      for (const dot& d : seen.above)
+        if (d.id == self_) counter = std::max(counter, d.counter);
       if (const state* s = stored(k))
         for (const auto& v : *s) counter = std::max(counter, v.version.max_counter(self_));
-      return dotted_version_vector::event(seen, dot{self_, counter + 1});
+      return dotted_version_vector::event(seen.vv, seen.above, dot{self_, counter + 1});
     } else {
       if (!context.empty()) {
         if constexpr (std::is_same_v<version_type, hybrid_logical_clock>) {

@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <span>
 #include <vector>
 
 namespace replica {
@@ -35,11 +36,19 @@ class dotted_version_vector {
   /// The version of a new event `d` that had seen `context` (a server's update: the dot is
   /// chosen by the replica that coordinates the write, the context comes from the client).
   /// `malformed` if `d` is already in `context` or has counter 0.
-  static result<dotted_version_vector> event(const version_vector<>& context, dot d) {
+  static result<dotted_version_vector> event(const version_vector<>& context, dot d) { return event(context, {}, d); }
+  /// The same for a context that is a compact part and dots `above` it (a history with gaps,
+  /// as `base()` and `cloud()` give it): exactly that history, not the version vector that
+  /// would also cover its gaps. `malformed` if a dot has counter 0 or `d` is in the history.
+  static result<dotted_version_vector> event(const version_vector<>& context, std::span<const dot> above, dot d) {
     if (d.counter == 0) return error{errc::malformed, "a dot counter starts at 1"};
-    if (context.counter(d.id) >= d.counter) return error{errc::malformed, "the dot is already in its context"};
     dotted_version_vector v;
     v.base_ = context;
+    for (const dot& a : above) {
+      if (a.counter == 0) return error{errc::malformed, "a dot counter starts at 1"};
+      v.insert(a);
+    }
+    if (v.contains(d)) return error{errc::malformed, "the dot is already in its context"};
     v.insert(d);
     v.dot_ = d;
     return v;

@@ -8,7 +8,11 @@
 ///   of (u32 replica id, u64 counter), ids strictly increasing, counters above 0;
 /// - kind 2, a hybrid-logical-clock stamp (the newest version read): i64 wall, u64 logical, u32 origin;
 /// - kind 3, the dots of the siblings read (multi-leader MV registers): u32 count, then count
-///   pairs of (u32 replica id, u64 counter), strictly increasing, counters above 0.
+///   pairs of (u32 replica id, u64 counter), strictly increasing, counters above 0;
+/// - kind 4, a causal history (the dotted version vectors of the siblings read, joined): the
+///   version vector of its compact part as in kind 1, then the dots above it as in kind 3, each
+///   above its replica's counter in the vector. Exact: a version vector alone would also cover
+///   the gaps below those dots, events the reader never saw (see `encode_history`).
 ///
 /// Decoding checks everything: a wrong magic, kind, length or order is `malformed`, a context
 /// made for another key is `wrong_key`. The node's state does not change on either.
@@ -49,7 +53,7 @@ struct reader {
   }
   [[nodiscard]] bool done() const { return at == in.size(); }
 };
-inline constexpr std::uint8_t magic = 'C', kind_vv = 1, kind_hlc = 2, kind_dots = 3;
+inline constexpr std::uint8_t magic = 'C', kind_vv = 1, kind_hlc = 2, kind_dots = 3, kind_history = 4;
 
 inline result<detail::reader> open(const payload& p, std::uint8_t kind, key_type key) {
   detail::reader r{p.bytes()};
@@ -62,16 +66,44 @@ inline result<detail::reader> open(const payload& p, std::uint8_t kind, key_type
 }
 }  // namespace detail
 
-inline payload encode(key_type key, const version_vector<>& vv) {
-  detail::writer w;
-  w.put(detail::magic);
-  w.put(detail::kind_vv);
+namespace detail {
+inline void put_head(writer& w, std::uint8_t kind, key_type key) {
+  w.put(magic);
+  w.put(kind);
   w.put(key);
+}
+inline void put_vv(writer& w, const version_vector<>& vv) {
   w.put(static_cast<std::uint32_t>(vv.entries().size()));
   for (const auto& e : vv.entries()) {
     w.put(e.id.value());
     w.put(e.counter);
   }
+}
+inline void put_dots(writer& w, std::span<const dot> dots) {
+  w.put(static_cast<std::uint32_t>(dots.size()));
+  for (const dot& d : dots) {
+    w.put(d.id.value());
+    w.put(d.counter);
+  }
+}
+}  // namespace detail
+
+inline payload encode(key_type key, const version_vector<>& vv) {
+  detail::writer w;
+  detail::put_head(w, detail::kind_vv, key);
+  detail::put_vv(w, vv);
+  return payload::copy_of(w.out);
+}
+
+/// A causal history with gaps: the compact part `vv` and the dots `above` it (sorted, each above
+/// its replica's counter in `vv`). What a reader of dotted version vectors must hand back: a
+/// write whose context claimed a gap would supersede the sibling whose dot lies in it, a write
+/// acknowledged to another client that this one never read.
+inline payload encode_history(key_type key, const version_vector<>& vv, std::span<const dot> above) {
+  detail::writer w;
+  detail::put_head(w, detail::kind_history, key);
+  detail::put_vv(w, vv);
+  detail::put_dots(w, above);
   return payload::copy_of(w.out);
 }
 
@@ -88,32 +120,49 @@ inline payload encode(key_type key, const hybrid_logical_clock& h) {
 
 inline payload encode_dots(key_type key, std::span<const dot> dots) {
   detail::writer w;
-  w.put(detail::magic);
-  w.put(detail::kind_dots);
-  w.put(key);
-  w.put(static_cast<std::uint32_t>(dots.size()));
-  for (const dot& d : dots) {
-    w.put(d.id.value());
-    w.put(d.counter);
-  }
+  detail::put_head(w, detail::kind_dots, key);
+  detail::put_dots(w, dots);
   return payload::copy_of(w.out);
 }
+
+namespace detail {
+inline result<std::vector<dot>> get_dots(reader& r) {
+  std::uint32_t count = 0;
+  if (!r.get(count) || count > 4096) return error{errc::malformed, "bad dot count"};
+  std::vector<dot> out;
+  for (std::uint32_t i = 0; i < count; ++i) {
+    std::uint32_t id = 0;
+    std::uint64_t counter = 0;
+    if (!r.get(id) || !r.get(counter)) return error{errc::malformed, "truncated dot list"};
+    const dot d{replica_id{id}, counter};
+    if (counter == 0 || (!out.empty() && !(out.back() < d))) return error{errc::malformed, "dots out of order or zero"};
+    out.push_back(d);
+  }
+  return out;
+}
+inline result<version_vector<>> get_vv(reader& r) {
+  std::uint32_t count = 0;
+  if (!r.get(count) || count > 1024) return error{errc::malformed, "bad version vector length"};
+  version_vector<> vv;
+  std::uint32_t prev = 0;
+  for (std::uint32_t i = 0; i < count; ++i) {
+    std::uint32_t id = 0;
+    std::uint64_t counter = 0;
+    if (!r.get(id) || !r.get(counter)) return error{errc::malformed, "truncated version vector"};
+    if ((i > 0 && id <= prev) || counter == 0) return error{errc::malformed, "version vector entries out of order or zero"};
+    prev = id;
+    vv.raise(replica_id{id}, counter);
+  }
+  return vv;
+}
+}  // namespace detail
 
 /// The dots in `p` (sorted), made for `key`.
 inline result<std::vector<dot>> decode_dots(const payload& p, key_type key) {
   auto r = detail::open(p, detail::kind_dots, key);
   if (!r) return r.err();
-  std::uint32_t count = 0;
-  if (!r->get(count) || count > 4096) return error{errc::malformed, "bad dot count"};
-  std::vector<dot> out;
-  for (std::uint32_t i = 0; i < count; ++i) {
-    std::uint32_t id = 0;
-    std::uint64_t counter = 0;
-    if (!r->get(id) || !r->get(counter)) return error{errc::malformed, "truncated dot list"};
-    const dot d{replica_id{id}, counter};
-    if (counter == 0 || (!out.empty() && !(out.back() < d))) return error{errc::malformed, "dots out of order or zero"};
-    out.push_back(d);
-  }
+  auto out = detail::get_dots(*r);
+  if (!out) return out.err();
   if (!r->done()) return error{errc::malformed, "trailing bytes after the dots"};
   return out;
 }
@@ -122,20 +171,29 @@ inline result<std::vector<dot>> decode_dots(const payload& p, key_type key) {
 inline result<version_vector<>> decode_vv(const payload& p, key_type key) {
   auto r = detail::open(p, detail::kind_vv, key);
   if (!r) return r.err();
-  std::uint32_t count = 0;
-  if (!r->get(count) || count > 1024) return error{errc::malformed, "bad version vector length"};
-  version_vector<> vv;
-  std::uint32_t prev = 0;
-  for (std::uint32_t i = 0; i < count; ++i) {
-    std::uint32_t id = 0;
-    std::uint64_t counter = 0;
-    if (!r->get(id) || !r->get(counter)) return error{errc::malformed, "truncated version vector"};
-    if ((i > 0 && id <= prev) || counter == 0) return error{errc::malformed, "version vector entries out of order or zero"};
-    prev = id;
-    vv.raise(replica_id{id}, counter);
-  }
+  auto vv = detail::get_vv(*r);
+  if (!vv) return vv.err();
   if (!r->done()) return error{errc::malformed, "trailing bytes after the version vector"};
   return vv;
+}
+
+/// A causal history: its compact part and the dots above it.
+struct history {
+  version_vector<> vv;
+  std::vector<dot> above;
+};
+/// The causal history in `p` (`encode_history`), made for `key`.
+inline result<history> decode_history(const payload& p, key_type key) {
+  auto r = detail::open(p, detail::kind_history, key);
+  if (!r) return r.err();
+  auto vv = detail::get_vv(*r);
+  if (!vv) return vv.err();
+  auto above = detail::get_dots(*r);
+  if (!above) return above.err();
+  for (const dot& d : *above)
+    if (d.counter <= vv->counter(d.id) + 1) return error{errc::malformed, "a dot of the history is not above a gap in its version vector"};
+  if (!r->done()) return error{errc::malformed, "trailing bytes after the history"};
+  return history{std::move(*vv), std::move(*above)};
 }
 
 /// The hybrid-logical-clock stamp in `p`, made for `key`.
