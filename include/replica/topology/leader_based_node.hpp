@@ -578,7 +578,8 @@ class leader_based_node {
   // ---- log ----
   [[nodiscard]] replica::term term_at(std::uint64_t index) const { return log_.term_or_zero(index); }
   [[nodiscard]] log_position last_position() const { return {term_at(last_index()), log_index{last_index()}}; }
-  void append_local(entry&& e) { write_log_from(log_.emplace_back(std::move(e)).index); }
+  /// Appends the entry (term, index, op) made where it lies in the log (no temporary to copy).
+  void append_local(replica::term t, std::uint64_t index, const kv_op& op) { write_log_from(log_.emplace_back(t, index, op).index); }
   /// Records that the log changed from `index` on; persisted now, or at the next flush when
   /// followers acknowledge on receipt.
   void write_log_from(std::uint64_t index) {
@@ -683,7 +684,7 @@ class leader_based_node {
     for (auto& p : progress_) p = progress{last_index() + 1, 0, 0, 0, 0, now_, now_, 0, false, 0};
     emit(leader_event::kind::became_leader);
     term_start_ = last_index() + 1;
-    append_local(entry{hard_.current, term_start_, {}});  // commits everything before it
+    append_local(hard_.current, term_start_, kv_op{});  // commits everything before it
     broadcast_append(ship::heartbeat);
     advance_commit();
   }
@@ -954,8 +955,8 @@ class leader_based_node {
       }
     }
     const std::uint64_t index = last_index() + 1;
-    append_local(entry{hard_.current, index, req.op});
-    pending_writes_.push_back(pending_write{index, req.id, now_, req.client, false});
+    append_local(hard_.current, index, req.op);
+    pending_writes_.emplace_back(index, req.id, now_, req.client, false);
     return true;
   }
 

@@ -6,6 +6,7 @@
 /// leader's pending writes, replied to batch by batch).
 
 #include <cstddef>
+#include <utility>
 #include <vector>
 
 namespace replica::leader_based_detail {
@@ -18,6 +19,11 @@ class fifo {
   [[nodiscard]] T& front() noexcept { return items_[head_]; }
   [[nodiscard]] const T& front() const noexcept { return items_[head_]; }
   void push_back(T t) { items_.push_back(std::move(t)); }
+  /// Appends a `T` made from `args` where it lies (no temporary to copy in).
+  template <class... A>
+  T& emplace_back(A&&... args) {
+    return items_.emplace_back(std::forward<A>(args)...);
+  }
   void pop_front() {
     if (++head_ == items_.size()) {
       clear();
