@@ -341,14 +341,29 @@ void run_fanout(benchmark::State& st, F& one) {
   for (auto _ : st) one();
   st.counters["allocs_per_request"] = static_cast<double>(bench::allocations.load() - before) / static_cast<double>(st.iterations());
 }
+/// The replicas' acknowledgements of the puts in `messages`, written into the envelopes `acks`
+/// (made once) and addressed back; how many. (What a replica spends building its answer is not
+/// the coordinator's work, so both coordinators get theirs this way.)
+template <class Put, class Ack, class Messages, class Acks>
+std::size_t acknowledge(const Messages& messages, Acks& acks) {
+  std::size_t n = 0;
+  for (const auto& m : messages) {
+    const auto& p = std::get<Put>(m.payload);
+    auto& a = acks[n++];
+    a.from = m.to;
+    a.to = m.from;
+    auto& ack = std::get<Ack>(a.payload);
+    ack.req = p.req;
+    ack.key = p.key;
+  }
+  return n;
+}
 void fanout_composed(benchmark::State& st) {
   fanout_node::config cfg;
   cfg.nodes = 5;
   fanout_node node{rp::replica_id{0}, cfg, {}};
   const auto keys = coordinated_keys(node.ring());
-  // The replicas' acknowledgements, made once and addressed per request (what a replica spends
-  // building its answer is not the coordinator's work; the hand-written loop has none either).
-  std::array<rp::envelope<fanout_node::message>, 2> acks{};
+  std::array<rp::envelope<fanout_node::message>, 2> acks{};  // (see acknowledge)
   for (auto& a : acks) a.payload = fanout_node::put_ack{};
   std::int64_t t = 1000;
   std::uint64_t id = 0, replies = 0;
@@ -357,16 +372,7 @@ void fanout_composed(benchmark::State& st) {
     const rp::local_time now{rp::duration{++t}};
     node.submit({rp::client_id{1}, rp::request_id{++id}, {rp::op_kind::write, k, static_cast<rp::value_type>(id)}}, now);
     auto& out = node.effects();
-    std::size_t n = 0;
-    for (const auto& m : out.messages) {
-      const auto& p = std::get<fanout_node::put>(m.payload);
-      auto& a = acks[n++];
-      a.from = m.to;
-      a.to = m.from;
-      auto& ack = std::get<fanout_node::put_ack>(a.payload);
-      ack.req = p.req;
-      ack.key = p.key;
-    }
+    const std::size_t n = acknowledge<fanout_node::put, fanout_node::put_ack>(out.messages, acks);
     out.clear();
     for (std::size_t i = 0; i < n; ++i) (void)node.step(acks[i], now);
     replies += node.effects().replies.size();
@@ -765,16 +771,7 @@ void fanout_handwritten(benchmark::State& st) {
     const rp::key_type k = keys[id % keys.size()];
     now = rp::local_time{rp::duration{++t}};
     submit({rp::client_id{1}, rp::request_id{++id}, {rp::op_kind::write, k, static_cast<rp::value_type>(id)}});
-    std::size_t n = 0;
-    for (const auto& m : messages) {
-      const auto& p = std::get<put>(m.payload);
-      auto& a = acks[n++];
-      a.from = m.to;
-      a.to = m.from;
-      auto& ack = std::get<put_ack>(a.payload);
-      ack.req = p.req;
-      ack.key = p.key;
-    }
+    const std::size_t n = acknowledge<put, put_ack>(messages, acks);
     messages.clear();
     for (std::size_t i = 0; i < n; ++i) (void)step(acks[i]);
     answered += replies_out.size();
