@@ -49,13 +49,13 @@ class fixed_vector {
   }
 
   [[nodiscard]] static constexpr size_type capacity() noexcept { return N; }
-  [[nodiscard]] constexpr size_type size() const noexcept { return size_; }
+  [[nodiscard]] constexpr size_type size() const noexcept { return bounded_size(); }
   [[nodiscard]] constexpr bool empty() const noexcept { return size_ == 0; }
 
   constexpr iterator begin() noexcept { return data_.data(); }
-  constexpr iterator end() noexcept { return data_.data() + size_; }
+  constexpr iterator end() noexcept { return data_.data() + bounded_size(); }
   constexpr const_iterator begin() const noexcept { return data_.data(); }
-  constexpr const_iterator end() const noexcept { return data_.data() + size_; }
+  constexpr const_iterator end() const noexcept { return data_.data() + bounded_size(); }
   constexpr T* data() noexcept { return data_.data(); }
   constexpr const T* data() const noexcept { return data_.data(); }
   constexpr T& operator[](size_type i) noexcept { return data_[i]; }
@@ -111,6 +111,14 @@ class fixed_vector {
   }
 
  private:
+  /// The size, with what every mutator guarantees said to the compiler: it is at most N. A loop
+  /// over a `fixed_vector<T, 1>` then compiles to one `if` (no loop counter, no back edge).
+  constexpr size_type bounded_size() const noexcept {
+    const size_type n = size_;
+    if (n > N) __builtin_unreachable();
+    return n;
+  }
+
   std::array<T, N> data_{};
   unsigned char size_ = 0;
 };
