@@ -802,10 +802,8 @@ class leader_based_node {
     // Acknowledge only what this request verified: entries past `last_new` may be stale ones
     // of an older term (etcd answers with lastnewi for the same reason).
     const std::uint64_t verified = r.success ? last_new_verified_ : last_index();
-    r.received = verified;
-    r.flushed = std::min(durable_index_, verified);
-    r.applied = std::min(applied_, verified);
-    send(from, r);
+    send_new<append_response>(from, r.success, verified, std::min(durable_index_, verified), std::min(applied_, verified), r.hint,
+                              r.read_round, r.need_snapshot);
   }
   void handle(replica_id from, replica::term, const install_snapshot& m) {
     if (role_ != role::follower) become_follower(hard_.current, from);
@@ -1281,6 +1279,14 @@ class leader_based_node {
   void send(replica_id to, P payload, std::optional<replica::term> t = std::nullopt) {
     out_.messages.emplace_back(self_, to, cfg_.group, t.value_or(hard_.current),
                                built_by{[&] { return message{std::in_place_type<P>, std::move(payload)}; }});
+  }
+  /// Sends a `P` made from `args` where it lies in the outbox, in the current term. For a
+  /// message whose fields were worked out one by one: copying a struct built that way may read
+  /// it back with 16-byte loads spanning its 8-byte stores, a store-forwarding stall.
+  template <class P, class... A>
+  void send_new(replica_id to, A&&... args) {
+    out_.messages.emplace_back(self_, to, cfg_.group, hard_.current,
+                               built_by{[&] { return message{std::in_place_type<P>, std::forward<A>(args)...}; }});
   }
   void emit(leader_event::kind k) { out_.events.push_back({k, hard_.current, last_index()}); }
   void reset_election_timeout() {
