@@ -25,6 +25,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <array>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -33,8 +34,10 @@
 #endif
 #include <map>
 #include <new>
+#include <optional>
 #include <span>
 #include <string>
+#include <variant>
 #include <vector>
 
 using bench::allocations;
@@ -358,6 +361,426 @@ void handwritten_messages(benchmark::State& st, std::size_t batch, std::size_t b
   st.counters["ns_per_entry"] = benchmark::Counter(entries, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
+/// The hand-written leader and followers of `handwritten_same_work` (below).
+template <bool Majority, std::size_t N>
+struct same_work {
+  struct entry {
+    std::uint64_t term = 0, index = 0;
+    rp::kv_op op{};
+    std::uint64_t log_bytes = 0;  // the log's wire bytes through this entry
+  };
+  using batch_t = rp::leader_based_detail::entry_batch<entry>;
+  using kv_pairs = std::vector<std::pair<rp::key_type, rp::value_type>>;
+  struct vote_request {
+    bool pre = false;
+    std::uint64_t last_term = 0, last_index = 0;
+    bool force = false;
+  };
+  struct vote_response {
+    bool pre = false, granted = false;
+  };
+  struct append_request {
+    std::uint64_t prev_term = 0, prev_index = 0;
+    batch_t entries;
+    std::uint64_t commit = 0, read_round = 0;
+  };
+  struct append_response {
+    bool success = false;
+    std::uint64_t received = 0, flushed = 0, applied = 0, hint = 0, read_round = 0;
+    bool need_snapshot = false;
+  };
+  struct install_snapshot {
+    std::uint64_t index = 0, term = 0, bytes = 0, commit = 0;
+    kv_pairs state;
+  };
+  struct timeout_now {};
+  using message = std::variant<vote_request, vote_response, append_request, append_response, install_snapshot, timeout_now>;
+  struct envelope {
+    envelope() noexcept {}  // NOLINT(modernize-use-equals-default): no zero-fill (docs/design.md)
+    rp::replica_id from, to;
+    rp::group_id group;
+    std::uint64_t term = 0;
+    message payload;
+  };
+  struct hard_state {
+    std::uint64_t term = 0;
+    std::optional<rp::replica_id> vote;
+  };
+  struct log_write {
+    std::uint64_t from = 1;
+    batch_t entries;
+  };
+  struct snapshot {
+    std::uint64_t index = 0, term = 0, bytes = 0;
+    kv_pairs state;
+  };
+  using persist_entry = std::variant<hard_state, log_write, snapshot>;
+  struct progress {
+    std::uint64_t next = 1, match_received = 0, match_flushed = 0, match_applied = 0;
+    std::size_t inflight = 0;
+    std::int64_t last_heard = 0, caught_up_at = 0;
+    std::uint64_t read_round = 0, commit_sent = 0;
+    bool need_snapshot = false;
+  };
+  struct waiting {
+    std::uint64_t index;
+    rp::request_id id;
+    std::int64_t since;
+    rp::client_id client;
+    bool failed;
+  };
+  static constexpr std::size_t max_batch = 256, max_inflight = 1024;
+  static constexpr std::uint64_t max_inflight_bytes = 64 << 20, compact_every = 1 << 12;
+
+  struct replica {
+    rp::replica_id self;
+    bool leader = false;
+    std::uint64_t term = 1;
+    rp::replica_id leader_id;
+    std::int64_t now = 0, last_heard_leader = 0;
+    std::vector<entry> log;  // entries base + 1 .. last()
+    std::uint64_t base = 0, base_term = 0, base_bytes = 0;
+    std::uint64_t commit = 0, applied = 0, durable = 0, last_new_verified = 0, dirty_from = UINT64_MAX;
+    std::map<rp::key_type, rp::value_type> state;
+    kv_pairs snapshot_state;
+    rp::leader_based_detail::batch_pool<entry> pool;
+    batch_t shipped;
+    std::uint64_t shipped_from = 0, read_round = 0;
+    std::array<progress, N> prog{};
+    std::vector<waiting> pending;
+    std::size_t answered = 0;  // pending[0 .. answered) are answered
+    std::vector<envelope> messages;
+    std::vector<persist_entry> persisted;
+    std::vector<rp::client_reply> replies;
+
+    [[nodiscard]] std::uint64_t last() const { return base + log.size(); }
+    [[nodiscard]] std::uint64_t term_at(std::uint64_t i) const { return i <= base ? base_term : log[i - base - 1].term; }
+    [[nodiscard]] std::uint64_t bytes_through(std::uint64_t i) const { return i <= base ? base_bytes : log[i - base - 1].log_bytes; }
+    void append(const entry& e) {
+      entry& x = log.emplace_back(e);
+      x.log_bytes = bytes_through(last() - 1) + wire_bytes(e.op);
+    }
+    void apply() {
+      const std::uint64_t upto = std::min(commit, last());
+      for (; applied < upto; ++applied) {
+        const entry& e = log[applied - base];
+        switch (e.op.kind) {
+          case rp::op_kind::write: state[e.op.key] = e.op.value; break;
+          case rp::op_kind::remove: state.erase(e.op.key); break;
+          case rp::op_kind::add: state[e.op.key] += e.op.value; break;
+          case rp::op_kind::cas: {
+            auto it = state.find(e.op.key);
+            if (it == state.end() || it->second != e.op.expected) {
+              for (std::size_t k = answered; k < pending.size(); ++k)
+                if (pending[k].index == e.index) pending[k].failed = true;
+            } else {
+              it->second = e.op.value;
+            }
+            break;
+          }
+          case rp::op_kind::read: break;
+        }
+      }
+    }
+    void flush() {
+      if (dirty_from == UINT64_MAX) return;
+      const std::uint64_t from = std::max(std::min(dirty_from, last() + 1), base + 1);
+      batch_t b = pool.copy_of(log.begin() + static_cast<std::ptrdiff_t>(from - base - 1), log.end());
+      if (leader) {
+        shipped = b;
+        shipped_from = from;
+      }
+      persisted.emplace_back(std::in_place_type<log_write>, from, std::move(b));
+      durable = last();
+      dirty_from = UINT64_MAX;
+    }
+    template <class P, class... A>
+    void send(rp::replica_id to, A&&... args) {
+      envelope& e = messages.emplace_back();
+      e.from = self;
+      e.to = to;
+      e.group = rp::group_id{};
+      e.term = term;
+      e.payload.template emplace<P>(std::forward<A>(args)...);
+    }
+    void advance_commit() {
+      if (!leader) return;
+      if (commit < last()) {
+        std::uint64_t point = durable;
+        if constexpr (Majority) {
+          std::array<std::uint64_t, N> m{};
+          for (std::size_t i = 0; i < N; ++i) m[i] = i == self.value() ? durable : prog[i].match_flushed;
+          point = rp::detail::kth_largest(m, N / 2 + 1);
+        }
+        if (point > commit && term_at(point) == term) {  // an entry of the current term only
+          commit = point;
+          apply();
+        }
+      }
+      for (; answered < pending.size() && pending[answered].index <= commit; ++answered) {
+        rp::client_reply& r = replies.emplace_back(pending[answered].client, pending[answered].id);
+        r.token = pending[answered].index;
+        if (pending[answered].failed) r.status = rp::reply_status::fail;
+      }
+      if (answered == pending.size()) {
+        pending.clear();
+        answered = 0;
+      }
+    }
+    void send_append(std::size_t f) {
+      progress& p = prog[f];
+      if (p.next > last() && !p.need_snapshot) return;  // nothing new
+      if (p.need_snapshot || p.next <= base) [[unlikely]] {  // (not in this steady state) the state instead, once per stall
+        if (p.inflight > 0) return;
+        p.next = applied + 1;
+        p.need_snapshot = false;
+        p.inflight = max_inflight;
+        send<install_snapshot>(rp::replica_id{static_cast<std::uint32_t>(f)}, applied, term_at(applied), bytes_through(applied), commit,
+                               kv_pairs(state.begin(), state.end()));
+        return;
+      }
+      const std::uint64_t sent = p.next - 1;
+      const std::uint64_t in_flight = sent > p.match_received ? bytes_through(sent) - bytes_through(p.match_received) : 0;
+      if (p.inflight >= max_inflight ||
+          (in_flight > 0 && in_flight + bytes_through(p.next) - bytes_through(p.next - 1) > max_inflight_bytes))
+        return;  // a window is shut
+      const std::uint64_t from = p.next;
+      std::uint64_t upto = std::min<std::uint64_t>(last(), from - 1 + max_batch);
+      const std::uint64_t budget = max_inflight_bytes - std::min(in_flight, max_inflight_bytes) + bytes_through(from - 1);
+      while (upto > from && bytes_through(upto) > budget) --upto;
+      batch_t es = !shipped.empty() && from >= shipped_from && upto < shipped_from + shipped.size() &&
+                           shipped[upto - shipped_from].term == log[upto - base - 1].term
+                       ? shipped.slice(from - shipped_from, upto - from + 1)
+                       : pool.copy_of(log.begin() + static_cast<std::ptrdiff_t>(from - base - 1),
+                                      log.begin() + static_cast<std::ptrdiff_t>(upto - base));
+      p.commit_sent = std::max(p.commit_sent, commit);
+      p.next = upto + 1;
+      ++p.inflight;
+      send<append_request>(rp::replica_id{static_cast<std::uint32_t>(f)}, term_at(from - 1), from - 1, std::move(es), commit, read_round);
+    }
+    void maybe_compact() {
+      if (applied >= base + compact_every) [[unlikely]]
+        compact();
+    }
+    [[gnu::noinline]] void compact() {
+      const std::uint64_t at = applied;
+      snapshot s{at, term_at(at), bytes_through(at), kv_pairs(state.begin(), state.end())};
+      snapshot_state = s.state;
+      base_term = s.term;
+      base_bytes = s.bytes;
+      log.erase(log.begin(), log.begin() + static_cast<std::ptrdiff_t>(at - base));
+      base = at;
+      persisted.emplace_back(std::move(s));
+    }
+    void submit_batch(std::span<const rp::client_request<rp::kv_op>> reqs, std::int64_t t) {
+      now = t;
+      bool appended = false;
+      for (const auto& req : reqs) {
+        if (req.op.kind == rp::op_kind::read || !leader) {  // (not on this path: reads, redirects)
+          replies.emplace_back(req.client, req.id).status = rp::reply_status::fail;
+          continue;
+        }
+        const std::uint64_t index = last() + 1;
+        entry& e = log.emplace_back();
+        e.term = term;
+        e.index = index;
+        e.op = req.op;
+        e.log_bytes = bytes_through(index - 1) + wire_bytes(req.op);
+        dirty_from = std::min(dirty_from, index);
+        pending.push_back({index, req.id, now, req.client, false});
+        appended = true;
+      }
+      if (!appended) return;
+      flush();
+      advance_commit();
+      for (std::size_t f = 0; f < N; ++f)
+        if (f != self.value()) send_append(f);
+      maybe_compact();
+    }
+    void on_append(rp::replica_id from, append_request& a) {
+      leader = false;
+      leader_id = from;
+      last_heard_leader = now;
+      bool success = false, need_snapshot = false;
+      std::uint64_t hint = 0;
+      const std::uint64_t prev = a.prev_index;
+      std::uint64_t last_new = prev;
+      if (prev > last()) {
+        hint = last();
+      } else if (prev < base && (a.entries.empty() || a.entries.back().index < base)) {
+        hint = base;
+      } else if (prev >= base && term_at(prev) != a.prev_term) {
+        need_snapshot = prev == base;
+        std::uint64_t h = prev - 1;
+        while (h > std::max(commit, base) && term_at(h) == term_at(prev)) --h;
+        hint = need_snapshot ? base : h;
+      } else {
+        success = true;
+        std::size_t appended_from = a.entries.size();
+        for (std::size_t pos = 0; pos < a.entries.size(); ++pos) {
+          const entry& e = a.entries[pos];
+          last_new = e.index;
+          if (e.index <= base) continue;  // folded into my snapshot
+          if (e.index <= last()) {
+            if (term_at(e.index) == e.term) continue;  // a duplicate
+            log.resize(e.index - base - 1);            // a conflicting suffix
+            applied = std::min(applied, last());
+            durable = std::min(durable, last());
+          }
+          appended_from = pos;
+          for (std::size_t k = pos; k < a.entries.size(); ++k) append(a.entries[k]);
+          last_new = a.entries.back().index;
+          dirty_from = std::min(dirty_from, e.index);
+          break;
+        }
+        if (dirty_from != UINT64_MAX) {
+          if (appended_from < a.entries.size() && dirty_from == a.entries[appended_from].index) {
+            persisted.emplace_back(std::in_place_type<log_write>, dirty_from,
+                                   appended_from == 0 ? std::move(a.entries) : a.entries.slice(appended_from));
+            durable = last();
+            dirty_from = UINT64_MAX;
+          } else {
+            flush();
+          }
+        }
+        last_new_verified = std::max(last_new, prev);
+        commit = std::max(commit, std::min(a.commit, last_new));
+        apply();
+      }
+      const std::uint64_t verified = success ? last_new_verified : last();
+      send<append_response>(from, success, verified, std::min(durable, verified), std::min(applied, verified), hint, a.read_round,
+                            need_snapshot);
+    }
+    void on_append_response(rp::replica_id from, const append_response& a) {
+      if (!leader) return;
+      progress& p = prog[from.value()];
+      p.last_heard = now;
+      p.read_round = std::max(p.read_round, a.read_round);
+      if (a.success) {
+        p.need_snapshot = false;
+        const std::uint64_t had = p.match_received;
+        p.match_received = std::max(p.match_received, std::min(a.received, last()));
+        if (p.match_received + 1 >= p.next)
+          p.inflight = 0;
+        else if (p.match_received > had && p.inflight > 0)
+          --p.inflight;
+        p.match_flushed = std::max(p.match_flushed, std::min(a.flushed, last()));
+        p.match_applied = std::max(p.match_applied, std::min(a.applied, last()));
+        p.next = std::max(p.next, p.match_received + 1);
+        if (p.match_flushed >= last()) p.caught_up_at = now;
+      } else {
+        if (a.need_snapshot || a.hint > last())
+          p.need_snapshot = true;
+        else
+          p.next = std::max<std::uint64_t>(1, std::min(p.next, a.hint + 1));
+        p.inflight = 0;
+      }
+      advance_commit();
+      send_append(from.value());  // more, if the window held some back
+    }
+    /// A message from a peer: checked, then handled by kind; an error code if refused.
+    rp::errc step(envelope&& m, std::int64_t t) {
+      now = t;
+      if (m.from.value() >= N || m.from == self || m.to != self) return rp::errc::unknown_replica;
+      if (m.group != rp::group_id{}) return rp::errc::wrong_group;
+      const auto* vq = std::get_if<vote_request>(&m.payload);
+      const auto* vs = std::get_if<vote_response>(&m.payload);
+      const bool pre = (vq && vq->pre) || (vs && vs->pre);
+      if (m.term < term && !pre) {  // (not in this steady state) tell a stale sender the term
+        if (std::holds_alternative<append_request>(m.payload)) send<append_response>(m.from, false, last(), durable, applied, last(), 0, false);
+        return rp::errc::stale_term;
+      }
+      if (m.term > term && !pre) {
+        term = m.term;
+        leader = false;
+      }
+      switch (m.payload.index()) {
+        case 2: on_append(m.from, *std::get_if<append_request>(&m.payload)); break;
+        case 3: on_append_response(m.from, *std::get_if<append_response>(&m.payload)); break;
+        default: break;  // votes, snapshots, timeouts: not on this path
+      }
+      maybe_compact();
+      return rp::errc{};
+    }
+  };
+};
+
+/// The node's work on this path written out by hand for this one configuration (majority or
+/// leader-only commit, acknowledged when flushed, N replicas, no reads in flight): DESIGN.md
+/// section 5's "hand-written loop doing the same work" (docs/design.md, "What a benchmark's
+/// baseline is"). What `composed` does per batch, it does, with no policy and no shared node
+/// type: requests checked for kind, role and a transfer under way; entries appended with their
+/// log's byte position (flow control, lag in bytes); the waiting-reply record with its start
+/// time (degraded mode, lag in time); one batch copied into a recycled shared buffer, persisted
+/// and shipped (a slice per follower); the commit point from the flushed positions (an entry of
+/// the current term only); per follower the next index, the three match points (received,
+/// flushed, applied), appends and bytes in flight against both windows, when it was last heard
+/// and caught up, the read round and the commit index sent; messages of the protocol's six kinds
+/// in envelopes with sender, receiver, group and term, checked on receipt (peer, addressee,
+/// group, stale term, pre-vote) and dispatched by kind; the follower's checks of the previous
+/// entry, duplicates and conflicts, its persisted slice, durable and applied positions and its
+/// answer with all three; replies with their log position as token; compaction into a snapshot
+/// every 4,096 entries. Each message, record and reply is written where it lies in its outbox.
+template <bool Majority, std::size_t N>
+void handwritten_same_work(benchmark::State& st, std::size_t batch, std::size_t bytes) {
+  using sw = same_work<Majority, N>;
+  using replica = typename sw::replica;
+  constexpr std::uint64_t compact_every = sw::compact_every;
+  std::array<replica, N> reps;
+  for (std::uint32_t i = 0; i < N; ++i) {
+    reps[i].self = rp::replica_id{i};
+    reps[i].log.reserve(compact_every + 2 * sw::max_batch);
+  }
+  replica& leader = reps[0];
+  leader.leader = true;
+  std::int64_t t_us = 20'000;
+  std::uint64_t refused = 0;
+  auto route = [&] {  // deliver every outgoing message until quiet; discard persistence and replies
+    bool moved = true;
+    while (moved) {
+      moved = false;
+      for (auto& r : reps) {
+        for (auto& m : r.messages) {
+          refused += reps[m.to.value()].step(std::move(m), t_us) != rp::errc{} ? 1 : 0;
+          moved = true;
+        }
+        r.messages.clear();
+        r.persisted.clear();
+        r.replies.clear();
+      }
+    }
+  };
+  const auto buffers = client_buffers(batch, bytes);
+  std::vector<rp::client_request<rp::kv_op>> reqs(batch);
+  std::uint64_t request = 0;
+  rp::value_type v = 0;
+  auto fill = [&] {
+    for (std::size_t k = 0; k < batch; ++k)
+      reqs[k] = {rp::client_id{1}, rp::request_id{++request}, {rp::op_kind::write, 0, ++v, 0, buffers[k]}};
+  };
+  std::size_t answered = 0;
+  while (leader.base < 2 * compact_every) {  // warm up to the steady state, as the node's
+    fill();
+    leader.submit_batch(reqs, ++t_us);
+    route();
+  }
+  const auto before = allocations.load();
+  for (auto _ : st) {
+    fill();
+    leader.submit_batch(reqs, ++t_us);
+    answered += leader.replies.size();  // (the first route clears them)
+    route();
+  }
+  if (refused != 0 || leader.commit + batch < leader.last()) st.SkipWithError("the hand-written leader refused a message or did not commit");
+  for (const auto& r : reps)
+    if (r.last() != leader.last()) st.SkipWithError("a hand-written follower fell behind");
+  benchmark::DoNotOptimize(answered);
+  const double entries = static_cast<double>(st.iterations() * batch);
+  st.SetItemsProcessed(static_cast<std::int64_t>(entries));
+  st.counters["allocs_per_entry"] = static_cast<double>(allocations.load() - before) / entries;
+  st.counters["ns_per_entry"] = benchmark::Counter(entries, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+
 /// Only the copies: each entry's payload bytes copied once per replica.
 template <std::size_t N>
 void floor(benchmark::State& st, std::size_t batch, std::size_t bytes) {
@@ -381,10 +804,12 @@ void register_n() {
       reg("log_shipping_majority/composed", composed<rp::majority, N>);
       reg("log_shipping_majority/handwritten", handwritten<true, N>);
       reg("log_shipping_majority/handwritten_messages", handwritten_messages<true, N>);
+      reg("log_shipping_majority/handwritten_same_work", handwritten_same_work<true, N>);
       reg("log_shipping_majority/floor", floor<N>);
       reg("log_shipping_async/composed", composed<rp::asynchronous, N>);
       reg("log_shipping_async/handwritten", handwritten<false, N>);
       reg("log_shipping_async/handwritten_messages", handwritten_messages<false, N>);
+      reg("log_shipping_async/handwritten_same_work", handwritten_same_work<false, N>);
       if (bytes != 256) continue;  // the other modes at the target's payload size
       reg("log_shipping_semi_sync/composed", composed<rp::semi_synchronous<1>, N>);
       reg("log_shipping_first/composed", composed<rp::first<1>, N>);
