@@ -439,7 +439,7 @@ struct same_work {
     rp::replica_id leader_id;
     std::int64_t now = 0, last_heard_leader = 0;
     std::vector<entry> log;  // entries base + 1 .. last()
-    std::uint64_t base = 0, base_term = 0, base_bytes = 0;
+    std::uint64_t base = 0, base_term = 0, base_bytes = 0, last_index = 0;  // (the last index kept, not worked out)
     std::uint64_t commit = 0, applied = 0, durable = 0, last_new_verified = 0, dirty_from = UINT64_MAX;
     std::map<rp::key_type, rp::value_type> state;
     kv_pairs snapshot_state;
@@ -453,12 +453,13 @@ struct same_work {
     std::vector<persist_entry> persisted;
     std::vector<rp::client_reply> replies;
 
-    [[nodiscard]] std::uint64_t last() const { return base + log.size(); }
+    [[nodiscard]] std::uint64_t last() const { return last_index; }
     [[nodiscard]] std::uint64_t term_at(std::uint64_t i) const { return i <= base ? base_term : log[i - base - 1].term; }
     [[nodiscard]] std::uint64_t bytes_through(std::uint64_t i) const { return i <= base ? base_bytes : log[i - base - 1].log_bytes; }
     void append(const entry& e) {
       entry& x = log.emplace_back(e);
-      x.log_bytes = bytes_through(last() - 1) + wire_bytes(e.op);
+      x.log_bytes = bytes_through(last_index) + wire_bytes(e.op);
+      ++last_index;
     }
     void apply() {
       const std::uint64_t upto = std::min(commit, last());
@@ -508,9 +509,9 @@ struct same_work {
       if (commit < last()) {
         std::uint64_t point = durable;
         if constexpr (Majority) {
-          std::array<std::uint64_t, N> m{};
+          std::array<std::uint64_t, N> m;
           for (std::size_t i = 0; i < N; ++i) m[i] = i == self.value() ? durable : prog[i].match_flushed;
-          point = rp::detail::kth_largest(m, N / 2 + 1);
+          point = rp::detail::majority_point(m);  // (a selection network)
         }
         if (point > commit && term_at(point) == term) {  // an entry of the current term only
           commit = point;
@@ -586,6 +587,7 @@ struct same_work {
         e.index = index;
         e.op = req.op;
         e.log_bytes = bytes_through(index - 1) + wire_bytes(req.op);
+        last_index = index;
         dirty_from = std::min(dirty_from, index);
         pending.push_back({index, req.id, now, req.client, false});
         appended = true;
@@ -624,6 +626,7 @@ struct same_work {
           if (e.index <= last()) {
             if (term_at(e.index) == e.term) continue;  // a duplicate
             log.resize(e.index - base - 1);            // a conflicting suffix
+            last_index = e.index - 1;
             applied = std::min(applied, last());
             durable = std::min(durable, last());
           }
