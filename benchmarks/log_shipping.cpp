@@ -47,12 +47,27 @@ using namespace std::chrono_literals;
 
 namespace {
 
-/// The client's buffers: `batch` payloads of `bytes` each, created once.
-std::vector<rp::payload> client_buffers(std::size_t batch, std::size_t bytes) {
-  std::vector<rp::payload> out;
-  for (std::size_t k = 0; k < batch; ++k) out.push_back(rp::payload::filled(bytes, std::byte{static_cast<unsigned char>(k)}));
-  return out;
-}
+/// The client every variant is fed by: `batch` payloads of `bytes` each, created once (its own
+/// buffers), and a batch of write requests over them refilled with new ids and values before
+/// each batch, inside the timed loop.
+class client {
+ public:
+  client(std::size_t batch, std::size_t bytes) : reqs_(batch) {
+    for (std::size_t k = 0; k < batch; ++k) buffers_.push_back(rp::payload::filled(bytes, std::byte{static_cast<unsigned char>(k)}));
+  }
+  /// The next batch of requests.
+  std::span<const rp::client_request<rp::kv_op>> next() {
+    for (std::size_t k = 0; k < reqs_.size(); ++k)
+      reqs_[k] = {rp::client_id{1}, rp::request_id{++request_}, {rp::op_kind::write, 0, ++value_, 0, buffers_[k]}};
+    return reqs_;
+  }
+
+ private:
+  std::vector<rp::payload> buffers_;
+  std::vector<rp::client_request<rp::kv_op>> reqs_;
+  std::uint64_t request_ = 0;
+  rp::value_type value_ = 0;
+};
 
 /// The hand-written leaders' writes appended and not yet answered, in index order: each index
 /// with the request it answers (the node keeps the same table).
@@ -117,13 +132,9 @@ void composed(benchmark::State& st, std::size_t batch, std::size_t bytes) {
     st.SkipWithError("no leader");
     return;
   }
-  const auto buffers = client_buffers(batch, bytes);
-  std::vector<rp::client_request<rp::kv_op>> reqs(batch);
-  std::uint64_t request = 0;
-  rp::value_type v = 0;
+  client c{batch, bytes};
   auto one_batch = [&] {
-    for (std::size_t k = 0; k < batch; ++k)
-      reqs[k] = {rp::client_id{1}, rp::request_id{++request}, {rp::op_kind::write, 0, ++v, 0, buffers[k]}};
+    const auto reqs = c.next();
     ++t_us;
     nodes[0].submit_batch(reqs, now());
     route();
@@ -132,8 +143,7 @@ void composed(benchmark::State& st, std::size_t batch, std::size_t bytes) {
   while (nodes[0].snapshot_index() < 2 * cfg.compact_every) one_batch();
   const auto before = allocations.load();
   for (auto _ : st) {
-    for (std::size_t k = 0; k < batch; ++k)
-      reqs[k] = {rp::client_id{1}, rp::request_id{++request}, {rp::op_kind::write, 0, ++v, 0, buffers[k]}};
+    const auto reqs = c.next();
     ++t_us;
     nodes[0].submit_batch(reqs, now());
     route();
@@ -161,17 +171,14 @@ void handwritten(benchmark::State& st, std::size_t batch, std::size_t bytes) {
   std::vector<rp::client_reply> replies;
   replies.reserve(256);
   waiting_writes pending{512};
-  const auto buffers = client_buffers(batch, bytes);
-  std::vector<rp::client_request<rp::kv_op>> reqs(batch);
+  client c{batch, bytes};
   std::map<rp::key_type, rp::value_type> state[N];  // each replica applies what commits
   std::uint64_t held[N]{};                           // and counts the bytes it holds (lag, flow control)
   std::uint64_t match[N]{};
-  std::uint64_t commit = 0, request = 0, base = 0;  // base: entries before the log's first (cleared ones)
-  rp::value_type v = 0;
+  std::uint64_t commit = 0, base = 0;  // base: entries before the log's first (cleared ones)
   const auto before = allocations.load();
   for (auto _ : st) {
-    for (std::size_t k = 0; k < batch; ++k)
-      reqs[k] = {rp::client_id{1}, rp::request_id{++request}, {rp::op_kind::write, 0, ++v, 0, buffers[k]}};
+    const auto reqs = c.next();
     if (logs[0].size() + batch > (1u << 12)) {
       base += logs[0].size();
       for (auto& l : logs) l.clear();  // keep memory bounded; the work per entry is unchanged
@@ -273,14 +280,10 @@ void handwritten_messages(benchmark::State& st, std::size_t batch, std::size_t b
   std::vector<rp::client_reply> replies;
   replies.reserve(256);
   waiting_writes pending{512};
-  const auto buffers = client_buffers(batch, bytes);
-  std::vector<rp::client_request<rp::kv_op>> reqs(batch);
-  std::uint64_t request = 0;
-  rp::value_type v = 0;
+  client c{batch, bytes};
   const auto before = allocations.load();
   for (auto _ : st) {
-    for (std::size_t k = 0; k < batch; ++k)
-      reqs[k] = {rp::client_id{1}, rp::request_id{++request}, {rp::op_kind::write, 0, ++v, 0, buffers[k]}};
+    const auto reqs = c.next();
     if (leader.log.size() + batch > (1u << 12))
       for (auto& r : reps) r.compact();
     replies.clear();
@@ -753,24 +756,15 @@ void handwritten_same_work(benchmark::State& st, std::size_t batch, std::size_t 
       }
     }
   };
-  const auto buffers = client_buffers(batch, bytes);
-  std::vector<rp::client_request<rp::kv_op>> reqs(batch);
-  std::uint64_t request = 0;
-  rp::value_type v = 0;
-  auto fill = [&] {
-    for (std::size_t k = 0; k < batch; ++k)
-      reqs[k] = {rp::client_id{1}, rp::request_id{++request}, {rp::op_kind::write, 0, ++v, 0, buffers[k]}};
-  };
+  client c{batch, bytes};
   std::size_t answered = 0;
   while (leader.base < 2 * compact_every) {  // warm up to the steady state, as the node's
-    fill();
-    leader.submit_batch(reqs, ++t_us);
+    leader.submit_batch(c.next(), ++t_us);
     route();
   }
   const auto before = allocations.load();
   for (auto _ : st) {
-    fill();
-    leader.submit_batch(reqs, ++t_us);
+    leader.submit_batch(c.next(), ++t_us);
     answered += leader.replies.size();  // (the first route clears them)
     route();
   }
