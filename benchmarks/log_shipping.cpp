@@ -8,8 +8,11 @@
 // persist buffer, acknowledge, select the commit index, apply, reply to the committed requests)
 // with no messages between them; `handwritten_messages` is a hand-written leader and followers
 // exchanging Raft's append and acknowledgement as plain structs (the baseline for small
-// batches, where the exchange itself is most of the work); `floor` only copies the payload bytes once per replica. All are
-// fed the same way: the client fills its batch of requests inside the timed loop.
+// batches, where the exchange itself is most of the work); `handwritten_same_work` is the node's
+// whole work on this path written by hand (windows, match points, lag times, shared batches,
+// checked envelopes, tokens, compaction: the baseline DESIGN.md section 5 asks for);
+// `floor` only copies the payload bytes once per replica. All are fed the same way: the client
+// fills its batch of requests inside the timed loop.
 //
 // Each write carries a payload of 16 B, 256 B or 4 KiB. The client creates its payloads once
 // (its own buffers, reused every batch); replicating a payload shares it (a reference count),
