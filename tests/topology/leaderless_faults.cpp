@@ -547,6 +547,51 @@ TEST_CASE("leaderless: a level that asks more than N replicas is refused at once
   CHECK(remote.effects().messages.empty());
 }
 
+TEST_CASE("leaderless: a refused write leaves the coordinator's clock where it was", "[leaderless][consistency][bad_input]") {
+  // The coordinator makes a last-write-wins version before it walks the ring (docs/benchmarks.md,
+  // fan-out) and moves its clock past it only once the request is accepted: a write refused for
+  // its level or for its context must not advance it (nor take in the context's time).
+  using node = lww_node<3, 1, 1>;
+  node::config cfg;
+  cfg.nodes = 3;
+  node a{replica_id{0}, cfg, {}};
+  const key_type k = 5;  // (every node replicates every key: N = 3 of 3)
+  const local_time now{std::chrono::milliseconds{5}};
+  auto version_of_write = [&](std::uint64_t id, value_type v) {
+    a.submit({client_id{1}, request_id{id}, {op_kind::write, k, v}}, now);
+    REQUIRE(a.effects().replies.size() == 1);
+    CHECK(a.effects().replies[0].status == reply_status::ok);
+    a.effects().clear();
+    REQUIRE(a.stored(k) != nullptr);
+    REQUIRE(a.stored(k)->size() == 1);
+    return a.stored(k)->front().version;
+  };
+  auto refused = [&](const client_request<kv_op>& req, errc why) {
+    a.submit(req, now);
+    REQUIRE(a.effects().replies.size() == 1);
+    CHECK(a.effects().replies[0].error == why);
+    CHECK(a.effects().messages.empty());
+    CHECK(a.effects().persist.empty());
+    a.effects().clear();
+  };
+  const hybrid_logical_clock first = version_of_write(1, 10);
+  client_request<kv_op> bad_level{client_id{1}, request_id{2}, {op_kind::write, k, 11}};
+  bad_level.level = static_cast<consistency_level>(99);
+  refused(bad_level, errc::out_of_range);
+  client_request<kv_op> far_context{client_id{1}, request_id{3}, {op_kind::write, k, 12}};
+  far_context.level = static_cast<consistency_level>(99);  // a context far in the future, and a bad level
+  far_context.context = leaderless_context::encode(k, hybrid_logical_clock{1'000'000'000, 7, replica_id{2}});
+  refused(far_context, errc::out_of_range);
+  client_request<kv_op> other_key{client_id{1}, request_id{4}, {op_kind::write, k, 13}};
+  other_key.context = leaderless_context::encode(k + 1, hybrid_logical_clock{1'000'000'000, 7, replica_id{2}});
+  refused(other_key, errc::wrong_key);
+  // Same wall time: the next accepted write is the very next logical tick after the first.
+  const hybrid_logical_clock second = version_of_write(5, 14);
+  CHECK(second.wall() == first.wall());
+  CHECK(second.logical() == first.logical() + 1);
+  CHECK(a.values(k) == std::vector<value_type>{14});
+}
+
 namespace {
 /// B9: a delete is acknowledged while one replica is cut off (it keeps the old value); the
 /// others keep their tombstones for `grace`; then the replica returns and a read follows.

@@ -641,8 +641,10 @@ class leaderless_node {
     }
   }
   /// The version of a new write of `k` coordinated here, after the client's `context` (empty:
-  /// a blind write). Errors (a malformed context, one for another key) change nothing.
-  result<version_type> new_version(key_type k, const payload& context) {
+  /// a blind write). Changes nothing: under a totally ordered version the caller moves the
+  /// clock past it once the write is accepted (`clock_merge`). Errors (a malformed context, one
+  /// for another key) are returned.
+  result<version_type> new_version(key_type k, const payload& context) const {
     if constexpr (std::is_same_v<version_type, dotted_version_vector>) {
       leaderless_context::history seen;
       if (!context.empty()) {
@@ -658,17 +660,18 @@ class leaderless_node {
         for (const auto& v : *s) counter = std::max(counter, v.version.max_counter(self_));
       return dotted_version_vector::event(seen.vv, seen.above, dot{self_, counter + 1});
     } else {
+      version_type next = clock_;
       if (!context.empty()) {
         if constexpr (std::is_same_v<version_type, hybrid_logical_clock>) {
           auto c = leaderless_context::decode_hlc(context, k);
           if (!c) return c.err();
-          clock_.merge(*c);  // after what the client saw, even if this clock is behind
+          next.merge(*c);  // after what the client saw, even if this clock is behind
         } else {
           return error{errc::malformed, "this version type takes no causal context"};
         }
       }
-      (void)clock_.advance(self_, now_);  // past every version seen here (unless the clock is physical)
-      return clock_;
+      (void)next.advance(self_, now_);  // past every version seen here (unless the clock is physical)
+      return next;
     }
   }
 
@@ -676,6 +679,17 @@ class leaderless_node {
   void start_write(const client_request<kv_op>& req) {
     const std::uint64_t id = next_req_;
     request& q = pending_.add(id);
+    if constexpr (lww) {
+      // The write made first and the ring walked after: a last-write-wins version needs no
+      // placement, and the walk gives the version's stores time to reach the cache before the
+      // store and the puts copy it. (Copied right after being written a field at a time, it was
+      // read back with wider loads, a store-forwarding stall: docs/benchmarks.md, fan-out.) The
+      // clock moves past the version only once the request is accepted, below.
+      if (auto ok = make_write(q, req); !ok) {
+        pending_.drop(id);
+        return refuse(req, ok.err().code);
+      }
+    }
     walk_into(q.targets, req.op.key, sloppy ? n_replicas : 0);
     const auto home_end = q.targets.begin() + static_cast<std::ptrdiff_t>(std::min(n_replicas, q.targets.size()));
     const bool replica = std::any_of(q.targets.begin(), home_end, [&](const ring_member& m) { return m.id == self_; });
@@ -691,27 +705,12 @@ class leaderless_node {
       pending_.drop(id);
       return refuse(req, ok.err().code);
     }
-    if constexpr (data_mode) {
-      // The CRDT's delta mutator on (a copy of) this replica's state: the write carries the delta.
-      const state* mine = stored(req.op.key);
-      state scratch = mine ? *mine : state{};
-      auto delta = kv_data<data_type>::update(scratch, req.op, update_info{self_, now_, req.op.key, &req.context});
-      if (!delta) {  // an operation the type has not, a bad context: nothing changes
+    if constexpr (lww) clock_merge(q.write.front().version);  // accepted: the next version comes after this one
+    if constexpr (!lww) {
+      if (auto ok = make_write(q, req); !ok) {  // an operation the type has not, a bad context: nothing changes
         pending_.drop(id);
-        return refuse(req, delta.err().code);
+        return refuse(req, ok.err().code);
       }
-      q.write = std::move(*delta);
-    } else {
-      auto version = new_version(req.op.key, req.context);
-      if (!version) {  // a bad context: nothing changes
-        pending_.drop(id);
-        return refuse(req, version.err().code);
-      }
-      q.write.clear();
-      versioned& w = q.write.emplace_back();  // (written where it lies)
-      w.version = std::move(*version);
-      w.value = req.op.kind == op_kind::remove ? value_type{0} : req.op.value;
-      w.tombstone = req.op.kind == op_kind::remove;
     }
     if (replica) store(req.op.key, q.write);
     for (std::size_t i = 0; i < q.targets.size() && i < n_replicas; ++i) {
@@ -725,6 +724,27 @@ class leaderless_node {
       send_new<put>(q.targets[i].id, id, req.op.key, q.write, std::nullopt, false);
     }
     maybe_finish_write(id, q);
+  }
+  /// What the write `req` stores, into `q.write`: the CRDT's delta (made on a copy of this
+  /// replica's state), or one version of the value after the client's context. An error (an
+  /// operation the type has not, a bad context) changes nothing but the request slot.
+  status make_write(request& q, const client_request<kv_op>& req) {
+    if constexpr (data_mode) {
+      const state* mine = stored(req.op.key);
+      state scratch = mine ? *mine : state{};
+      auto delta = kv_data<data_type>::update(scratch, req.op, update_info{self_, now_, req.op.key, &req.context});
+      if (!delta) return delta.err();
+      q.write = std::move(*delta);
+    } else {
+      auto version = new_version(req.op.key, req.context);
+      if (!version) return version.err();
+      q.write.clear();
+      versioned& w = q.write.emplace_back();  // (written where it lies)
+      w.version = std::move(*version);
+      w.value = req.op.kind == op_kind::remove ? value_type{0} : req.op.value;
+      w.tombstone = req.op.kind == op_kind::remove;
+    }
+    return {};
   }
   void start_read(const client_request<kv_op>& req) {
     const std::uint64_t id = next_req_++;
