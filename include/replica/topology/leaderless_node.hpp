@@ -705,12 +705,11 @@ class leaderless_node {
       pending_.drop(id);
       return refuse(req, ok.err().code);
     }
-    if constexpr (lww) clock_merge(q.write.front().version);  // accepted: the next version comes after this one
-    if constexpr (!lww) {
-      if (auto ok = make_write(q, req); !ok) {  // an operation the type has not, a bad context: nothing changes
-        pending_.drop(id);
-        return refuse(req, ok.err().code);
-      }
+    if constexpr (lww) {
+      clock_merge(q.write.front().version);  // accepted: the next version comes after this one
+    } else if (auto ok = make_write(q, req); !ok) {  // an operation the type has not, a bad context: nothing changes
+      pending_.drop(id);
+      return refuse(req, ok.err().code);
     }
     if (replica) store(req.op.key, q.write);
     for (std::size_t i = 0; i < q.targets.size() && i < n_replicas; ++i) {
