@@ -18,6 +18,19 @@ struct item {
 
 static_assert(std::is_trivially_copyable_v<fixed_vector<item, 2>>, "copied as a plain struct");
 static_assert(std::is_trivially_destructible_v<fixed_vector<item, 2>>);
+// Whole words, no tail padding: the compiler copies every byte of the object (it copies only up to
+// the last member of one whose tail padding another object may reuse), as whole 16- and 8-byte
+// moves, none overlapping another; a field read back right after a copy is then served by one
+// store (fixed_vector.hpp, on its size). `tail_probe::c` sits in the vector's tail padding if
+// it has any.
+namespace {
+struct tail_probe {
+  [[no_unique_address]] fixed_vector<item, 1> v;
+  char c;
+};
+}  // namespace
+static_assert(sizeof(fixed_vector<item, 1>) == sizeof(item) + 8);
+static_assert(sizeof(tail_probe) > sizeof(fixed_vector<item, 1>), "the vector has tail padding: its size is not a whole word");
 
 TEST_CASE("fixed_vector holds up to its capacity and refuses more with an exception", "[fixed_vector]") {
   fixed_vector<item, 2> v;

@@ -83,27 +83,27 @@ class fixed_vector {
     const auto n = static_cast<size_type>(std::distance(first, last));
     if (n > N - size_) throw std::length_error("replica::fixed_vector: full");
     std::copy(first, last, end());
-    size_ = static_cast<unsigned char>(size_ + n);
+    size_ = static_cast<size_type>(size_ + n);
     return begin() + at;
   }
   /// `n` copies of `x`.
   constexpr void assign(size_type n, const T& x) {
     if (n > N) throw std::length_error("replica::fixed_vector: full");
     for (size_type i = 0; i < n; ++i) data_[i] = x;
-    size_ = static_cast<unsigned char>(n);
+    size_ = static_cast<size_type>(n);
   }
   /// Shrinks to `n`, or grows with value-initialized elements.
   constexpr void resize(size_type n) {
     if (n > N) throw std::length_error("replica::fixed_vector: full");
     for (size_type i = size_; i < n; ++i) data_[i] = T{};
-    size_ = static_cast<unsigned char>(n);
+    size_ = static_cast<size_type>(n);
   }
 
   /// Sets the size to `n` without touching the elements: for a caller that has just written the
   /// first `n` through `data()` (every element of the capacity always exists).
   constexpr void resize_for_overwrite(size_type n) {
     if (n > N) throw std::length_error("replica::fixed_vector: full");
-    size_ = static_cast<unsigned char>(n);
+    size_ = static_cast<size_type>(n);
   }
 
   friend constexpr bool operator==(const fixed_vector& a, const fixed_vector& b) {
@@ -120,7 +120,12 @@ class fixed_vector {
   }
 
   std::array<T, N> data_{};
-  unsigned char size_ = 0;
+  // A whole word, not a byte: the object's bytes are then a multiple of 8 (for 8-byte-aligned
+  // elements), and a copy is whole 16- and 8-byte moves. With a one-byte size, a 40-byte
+  // version's vector is 41 bytes, copied as three overlapping 16-byte moves; a field read back
+  // soon after (the store's fingerprint reads the value) then spans two of them, and waits for
+  // both stores to reach the cache (a store-forwarding stall: docs/benchmarks.md, fan-out).
+  size_type size_ = 0;
 };
 
 }  // namespace replica
