@@ -2,17 +2,21 @@
 // writes (one submit_batch), ships it to every follower, each follower appends and
 // acknowledges, the leader advances its commit index and replies. `composed` drives
 // leader_based_node<R> (messages moved between nodes by hand, persistence entries discarded as
-// a no-op disk would); `handwritten` is a plain leader/follower loop doing the same work with
-// the same commit rule (take the same client requests, append to the leader's log and its
-// persist buffer remembering which request each index answers, copy to each follower's log and
-// persist buffer, acknowledge, select the commit index, apply, reply to the committed requests)
-// with no messages between them; `handwritten_messages` is a hand-written leader and followers
-// exchanging Raft's append and acknowledgement as plain structs (the baseline for small
-// batches, where the exchange itself is most of the work); `handwritten_same_work` is the node's
-// whole work on this path written by hand (windows, match points, lag times, shared batches,
-// checked envelopes, tokens, compaction: the baseline DESIGN.md section 5 asks for);
-// `floor` only copies the payload bytes once per replica. All are fed the same way: the client
-// fills its batch of requests inside the timed loop.
+// a no-op disk would). Baselines, all with the same commit rule:
+// - `handwritten`: the node's whole work on this path written by hand (windows, match points,
+//   lag times, shared batches, checked envelopes, tokens, compaction): the baseline DESIGN.md
+//   section 5 asks for, "a hand-written loop doing the same work" (named
+//   `handwritten_same_work` until 2026-12-01, 05:00);
+// - `handwritten_messages`: a hand-written leader and followers exchanging Raft's append and
+//   acknowledgement as plain structs (what the exchange alone costs, most of the work at small
+//   batches);
+// - `handwritten_inline`: the same steps with no messages at all (take the same client
+//   requests, append to the leader's log and its persist buffer remembering which request each
+//   index answers, copy to each follower's log and persist buffer, acknowledge, select the
+//   commit index, apply, reply to the committed requests; named `handwritten` until
+//   2026-12-01, 05:00);
+// - `floor`: only copies the payload bytes once per replica.
+// All are fed the same way: the client fills its batch of requests inside the timed loop.
 //
 // Each write carries a payload of 16 B, 256 B or 4 KiB. The client creates its payloads once
 // (its own buffers, reused every batch); replicating a payload shares it (a reference count),
@@ -158,10 +162,11 @@ void composed(benchmark::State& st, std::size_t batch, std::size_t bytes) {
   st.counters["ns_per_entry"] = benchmark::Counter(entries, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
-/// The same work written by hand: logs as vectors of entries, majority (or leader-only) commit,
-/// each replica applying the committed writes to its map and counting its bytes.
+/// The exchange's steps written by hand with no messages (followers copied inline): logs as
+/// vectors of entries, majority (or leader-only) commit, each replica applying the committed
+/// writes to its map and counting its bytes.
 template <bool Majority, std::size_t N>
-void handwritten(benchmark::State& st, std::size_t batch, std::size_t bytes) {
+void handwritten_inline(benchmark::State& st, std::size_t batch, std::size_t bytes) {
   struct entry {
     std::uint64_t term, index;
     rp::kv_op op;
@@ -231,7 +236,7 @@ void handwritten(benchmark::State& st, std::size_t batch, std::size_t bytes) {
 /// leader's commit index covers and acknowledges its last verified index; the leader counts each
 /// acknowledgement into its match indexes, selects the commit index (an entry of its own term
 /// only), applies and answers. Followers learn the commit index with the next append, as the
-/// composed node's do. `handwritten` has the same steps without the messages.
+/// composed node's do. `handwritten_inline` has the same steps without the messages.
 template <bool Majority, std::size_t N>
 void handwritten_messages(benchmark::State& st, std::size_t batch, std::size_t bytes) {
   struct entry {
@@ -347,9 +352,9 @@ void handwritten_messages(benchmark::State& st, std::size_t batch, std::size_t b
       }
       match[a.from] = std::max(match[a.from], a.match);
       if constexpr (Majority) {
-        const std::uint64_t c = rp::detail::kth_largest(std::span<const std::uint64_t>{match}, N / 2 + 1);
-        if (c > leader.commit && leader.term_at(c) == leader.term) {
-          leader.commit = c;
+        const std::uint64_t point = rp::detail::kth_largest(std::span<const std::uint64_t>{match}, N / 2 + 1);
+        if (point > leader.commit && leader.term_at(point) == leader.term) {
+          leader.commit = point;
           leader.apply();
           pending.answer_through(leader.commit, replies);
         }
@@ -367,7 +372,7 @@ void handwritten_messages(benchmark::State& st, std::size_t batch, std::size_t b
   st.counters["ns_per_entry"] = benchmark::Counter(entries, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
-/// The hand-written leader and followers of `handwritten_same_work` (below).
+/// The hand-written leader and followers of `handwritten` (below).
 template <bool Majority, std::size_t N>
 struct same_work {
   struct entry {
@@ -731,7 +736,7 @@ struct same_work {
 /// answer with all three; replies with their log position as token; compaction into a snapshot
 /// every 4,096 entries. Each message, record and reply is written where it lies in its outbox.
 template <bool Majority, std::size_t N>
-void handwritten_same_work(benchmark::State& st, std::size_t batch, std::size_t bytes) {
+void handwritten(benchmark::State& st, std::size_t batch, std::size_t bytes) {
   using sw = same_work<Majority, N>;
   using replica = typename sw::replica;
   constexpr std::uint64_t compact_every = sw::compact_every;
@@ -804,12 +809,12 @@ void register_n() {
       reg("log_shipping_majority/composed", composed<rp::majority, N>);
       reg("log_shipping_majority/handwritten", handwritten<true, N>);
       reg("log_shipping_majority/handwritten_messages", handwritten_messages<true, N>);
-      reg("log_shipping_majority/handwritten_same_work", handwritten_same_work<true, N>);
+      reg("log_shipping_majority/handwritten_inline", handwritten_inline<true, N>);
       reg("log_shipping_majority/floor", floor<N>);
       reg("log_shipping_async/composed", composed<rp::asynchronous, N>);
       reg("log_shipping_async/handwritten", handwritten<false, N>);
       reg("log_shipping_async/handwritten_messages", handwritten_messages<false, N>);
-      reg("log_shipping_async/handwritten_same_work", handwritten_same_work<false, N>);
+      reg("log_shipping_async/handwritten_inline", handwritten_inline<false, N>);
       if (bytes != 256) continue;  // the other modes at the target's payload size
       reg("log_shipping_semi_sync/composed", composed<rp::semi_synchronous<1>, N>);
       reg("log_shipping_first/composed", composed<rp::first<1>, N>);
