@@ -2,19 +2,20 @@
 // writes (one submit_batch), ships it to every follower, each follower appends and
 // acknowledges, the leader advances its commit index and replies. `composed` drives
 // leader_based_node<R> (messages moved between nodes by hand, persistence entries discarded as
-// a no-op disk would). Baselines, all with the same commit rule:
+// a no-op disk would). Baselines:
 // - `handwritten`: the node's whole work on this path written by hand (windows, match points,
-//   lag times, shared batches, checked envelopes, tokens, compaction): the baseline DESIGN.md
-//   section 5 asks for, "a hand-written loop doing the same work" (named
-//   `handwritten_same_work` until 2026-12-01, 05:00);
-// - `handwritten_messages`: a hand-written leader and followers exchanging Raft's append and
-//   acknowledgement as plain structs (what the exchange alone costs, most of the work at small
-//   batches);
-// - `handwritten_inline`: the same steps with no messages at all (take the same client
-//   requests, append to the leader's log and its persist buffer remembering which request each
-//   index answers, copy to each follower's log and persist buffer, acknowledge, select the
-//   commit index, apply, reply to the committed requests; named `handwritten` until
-//   2026-12-01, 05:00);
+//   lag times, shared batches, checked envelopes, tokens, compaction), one per commit mode with
+//   that mode's rule: the baseline DESIGN.md section 5 asks for, "a hand-written loop doing the
+//   same work" (named `handwritten_same_work` until 2026-12-01, 05:00, and then for majority and
+//   asynchronous commit only);
+// - `handwritten_messages` (majority and asynchronous commit): a hand-written leader and
+//   followers exchanging Raft's append and acknowledgement as plain structs (what the exchange
+//   alone costs, most of the work at small batches);
+// - `handwritten_inline` (majority and asynchronous commit): the same steps with no messages at
+//   all (take the same client requests, append to the leader's log and its persist buffer
+//   remembering which request each index answers, copy to each follower's log and persist
+//   buffer, acknowledge, select the commit index, apply, reply to the committed requests; named
+//   `handwritten` until 2026-12-01, 05:00);
 // - `floor`: only copies the payload bytes once per replica.
 // All are fed the same way: the client fills its batch of requests inside the timed loop.
 //
@@ -147,14 +148,19 @@ void composed(benchmark::State& st, std::size_t batch, std::size_t bytes) {
     route();
   };
   // Warm up to the steady state: past the first compaction, with every buffer at its size.
-  while (nodes[0].snapshot_index() < 2 * cfg.compact_every) one_batch();
+  for (std::size_t i = 0; nodes[0].snapshot_index() < 2 * cfg.compact_every; ++i) {
+    if (i == 1'000'000) return st.SkipWithError("warm-up: nothing committed");
+    one_batch();
+  }
   const auto before = allocations.load();
+  const std::uint64_t last_before = nodes[0].last_index();
   for (auto _ : st) {
     const auto reqs = c.next();
     ++t_us;
     nodes[0].submit_batch(reqs, now());
     route();
   }
+  if (nodes[0].last_index() - last_before != st.iterations() * batch) st.SkipWithError("a write was refused");
   if (nodes[0].commit_index() + batch < nodes[0].last_index()) st.SkipWithError("commit did not advance");
   const double entries = static_cast<double>(st.iterations() * batch);
   st.SetItemsProcessed(static_cast<std::int64_t>(entries));
@@ -372,8 +378,18 @@ void handwritten_messages(benchmark::State& st, std::size_t batch, std::size_t b
   st.counters["ns_per_entry"] = benchmark::Counter(entries, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
+/// The commit rules the same-work loop is written for: one per commit mode benchmarked, with the
+/// composed rows' parameters (K = 1 follower, at least 2 replicas in sync).
+enum class rule {
+  majority,        ///< majority: the (N/2 + 1)-th largest flushed position
+  leader_only,     ///< asynchronous: the leader's own flushed position
+  any_follower,    ///< semi_synchronous<1>: and the most advanced follower's
+  first_follower,  ///< first<1>: and the first connected follower's, by priority (id order)
+  all_in_sync,     ///< synchronous: and every in-sync follower's, at least 2 in sync; fails fast
+};
+
 /// The hand-written leader and followers of `handwritten` (below).
-template <bool Majority, std::size_t N>
+template <rule Rule, std::size_t N>
 struct same_work {
   struct entry {
     std::uint64_t term = 0, index = 0;
@@ -442,6 +458,10 @@ struct same_work {
   };
   static constexpr std::size_t max_batch = 256, max_inflight = 1024;
   static constexpr std::uint64_t max_inflight_bytes = 64 << 20, compact_every = 1 << 12;
+  // (As the composed rows' nodes, in microseconds: the in-sync set's maximum lag, the node's
+  // default; how recently a follower must have been heard to count as connected, their
+  // election_min.)
+  static constexpr std::int64_t max_lag = 500'000, connected_within = 10'000;
 
   struct replica {
     rp::replica_id self;
@@ -515,16 +535,39 @@ struct same_work {
       e.term = term;
       e.payload.template emplace<P>(std::forward<A>(args)...);
     }
+    [[nodiscard]] bool in_sync(std::size_t f) const { return now - prog[f].caught_up_at <= max_lag; }
+    [[nodiscard]] bool connected(std::size_t f) const { return now - prog[f].last_heard <= connected_within; }
     void advance_commit() {
       if (!leader) return;
       if (commit < last()) {
         std::uint64_t point = durable;
-        if constexpr (Majority) {
+        bool met = true;
+        if constexpr (Rule == rule::majority) {
           std::array<std::uint64_t, N> m;
           for (std::size_t i = 0; i < N; ++i) m[i] = i == self.value() ? durable : prog[i].match_flushed;
           point = rp::detail::majority_point(m);  // (a selection network)
+        } else if constexpr (Rule == rule::any_follower) {
+          std::uint64_t best = 0;
+          for (std::size_t f = 0; f < N; ++f)
+            if (f != self.value()) best = std::max(best, prog[f].match_flushed);
+          point = std::min(point, best);
+        } else if constexpr (Rule == rule::first_follower) {
+          met = false;
+          for (std::size_t f = 0; f < N && !met; ++f)
+            if (f != self.value() && connected(f)) {
+              point = std::min(point, prog[f].match_flushed);
+              met = true;
+            }
+        } else if constexpr (Rule == rule::all_in_sync) {
+          std::size_t in = 1;
+          for (std::size_t f = 0; f < N; ++f)
+            if (f != self.value() && in_sync(f)) {
+              point = std::min(point, prog[f].match_flushed);
+              ++in;
+            }
+          met = in >= 2;
         }
-        if (point > commit && term_at(point) == term) {  // an entry of the current term only
+        if (met && point > commit && term_at(point) == term) {  // an entry of the current term only
           commit = point;
           apply();
         }
@@ -584,13 +627,34 @@ struct same_work {
       base = at;
       persisted.emplace_back(std::move(s));
     }
+    /// Synchronous commit fails fast (Kafka's NotEnoughReplicas): could the last entry commit if
+    /// every connected replica caught up now? (Once per batch.)
+    [[nodiscard]] bool satisfiable() const {
+      std::size_t in = 1;
+      for (std::size_t f = 0; f < N; ++f)
+        if (f != self.value() && in_sync(f)) {
+          if (!connected(f)) return false;
+          ++in;
+        }
+      return in >= 2;
+    }
     void submit_batch(std::span<const rp::client_request<rp::kv_op>> reqs, std::int64_t t) {
       now = t;
       bool appended = false;
+      std::optional<bool> can_commit;
       for (const auto& req : reqs) {
         if (req.op.kind == rp::op_kind::read || !leader) {  // (not on this path: reads, redirects)
           replies.emplace_back(req.client, req.id).status = rp::reply_status::fail;
           continue;
+        }
+        if constexpr (Rule == rule::all_in_sync) {
+          if (!can_commit) can_commit = satisfiable();
+          if (!*can_commit) {
+            rp::client_reply& r = replies.emplace_back(req.client, req.id);
+            r.status = rp::reply_status::fail;
+            r.error = rp::errc::unavailable;
+            continue;
+          }
         }
         const std::uint64_t index = last() + 1;
         entry& e = log.emplace_back();
@@ -719,15 +783,16 @@ struct same_work {
   };
 };
 
-/// The node's work on this path written out by hand for this one configuration (majority or
-/// leader-only commit, acknowledged when flushed, N replicas, no reads in flight): DESIGN.md
+/// The node's work on this path written out by hand for this one configuration (the commit rule
+/// `Rule`, acknowledged when flushed, N replicas, no reads in flight): DESIGN.md
 /// section 5's "hand-written loop doing the same work" (docs/design.md, "What a benchmark's
 /// baseline is"). What `composed` does per batch, it does, with no policy and no shared node
 /// type: requests checked for kind, role and a transfer under way; entries appended with their
 /// log's byte position (flow control, lag in bytes); the waiting-reply record with its start
-/// time (degraded mode, lag in time); one batch copied into a recycled shared buffer, persisted
-/// and shipped (a slice per follower); the commit point from the flushed positions (an entry of
-/// the current term only); per follower the next index, the three match points (received,
+/// time (degraded mode, lag in time); synchronous commit's check that the batch can commit at
+/// all (it fails fast); one batch copied into a recycled shared buffer, persisted and shipped (a
+/// slice per follower); the commit point from the flushed positions by the rule (an entry of the
+/// current term only; the in-sync set and connectivity worked out where the rule reads them); per follower the next index, the three match points (received,
 /// flushed, applied), appends and bytes in flight against both windows, when it was last heard
 /// and caught up, the read round and the commit index sent; messages of the protocol's six kinds
 /// in envelopes with sender, receiver, group and term, checked on receipt (peer, addressee,
@@ -735,9 +800,9 @@ struct same_work {
 /// entry, duplicates and conflicts, its persisted slice, durable and applied positions and its
 /// answer with all three; replies with their log position as token; compaction into a snapshot
 /// every 4,096 entries. Each message, record and reply is written where it lies in its outbox.
-template <bool Majority, std::size_t N>
+template <rule Rule, std::size_t N>
 void handwritten(benchmark::State& st, std::size_t batch, std::size_t bytes) {
-  using sw = same_work<Majority, N>;
+  using sw = same_work<Rule, N>;
   using replica = typename sw::replica;
   constexpr std::uint64_t compact_every = sw::compact_every;
   std::array<replica, N> reps;
@@ -746,8 +811,9 @@ void handwritten(benchmark::State& st, std::size_t batch, std::size_t bytes) {
     reps[i].log.reserve(compact_every + 2 * sw::max_batch);
   }
   replica& leader = reps[0];
-  leader.leader = true;
   std::int64_t t_us = 20'000;
+  leader.leader = true;
+  for (auto& p : leader.prog) p.last_heard = p.caught_up_at = t_us;  // elected now: every follower heard, caught up
   std::uint64_t refused = 0;
   auto route = [&] {  // deliver every outgoing message until quiet; discard persistence and replies
     bool moved = true;
@@ -766,16 +832,19 @@ void handwritten(benchmark::State& st, std::size_t batch, std::size_t bytes) {
   };
   client c{batch, bytes};
   std::size_t answered = 0;
-  while (leader.base < 2 * compact_every) {  // warm up to the steady state, as the node's
+  for (std::size_t i = 0; leader.base < 2 * compact_every; ++i) {  // warm up to the steady state, as the node's
+    if (i == 1'000'000) return st.SkipWithError("warm-up: the hand-written leader committed nothing");
     leader.submit_batch(c.next(), ++t_us);
     route();
   }
   const auto before = allocations.load();
+  const std::uint64_t last_before = leader.last();
   for (auto _ : st) {
     leader.submit_batch(c.next(), ++t_us);
     answered += leader.replies.size();  // (the first route clears them)
     route();
   }
+  if (leader.last() - last_before != st.iterations() * batch) st.SkipWithError("the hand-written leader refused a write");
   if (refused != 0 || leader.commit + batch < leader.last()) st.SkipWithError("the hand-written leader refused a message or did not commit");
   for (const auto& r : reps)
     if (r.last() != leader.last()) st.SkipWithError("a hand-written follower fell behind");
@@ -807,18 +876,21 @@ void register_n() {
       const std::string args = "/" + std::to_string(N) + "/" + std::to_string(bytes) + "B/" + std::to_string(batch);
       auto reg = [&](const std::string& name, auto fn) { benchmark::RegisterBenchmark((name + args).c_str(), fn, batch, bytes); };
       reg("log_shipping_majority/composed", composed<rp::majority, N>);
-      reg("log_shipping_majority/handwritten", handwritten<true, N>);
+      reg("log_shipping_majority/handwritten", handwritten<rule::majority, N>);
       reg("log_shipping_majority/handwritten_messages", handwritten_messages<true, N>);
       reg("log_shipping_majority/handwritten_inline", handwritten_inline<true, N>);
       reg("log_shipping_majority/floor", floor<N>);
       reg("log_shipping_async/composed", composed<rp::asynchronous, N>);
-      reg("log_shipping_async/handwritten", handwritten<false, N>);
+      reg("log_shipping_async/handwritten", handwritten<rule::leader_only, N>);
       reg("log_shipping_async/handwritten_messages", handwritten_messages<false, N>);
       reg("log_shipping_async/handwritten_inline", handwritten_inline<false, N>);
       if (bytes != 256) continue;  // the other modes at the target's payload size
       reg("log_shipping_semi_sync/composed", composed<rp::semi_synchronous<1>, N>);
+      reg("log_shipping_semi_sync/handwritten", handwritten<rule::any_follower, N>);
       reg("log_shipping_first/composed", composed<rp::first<1>, N>);
+      reg("log_shipping_first/handwritten", handwritten<rule::first_follower, N>);
       reg("log_shipping_sync/composed", composed<rp::synchronous_with<2>, N>);
+      reg("log_shipping_sync/handwritten", handwritten<rule::all_in_sync, N>);
     }
 }
 
