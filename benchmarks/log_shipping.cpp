@@ -784,19 +784,20 @@ struct same_work {
 };
 
 /// The node's work on this path written out by hand for this one configuration (the commit rule
-/// `Rule`, acknowledged when flushed, N replicas, no reads in flight): DESIGN.md
-/// section 5's "hand-written loop doing the same work" (docs/design.md, "What a benchmark's
-/// baseline is"). What `composed` does per batch, it does, with no policy and no shared node
-/// type: requests checked for kind, role and a transfer under way; entries appended with their
-/// log's byte position (flow control, lag in bytes); the waiting-reply record with its start
-/// time (degraded mode, lag in time); synchronous commit's check that the batch can commit at
-/// all (it fails fast); one batch copied into a recycled shared buffer, persisted and shipped (a
-/// slice per follower); the commit point from the flushed positions by the rule (an entry of the
-/// current term only; the in-sync set and connectivity worked out where the rule reads them); per follower the next index, the three match points (received,
-/// flushed, applied), appends and bytes in flight against both windows, when it was last heard
-/// and caught up, the read round and the commit index sent; messages of the protocol's six kinds
-/// in envelopes with sender, receiver, group and term, checked on receipt (peer, addressee,
-/// group, stale term, pre-vote) and dispatched by kind; the follower's checks of the previous
+/// `Rule`, acknowledged when flushed, N replicas, no reads in flight): DESIGN.md section 5's
+/// "hand-written loop doing the same work" (docs/design.md, "What a benchmark's baseline is").
+/// What `composed` does per batch, it does, with no policy and no shared node type: requests
+/// checked for kind, role and a transfer under way; entries appended with their log's byte
+/// position (flow control, lag in bytes); the waiting-reply record with its start time
+/// (degraded mode, lag in time); synchronous commit's check that the batch can commit at all (it
+/// fails fast); one batch copied into a recycled shared buffer, persisted and shipped (a slice
+/// per follower); the commit point from the flushed positions by the rule (an entry of the
+/// current term only; the in-sync set and connectivity worked out where the rule reads them);
+/// per follower the next index, the three match points (received, flushed, applied), appends
+/// and bytes in flight against both windows, when it was last heard and caught up, the read
+/// round and the commit index sent; messages of the protocol's six kinds in envelopes with
+/// sender, receiver, group and term, checked on receipt (peer, addressee, group, stale term,
+/// pre-vote) and dispatched by kind; the follower's checks of the previous
 /// entry, duplicates and conflicts, its persisted slice, durable and applied positions and its
 /// answer with all three; replies with their log position as token; compaction into a snapshot
 /// every 4,096 entries. Each message, record and reply is written where it lies in its outbox.

@@ -83,27 +83,27 @@ class fixed_vector {
     const auto n = static_cast<size_type>(std::distance(first, last));
     if (n > N - size_) throw std::length_error("replica::fixed_vector: full");
     std::copy(first, last, end());
-    size_ = static_cast<size_type>(size_ + n);
+    size_ += n;
     return begin() + at;
   }
   /// `n` copies of `x`.
   constexpr void assign(size_type n, const T& x) {
     if (n > N) throw std::length_error("replica::fixed_vector: full");
     for (size_type i = 0; i < n; ++i) data_[i] = x;
-    size_ = static_cast<size_type>(n);
+    size_ = n;
   }
   /// Shrinks to `n`, or grows with value-initialized elements.
   constexpr void resize(size_type n) {
     if (n > N) throw std::length_error("replica::fixed_vector: full");
     for (size_type i = size_; i < n; ++i) data_[i] = T{};
-    size_ = static_cast<size_type>(n);
+    size_ = n;
   }
 
   /// Sets the size to `n` without touching the elements: for a caller that has just written the
   /// first `n` through `data()` (every element of the capacity always exists).
   constexpr void resize_for_overwrite(size_type n) {
     if (n > N) throw std::length_error("replica::fixed_vector: full");
-    size_ = static_cast<size_type>(n);
+    size_ = n;
   }
 
   friend constexpr bool operator==(const fixed_vector& a, const fixed_vector& b) {
