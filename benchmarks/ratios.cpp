@@ -1,6 +1,8 @@
 // bench-ratios: reads Google Benchmark JSON (--benchmark_format=json or --benchmark_out) and
 // prints, per <hot_path>/<args>, the composed (and virtual) time relative to the baseline
-// (`handwritten`, else `floor`), as a Markdown table. Exit 2 on unreadable input.
+// (`handwritten`, else `floor`), as a Markdown table. Exit 1 if a benchmark reported an error
+// (its own check failed: `SkipWithError`), after naming each on stderr, so that `scripts/bench`
+// and CI fail on it; exit 2 on unreadable input.
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
@@ -31,7 +33,14 @@ int main(int argc, char** argv) {
   // (hot_path, args) -> variant -> ns. Keep the median when repetitions were aggregated.
   std::map<std::pair<std::string, std::string>, std::map<std::string, double>> rows;
   std::map<std::pair<std::string, std::string>, std::string> units;
+  int failed = 0;
   for (const auto& b : j.at("benchmarks")) {
+    if (b.value("error_occurred", false)) {
+      std::fprintf(stderr, "bench-ratios: %s: %s\n", b.value("name", std::string{"?"}).c_str(),
+                   b.value("error_message", std::string{"an error"}).c_str());
+      ++failed;
+      continue;
+    }
     const std::string run_type = b.value("run_type", "iteration");
     const std::string agg = b.value("aggregate_name", "");
     if (run_type == "aggregate" && agg != "median") continue;
@@ -57,5 +66,5 @@ int main(int argc, char** argv) {
     else
       std::printf(" |\n");
   }
-  return 0;
+  return failed > 0 ? 1 : 0;
 }
