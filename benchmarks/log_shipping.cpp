@@ -102,6 +102,14 @@ class waiting_writes {
   std::vector<waiting> pending_;
   std::size_t answered_ = 0;  ///< pending_[0 .. answered_) are answered
 };
+/// Reports entries per second and ns per entry for a run of batches of `batch`, and, if counted,
+/// the heap allocations per entry (`allocs`, over the timed loop).
+void report(benchmark::State& st, std::size_t batch, std::optional<std::uint64_t> allocs = std::nullopt) {
+  const double entries = static_cast<double>(st.iterations() * batch);
+  st.SetItemsProcessed(static_cast<std::int64_t>(entries));
+  if (allocs) st.counters["allocs_per_entry"] = static_cast<double>(*allocs) / entries;
+  st.counters["ns_per_entry"] = benchmark::Counter(entries, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
 /// An entry's bytes on the wire, as the node's log counts them (flow control, lag in bytes).
 std::uint64_t wire_bytes(const rp::kv_op& op) { return rp::leader_based_detail::entry_header_bytes + op.data.size(); }
 
@@ -162,10 +170,7 @@ void composed(benchmark::State& st, std::size_t batch, std::size_t bytes) {
   }
   if (nodes[0].last_index() - last_before != st.iterations() * batch) st.SkipWithError("a write was refused");
   if (nodes[0].commit_index() + batch < nodes[0].last_index()) st.SkipWithError("commit did not advance");
-  const double entries = static_cast<double>(st.iterations() * batch);
-  st.SetItemsProcessed(static_cast<std::int64_t>(entries));
-  st.counters["allocs_per_entry"] = static_cast<double>(allocations.load() - before) / entries;
-  st.counters["ns_per_entry"] = benchmark::Counter(entries, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  report(st, batch, allocations.load() - before);
 }
 
 /// The exchange's steps written by hand with no messages (followers copied inline): logs as
@@ -227,10 +232,7 @@ void handwritten_inline(benchmark::State& st, std::size_t batch, std::size_t byt
     benchmark::DoNotOptimize(replies.data());
   }
   if (replies.size() != batch) st.SkipWithError("the hand-written leader did not answer its batch");
-  const double entries = static_cast<double>(st.iterations() * batch);
-  st.SetItemsProcessed(static_cast<std::int64_t>(entries));
-  st.counters["allocs_per_entry"] = static_cast<double>(allocations.load() - before) / entries;
-  st.counters["ns_per_entry"] = benchmark::Counter(entries, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  report(st, batch, allocations.load() - before);
 }
 
 /// The same work written by hand as a leader and followers that exchange Raft's two messages
@@ -372,10 +374,7 @@ void handwritten_messages(benchmark::State& st, std::size_t batch, std::size_t b
   if (replies.size() != batch) st.SkipWithError("the hand-written leader did not answer its batch");
   for (const auto& r : reps)  // every follower holds the leader's log and applied all but the last batch
     if (r.last() != leader.last() || r.applied + batch < leader.last()) st.SkipWithError("a hand-written follower fell behind");
-  const double entries = static_cast<double>(st.iterations() * batch);
-  st.SetItemsProcessed(static_cast<std::int64_t>(entries));
-  st.counters["allocs_per_entry"] = static_cast<double>(allocations.load() - before) / entries;
-  st.counters["ns_per_entry"] = benchmark::Counter(entries, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  report(st, batch, allocations.load() - before);
 }
 
 /// The commit rules the same-work loop is written for: one per commit mode benchmarked, with the
@@ -850,10 +849,7 @@ void handwritten(benchmark::State& st, std::size_t batch, std::size_t bytes) {
   for (const auto& r : reps)
     if (r.last() != leader.last()) st.SkipWithError("a hand-written follower fell behind");
   benchmark::DoNotOptimize(answered);
-  const double entries = static_cast<double>(st.iterations() * batch);
-  st.SetItemsProcessed(static_cast<std::int64_t>(entries));
-  st.counters["allocs_per_entry"] = static_cast<double>(allocations.load() - before) / entries;
-  st.counters["ns_per_entry"] = benchmark::Counter(entries, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  report(st, batch, allocations.load() - before);
 }
 
 /// Only the copies: each entry's payload bytes copied once per replica.
@@ -865,9 +861,7 @@ void floor(benchmark::State& st, std::size_t batch, std::size_t bytes) {
     for (auto& d : dst) std::memcpy(d.data(), src.data(), src.size());
     benchmark::ClobberMemory();
   }
-  st.SetItemsProcessed(static_cast<std::int64_t>(st.iterations() * batch));
-  st.counters["ns_per_entry"] = benchmark::Counter(static_cast<double>(st.iterations() * batch),
-                                                   benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  report(st, batch);
 }
 
 template <std::size_t N>
