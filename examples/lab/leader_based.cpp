@@ -87,7 +87,7 @@ nlohmann::json failover_row(const char* name, const failover_params& p, std::uin
     std::set<std::pair<key_type, value_type>> survivors;
     for (std::uint32_t i = 0; i < p.nodes; ++i)
       if (const node* n = c.node(replica_id{i}))
-        for (const auto& kv : n->applied_writes()) survivors.insert(kv);
+        for (const auto& kv : applied_writes(*n)) survivors.insert(kv);
     const auto r = check::check_lost_writes(c.history(), survivors);
     acked += r.acknowledged;
     lost += r.lost.size();

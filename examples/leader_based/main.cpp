@@ -56,7 +56,7 @@ void story(const char* name) {
 
   std::set<std::pair<rp::key_type, rp::value_type>> survived;
   for (std::uint32_t i = 0; i < 3; ++i)
-    for (const auto& kv : c.node(rp::replica_id{i})->applied_writes()) survived.insert(kv);
+    for (const auto& kv : rp::applied_writes(*c.node(rp::replica_id{i}))) survived.insert(kv);
   const auto r = rp::check::check_lost_writes(c.history(), survived);
   std::size_t refused = 0, unknown = 0;
   for (const auto& e : c.history()) {

@@ -341,6 +341,9 @@ class basic_replicator {
   /// The policy of family `Tag` (including families the library does not know).
   template <class Tag>
   using policy_for = detail::find_or<Tag, void, Topology, Commit, Resolver, Versioning, ClusterSize, Reads, Extras...>;
+  /// The same policies around another topology and cluster size (a sharded replicator's groups).
+  template <class OtherTopology, class OtherClusterSize>
+  using rebind = basic_replicator<OtherTopology, Commit, Resolver, Versioning, OtherClusterSize, Reads, Extras...>;
 
   /// A replica `self` of a cluster of `size`; `unknown_replica` if `self` is not a member.
   static result<basic_replicator> create(replica_id self, ClusterSize size = {}) {

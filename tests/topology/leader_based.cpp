@@ -14,7 +14,7 @@ TEST_CASE("leader-based: one leader is elected and writes replicate to every rep
   c.run_for(200ms);
   REQUIRE(c.history().size() == 2);
   CHECK(c.history()[1].type == check::event_type::ok);
-  for (std::uint32_t i = 0; i < 3; ++i) CHECK(c.node(replica_id{i})->value(0) == 42);
+  for (std::uint32_t i = 0; i < 3; ++i) CHECK(c.node(replica_id{i})->machine().value(0) == 42);
   CHECK(c.converged());
 }
 
@@ -58,7 +58,7 @@ TEST_CASE("leader-based: a user's commit mode is handed the in-sync set and conn
     const replica_id l = await_leader(c);
     for (value_type v = 1; v <= 5; ++v) c.invoke(l, {op_kind::write, 0, v});
     c.run_for(300ms);
-    for (std::uint32_t i = 0; i < 3; ++i) CHECK(c.node(replica_id{i})->value(0) == 5);  // the rule committed them
+    for (std::uint32_t i = 0; i < 3; ++i) CHECK(c.node(replica_id{i})->machine().value(0) == 5);  // the rule committed them
     CHECK(M::calls > 0);
   };
   run(recording_majority<false>{});

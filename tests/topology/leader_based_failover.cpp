@@ -111,7 +111,7 @@ TEST_CASE("manual failover: promote campaigns at once, but the vote restriction 
   REQUIRE(c.run_until([&](auto& cl) { return cl.node(a)->is_leader(); }, c.now() + 100'000));
   CHECK(c.now() - before < 20'000);
   c.run_for(200ms);
-  CHECK(c.node(a)->value(0) == value_type{5});
+  CHECK(c.node(a)->machine().value(0) == value_type{5});
   CHECK(lost_acked_writes(c) == 0);
 }
 

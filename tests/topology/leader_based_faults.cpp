@@ -34,7 +34,7 @@ std::size_t leader_crash_before_shipping(std::uint64_t seed) {
   // A2: the old leader's unreplicated suffix was truncated, never re-shipped; every log agrees.
   CHECK(logs_agree(c));
   CHECK(c.converged());
-  for (const auto& [k, v] : c.node(l)->applied_writes()) CHECK(v != 2);
+  for (const auto& [k, v] : applied_writes(*c.node(l))) CHECK(v != 2);
   return lost_acked_writes(c);
 }
 
@@ -234,7 +234,7 @@ TEST_CASE("A10: duplicated, reordered and dropped shipping messages leave identi
     c.run_for(500ms);
     CHECK(logs_agree(c));
     for (std::uint32_t i = 0; i < 3; ++i) {
-      const auto w = c.node(replica_id{i})->applied_writes();
+      const auto w = applied_writes(*c.node(replica_id{i}));
       std::set<value_type> distinct;
       for (const auto& kv : w) distinct.insert(kv.second);
       CHECK(distinct.size() == w.size());  // nothing applied twice

@@ -75,7 +75,7 @@ TEST_CASE("read-your-writes: a follower read with a token is served only when th
   fn->submit({client_id{77}, request_id{2}, {op_kind::read, 0}, std::uint64_t{c.node(l)->last_index()}}, local_time{});
   REQUIRE(fn->effects().replies.size() == 1);
   CHECK(fn->effects().replies[0].status == reply_status::ok);
-  CHECK(fn->effects().replies[0].values == std::vector<value_type>{5});
+  CHECK(fn->effects().replies[0].result == std::vector<value_type>{5});
   fn->effects().clear();
 }
 

@@ -56,7 +56,7 @@ std::set<std::pair<key_type, value_type>> survivors(sim::cluster<Node>& c) {
   std::set<std::pair<key_type, value_type>> s;
   for (std::uint32_t i = 0; i < c.size(); ++i)
     if (const Node* n = c.node(replica_id{i}))
-      for (const auto& kv : n->applied_writes()) s.insert(kv);
+      for (const auto& kv : applied_writes(*n)) s.insert(kv);
   return s;
 }
 

@@ -86,7 +86,7 @@ TEST_CASE("raft: a follower repairs a diverged log from the leader's", "[leader_
   REQUIRE(f.step(from(n1, 3, a), at(10)).ok());
   REQUIRE(f.last_index() == 3);
   CHECK(f.log()[2].term == term{3});
-  CHECK(f.value(0) == 30);
+  CHECK(f.machine().value(0) == 30);
   const auto r = sent<node::append_response>(f);
   REQUIRE(r.size() == 1);
   CHECK(r[0].success);

@@ -81,20 +81,25 @@ enum class reply_status : std::uint8_t {
   redirect,  ///< not done; ask `leader_hint` instead
 };
 
-/// A node's answer to one request.
-struct client_reply {
+/// A node's answer to one request. `Result` is what the operation returned: for the register
+/// vocabulary (`client_reply`), the values a read saw (nothing for nil, one value, or several
+/// concurrent siblings); for a user's state machine, its `result` type.
+template <class Result>
+struct basic_client_reply {
   // The constructors are written out (not an aggregate, not `= default`) so that making a reply
   // stores each member's initial value and nothing else: value-initializing a 112-byte aggregate,
   // as `replies.emplace_back()` does, zero-fills all of it first, and GCC does that with
   // `rep stos`, slow to start on short lengths (docs/benchmarks.md, coordinator fan-out).
-  client_reply() noexcept {}  // NOLINT(modernize-use-equals-default): the point, above
-  client_reply(client_id c, request_id i) noexcept : client{c}, id{i} {}
+  basic_client_reply() noexcept {}  // NOLINT(modernize-use-equals-default): the point, above
+  basic_client_reply(client_id c, request_id i) noexcept : client{c}, id{i} {}
+
+  using result_type = Result;
 
   client_id client{};
   request_id id{};
   reply_status status = reply_status::ok;
-  /// What a read returned: nothing for nil, one value, or several concurrent siblings.
-  std::vector<value_type> values{};
+  /// What the operation returned (a read's values; a state machine's `result`).
+  Result result{};
   /// A token naming the state the reply reflects (a write's log position, say), if any.
   std::optional<std::uint64_t> token{};
   /// Where to send the request instead (redirect), if known.
@@ -106,5 +111,9 @@ struct client_reply {
   /// A sloppy-quorum write: how many of its acknowledgements came from fallback replicas.
   std::uint32_t fallback_acks = 0;
 };
+
+/// The register vocabulary's reply: `result` holds what a read saw (nothing for nil, one value,
+/// or several concurrent siblings).
+using client_reply = basic_client_reply<std::vector<value_type>>;
 
 }  // namespace replica

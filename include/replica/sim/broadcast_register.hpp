@@ -63,7 +63,7 @@ struct broadcast_register {
     const std::optional<value_type> cur = it == data_.end() ? std::nullopt : std::optional{it->second.value};
     switch (req.op.kind) {
       case op_kind::read:
-        if (cur) r.values.push_back(*cur);
+        if (cur) r.result.push_back(*cur);
         break;
       case op_kind::add:
       case op_kind::remove:  // this reference register has no tombstones

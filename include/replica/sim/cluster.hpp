@@ -81,6 +81,13 @@ class cluster {
   using config = typename Node::config;
   using durable_state = typename Node::durable_state;
   using node_event = typename Node::event;
+  /// What a client request carries, and what the node answers.
+  using operation = operation_t<Node>;
+  using reply_type = reply_t<Node>;
+  /// Whether the node speaks the register vocabulary (`kv_op`, `client_reply`): then the
+  /// cluster's client sessions can drive it and record histories for the checkers. A node over
+  /// another state machine is driven with `submit` and heard through `on_reply`.
+  static constexpr bool speaks_registers = std::is_same_v<operation, kv_op> && std::is_same_v<reply_type, client_reply>;
 
   explicit cluster(cluster_options o, config cfg = {})
       : opt_{std::move(o)}, cfg_{std::move(cfg)}, rng_{opt_.seed}, net_{opt_.nodes, opt_.link} {
@@ -219,6 +226,18 @@ class cluster {
     begin(static_cast<std::uint32_t>(c), op);
     return c;
   }
+  /// A request from a client of the caller's own (any operation type), delivered to `target`
+  /// after the client latency; its reply goes to the `on_reply` handler. Use client ids that the
+  /// cluster's own sessions do not (they count from 0).
+  void submit(replica_id target, client_request<operation> req) {
+    rng& g = rng_;
+    const sim_time at = now_ + opt_.client_latency.sample(g).count();
+    push(at, request_ev{target, std::move(req)});
+  }
+  /// Called with every reply a node sends, when it reaches the client (also for the cluster's
+  /// own sessions, before they record it).
+  void on_reply(std::function<void(const reply_type&)> f) { reply_handler_ = std::move(f); }
+
   /// The causal context of the last read reply a client received (leaderless topologies).
   [[nodiscard]] const replica::payload& last_context(std::uint64_t client) const { return clients_.at(client).context; }
   /// The token of the last reply a client received (a write's log position), if any.
@@ -268,10 +287,10 @@ class cluster {
   };
   struct request_ev {
     replica_id node;
-    client_request<kv_op> req;
+    client_request<operation> req;
   };
   struct reply_ev {
-    client_reply reply;
+    reply_type reply;
   };
   struct timeout_ev {
     std::uint32_t client;
@@ -419,6 +438,10 @@ class cluster {
   }
   void handle(reply_ev& r) {
     trace(kind::reply, r.reply.client.value(), r.reply.id.value());
+    if (reply_handler_) reply_handler_(r.reply);
+    if constexpr (speaks_registers) on_session_reply(r);
+  }
+  void on_session_reply(reply_ev& r) {
     if (r.reply.client.value() >= clients_.size()) return;
     auto& c = clients_[r.reply.client.value()];
     if (!c.pending || c.current != r.reply.id) return;  // late or duplicate reply
@@ -427,8 +450,8 @@ class cluster {
         check::event e = invocation_event(r.reply.client.value(), c.op, check::event_type::ok);
         if (c.op.kind == op_kind::read) {
           e.value.reset();
-          if (r.reply.values.size() == 1) e.value = r.reply.values.front();
-          if (r.reply.values.size() > 1) e.siblings = r.reply.values;
+          if (r.reply.result.size() == 1) e.value = r.reply.result.front();
+          if (r.reply.result.size() > 1) e.siblings = r.reply.result;
           c.last_seen = e.value;
         } else {
           c.last_seen = c.op.value;
@@ -470,6 +493,9 @@ class cluster {
     finish(t.client);
   }
   void handle(next_op& n) {
+    if constexpr (speaks_registers) next_session_op(n);
+  }
+  void next_session_op(next_op& n) {
     auto& c = clients_[n.client];
     if (c.pending || now_ >= c.opt.stop) return;
     kv_op op = generate(c);
@@ -619,6 +645,7 @@ class cluster {
   rng rng_;
   network net_;
   std::function<const latency_model*(const envelope<message>&)> message_latency_;
+  std::function<void(const reply_type&)> reply_handler_;
   std::vector<slot_state> slots_;
   std::vector<client_state> clients_;
   std::priority_queue<scheduled, std::vector<scheduled>, std::greater<>> queue_;

@@ -4,7 +4,14 @@
 /// commit mode, ack point and read guarantee taken from the composed policies.
 ///
 ///   using pg_like = replica::replicator<replica::leader_based, replica::semi_synchronous<1>>;
-///   replica::leader_based_node<pg_like> node{self, config, disk};
+///   replica::leader_based_node<pg_like> node{self, config, disk};             // integer registers
+///   replica::leader_based_node<pg_like, my_ledger> ledger{self, config, disk};  // the user's machine
+///
+/// The node replicates a `state_machine` (core/state_machine.hpp; default `kv_register`): a
+/// write's command goes through the log and reaches `Machine::apply` on every replica in log
+/// order once committed; a read's query goes to the const `Machine::read` under the read
+/// guarantee; compaction takes `Machine::snapshot()` at the applied index and snapshot install
+/// goes through `Machine::restore`. The node never names keys or values.
 ///
 /// - Election: terms, randomized timeouts, pre-vote, votes only for candidates whose log is at
 ///   least as up to date (Raft §5.4.1), and a leader that has not heard from a majority for an
@@ -44,9 +51,11 @@
 #include <replica/core/extent.hpp>
 #include <replica/core/ids.hpp>
 #include <replica/core/result.hpp>
+#include <replica/core/state_machine.hpp>
 #include <replica/core/time.hpp>
+#include <replica/data/kv_register.hpp>
 #include <replica/reads/eventual_reads.hpp>
-#include <replica/sim/node.hpp>
+#include <replica/core/node.hpp>
 #include <replica/topology/leader_based/election.hpp>
 #include <replica/topology/leader_based/entry_batch.hpp>
 #include <replica/topology/leader_based/fifo.hpp>
@@ -151,10 +160,19 @@ struct election_or_default<void> {
 };
 }  // namespace detail
 
-template <class R>
+template <class R, state_machine Machine = kv_register>
 class leader_based_node {
+  using traits = machine_traits<Machine>;
+
  public:
   using replicator_type = R;
+  using machine_type = Machine;
+  /// What a client request carries (a command or a query), and the reply it gets.
+  using operation = typename traits::operation;
+  using command = typename traits::command;
+  using query = typename traits::query;
+  using result_type = typename traits::result;
+  using reply = basic_client_reply<result_type>;
   using commit_mode = typename R::commit_mode;
   using when_missing = typename detail::when_missing_of<commit_mode>::type;
   static constexpr ack_on ack_point = detail::ack_point_of<commit_mode>();
@@ -169,18 +187,22 @@ class leader_based_node {
   static constexpr bool eager_commit = !strong_reads || ack_point == ack_on::applied;
   using election = typename detail::election_or_default<typename R::template policy_for<election_tag>>::type;
 
-  /// One log entry: a client operation (or a leader's no-op) at a position.
+  /// One log entry: a client's command (or a leader's no-op) at a position.
   struct entry {
     replica::term term{};
     std::uint64_t index = 0;
-    kv_op op{};  ///< a read (the default op) in the log is a leader's no-op: reads are never appended
+    command op{};  ///< (a default command in a no-op, never applied)
     /// The holding log's size in bytes through this entry (raft_log::bytes_through): set by the
     /// log it is appended to, never taken from a message; not part of the entry's value.
     std::uint64_t log_bytes = 0;
-    /// Whether this is a leader's no-op (appended when it takes office; applies as nothing).
-    [[nodiscard]] bool noop() const noexcept { return op.kind == op_kind::read; }
+    /// A leader's no-op (appended when it takes office): it commits the entries before it and
+    /// does not reach the state machine.
+    bool is_noop = false;
+    [[nodiscard]] bool noop() const noexcept { return is_noop; }
+    /// The command's variable size on the wire (the log counts bytes with it).
+    [[nodiscard]] std::uint64_t body_bytes() const noexcept { return traits::body_bytes(op); }
     friend bool operator==(const entry& a, const entry& b) noexcept {
-      return a.term == b.term && a.index == b.index && a.op == b.op;
+      return a.term == b.term && a.index == b.index && a.is_noop == b.is_noop && a.op == b.op;
     }
   };
   /// Entries shipped or persisted together, sharing one buffer (see entry_batch.hpp).
@@ -216,7 +238,7 @@ class leader_based_node {
     std::uint64_t index = 0;
     replica::term term{};
     std::uint64_t bytes = 0;  ///< bytes_through(index) of the log it folds
-    std::vector<std::pair<key_type, value_type>> state;
+    typename Machine::snapshot_type state{};  ///< the machine's state after applying through `index`
     friend bool operator==(const snapshot&, const snapshot&) = default;
   };
   struct install_snapshot {
@@ -312,9 +334,9 @@ class leader_based_node {
         log_{disk.snap.index, disk.snap.term, disk.snap.bytes, disk.log},
         durable_index_{log_.last_index()},
         commit_{disk.snap.index},
-        applied_{disk.snap.index} {
-    for (const auto& [k, v] : disk.snap.state) state_[k] = v;
-    snapshot_state_ = disk.snap.state;
+        applied_{disk.snap.index},
+        snapshot_state_{disk.snap.state} {
+    machine_.restore(snapshot_state_);
     rng_state_ = (cfg.seed ^ 0x9e3779b97f4a7c15ULL) * (self.value() + 1) + 1;
     if constexpr (fixed_nodes == dynamic_extent) {
       progress_.resize(n_);
@@ -380,11 +402,11 @@ class leader_based_node {
     maybe_compact();
   }
 
-  void submit(const client_request<kv_op>& req, local_time now) { submit_batch(std::span{&req, 1}, now); }
+  void submit(const client_request<operation>& req, local_time now) { submit_batch(std::span{&req, 1}, now); }
 
   /// Several requests at once (a client batch, Kafka's producer batch): appended together and
   /// shipped in one append per follower. Reads in the batch are served as single reads.
-  void submit_batch(std::span<const client_request<kv_op>> reqs, local_time now) {
+  void submit_batch(std::span<const client_request<operation>> reqs, local_time now) {
     now_ = now;
     if (!booted_) boot();
     bool appended = false;
@@ -459,7 +481,7 @@ class leader_based_node {
     return {};
   }
 
-  sim::effects_of<leader_based_node>& effects() { return out_; }
+  effects_of<leader_based_node>& effects() { return out_; }
 
   static void persist(durable_state& d, const persist_entry& p) {
     if (const auto* h = std::get_if<hard_state>(&p)) {
@@ -498,26 +520,15 @@ class leader_based_node {
   [[nodiscard]] bool degraded() const noexcept { return degraded_; }
   /// Whether this leader could serve a lease read now.
   [[nodiscard]] bool holds_lease() const noexcept { return role_ == role::leader && lease_valid(); }
-  /// The value of `k` in the applied state (nil: nullopt).
-  [[nodiscard]] std::optional<value_type> value(key_type k) const {
-    auto it = state_.find(k);
-    return it == state_.end() ? std::nullopt : std::optional{it->second};
-  }
-  /// Every (key, value) applied here that the node still knows: the values in its snapshot and
-  /// every write applied after it (a compacted write that was overwritten is not listed).
-  [[nodiscard]] std::vector<std::pair<key_type, value_type>> applied_writes() const {
-    std::vector<std::pair<key_type, value_type>> out;
-    for (const auto& kv : snapshot_state_) out.push_back(kv);
-    for (std::uint64_t i = log_.snapshot_index() + 1; i <= applied_; ++i) {
-      const entry& e = log_.at(i);
-      if (e.op.kind == op_kind::write || e.op.kind == op_kind::cas) out.emplace_back(e.op.key, e.op.value);
-    }
-    return out;
-  }
-  [[nodiscard]] std::uint64_t digest() const {
-    std::uint64_t h = 1469598103934665603ULL;
-    for (const auto& [k, v] : state_) h = (h ^ (static_cast<std::uint64_t>(k) * 0x9e3779b97f4a7c15ULL + static_cast<std::uint64_t>(v))) * 1099511628211ULL;
-    return h;
+  /// The replicated state machine, as applied through `applied_index()`.
+  [[nodiscard]] const Machine& machine() const noexcept { return machine_; }
+  /// The machine's state at the compaction point (`snapshot_index()`).
+  [[nodiscard]] const typename Machine::snapshot_type& compacted_state() const noexcept { return snapshot_state_; }
+  /// The machine's digest (for convergence checks), when it has one.
+  [[nodiscard]] std::uint64_t digest() const
+    requires has_digest<Machine>
+  {
+    return machine_.digest();
   }
   [[nodiscard]] status_report report() const {
     status_report s{role_, hard_.current, leader_, last_index(), commit_, applied_, log_.snapshot_index(), degraded_, holds_lease(), {}};
@@ -539,12 +550,12 @@ class leader_based_node {
     request_id id;
     local_time since;
     client_id client;
-    bool precondition_failed = false;
+    bool has_outcome = false;  ///< the machine returned a result other than the default: see outcomes_
   };
   struct pending_read {
     client_id client;
     request_id id;
-    key_type key;
+    query q;
     std::uint64_t read_index;  ///< leader: serve once applied; follower (wait mode): the token
     std::uint64_t round;
     local_time deadline{};
@@ -579,7 +590,7 @@ class leader_based_node {
   [[nodiscard]] replica::term term_at(std::uint64_t index) const { return log_.term_or_zero(index); }
   [[nodiscard]] log_position last_position() const { return {term_at(last_index()), log_index{last_index()}}; }
   /// Appends the entry (term, index, op) made where it lies in the log (no temporary to copy).
-  void append_local(replica::term t, std::uint64_t index, const kv_op& op) { write_log_from(log_.emplace_back(t, index, op).index); }
+  void append_local(replica::term t, std::uint64_t index, const command& op) { write_log_from(log_.emplace_back(t, index, op).index); }
   /// Records that the log changed from `index` on; persisted now, or at the next flush when
   /// followers acknowledge on receipt.
   void write_log_from(std::uint64_t index) {
@@ -604,14 +615,16 @@ class leader_based_node {
   void persist_hard_state() { out_.persist.push_back(hard_); }
   /// The applied state at `index` (snapshot_index() <= index <= applied_).
   [[nodiscard]] snapshot snapshot_at(std::uint64_t index) const {
-    snapshot s{index, term_at(index), log_.bytes_through(index), {}};
+    snapshot s{.index = index, .term = term_at(index), .bytes = log_.bytes_through(index), .state = {}};
     if (index == applied_) {
-      s.state.assign(state_.begin(), state_.end());
+      s.state = machine_.snapshot();
       return s;
     }
-    std::map<key_type, value_type> st(snapshot_state_.begin(), snapshot_state_.end());
-    for (std::uint64_t i = log_.snapshot_index() + 1; i <= index; ++i) apply_to(st, log_.at(i));
-    s.state.assign(st.begin(), st.end());
+    Machine m;
+    m.restore(snapshot_state_);
+    for (std::uint64_t i = log_.snapshot_index() + 1; i <= index; ++i)
+      if (const entry& e = log_.at(i); !e.noop()) (void)m.apply(e.op);
+    s.state = m.snapshot();
     return s;
   }
   /// Automatic compaction (`compact_every`), at the end of an input (step, tick, submit): after
@@ -684,7 +697,7 @@ class leader_based_node {
     for (auto& p : progress_) p = progress{last_index() + 1, 0, 0, 0, 0, now_, now_, 0, false, 0};
     emit(leader_event::kind::became_leader);
     term_start_ = last_index() + 1;
-    append_local(hard_.current, term_start_, kv_op{});  // commits everything before it
+    write_log_from(log_.emplace_back(hard_.current, term_start_, command{}, 0, true).index);  // a no-op: commits everything before it
     broadcast_append(ship::heartbeat);
     advance_commit();
   }
@@ -820,8 +833,7 @@ class leader_based_node {
       // Applied entries past the snapshot that the snapshot's log does not have are discarded.
       if (applied_ > s.index && !agrees) emit(leader_event::kind::rewound);
       log_.install(s.index, s.term, s.bytes);
-      state_.clear();
-      for (const auto& [k, v] : s.state) state_[k] = v;
+      machine_.restore(s.state);
       snapshot_state_ = s.state;
       applied_ = s.index;
       commit_ = agrees ? std::max(commit_, s.index) : s.index;
@@ -923,19 +935,19 @@ class leader_based_node {
 
   /// Accepts one request; true if it appended to the log. `satisfiable`: rule_satisfiable(),
   /// once worked out for this batch.
-  bool accept(const client_request<kv_op>& req, std::optional<bool>& satisfiable) {
-    if (req.op.kind == op_kind::read) {
-      client_reply r{req.client, req.id};
+  bool accept(const client_request<operation>& req, std::optional<bool>& satisfiable) {
+    if (traits::is_query(req.op)) {
+      reply r{req.client, req.id};
       serve_read(req, r);
       return false;
     }
     if (role_ != role::leader) {
-      client_reply r{req.client, req.id};
+      reply r{req.client, req.id};
       redirect(r);
       return false;
     }
     if (transfer_to_) {
-      client_reply r{req.client, req.id};
+      reply r{req.client, req.id};
       r.status = reply_status::fail;  // a switchover is under way: not done, retry at the new leader
       r.error = errc::not_leader;
       r.leader_hint = transfer_to_;
@@ -945,7 +957,7 @@ class leader_based_node {
     if constexpr (std::is_same_v<when_missing, when_acks_missing::fail_fast>) {
       if (!satisfiable) satisfiable = rule_satisfiable();
       if (!*satisfiable) {
-        client_reply r{req.client, req.id};
+        reply r{req.client, req.id};
         r.status = reply_status::fail;
         r.error = errc::unavailable;
         out_.replies.push_back(std::move(r));
@@ -953,7 +965,7 @@ class leader_based_node {
       }
     }
     const std::uint64_t index = last_index() + 1;
-    append_local(hard_.current, index, req.op);
+    append_local(hard_.current, index, traits::command_of(req.op));
     pending_writes_.emplace_back(index, req.id, now_, req.client, false);
     return true;
   }
@@ -979,11 +991,11 @@ class leader_based_node {
     }
     while (!pending_writes_.empty() && pending_writes_.front().index <= ackable) {
       const pending_write& w = pending_writes_.front();
-      client_reply& r = out_.replies.emplace_back();  // built in place: replies are the per-entry output
+      reply& r = out_.replies.emplace_back();  // built in place: replies are the per-entry output
       r.client = w.client;
       r.id = w.id;
       r.token = w.index;
-      if (w.precondition_failed) r.status = reply_status::fail;
+      if (w.has_outcome) take_outcome(w.index, r);
       pending_writes_.pop_front();
     }
   }
@@ -1110,16 +1122,17 @@ class leader_based_node {
   void step_down_pending() {
     // Writes we accepted may or may not commit under the next leader: the outcome is unknown.
     for (const auto& w : pending_writes_) {
-      client_reply r{w.client, w.id};
+      reply r{w.client, w.id};
       r.status = reply_status::unknown;
       out_.replies.push_back(std::move(r));
     }
     pending_writes_.clear();
+    outcomes_.clear();
     fail_reads(pending_reads_);
   }
   void fail_reads(std::vector<pending_read>& reads) {
     for (const auto& rd : reads) {
-      client_reply r{rd.client, rd.id};
+      reply r{rd.client, rd.id};
       r.status = reply_status::fail;  // a read that was not served had no effect
       r.error = errc::unavailable;
       r.leader_hint = leader_;
@@ -1150,7 +1163,7 @@ class leader_based_node {
     }
     serve_confirmed_reads(confirmed);
   }
-  void serve_read(const client_request<kv_op>& req, client_reply& r) {
+  void serve_read(const client_request<operation>& req, reply& r) {
     if (req.token && *req.token > last_index() && role_ == role::leader) {
       r.status = reply_status::fail;  // a token from the future: no write of ours has that position
       r.error = errc::out_of_range;
@@ -1160,25 +1173,34 @@ class leader_based_node {
     if (role_ != role::leader) {
       const bool fresh_enough = !req.token || *req.token <= applied_;
       if (strong_reads) return redirect(r);
-      if (fresh_enough) return reply_value(r, req.op.key);
+      if (fresh_enough) return reply_read(r, traits::query_of(req.op));
       if constexpr (stale_token == on_stale_token::wait) {
-        waiting_reads_.push_back({req.client, req.id, req.op.key, *req.token, 0,
-                                  now_ + std::chrono::milliseconds{detail::wait_ms_of<typename R::reads>()}});
+        waiting_reads_.push_back({.client = req.client,
+                                  .id = req.id,
+                                  .q = traits::query_of(req.op),
+                                  .read_index = *req.token,
+                                  .round = 0,
+                                  .deadline = now_ + std::chrono::milliseconds{detail::wait_ms_of<typename R::reads>()}});
         return;
       }
       return redirect(r);
     }
     if constexpr (!strong_reads) {
-      reply_value(r, req.op.key);
+      reply_read(r, traits::query_of(req.op));
       return;
     }
     if (lease_valid()) {
-      reply_value(r, req.op.key);  // the lease says no other leader can have committed anything
+      reply_read(r, traits::query_of(req.op));  // the lease says no other leader can have committed anything
       return;
     }
     // Read-index: remember the commit index, confirm leadership with a quorum round, serve once
     // applied. Until an entry of this term commits, the commit index may be stale: wait for it.
-    pending_reads_.push_back({req.client, req.id, req.op.key, std::max(commit_, term_start_), ++read_round_, {}});
+    pending_reads_.push_back({.client = req.client,
+                              .id = req.id,
+                              .q = traits::query_of(req.op),
+                              .read_index = std::max(commit_, term_start_),
+                              .round = ++read_round_,
+                              .deadline = {}});
     broadcast_append(ship::heartbeat);
     confirm_rounds();
   }
@@ -1186,8 +1208,8 @@ class leader_based_node {
     auto it = pending_reads_.begin();
     while (it != pending_reads_.end()) {
       if (it->round <= confirmed && applied_ >= it->read_index) {
-        client_reply r{it->client, it->id};
-        reply_value(r, it->key);
+        reply r{it->client, it->id};
+        reply_read(r, it->q);
         it = pending_reads_.erase(it);
       } else {
         ++it;
@@ -1200,8 +1222,8 @@ class leader_based_node {
     auto it = waiting_reads_.begin();
     while (it != waiting_reads_.end()) {
       if (applied_ >= it->read_index) {
-        client_reply r{it->client, it->id};
-        reply_value(r, it->key);
+        reply r{it->client, it->id};
+        reply_read(r, it->q);
         it = waiting_reads_.erase(it);
       } else {
         ++it;
@@ -1218,12 +1240,19 @@ class leader_based_node {
     });
     fail_reads(expired);
   }
-  void reply_value(client_reply& r, key_type key) {
-    if (auto v = value(key)) r.values.push_back(*v);
+  /// Answers a read with the machine's state as applied now (the token names that position).
+  void reply_read(reply& r, const query& q) {
+    replica::result<result_type> v = machine_.read(q);
+    if (v.ok()) {
+      r.result = std::move(*v);
+    } else {
+      r.status = reply_status::fail;
+      r.error = v.code();
+    }
     r.token = applied_;
     out_.replies.push_back(std::move(r));
   }
-  void redirect(client_reply& r) {
+  void redirect(reply& r) {
     r.status = reply_status::redirect;
     r.leader_hint = leader_;
     out_.replies.push_back(std::move(r));
@@ -1237,41 +1266,53 @@ class leader_based_node {
   }
 
   // ---- apply ----
-  /// Discards the applied state past the (truncated) log and re-applies from the snapshot.
+  /// Discards the applied state past the (truncated) log: restores the machine from the
+  /// compaction snapshot and re-applies the committed entries after it.
   void rewind() {
     emit(leader_event::kind::rewound);
-    state_.clear();
-    for (const auto& [k, v] : snapshot_state_) state_[k] = v;
+    machine_.restore(snapshot_state_);
     commit_ = std::min<std::uint64_t>(commit_, last_index());
     applied_ = log_.snapshot_index();
     apply_committed();
   }
-  /// Applies `e` to `st`; false if it is a cas whose precondition failed.
-  static bool apply_to(std::map<key_type, value_type>& st, const entry& e) {
-    switch (e.op.kind) {  // (a no-op is a read: nothing)
-      case op_kind::write: st[e.op.key] = e.op.value; return true;
-      case op_kind::cas: {
-        auto it = st.find(e.op.key);
-        if (it == st.end() || it->second != e.op.expected) return false;
-        it->second = e.op.value;
-        return true;
-      }
-      case op_kind::remove: st.erase(e.op.key); return true;
-      case op_kind::add: st[e.op.key] += e.op.value; return true;  // a counter: no lost update under one leader
-      case op_kind::read: return true;
-    }
-    return true;
+  /// Whether a write's reply needs what the machine returned: an error, or a result other than
+  /// the default one (a reply starts out holding the default).
+  static bool worth_keeping(const replica::result<result_type>& r) {
+    if constexpr (std::equality_comparable<result_type>)
+      return !r.ok() || !(*r == result_type{});
+    else
+      return true;
   }
+  /// Applies the committed entries, in log order, to the machine; what a command returned is
+  /// kept for the reply of a write this leader accepted.
   void apply_committed() {
     const std::uint64_t before = applied_;
     const std::uint64_t upto = std::min(commit_, last_index());
     if (upto <= applied_) return;
     const entry* e = &log_.at(applied_ + 1);  // entries are contiguous in the log
-    for (const entry* end = e + (upto - applied_); e != end; ++e)
-      if (!apply_to(state_, *e))
-        if (pending_write* p = find_pending(e->index)) p->precondition_failed = true;  // the client hears `fail`
+    for (const entry* end = e + (upto - applied_); e != end; ++e) {
+      if (e->noop()) continue;
+      replica::result<result_type> r = machine_.apply(e->op);
+      if (!pending_writes_.empty() && worth_keeping(r))
+        if (pending_write* p = find_pending(e->index)) {
+          p->has_outcome = true;
+          outcomes_.emplace(e->index, std::move(r));
+        }
+    }
     applied_ = upto;
     if (applied_ != before) serve_waiting_reads();
+  }
+  /// Moves what the machine returned for the write at `index` into its reply.
+  void take_outcome(std::uint64_t index, reply& r) {
+    auto it = outcomes_.find(index);
+    if (it == outcomes_.end()) return;
+    if (it->second.ok()) {
+      r.result = std::move(*it->second);
+    } else {
+      r.status = reply_status::fail;  // refused by the machine: definitely not done
+      r.error = it->second.code();
+    }
+    outcomes_.erase(it);
   }
 
   // ---- plumbing ----
@@ -1309,8 +1350,10 @@ class leader_based_node {
   replica::role role_ = role::follower;
   std::optional<replica_id> leader_;
   std::uint64_t term_start_ = 0;
-  std::map<key_type, value_type> state_;
-  std::vector<std::pair<key_type, value_type>> snapshot_state_;  ///< the state at the compaction point
+  typename Machine::snapshot_type snapshot_state_;  ///< the machine's state at the compaction point
+  Machine machine_;                                 ///< the state applied through applied_
+  /// What the machine returned for pending writes whose reply needs it (see worth_keeping).
+  std::map<std::uint64_t, replica::result<result_type>> outcomes_;
   per_replica<progress> progress_;
   std::vector<bool> votes_;
   leader_based_detail::fifo<pending_write> pending_writes_;  // Invariant: increasing `index`; not necessarily contiguous
@@ -1336,7 +1379,7 @@ class leader_based_node {
   std::uint64_t rng_state_ = 1;
   mutable per_replica<std::uint64_t> match_buf_;
   mutable std::unique_ptr<bool[]> isr_buf_, conn_buf_;
-  sim::effects_of<leader_based_node> out_;
+  effects_of<leader_based_node> out_;
 };
 
 }  // namespace replica

@@ -71,7 +71,7 @@
 #include <replica/resolve/crdt_merge.hpp>
 #include <replica/resolve/keep_siblings.hpp>
 #include <replica/resolve/maximal.hpp>
-#include <replica/sim/node.hpp>
+#include <replica/core/node.hpp>
 #include <replica/topology/leaderless/consistency.hpp>
 #include <replica/topology/leaderless/context.hpp>
 #include <replica/topology/multi_leader/data.hpp>
@@ -372,7 +372,7 @@ class leaderless_node {
     }
   }
 
-  sim::effects_of<leaderless_node>& effects() { return out_; }
+  effects_of<leaderless_node>& effects() { return out_; }
 
   static void persist(durable_state& d, const persist_entry& p) {
     if (const auto* s = std::get_if<store_write>(&p)) {
@@ -834,11 +834,11 @@ class leaderless_node {
   void answer_read(request& q, const state& best) {
     q.replied = true;
     client_reply r{q.client, q.id};
-    r.values = live(best);  // a deleted key reads as nil
+    r.result = live(best);  // a deleted key reads as nil
     if constexpr (merges) {
       // The application's merge: one value (the context still covers every sibling, so a write
       // that follows this read replaces them all).
-      r.values = detail::fold_siblings<typename resolver::function>(std::move(r.values));
+      r.result = detail::fold_siblings<typename resolver::function>(std::move(r.result));
     }
     r.context = context_of(q.key, best);
     out_.replies.push_back(std::move(r));
@@ -1184,7 +1184,7 @@ class leaderless_node {
   merkle_tree<merkle_depth> tree_;
   std::uint32_t ae_peer_ = 0;
   local_time now_{}, last_handoff_{}, last_anti_entropy_{};
-  sim::effects_of<leaderless_node> out_;
+  effects_of<leaderless_node> out_;
 };
 
 }  // namespace replica

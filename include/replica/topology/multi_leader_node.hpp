@@ -42,7 +42,7 @@
 #include <replica/core/result.hpp>
 #include <replica/core/time.hpp>
 #include <replica/crdt/dot_context.hpp>
-#include <replica/sim/node.hpp>
+#include <replica/core/node.hpp>
 #include <replica/topology/multi_leader.hpp>
 #include <replica/topology/multi_leader/data.hpp>
 #include <replica/topology/multi_leader/propagation.hpp>
@@ -277,7 +277,7 @@ class multi_leader_node {
     }
   }
 
-  sim::effects_of<multi_leader_node>& effects() { return out_; }
+  effects_of<multi_leader_node>& effects() { return out_; }
 
   static void persist(durable_state& d, const persist_entry& p) {
     if (const auto* a = std::get_if<applied>(&p)) {
@@ -338,8 +338,8 @@ class multi_leader_node {
 
   void read(const client_request<kv_op>& req) {
     client_reply r{req.client, req.id};
-    r.values = read(req.op.key);
-    std::sort(r.values.begin(), r.values.end());
+    r.result = read(req.op.key);
+    std::sort(r.result.begin(), r.result.end());
     if constexpr (requires(const Data& d) { kv_data<Data>::context(key_type{}, d); }) {
       // Always a context, even for a key never written: a write that passes it back replaces
       // exactly what was read (nothing), where a write without one replaces all held here.
@@ -497,7 +497,7 @@ class multi_leader_node {
   std::uint64_t own_seq_ = 0;
   std::uint64_t discarded_ = 0;
   local_time now_{}, last_resend_{};
-  sim::effects_of<multi_leader_node> out_;
+  effects_of<multi_leader_node> out_;
 };
 
 }  // namespace replica

@@ -30,8 +30,7 @@
 #include <replica/core/ids.hpp>
 #include <replica/core/result.hpp>
 #include <replica/core/time.hpp>
-#include <replica/replicator.hpp>
-#include <replica/sim/node.hpp>
+#include <replica/core/node.hpp>
 #include <replica/topology/leader_based.hpp>
 #include <replica/topology/leader_based_node.hpp>
 #include <replica/topology/leaderless.hpp>
@@ -49,13 +48,6 @@
 namespace replica {
 
 namespace detail {
-/// The replicator of one group: the sharded replicator's policies around the inner topology.
-template <class R>
-struct inner_replicator;
-template <class Topology, class Commit, class Resolver, class Versioning, class ClusterSize, class Reads, class... Extras>
-struct inner_replicator<basic_replicator<Topology, Commit, Resolver, Versioning, ClusterSize, Reads, Extras...>> {
-  using type = basic_replicator<typename Topology::inner, Commit, Resolver, Versioning, dynamic_cluster_size, Reads, Extras...>;
-};
 
 template <class Inner, class R>
 struct group_node {
@@ -88,7 +80,7 @@ class sharded_node {
  public:
   using topology = typename R::topology;
   static_assert(requires { topology::is_sharded; }, "replica::sharded_node: the replicator's topology must be sharded<...>");
-  using group_replicator = typename detail::inner_replicator<R>::type;
+  using group_replicator = typename R::template rebind<typename topology::inner, dynamic_cluster_size>;
   using group_type = typename detail::group_node<typename topology::inner, group_replicator>::type;
   static constexpr bool leader_groups = std::is_same_v<typename topology::inner, leader_based>;
 
@@ -177,7 +169,7 @@ class sharded_node {
     drain(*s, g->second);
   }
 
-  sim::effects_of<sharded_node>& effects() { return out_; }
+  effects_of<sharded_node>& effects() { return out_; }
 
   static void persist(durable_state& d, const persist_entry& p) { group_type::persist(d.groups[p.shard], p.entry); }
 
@@ -208,7 +200,7 @@ class sharded_node {
   /// shards, so there is no node-wide digest to compare: compare this per shard.
   template <class Cluster>
   [[nodiscard]] static bool shards_converged(const Cluster& c)
-    requires sim::has_digest<group_type>
+    requires has_digest<group_type>
   {
     const sharded_node* any = nullptr;
     for (std::uint32_t i = 0; i < c.size() && !any; ++i) any = c.node(replica_id{i});
@@ -228,11 +220,18 @@ class sharded_node {
   [[nodiscard]] std::vector<std::pair<key_type, value_type>> applied_writes() const {
     std::vector<std::pair<key_type, value_type>> out;
     for (const auto& [s, g] : groups_)
-      for (const auto& kv : g.applied_writes()) out.push_back(kv);
+      for (const auto& kv : writes_of(g)) out.push_back(kv);
     return out;
   }
 
  private:
+  /// A group's applied writes: its own list (leaderless), or kv_register's over its log.
+  static std::vector<std::pair<key_type, value_type>> writes_of(const group_type& g) {
+    if constexpr (requires { g.applied_writes(); })
+      return g.applied_writes();
+    else
+      return replica::applied_writes(g);
+  }
   static shard_map make_map(const config& c) {
     auto m = shard_map::make(c.nodes, c.shards, c.replicas_per_shard, std::is_same_v<typename topology::partitioning, by_hash>,
                              c.key_space, c.range_starts);
@@ -282,7 +281,7 @@ class sharded_node {
   shard_map map_;
   std::map<std::uint32_t, group_type> groups_;
   local_time last_rebalance_{};
-  sim::effects_of<sharded_node> out_;
+  effects_of<sharded_node> out_;
 };
 
 }  // namespace replica

@@ -21,10 +21,11 @@
 
 namespace replica::leader_based_detail {
 
-/// Fixed size an entry has on the wire besides its payload (term, index, op, key, values).
+/// Fixed size an entry has on the wire besides its body (term, index, and the command's fixed fields).
 inline constexpr std::uint64_t entry_header_bytes = 40;
 
-/// `Entry` has `term`, `op.data` (its payload) and a `std::uint64_t log_bytes` the log writes.
+/// `Entry` has `term`, `body_bytes()` (its command's variable size on the wire) and a
+/// `std::uint64_t log_bytes` the log writes.
 template <class Entry>
 class raft_log {
  public:
@@ -36,7 +37,7 @@ class raft_log {
     last_ = snap_index_ + entries_.size();
   }
 
-  static std::uint64_t wire_size(const Entry& e) noexcept { return entry_header_bytes + e.op.data.size(); }
+  static std::uint64_t wire_size(const Entry& e) noexcept { return entry_header_bytes + e.body_bytes(); }
 
   [[nodiscard]] std::uint64_t snapshot_index() const noexcept { return snap_index_; }
   [[nodiscard]] replica::term snapshot_term() const noexcept { return snap_term_; }

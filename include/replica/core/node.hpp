@@ -1,0 +1,95 @@
+#pragma once
+/// \file
+/// The node contract: what every topology's node is, the I/O-free state machine of DESIGN.md §2.
+/// The simulator, the benchmarks and (later) the network runner drive any type that models
+/// `replica::protocol_node`; a user's own node can model it too. (Not `replica::node`: that name
+/// would collide with the `using node = ...` that code under `using namespace replica` writes.)
+
+#include <replica/core/client.hpp>
+#include <replica/core/effects.hpp>
+#include <replica/core/envelope.hpp>
+#include <replica/core/ids.hpp>
+#include <replica/core/result.hpp>
+#include <replica/core/time.hpp>
+
+#include <concepts>
+#include <cstdint>
+
+namespace replica {
+
+namespace detail {
+template <class N>
+struct operation_of {
+  using type = kv_op;
+};
+template <class N>
+  requires requires { typename N::operation; }
+struct operation_of<N> {
+  using type = typename N::operation;
+};
+template <class N>
+struct reply_of {
+  using type = client_reply;
+};
+template <class N>
+  requires requires { typename N::reply; }
+struct reply_of<N> {
+  using type = typename N::reply;
+};
+}  // namespace detail
+
+/// What a client request to node type `N` carries: `N::operation`, or, when `N` does not say,
+/// the register vocabulary (`kv_op`).
+template <class N>
+using operation_t = typename detail::operation_of<N>::type;
+/// What node type `N` answers a request with: `N::reply`, or `client_reply` when it does not say.
+template <class N>
+using reply_t = typename detail::reply_of<N>::type;
+
+/// The effects batch of node type `N` (see effects.hpp for the order its caller keeps).
+template <class N>
+using effects_of = ready<typename N::message, reply_t<N>, typename N::persist_entry, typename N::event>;
+
+/// A node: one replica's protocol, driven by its caller.
+///
+/// Minimal complete definition:
+/// - types `message` (peer payload), `persist_entry` (one item of `ready::persist`),
+///   `durable_state` (the disk: what survives a crash), `config` (shared configuration), `event`;
+///   optionally `operation` (what a client request carries; default `kv_op`) and `reply`
+///   (default `client_reply`)
+/// - `N(replica_id self, const config&, const durable_state&)`: start, or restart from the disk
+/// - `status step(const envelope<message>&, local_time now)`: a message from a peer; a refused
+///   message (an error value) changes nothing
+/// - `void tick(local_time now)`: time passes; `now` is this node's local (skewable) clock
+/// - `void submit(const client_request<operation_t<N>>&, local_time now)`: a client request
+/// - `effects_of<N>& effects()`: the outbox; the caller carries it out in field order and clears it
+/// - `static void persist(durable_state&, const persist_entry&)`: what writing one entry does
+///   to the disk
+///
+/// Optional: `std::uint64_t digest() const` (a hash of the replicated state, for convergence).
+template <class N>
+concept protocol_node =
+    requires {
+      typename N::message;
+      typename N::persist_entry;
+      typename N::durable_state;
+      typename N::config;
+      typename N::event;
+    } &&
+    std::constructible_from<N, replica_id, const typename N::config&, const typename N::durable_state&> &&
+    requires(N& n, const envelope<typename N::message>& m, local_time t, const client_request<operation_t<N>>& req,
+             typename N::durable_state& disk, const typename N::persist_entry& pe) {
+      { n.step(m, t) } -> std::same_as<status>;
+      { n.tick(t) } -> std::same_as<void>;
+      { n.submit(req, t) } -> std::same_as<void>;
+      { n.effects() } -> std::same_as<effects_of<N>&>;
+      { N::persist(disk, pe) } -> std::same_as<void>;
+    };
+
+/// Whether `N` reports a digest of its replicated state.
+template <class N>
+concept has_digest = requires(const N& n) {
+  { n.digest() } -> std::convertible_to<std::uint64_t>;
+};
+
+}  // namespace replica

@@ -1,0 +1,155 @@
+#pragma once
+/// \file
+/// `kv_store`: string keys and string values, with get, put, delete, compare-and-set and
+/// increment-by on a value holding a decimal integer (Redis's GET, SET, DEL, INCRBY; etcd's
+/// transactions reduced to one compare). A `state_machine` for `leader_based_node`.
+///
+///   replica::leader_based_node<pg_like, replica::kv_store> node{self, config, disk};
+///   // a client request carries a kv_store::operation:
+///   replica::client_request<replica::kv_store::operation> req{c, id, replica::kv_store::put{"k", "v"}};
+
+#include <replica/core/result.hpp>
+
+#include <charconv>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace replica {
+
+/// A map of strings to strings.
+class kv_store {
+ public:
+  struct get {
+    std::string key;
+    friend bool operator==(const get&, const get&) = default;
+  };
+  struct put {
+    std::string key, value;
+    friend bool operator==(const put&, const put&) = default;
+  };
+  /// Removes the key; the result is the value it held (nil if none).
+  struct remove {
+    std::string key;
+    friend bool operator==(const remove&, const remove&) = default;
+  };
+  /// Sets `value` if the key holds `expected` (nil: the key is absent); refused otherwise.
+  struct compare_and_set {
+    std::string key;
+    std::optional<std::string> expected;
+    std::string value;
+    friend bool operator==(const compare_and_set&, const compare_and_set&) = default;
+  };
+  /// Adds `by` to the decimal integer the key holds (an absent key holds 0); the result is the
+  /// new value. Refused (the value unchanged) if the value is not a decimal 64-bit integer or
+  /// the sum overflows.
+  struct increment {
+    std::string key;
+    std::int64_t by = 1;
+    friend bool operator==(const increment&, const increment&) = default;
+  };
+
+  using command = std::variant<put, remove, compare_and_set, increment>;
+  using query = get;
+  /// What a request carries: a command or a query.
+  using operation = std::variant<get, put, remove, compare_and_set, increment>;
+  /// get: the value (nil if absent); remove: the old value; increment: the new value; put and
+  /// compare-and-set: nothing.
+  using result = std::optional<std::string>;
+  using snapshot_type = std::vector<std::pair<std::string, std::string>>;  ///< sorted by key
+
+  static bool is_query(const operation& op) noexcept { return op.index() == 0; }
+  static command command_of(const operation& op) {
+    return std::visit(
+        [](const auto& o) -> command {
+          if constexpr (std::is_same_v<std::decay_t<decltype(o)>, get>)
+            return put{};  // (never asked: is_query(op) holds)
+          else
+            return o;
+        },
+        op);
+  }
+  static const query& query_of(const operation& op) noexcept { return *std::get_if<get>(&op); }
+  /// The command's variable size on the wire (its strings), for flow control.
+  static std::uint64_t body_bytes(const command& c) noexcept {
+    return std::visit(
+        [](const auto& o) -> std::uint64_t {
+          using T = std::decay_t<decltype(o)>;
+          if constexpr (std::is_same_v<T, put>) return o.key.size() + o.value.size();
+          if constexpr (std::is_same_v<T, compare_and_set>) return o.key.size() + o.value.size() + (o.expected ? o.expected->size() : 0);
+          if constexpr (std::is_same_v<T, remove> || std::is_same_v<T, increment>) return o.key.size();
+        },
+        c);
+  }
+
+  replica::result<result> apply(const command& c) {
+    return std::visit([this](const auto& o) { return do_apply(o); }, c);
+  }
+  [[nodiscard]] result read(const get& q) const {
+    auto it = data_.find(q.key);
+    return it == data_.end() ? std::nullopt : std::optional{it->second};
+  }
+  [[nodiscard]] snapshot_type snapshot() const { return {data_.begin(), data_.end()}; }
+  void restore(const snapshot_type& s) { data_ = {s.begin(), s.end()}; }
+
+  [[nodiscard]] const std::map<std::string, std::string, std::less<>>& entries() const noexcept { return data_; }
+  /// FNV-1a over keys and values: equal states give equal digests.
+  [[nodiscard]] std::uint64_t digest() const {
+    std::uint64_t h = 1469598103934665603ULL;
+    auto mix = [&](const std::string& s) {
+      for (unsigned char ch : s) h = (h ^ ch) * 1099511628211ULL;
+      h = (h ^ 0xffU) * 1099511628211ULL;  // a separator: ("ab","c") and ("a","bc") differ
+    };
+    for (const auto& [k, v] : data_) {
+      mix(k);
+      mix(v);
+    }
+    return h;
+  }
+  friend bool operator==(const kv_store&, const kv_store&) = default;
+
+ private:
+  replica::result<result> do_apply(const put& p) {
+    data_.insert_or_assign(p.key, p.value);
+    return result{};
+  }
+  replica::result<result> do_apply(const remove& r) {
+    auto it = data_.find(r.key);
+    if (it == data_.end()) return result{};
+    result old = std::move(it->second);
+    data_.erase(it);
+    return old;
+  }
+  replica::result<result> do_apply(const compare_and_set& c) {
+    auto it = data_.find(c.key);
+    const bool holds = c.expected ? (it != data_.end() && it->second == *c.expected) : it == data_.end();
+    if (!holds) return error{errc::precondition, "compare_and_set: the key does not hold the expected value"};
+    data_.insert_or_assign(c.key, c.value);
+    return result{};
+  }
+  replica::result<result> do_apply(const increment& inc) {
+    auto it = data_.find(inc.key);
+    std::int64_t now = 0;
+    if (it != data_.end()) {
+      const std::string& s = it->second;
+      const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), now);
+      if (ec != std::errc{} || end != s.data() + s.size() || s.empty())
+        return error{errc::malformed, "increment: the value is not a decimal 64-bit integer"};
+    }
+    std::int64_t sum = 0;
+    if (__builtin_add_overflow(now, inc.by, &sum)) return error{errc::out_of_range, "increment: the sum overflows a 64-bit integer"};
+    std::string text = std::to_string(sum);
+    data_.insert_or_assign(inc.key, text);
+    return result{std::move(text)};
+  }
+
+  std::map<std::string, std::string, std::less<>> data_;
+};
+
+}  // namespace replica
