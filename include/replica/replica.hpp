@@ -6,6 +6,7 @@
 #include <replica/cluster.hpp>
 #include <replica/commit.hpp>
 #include <replica/core.hpp>
+#include <replica/data.hpp>
 #include <replica/describe.hpp>
 #include <replica/reads.hpp>
 #include <replica/replicator.hpp>

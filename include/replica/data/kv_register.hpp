@@ -9,6 +9,7 @@
 
 #include <replica/core/client.hpp>
 #include <replica/core/result.hpp>
+#include <replica/core/state_machine.hpp>
 
 #include <cstdint>
 #include <map>
@@ -76,6 +77,8 @@ class kv_register {
  private:
   std::map<key_type, value_type> state_;
 };
+
+static_assert(state_machine<kv_register>);
 
 /// Every (key, value) that a `kv_register` log node applied and still knows: the registers of
 /// its compaction snapshot, then each write and compare-and-set applied after it that took

@@ -9,6 +9,7 @@
 ///   replica::client_request<replica::kv_store::operation> req{c, id, replica::kv_store::put{"k", "v"}};
 
 #include <replica/core/result.hpp>
+#include <replica/core/state_machine.hpp>
 
 #include <charconv>
 #include <cstdint>
@@ -151,5 +152,7 @@ class kv_store {
 
   std::map<std::string, std::string, std::less<>> data_;
 };
+
+static_assert(state_machine<kv_store>);
 
 }  // namespace replica

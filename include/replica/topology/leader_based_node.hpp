@@ -238,7 +238,9 @@ class leader_based_node {
     std::uint64_t index = 0;
     replica::term term{};
     std::uint64_t bytes = 0;  ///< bytes_through(index) of the log it folds
-    typename Machine::snapshot_type state{};  ///< the machine's state after applying through `index`
+    /// The machine's state after applying through `index` (an empty disk: the state of a
+    /// default-constructed machine, before any command).
+    typename Machine::snapshot_type state = Machine{}.snapshot();
     friend bool operator==(const snapshot&, const snapshot&) = default;
   };
   struct install_snapshot {
