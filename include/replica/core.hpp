@@ -7,6 +7,7 @@
 #include <replica/core/envelope.hpp>
 #include <replica/core/extent.hpp>
 #include <replica/core/ids.hpp>
+#include <replica/core/inline.hpp>
 #include <replica/core/node.hpp>
 #include <replica/core/policy.hpp>
 #include <replica/core/state_machine.hpp>

@@ -8,6 +8,7 @@
 ///   node.machine().value(7);                                       // the applied value of key 7
 
 #include <replica/core/client.hpp>
+#include <replica/core/inline.hpp>
 #include <replica/core/result.hpp>
 #include <replica/core/state_machine.hpp>
 
@@ -37,7 +38,7 @@ class kv_register {
 
   /// Applies a command. A cas whose expected value is not the register's (or whose register is
   /// nil) is refused with `precondition` and changes nothing.
-  replica::result<result> apply(const kv_op& op) {
+  REPLICA_ALWAYS_INLINE replica::result<result> apply(const kv_op& op) {
     switch (op.kind) {
       case op_kind::write: state_[op.key] = op.value; return result{};
       case op_kind::cas: {
