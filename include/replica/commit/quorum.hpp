@@ -37,6 +37,11 @@ inline constexpr bool commit_reads_in_sync = !requires { requires !C::reads_in_s
 template <class C>
 inline constexpr bool commit_reads_connected = !requires { requires !C::reads_connected; };
 
+/// How many of `n` replicas make a majority (n/2 + 1): any two majorities share a replica.
+constexpr std::size_t majority_of(std::size_t n) noexcept { return n / 2 + 1; }
+/// Whether `yes` replicas of `n` are a majority.
+constexpr bool is_majority(std::size_t yes, std::size_t n) noexcept { return yes >= majority_of(n); }
+
 namespace detail {
 
 /// The k-th largest (k >= 1) of `xs`, by counting: x is the answer iff at least k values are
@@ -89,7 +94,7 @@ inline std::uint64_t majority_point(std::span<const std::uint64_t> xs) noexcept 
     case 5: return median_network<5>(xs);
     case 7: return median_network<7>(xs);
     case 9: return median_network<9>(xs);
-    default: return kth_largest(xs, xs.size() / 2 + 1);
+    default: return kth_largest(xs, majority_of(xs.size()));
   }
 }
 

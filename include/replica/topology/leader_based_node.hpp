@@ -56,10 +56,17 @@
 #include <replica/data/kv_register.hpp>
 #include <replica/reads/eventual_reads.hpp>
 #include <replica/core/node.hpp>
+#include <replica/topology/leader_based/applier.hpp>
+#include <replica/topology/leader_based/config.hpp>
 #include <replica/topology/leader_based/election.hpp>
 #include <replica/topology/leader_based/entry_batch.hpp>
+#include <replica/topology/leader_based/events.hpp>
 #include <replica/topology/leader_based/fifo.hpp>
+#include <replica/topology/leader_based/policy_traits.hpp>
+#include <replica/topology/leader_based/progress.hpp>
 #include <replica/topology/leader_based/raft_log.hpp>
+#include <replica/topology/leader_based/reads.hpp>
+#include <replica/topology/leader_based/wire.hpp>
 
 #include <algorithm>
 #include <array>
@@ -74,91 +81,6 @@
 #include <vector>
 
 namespace replica {
-
-/// What a leader-based node reports.
-struct leader_event {
-  enum class kind : std::uint8_t {
-    became_follower,
-    became_pre_candidate,
-    became_candidate,
-    became_leader,
-    stepped_down,     ///< a leader lost its quorum (check quorum) or saw a higher term
-    degraded,         ///< commit fell back to asynchronous (acks did not come in time)
-    recovered,        ///< the commit mode's rule holds again
-    rewound,          ///< applied entries were discarded: they conflicted with the new leader's log
-    compacted,        ///< entries up to `index` were folded into a snapshot
-    snapshot_installed,  ///< a follower replaced its state with the leader's snapshot (at `index`)
-    transfer_started,    ///< the leader hands leadership to another replica
-    transfer_aborted,    ///< the target did not take over within an election timeout
-  } what{};
-  replica::term term{};
-  std::uint64_t index = 0;  ///< last log index when it happened
-};
-
-constexpr std::string_view to_string(leader_event::kind k) noexcept {
-  using k_t = leader_event::kind;
-  switch (k) {
-    case k_t::became_follower: return "became_follower";
-    case k_t::became_pre_candidate: return "became_pre_candidate";
-    case k_t::became_candidate: return "became_candidate";
-    case k_t::became_leader: return "became_leader";
-    case k_t::stepped_down: return "stepped_down";
-    case k_t::degraded: return "degraded";
-    case k_t::recovered: return "recovered";
-    case k_t::rewound: return "rewound";
-    case k_t::compacted: return "compacted";
-    case k_t::snapshot_installed: return "snapshot_installed";
-    case k_t::transfer_started: return "transfer_started";
-    case k_t::transfer_aborted: return "transfer_aborted";
-  }
-  return "?";
-}
-
-/// A role in the protocol.
-enum class role : std::uint8_t { follower, pre_candidate, candidate, leader };
-
-namespace detail {
-template <class C>
-constexpr ack_on ack_point_of() {
-  if constexpr (requires { C::ack_point; })
-    return C::ack_point;
-  else
-    return ack_on::flushed;
-}
-template <class C>
-struct when_missing_of {
-  using type = when_acks_missing::block;
-};
-template <class C>
-  requires requires { typename C::when_missing; }
-struct when_missing_of<C> {
-  using type = typename C::when_missing;
-};
-template <class Reads>
-constexpr bool lease_of() {
-  if constexpr (requires { Reads::lease; }) return Reads::lease; else return false;
-}
-template <class Reads>
-constexpr std::uint32_t drift_ppm_of() {
-  if constexpr (requires { Reads::max_drift_ppm; }) return Reads::max_drift_ppm; else return 0;
-}
-template <class Reads>
-constexpr on_stale_token stale_token_of() {
-  if constexpr (requires { Reads::stale_token; }) return Reads::stale_token; else return on_stale_token::redirect;
-}
-template <class Reads>
-constexpr std::uint32_t wait_ms_of() {
-  if constexpr (requires { Reads::wait_ms; }) return Reads::wait_ms; else return 1000;
-}
-template <class P>
-struct election_or_default {
-  using type = P;
-};
-template <>
-struct election_or_default<void> {
-  using type = raft_election;
-};
-}  // namespace detail
 
 template <class R, state_machine Machine = kv_register>
 class leader_based_node {
@@ -187,146 +109,28 @@ class leader_based_node {
   static constexpr bool eager_commit = !strong_reads || ack_point == ack_on::applied;
   using election = typename detail::election_or_default<typename R::template policy_for<election_tag>>::type;
 
-  /// One log entry: a client's command (or a leader's no-op) at a position.
-  struct entry {
-    replica::term term{};
-    std::uint64_t index = 0;
-    command op{};  ///< (a default command in a no-op, never applied)
-    /// The holding log's size in bytes through this entry (raft_log::bytes_through): set by the
-    /// log it is appended to, never taken from a message; not part of the entry's value.
-    std::uint64_t log_bytes = 0;
-    /// A leader's no-op (appended when it takes office): it commits the entries before it and
-    /// does not reach the state machine.
-    bool is_noop = false;
-    [[nodiscard]] bool noop() const noexcept { return is_noop; }
-    /// The command's variable size on the wire (the log counts bytes with it).
-    [[nodiscard]] std::uint64_t body_bytes() const noexcept { return traits::body_bytes(op); }
-    friend bool operator==(const entry& a, const entry& b) noexcept {
-      return a.term == b.term && a.index == b.index && a.is_noop == b.is_noop && a.op == b.op;
-    }
-  };
+  using wire = leader_based_detail::wire<Machine>;
+  using entry = typename wire::entry;
   /// Entries shipped or persisted together, sharing one buffer (see entry_batch.hpp).
-  using batch = leader_based_detail::entry_batch<entry>;
-
-  // ---- messages ----
-  struct vote_request {
-    bool pre = false;  ///< a pre-vote: asks "would you vote?" without disturbing terms
-    log_position last{};
-    bool force = false;  ///< a leadership transfer or manual failover: ignore the leader's lease
-  };
-  struct vote_response {
-    bool pre = false;
-    bool granted = false;
-  };
-  struct append_request {
-    log_position prev{};
-    batch entries;
-    std::uint64_t commit = 0;
-    std::uint64_t read_round = 0;  ///< read-index confirmation round this heartbeat carries
-  };
-  struct append_response {
-    bool success = false;
-    std::uint64_t received = 0;  ///< last index in the follower's log (in memory)
-    std::uint64_t flushed = 0;   ///< last index durable on its disk
-    std::uint64_t applied = 0;   ///< last index applied to its state
-    std::uint64_t hint = 0;      ///< on rejection: the leader should retry from hint + 1
-    std::uint64_t read_round = 0;
-    bool need_snapshot = false;  ///< on rejection: the logs diverge below my compaction point
-  };
-  /// The applied state at a log position, replacing the receiver's log up to it.
-  struct snapshot {
-    std::uint64_t index = 0;
-    replica::term term{};
-    std::uint64_t bytes = 0;  ///< bytes_through(index) of the log it folds
-    /// The machine's state after applying through `index` (an empty disk: the state of a
-    /// default-constructed machine, before any command).
-    typename Machine::snapshot_type state = Machine{}.snapshot();
-    friend bool operator==(const snapshot&, const snapshot&) = default;
-  };
-  struct install_snapshot {
-    snapshot snap;
-    std::uint64_t commit = 0;
-  };
-  /// A leadership transfer's last step: "campaign now, you are up to date" (Raft's TimeoutNow).
-  struct timeout_now {};
-  using message = std::variant<vote_request, vote_response, append_request, append_response, install_snapshot, timeout_now>;
-
-  // ---- persistence ----
-  struct hard_state {
-    replica::term current{};
-    std::optional<replica_id> voted_for{};
-    friend bool operator==(const hard_state&, const hard_state&) = default;
-  };
-  /// Truncate the log after `from - 1`, then append `entries` (which start at `from`).
-  struct log_write {
-    std::uint64_t from = 1;
-    batch entries;
-  };
-  using persist_entry = std::variant<hard_state, log_write, snapshot>;
-  struct durable_state {
-    hard_state hard{};
-    snapshot snap{};         ///< the compaction point and the state at it
-    std::vector<entry> log;  ///< log[i] has index snap.index + i + 1
-  };
+  using batch = typename wire::batch;
+  using vote_request = typename wire::vote_request;
+  using vote_response = typename wire::vote_response;
+  using append_request = typename wire::append_request;
+  using append_response = typename wire::append_response;
+  using snapshot = typename wire::snapshot;
+  using install_snapshot = typename wire::install_snapshot;
+  using timeout_now = typename wire::timeout_now;
+  using message = typename wire::message;
+  using hard_state = typename wire::hard_state;
+  using log_write = typename wire::log_write;
+  using persist_entry = typename wire::persist_entry;
+  using durable_state = typename wire::durable_state;
   using event = leader_event;
+  using config = leader_based_config;
+  using status_report = leader_based_status;
 
-  struct config {
-    std::size_t nodes = 3;  ///< used when the cluster size is dynamic
-    group_id group{};
-    duration election_min = std::chrono::milliseconds{150};
-    duration election_max = std::chrono::milliseconds{300};
-    duration heartbeat = std::chrono::milliseconds{30};
-    bool pre_vote = true;
-    bool check_quorum = true;
-    std::size_t max_batch = 64;     ///< entries per append
-    std::size_t max_inflight = 8;   ///< unacknowledged appends per follower
-    duration max_lag = std::chrono::milliseconds{500};  ///< in-sync set: caught up within this
-    std::uint64_t seed = 0;         ///< for randomized election timeouts
-    /// 0: ship each write at once. Otherwise the leader batches writes and ships them at the
-    /// first tick this long after the oldest unshipped one (Kafka's linger.ms, a binlog
-    /// sender's batching); under asynchronous commit, writes acknowledged inside that window
-    /// are exactly what a leader crash loses.
-    duration ship_interval{0};
-    std::uint64_t max_inflight_bytes = 1 << 20;  ///< unacknowledged bytes per follower (a batch is cut to fit; one entry always goes)
-    /// 0: compact only when `compact` is called. Otherwise fold applied entries into a snapshot
-    /// whenever more than this many follow the compaction point (keeping `compact_keep`).
-    std::uint64_t compact_every = 0;
-    std::uint64_t compact_keep = 0;
-  };
+  using progress = leader_based_detail::progress;
 
-  /// One follower's replication progress, as the leader tracks it (etcd's `tracker.Progress`).
-  struct progress {
-    std::uint64_t next = 1;  ///< Invariant: match_received < next
-    std::uint64_t match_received = 0, match_flushed = 0, match_applied = 0;
-    std::size_t inflight = 0;
-    local_time last_heard{};
-    local_time caught_up_at{};
-    std::uint64_t read_round = 0;
-    bool need_snapshot = false;
-    std::uint64_t commit_sent = 0;  ///< the highest commit index sent to it
-  };
-
-  /// What an operator sees (lag, in-sync set, degraded mode).
-  struct follower_status {
-    replica_id id;
-    std::uint64_t match = 0;
-    std::uint64_t lag_entries = 0;
-    std::uint64_t lag_bytes = 0;  ///< wire bytes of the entries it lacks
-    std::uint64_t inflight_bytes = 0;
-    duration lag_time{};     ///< how long since it last held everything the leader had (0: caught up)
-    duration since_heard{};
-    bool in_sync = false;
-  };
-  struct status_report {
-    replica::role role{};
-    replica::term term{};
-    std::optional<replica_id> leader;
-    std::uint64_t last_index = 0, commit = 0, applied = 0;
-    std::uint64_t snapshot_index = 0;
-    bool degraded = false;
-    bool lease = false;  ///< a leader holding a read lease now
-    std::vector<follower_status> followers;  ///< leader only
-  };
 
   leader_based_node(replica_id self, const config& cfg, const durable_state& disk)
       : self_{self},
@@ -337,8 +141,7 @@ class leader_based_node {
         durable_index_{log_.last_index()},
         commit_{disk.snap.index},
         applied_{disk.snap.index},
-        snapshot_state_{disk.snap.state} {
-    machine_.restore(snapshot_state_);
+        state_{disk.snap.state} {
     rng_state_ = (cfg.seed ^ 0x9e3779b97f4a7c15ULL) * (self.value() + 1) + 1;
     if constexpr (fixed_nodes == dynamic_extent) {
       progress_.resize(n_);
@@ -476,7 +279,7 @@ class leader_based_node {
     if (index <= log_.snapshot_index()) return {};
     // The state at `index`: the state now, if nothing after it is applied; otherwise replay.
     snapshot s = snapshot_at(index);
-    snapshot_state_ = s.state;
+    state_.compacted_to(s.state);
     log_.compact_through(index);
     out_.persist.push_back(std::move(s));
     emit(leader_event::kind::compacted);
@@ -485,25 +288,8 @@ class leader_based_node {
 
   effects_of<leader_based_node>& effects() { return out_; }
 
-  static void persist(durable_state& d, const persist_entry& p) {
-    if (const auto* h = std::get_if<hard_state>(&p)) {
-      d.hard = *h;
-    } else if (const auto* w = std::get_if<log_write>(&p)) {
-      const std::uint64_t keep = w->from - 1 > d.snap.index ? w->from - 1 - d.snap.index : 0;
-      d.log.resize(std::min<std::size_t>(d.log.size(), keep));
-      for (const entry& e : w->entries)
-        if (e.index > d.snap.index) d.log.push_back(e);
-    } else {
-      const auto& s = std::get<snapshot>(p);
-      const std::uint64_t at = s.index > d.snap.index ? s.index - d.snap.index : 0;  // position in d.log
-      const bool keep_suffix = at >= 1 && at <= d.log.size() && d.log[at - 1].term == s.term;
-      if (keep_suffix)
-        d.log.erase(d.log.begin(), d.log.begin() + static_cast<std::ptrdiff_t>(at));
-      else
-        d.log.clear();
-      d.snap = s;
-    }
-  }
+  /// What writing one persist entry does to the disk.
+  static void persist(durable_state& d, const persist_entry& p) { wire::persist(d, p); }
 
   // ---- observation ------------------------------------------------------------------------------
 
@@ -523,25 +309,40 @@ class leader_based_node {
   /// Whether this leader could serve a lease read now.
   [[nodiscard]] bool holds_lease() const noexcept { return role_ == role::leader && lease_valid(); }
   /// The replicated state machine, as applied through `applied_index()`.
-  [[nodiscard]] const Machine& machine() const noexcept { return machine_; }
+  [[nodiscard]] const Machine& machine() const noexcept { return state_.machine(); }
   /// The machine's state at the compaction point (`snapshot_index()`).
-  [[nodiscard]] const typename Machine::snapshot_type& compacted_state() const noexcept { return snapshot_state_; }
+  [[nodiscard]] const typename Machine::snapshot_type& compacted_state() const noexcept { return state_.compacted(); }
   /// The machine's digest (for convergence checks), when it has one.
   [[nodiscard]] std::uint64_t digest() const
     requires has_digest<Machine>
   {
-    return machine_.digest();
+    return state_.machine().digest();
   }
   [[nodiscard]] status_report report() const {
-    status_report s{role_, hard_.current, leader_, last_index(), commit_, applied_, log_.snapshot_index(), degraded_, holds_lease(), {}};
+    status_report s{.role = role_,
+                    .term = hard_.current,
+                    .leader = leader_,
+                    .last_index = last_index(),
+                    .commit = commit_,
+                    .applied = applied_,
+                    .snapshot_index = log_.snapshot_index(),
+                    .degraded = degraded_,
+                    .lease = holds_lease(),
+                    .followers = {}};
     if (role_ == role::leader)
       for (std::uint32_t i = 0; i < n_; ++i) {
         if (i == self_.value()) continue;
         const progress& p = progress_[i];
-        const std::uint64_t m = std::min(last_index(), ack_match(p));
+        const std::uint64_t m = std::min(last_index(), p.match(ack_point));
         const std::uint64_t lag = last_index() - m;
-        s.followers.push_back({replica_id{i}, m, lag, log_.bytes_through(last_index()) - log_.bytes_through(m), inflight_bytes(p),
-                               lag == 0 ? duration{} : now_ - p.caught_up_at, now_ - p.last_heard, in_sync(i)});
+        s.followers.push_back({.id = replica_id{i},
+                               .match = m,
+                               .lag_entries = lag,
+                               .lag_bytes = log_.bytes_through(last_index()) - log_.bytes_through(m),
+                               .inflight_bytes = p.inflight_bytes(log_),
+                               .lag_time = lag == 0 ? duration{} : now_ - p.caught_up_at,
+                               .since_heard = now_ - p.last_heard,
+                               .in_sync = in_sync(i)});
       }
     return s;
   }
@@ -552,16 +353,8 @@ class leader_based_node {
     request_id id;
     local_time since;
     client_id client;
-    bool has_outcome = false;  ///< the machine returned a result other than the default: see outcomes_
   };
-  struct pending_read {
-    client_id client;
-    request_id id;
-    query q;
-    std::uint64_t read_index;  ///< leader: serve once applied; follower (wait mode): the token
-    std::uint64_t round;
-    local_time deadline{};
-  };
+  using pending_read = leader_based_detail::waiting_read<query>;
 
   /// The compile-time cluster size, or dynamic_extent.
   static constexpr std::size_t fixed_nodes = R::cluster_size_policy::extent;
@@ -617,17 +410,10 @@ class leader_based_node {
   void persist_hard_state() { out_.persist.push_back(hard_); }
   /// The applied state at `index` (snapshot_index() <= index <= applied_).
   [[nodiscard]] snapshot snapshot_at(std::uint64_t index) const {
-    snapshot s{.index = index, .term = term_at(index), .bytes = log_.bytes_through(index), .state = {}};
-    if (index == applied_) {
-      s.state = machine_.snapshot();
-      return s;
-    }
-    Machine m;
-    m.restore(snapshot_state_);
-    for (std::uint64_t i = log_.snapshot_index() + 1; i <= index; ++i)
-      if (const entry& e = log_.at(i); !e.noop()) (void)m.apply(e.op);
-    s.state = m.snapshot();
-    return s;
+    return {.index = index,
+            .term = term_at(index),
+            .bytes = log_.bytes_through(index),
+            .state = state_.state_at(log_.snapshot_index(), index, applied_, log_.entries().data())};
   }
   /// Automatic compaction (`compact_every`), at the end of an input (step, tick, submit): after
   /// the messages it sends are built, so a batch committed and applied at once (asynchronous
@@ -651,8 +437,7 @@ class leader_based_node {
     leader_ = leader;
     degraded_ = false;
     transfer_to_.reset();
-    lease_until_ = local_time{};
-    lease_rounds_.clear();
+    rounds_.reset();
     last_heard_leader_ = now_;
     reset_election_timeout();
   }
@@ -694,9 +479,8 @@ class leader_based_node {
     shipped_ = {};  // a leader's log only grows while it leads: the cache is valid from here on
     degraded_ = false;
     transfer_to_.reset();
-    lease_until_ = local_time{};
-    lease_rounds_.clear();
-    for (auto& p : progress_) p = progress{last_index() + 1, 0, 0, 0, 0, now_, now_, 0, false, 0};
+    rounds_.reset();
+    for (auto& p : progress_) p = progress::starting(last_index(), now_);
     emit(leader_event::kind::became_leader);
     term_start_ = last_index() + 1;
     write_log_from(log_.emplace_back(hard_.current, term_start_, command{}, 0, true).index);  // a no-op: commits everything before it
@@ -704,7 +488,7 @@ class leader_based_node {
     advance_commit();
   }
   [[nodiscard]] bool won(const std::vector<bool>& v) const {
-    return static_cast<std::size_t>(std::count(v.begin(), v.end(), true)) >= n_ / 2 + 1;
+    return is_majority(static_cast<std::size_t>(std::count(v.begin(), v.end(), true)), n_);
   }
 
   // ---- handlers ----
@@ -835,8 +619,7 @@ class leader_based_node {
       // Applied entries past the snapshot that the snapshot's log does not have are discarded.
       if (applied_ > s.index && !agrees) emit(leader_event::kind::rewound);
       log_.install(s.index, s.term, s.bytes);
-      machine_.restore(s.state);
-      snapshot_state_ = s.state;
+      state_.install(s.state);
       applied_ = s.index;
       commit_ = agrees ? std::max(commit_, s.index) : s.index;
       durable_index_ = agrees ? std::max(s.index, std::min(durable_index_, last_index())) : s.index;
@@ -856,33 +639,11 @@ class leader_based_node {
   void handle(replica_id from, replica::term, const append_response& a) {
     if (role_ != role::leader) return;
     progress& p = progress_[from.value()];
-    p.last_heard = now_;
-    p.read_round = std::max(p.read_round, a.read_round);
-    if (a.success) {
-      p.need_snapshot = false;
-      const std::uint64_t had = p.match_received;
-      p.match_received = std::max(p.match_received, std::min(a.received, last_index()));
-      // The window: nothing is in flight once it holds everything sent; otherwise this answered
-      // one append of entries if it moved the match (an answer to an empty append, a heartbeat
-      // or a commit notice, frees nothing).
-      if (p.match_received + 1 >= p.next)
-        p.inflight = 0;
-      else if (p.match_received > had && p.inflight > 0)
-        --p.inflight;
-      p.match_flushed = std::max(p.match_flushed, std::min(a.flushed, last_index()));
-      p.match_applied = std::max(p.match_applied, std::min(a.applied, last_index()));
-      p.next = std::max(p.next, p.match_received + 1);
-      if (ack_match(p) >= last_index()) p.caught_up_at = now_;
-    } else {
-      if (a.need_snapshot || a.hint > last_index()) {
-        p.need_snapshot = true;  // it diverged at its compaction point, or compacted past our whole log
-      } else if (a.hint + 1 > p.next) {
-        p.next = a.hint + 1;  // it compacted past what we sent: resume after its compaction point
-      } else {
-        p.next = std::max<std::uint64_t>(1, std::min(p.next, a.hint + 1));
-      }
-      p.inflight = 0;
-    }
+    p.heard(now_, a.read_round);
+    if (a.success)
+      p.acknowledged(a.received, a.flushed, a.applied, last_index(), ack_point, now_);
+    else
+      p.rejected(a.hint, a.need_snapshot, last_index());
     advance_commit();
     confirm_rounds();
     if (transfer_to_ == from && p.match_received >= last_index()) send(from, timeout_now{});
@@ -891,13 +652,6 @@ class leader_based_node {
   }
 
   // ---- leader ----
-  [[nodiscard]] std::uint64_t ack_match(const progress& p) const {
-    return ack_point == ack_on::received ? p.match_received : p.match_flushed;
-  }
-  [[nodiscard]] std::uint64_t inflight_bytes(const progress& p) const {
-    const std::uint64_t sent = p.next - 1;
-    return sent > p.match_received ? log_.bytes_through(sent) - log_.bytes_through(p.match_received) : 0;
-  }
   [[nodiscard]] bool in_sync(std::uint32_t i) const {
     if (i == self_.value()) return true;
     return now_ - progress_[i].caught_up_at <= cfg_.max_lag;
@@ -925,7 +679,7 @@ class leader_based_node {
   [[nodiscard]] std::span<const std::uint64_t> matches(bool applied) const {
     for (std::uint32_t i = 0; i < n_; ++i)
       match_buf_[i] = i == self_.value() ? (applied ? applied_ : durable_index_)
-                                         : (applied ? progress_[i].match_applied : ack_match(progress_[i]));
+                                         : (applied ? progress_[i].match_applied : progress_[i].match(ack_point));
     return match_buf_;
   }
   /// Could the rule commit the last entry if every connected replica caught up now?
@@ -968,7 +722,7 @@ class leader_based_node {
     }
     const std::uint64_t index = last_index() + 1;
     append_local(hard_.current, index, traits::command_of(req.op));
-    pending_writes_.emplace_back(index, req.id, now_, req.client, false);
+    pending_writes_.emplace_back(index, req.id, now_, req.client);
     return true;
   }
 
@@ -997,7 +751,7 @@ class leader_based_node {
       r.client = w.client;
       r.id = w.id;
       r.token = w.index;
-      if (w.has_outcome) take_outcome(w.index, r);
+      state_.take(w.index, r);
       pending_writes_.pop_front();
     }
   }
@@ -1008,7 +762,7 @@ class leader_based_node {
       std::size_t heard = 1;
       for (std::uint32_t i = 0; i < n_; ++i)
         if (i != self_.value() && now_ - progress_[i].last_heard < cfg_.election_max) ++heard;
-      if (heard < n_ / 2 + 1) {
+      if (!is_majority(heard, n_)) {
         become_follower(hard_.current, std::nullopt);
         return;
       }
@@ -1039,10 +793,7 @@ class leader_based_node {
     if (now_ - last_heartbeat_ >= cfg_.heartbeat) {
       // Retransmit to followers whose pipeline stalled (lost messages).
       for (auto& p : progress_)
-        if (now_ - p.last_heard >= cfg_.heartbeat * 2) {
-          p.inflight = 0;
-          p.next = std::min(p.next, p.match_received + 1);
-        }
+        if (now_ - p.last_heard >= cfg_.heartbeat * 2) p.stalled();
       broadcast_append(ship::heartbeat);
     }
   }
@@ -1063,7 +814,7 @@ class leader_based_node {
       if constexpr (lease_reads) {
         // Each heartbeat opens a round; a quorum's acknowledgement of it renews the lease from
         // the moment it was sent.
-        lease_rounds_.push_back({++read_round_, now_});
+        rounds_.open(now_, true);
       }
     }
     for (std::uint32_t i = 0; i < n_; ++i)
@@ -1073,27 +824,21 @@ class leader_based_node {
     const bool heartbeat = why == ship::heartbeat;
     progress& p = progress_[to.value()];
     if (why == ship::commit && (p.commit_sent >= commit_ || !connected(to.value()))) return;
-    if (p.need_snapshot || p.next <= log_.snapshot_index()) {
+    if (p.wants_snapshot(log_.snapshot_index())) {
       // The entries it needs are compacted away (or its log diverged below its own compaction
       // point): send the state instead, once per stall.
       if (p.inflight > 0 && !heartbeat) return;
       if (p.inflight > 0 && now_ - p.last_heard < cfg_.heartbeat * 2) return;
       install_snapshot m{snapshot_at(applied_), commit_};
-      p.next = m.snap.index + 1;
-      p.need_snapshot = false;
-      p.inflight = cfg_.max_inflight;  // nothing else until it answers
-      p.commit_sent = std::max(p.commit_sent, commit_);
+      p.sent_snapshot(m.snap.index, cfg_.max_inflight);
+      p.sent_commit(commit_);
       send(to, std::move(m));
       return;
     }
     const bool has_entries = p.next <= last_index();
     if (!has_entries && why == ship::entries) return;
-    // The window: appends and bytes in flight. An entry larger than the byte window goes alone
-    // once nothing else is in flight.
-    const std::uint64_t in_flight = inflight_bytes(p);
-    const bool window_open =
-        p.inflight < cfg_.max_inflight &&
-        (in_flight == 0 || (has_entries && in_flight + log_.bytes_through(p.next) - log_.bytes_through(p.next - 1) <= cfg_.max_inflight_bytes));
+    const std::uint64_t in_flight = p.inflight_bytes(log_);
+    const bool window_open = p.window_open(log_, cfg_.max_inflight, cfg_.max_inflight_bytes);
     if (has_entries && !window_open && !heartbeat) return;
     append_request a;
     const std::uint64_t from = has_entries && window_open ? p.next : last_index() + 1;
@@ -1113,12 +858,9 @@ class leader_based_node {
       }
     }
     a.commit = commit_;
-    p.commit_sent = std::max(p.commit_sent, commit_);
-    a.read_round = read_round_;
-    if (!a.entries.empty()) {
-      p.next = upto + 1;
-      ++p.inflight;
-    }
+    p.sent_commit(commit_);
+    a.read_round = rounds_.current();
+    if (!a.entries.empty()) p.sent_entries(upto);
     send(to, std::move(a));
   }
   void step_down_pending() {
@@ -1129,18 +871,15 @@ class leader_based_node {
       out_.replies.push_back(std::move(r));
     }
     pending_writes_.clear();
-    outcomes_.clear();
-    fail_reads(pending_reads_);
+    state_.forget_outcomes();
+    pending_reads_.drop_all([this](const pending_read& rd) { fail_read(rd); });
   }
-  void fail_reads(std::vector<pending_read>& reads) {
-    for (const auto& rd : reads) {
-      reply r{rd.client, rd.id};
-      r.status = reply_status::fail;  // a read that was not served had no effect
-      r.error = errc::unavailable;
-      r.leader_hint = leader_;
-      out_.replies.push_back(std::move(r));
-    }
-    reads.clear();
+  void fail_read(const pending_read& rd) {
+    reply r{rd.client, rd.id};
+    r.status = reply_status::fail;  // a read that was not served had no effect
+    r.error = errc::unavailable;
+    r.leader_hint = leader_;
+    out_.replies.push_back(std::move(r));
   }
 
   // ---- reads ----
@@ -1148,22 +887,19 @@ class leader_based_node {
     return role_ == role::leader || (leader_.has_value() && now_ - last_heard_leader_ < cfg_.election_min) ||
            now_ - booted_at_ < cfg_.election_min;
   }
-  [[nodiscard]] bool lease_valid() const { return lease_reads && now_ < lease_until_ && commit_ >= term_start_; }
-  /// A quorum's highest acknowledged round: confirms read-index reads and renews the lease.
+  [[nodiscard]] bool lease_valid() const { return lease_reads && rounds_.lease_holds(now_) && commit_ >= term_start_; }
+  /// A quorum's highest echoed round: confirms read-index reads and renews the lease.
   void confirm_rounds() {
-    if (pending_reads_.empty() && lease_rounds_.empty()) return;
-    // The highest read round a quorum has confirmed (reusing the match buffer: no allocation).
-    for (std::uint32_t i = 0; i < n_; ++i) match_buf_[i] = i == self_.value() ? read_round_ : progress_[i].read_round;
-    const std::uint64_t confirmed = detail::kth_largest(match_buf_, n_ / 2 + 1);
-    if constexpr (lease_reads) {
-      constexpr double rho = detail::drift_ppm_of<typename R::reads>() / 1e6;
-      const auto len = duration{static_cast<duration::rep>(static_cast<double>(cfg_.election_min.count()) * (1 - rho) / (1 + rho))};
-      while (!lease_rounds_.empty() && lease_rounds_.front().first <= confirmed) {
-        lease_until_ = std::max(lease_until_, lease_rounds_.front().second + len);
-        lease_rounds_.pop_front();
-      }
-    }
-    serve_confirmed_reads(confirmed);
+    if (pending_reads_.empty() && !rounds_.renewing()) return;
+    // The highest round a majority has echoed (the match buffer reused: no allocation).
+    for (std::uint32_t i = 0; i < n_; ++i) match_buf_[i] = i == self_.value() ? rounds_.current() : progress_[i].read_round;
+    const std::uint64_t confirmed = detail::majority_point(match_buf_);
+    if constexpr (lease_reads) rounds_.confirm(confirmed, leader_based_detail::lease_length(cfg_.election_min, detail::drift_ppm_of<typename R::reads>()));
+    pending_reads_.serve_ready(confirmed, applied_, [this](const pending_read& rd) { serve_waited(rd); });
+  }
+  void serve_waited(const pending_read& rd) {
+    reply r{rd.client, rd.id};
+    reply_read(r, rd.q);
   }
   void serve_read(const client_request<operation>& req, reply& r) {
     if (req.token && *req.token > last_index() && role_ == role::leader) {
@@ -1177,12 +913,12 @@ class leader_based_node {
       if (strong_reads) return redirect(r);
       if (fresh_enough) return reply_read(r, traits::query_of(req.op));
       if constexpr (stale_token == on_stale_token::wait) {
-        waiting_reads_.push_back({.client = req.client,
-                                  .id = req.id,
-                                  .q = traits::query_of(req.op),
-                                  .read_index = *req.token,
-                                  .round = 0,
-                                  .deadline = now_ + std::chrono::milliseconds{detail::wait_ms_of<typename R::reads>()}});
+        waiting_reads_.push({.client = req.client,
+                             .id = req.id,
+                             .q = traits::query_of(req.op),
+                             .read_index = *req.token,
+                             .round = 0,
+                             .deadline = now_ + std::chrono::milliseconds{detail::wait_ms_of<typename R::reads>()}});
         return;
       }
       return redirect(r);
@@ -1197,60 +933,26 @@ class leader_based_node {
     }
     // Read-index: remember the commit index, confirm leadership with a quorum round, serve once
     // applied. Until an entry of this term commits, the commit index may be stale: wait for it.
-    pending_reads_.push_back({.client = req.client,
-                              .id = req.id,
-                              .q = traits::query_of(req.op),
-                              .read_index = std::max(commit_, term_start_),
-                              .round = ++read_round_,
-                              .deadline = {}});
+    pending_reads_.push({.client = req.client,
+                         .id = req.id,
+                         .q = traits::query_of(req.op),
+                         .read_index = std::max(commit_, term_start_),
+                         .round = rounds_.open(now_, false),
+                         .deadline = {}});
     broadcast_append(ship::heartbeat);
     confirm_rounds();
   }
-  void serve_confirmed_reads(std::uint64_t confirmed) {
-    auto it = pending_reads_.begin();
-    while (it != pending_reads_.end()) {
-      if (it->round <= confirmed && applied_ >= it->read_index) {
-        reply r{it->client, it->id};
-        reply_read(r, it->q);
-        it = pending_reads_.erase(it);
-      } else {
-        ++it;
-      }
-    }
-  }
   /// Follower reads waiting for their token: served once applied, failed at their deadline.
   void serve_waiting_reads() {
-    if (waiting_reads_.empty()) return;
-    auto it = waiting_reads_.begin();
-    while (it != waiting_reads_.end()) {
-      if (applied_ >= it->read_index) {
-        reply r{it->client, it->id};
-        reply_read(r, it->q);
-        it = waiting_reads_.erase(it);
-      } else {
-        ++it;
-      }
-    }
+    waiting_reads_.serve_ready(0, applied_, [this](const pending_read& rd) { serve_waited(rd); });
   }
   void expire_waiting_reads() {
-    if (waiting_reads_.empty()) return;
-    std::vector<pending_read> expired;
-    std::erase_if(waiting_reads_, [&](const pending_read& rd) {
-      if (now_ < rd.deadline && role_ != role::leader) return false;
-      expired.push_back(rd);
-      return true;
-    });
-    fail_reads(expired);
+    waiting_reads_.drop_if([this](const pending_read& rd) { return now_ >= rd.deadline || role_ == role::leader; },
+                           [this](const pending_read& rd) { fail_read(rd); });
   }
   /// Answers a read with the machine's state as applied now (the token names that position).
   void reply_read(reply& r, const query& q) {
-    replica::result<result_type> v = machine_.read(q);
-    if (v.ok()) {
-      r.result = std::move(*v);
-    } else {
-      r.status = reply_status::fail;
-      r.error = v.code();
-    }
+    state_.read(q, r);
     r.token = applied_;
     out_.replies.push_back(std::move(r));
   }
@@ -1272,49 +974,22 @@ class leader_based_node {
   /// compaction snapshot and re-applies the committed entries after it.
   void rewind() {
     emit(leader_event::kind::rewound);
-    machine_.restore(snapshot_state_);
+    state_.rewind();
     commit_ = std::min<std::uint64_t>(commit_, last_index());
     applied_ = log_.snapshot_index();
     apply_committed();
   }
-  /// Whether a write's reply needs what the machine returned: an error, or a result other than
-  /// the default one (a reply starts out holding the default).
-  static bool worth_keeping(const replica::result<result_type>& r) {
-    if constexpr (std::equality_comparable<result_type>)
-      return !r.ok() || !(*r == result_type{});
-    else
-      return true;
-  }
-  /// Applies the committed entries, in log order, to the machine; what a command returned is
-  /// kept for the reply of a write this leader accepted.
+  /// Applies the committed entries, in log order; what a command returned is kept for the reply
+  /// of a write this leader accepted.
   void apply_committed() {
-    const std::uint64_t before = applied_;
     const std::uint64_t upto = std::min(commit_, last_index());
     if (upto <= applied_) return;
-    const entry* e = &log_.at(applied_ + 1);  // entries are contiguous in the log
-    for (const entry* end = e + (upto - applied_); e != end; ++e) {
-      if (e->noop()) continue;
-      replica::result<result_type> r = machine_.apply(e->op);
-      if (!pending_writes_.empty() && worth_keeping(r))
-        if (pending_write* p = find_pending(e->index)) {
-          p->has_outcome = true;
-          outcomes_.emplace(e->index, std::move(r));
-        }
-    }
+    const entry* first = &log_.at(applied_ + 1);  // entries are contiguous in the log
+    state_.apply(first, first + (upto - applied_), [this](std::uint64_t index) {
+      return !pending_writes_.empty() && find_pending(index) != nullptr;
+    });
     applied_ = upto;
-    if (applied_ != before) serve_waiting_reads();
-  }
-  /// Moves what the machine returned for the write at `index` into its reply.
-  void take_outcome(std::uint64_t index, reply& r) {
-    auto it = outcomes_.find(index);
-    if (it == outcomes_.end()) return;
-    if (it->second.ok()) {
-      r.result = std::move(*it->second);
-    } else {
-      r.status = reply_status::fail;  // refused by the machine: definitely not done
-      r.error = it->second.code();
-    }
-    outcomes_.erase(it);
+    serve_waiting_reads();
   }
 
   // ---- plumbing ----
@@ -1352,23 +1027,18 @@ class leader_based_node {
   replica::role role_ = role::follower;
   std::optional<replica_id> leader_;
   std::uint64_t term_start_ = 0;
-  typename Machine::snapshot_type snapshot_state_;  ///< the machine's state at the compaction point
-  Machine machine_;                                 ///< the state applied through applied_
-  /// What the machine returned for pending writes whose reply needs it (see worth_keeping).
-  std::map<std::uint64_t, replica::result<result_type>> outcomes_;
+  leader_based_detail::applier<Machine> state_;  ///< the machine, applied through applied_
   per_replica<progress> progress_;
   std::vector<bool> votes_;
   leader_based_detail::fifo<pending_write> pending_writes_;  // Invariant: increasing `index`; not necessarily contiguous
-  std::vector<pending_read> pending_reads_;
-  std::vector<pending_read> waiting_reads_;  ///< follower reads waiting for their token
-  std::uint64_t read_round_ = 0;
+  leader_based_detail::read_queue<query> pending_reads_;  ///< read-index reads waiting for their round
+  leader_based_detail::read_queue<query> waiting_reads_;  ///< follower reads waiting for their token
+  leader_based_detail::read_rounds rounds_;                ///< confirmation rounds and the lease
   std::uint64_t last_new_verified_ = 0;
   batch shipped_;                  ///< the leader's last persisted batch, shared with its appends
   leader_based_detail::batch_pool<entry> batches_;  ///< recycled buffers for new batches
   std::vector<entry> catch_up_;    ///< scratch: entries gathered for a follower that is behind
   std::uint64_t shipped_from_ = 0;  ///< index of shipped_[0]
-  std::deque<std::pair<std::uint64_t, local_time>> lease_rounds_;  ///< heartbeat rounds not yet confirmed, with their send time
-  local_time lease_until_{};
   std::optional<replica_id> transfer_to_;
   local_time transfer_deadline_{};
   bool degraded_ = false;

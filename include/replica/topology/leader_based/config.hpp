@@ -1,0 +1,65 @@
+#pragma once
+/// \file
+/// A leader-based node's configuration, and the status report it gives an operator.
+
+#include <replica/core/ids.hpp>
+#include <replica/core/time.hpp>
+#include <replica/topology/leader_based/events.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace replica {
+
+/// Shared configuration of a leader-based group (`leader_based_node<R, M>::config`).
+struct leader_based_config {
+  std::size_t nodes = 3;  ///< used when the cluster size is dynamic
+  group_id group{};
+  duration election_min = std::chrono::milliseconds{150};
+  duration election_max = std::chrono::milliseconds{300};
+  duration heartbeat = std::chrono::milliseconds{30};
+  bool pre_vote = true;
+  bool check_quorum = true;
+  std::size_t max_batch = 64;     ///< entries per append
+  std::size_t max_inflight = 8;   ///< unacknowledged appends per follower
+  duration max_lag = std::chrono::milliseconds{500};  ///< in-sync set: caught up within this
+  std::uint64_t seed = 0;         ///< for randomized election timeouts
+  /// 0: ship each write at once. Otherwise the leader batches writes and ships them at the
+  /// first tick this long after the oldest unshipped one (Kafka's linger.ms, a binlog
+  /// sender's batching); under asynchronous commit, writes acknowledged inside that window
+  /// are exactly what a leader crash loses.
+  duration ship_interval{0};
+  std::uint64_t max_inflight_bytes = 1 << 20;  ///< unacknowledged bytes per follower (a batch is cut to fit; one entry always goes)
+  /// 0: compact only when `compact` is called. Otherwise fold applied entries into a snapshot
+  /// whenever more than this many follow the compaction point (keeping `compact_keep`).
+  std::uint64_t compact_every = 0;
+  std::uint64_t compact_keep = 0;
+};
+
+/// One follower, as its leader sees it (lag, in-sync set).
+struct follower_status {
+  replica_id id;
+  std::uint64_t match = 0;
+  std::uint64_t lag_entries = 0;
+  std::uint64_t lag_bytes = 0;  ///< wire bytes of the entries it lacks
+  std::uint64_t inflight_bytes = 0;
+  duration lag_time{};     ///< how long since it last held everything the leader had (0: caught up)
+  duration since_heard{};
+  bool in_sync = false;
+};
+/// What a leader-based node reports of itself (`leader_based_node<R, M>::report()`).
+struct leader_based_status {
+  replica::role role{};
+  replica::term term{};
+  std::optional<replica_id> leader;
+  std::uint64_t last_index = 0, commit = 0, applied = 0;
+  std::uint64_t snapshot_index = 0;
+  bool degraded = false;
+  bool lease = false;  ///< a leader holding a read lease now
+  std::vector<follower_status> followers;  ///< leader only
+};
+
+}  // namespace replica

@@ -1,0 +1,131 @@
+#pragma once
+/// \file
+/// The leader-based protocol's wire and disk vocabulary over a state machine: log entries,
+/// the messages between replicas, what a node persists and what its disk holds after a crash.
+/// They depend on the machine only (not on the commit mode or the read policy), so every
+/// leader-based composition over one machine speaks the same messages.
+
+#include <replica/core/ids.hpp>
+#include <replica/core/state_machine.hpp>
+#include <replica/topology/leader_based/entry_batch.hpp>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <variant>
+#include <vector>
+
+namespace replica::leader_based_detail {
+
+/// The types of `leader_based_node<R, Machine>` that depend on `Machine` alone.
+template <state_machine Machine>
+struct wire {
+  using command = typename machine_traits<Machine>::command;
+
+  /// One log entry: a client's command (or a leader's no-op) at a position.
+  struct entry {
+    replica::term term{};
+    std::uint64_t index = 0;
+    command op{};  ///< (a default command in a no-op, never applied)
+    /// The holding log's size in bytes through this entry (raft_log::bytes_through): set by the
+    /// log it is appended to, never taken from a message; not part of the entry's value.
+    std::uint64_t log_bytes = 0;
+    /// A leader's no-op (appended when it takes office): it commits the entries before it and
+    /// does not reach the state machine.
+    bool is_noop = false;
+    [[nodiscard]] bool noop() const noexcept { return is_noop; }
+    /// The command's variable size on the wire (the log counts bytes with it).
+    [[nodiscard]] std::uint64_t body_bytes() const noexcept { return machine_traits<Machine>::body_bytes(op); }
+    friend bool operator==(const entry& a, const entry& b) noexcept {
+      return a.term == b.term && a.index == b.index && a.is_noop == b.is_noop && a.op == b.op;
+    }
+  };
+  /// Entries shipped or persisted together, sharing one buffer (see entry_batch.hpp).
+  using batch = leader_based_detail::entry_batch<entry>;
+
+  // ---- messages ----
+  struct vote_request {
+    bool pre = false;  ///< a pre-vote: asks "would you vote?" without disturbing terms
+    log_position last{};
+    bool force = false;  ///< a leadership transfer or manual failover: ignore the leader's lease
+  };
+  struct vote_response {
+    bool pre = false;
+    bool granted = false;
+  };
+  struct append_request {
+    log_position prev{};
+    batch entries;
+    std::uint64_t commit = 0;
+    std::uint64_t read_round = 0;  ///< read-index confirmation round this heartbeat carries
+  };
+  struct append_response {
+    bool success = false;
+    std::uint64_t received = 0;  ///< last index in the follower's log (in memory)
+    std::uint64_t flushed = 0;   ///< last index durable on its disk
+    std::uint64_t applied = 0;   ///< last index applied to its state
+    std::uint64_t hint = 0;      ///< on rejection: the leader should retry from hint + 1
+    std::uint64_t read_round = 0;
+    bool need_snapshot = false;  ///< on rejection: the logs diverge below my compaction point
+  };
+  /// The applied state at a log position, replacing the receiver's log up to it.
+  struct snapshot {
+    std::uint64_t index = 0;
+    replica::term term{};
+    std::uint64_t bytes = 0;  ///< bytes_through(index) of the log it folds
+    /// The machine's state after applying through `index` (an empty disk: the state of a
+    /// default-constructed machine, before any command).
+    typename Machine::snapshot_type state = Machine{}.snapshot();
+    friend bool operator==(const snapshot&, const snapshot&) = default;
+  };
+  struct install_snapshot {
+    snapshot snap;
+    std::uint64_t commit = 0;
+  };
+  /// A leadership transfer's last step: "campaign now, you are up to date" (Raft's TimeoutNow).
+  struct timeout_now {};
+  using message = std::variant<vote_request, vote_response, append_request, append_response, install_snapshot, timeout_now>;
+
+  // ---- persistence ----
+  struct hard_state {
+    replica::term current{};
+    std::optional<replica_id> voted_for{};
+    friend bool operator==(const hard_state&, const hard_state&) = default;
+  };
+  /// Truncate the log after `from - 1`, then append `entries` (which start at `from`).
+  struct log_write {
+    std::uint64_t from = 1;
+    batch entries;
+  };
+  using persist_entry = std::variant<hard_state, log_write, snapshot>;
+  struct durable_state {
+    hard_state hard{};
+    snapshot snap{};         ///< the compaction point and the state at it
+    std::vector<entry> log;  ///< log[i] has index snap.index + i + 1
+  };
+
+  /// What writing one persist entry does to the disk (the simulator's disk; the write-ahead
+  /// log replays the same way).
+  static void persist(durable_state& d, const persist_entry& p) {
+    if (const auto* h = std::get_if<hard_state>(&p)) {
+      d.hard = *h;
+    } else if (const auto* w = std::get_if<log_write>(&p)) {
+      const std::uint64_t keep = w->from - 1 > d.snap.index ? w->from - 1 - d.snap.index : 0;
+      d.log.resize(std::min<std::size_t>(d.log.size(), keep));
+      for (const entry& e : w->entries)
+        if (e.index > d.snap.index) d.log.push_back(e);
+    } else {
+      const auto& s = std::get<snapshot>(p);
+      const std::uint64_t at = s.index > d.snap.index ? s.index - d.snap.index : 0;  // position in d.log
+      const bool keep_suffix = at >= 1 && at <= d.log.size() && d.log[at - 1].term == s.term;
+      if (keep_suffix)
+        d.log.erase(d.log.begin(), d.log.begin() + static_cast<std::ptrdiff_t>(at));
+      else
+        d.log.clear();
+      d.snap = s;
+    }
+  }
+};
+
+}  // namespace replica::leader_based_detail
