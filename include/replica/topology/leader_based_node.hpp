@@ -66,6 +66,7 @@
 #include <replica/topology/leader_based/progress.hpp>
 #include <replica/topology/leader_based/raft_log.hpp>
 #include <replica/topology/leader_based/reads.hpp>
+#include <replica/topology/leader_based/tracker.hpp>
 #include <replica/topology/leader_based/wire.hpp>
 
 #include <algorithm>
@@ -141,14 +142,9 @@ class leader_based_node {
         durable_index_{log_.last_index()},
         commit_{disk.snap.index},
         applied_{disk.snap.index},
-        state_{disk.snap.state} {
+        state_{disk.snap.state},
+        tracker_{self, n_} {
     rng_state_ = (cfg.seed ^ 0x9e3779b97f4a7c15ULL) * (self.value() + 1) + 1;
-    if constexpr (fixed_nodes == dynamic_extent) {
-      progress_.resize(n_);
-      match_buf_.resize(n_);
-    }
-    isr_buf_ = std::make_unique<bool[]>(n_);
-    conn_buf_ = std::make_unique<bool[]>(n_);
     reset_election_timeout();
   }
 
@@ -243,7 +239,7 @@ class leader_based_node {
     transfer_to_ = to;
     transfer_deadline_ = now_ + cfg_.election_max;
     emit(leader_event::kind::transfer_started);
-    if (progress_[to.value()].match_received >= last_index())
+    if (tracker_[to].match_received >= last_index())
       send(to, timeout_now{});
     else
       send_append(to);
@@ -332,7 +328,7 @@ class leader_based_node {
     if (role_ == role::leader)
       for (std::uint32_t i = 0; i < n_; ++i) {
         if (i == self_.value()) continue;
-        const progress& p = progress_[i];
+        const progress& p = tracker_[replica_id{i}];
         const std::uint64_t m = std::min(last_index(), p.match(ack_point));
         const std::uint64_t lag = last_index() - m;
         s.followers.push_back({.id = replica_id{i},
@@ -342,7 +338,7 @@ class leader_based_node {
                                .inflight_bytes = p.inflight_bytes(log_),
                                .lag_time = lag == 0 ? duration{} : now_ - p.caught_up_at,
                                .since_heard = now_ - p.last_heard,
-                               .in_sync = in_sync(i)});
+                               .in_sync = tracker_.in_sync(i, now_, cfg_.max_lag)});
       }
     return s;
   }
@@ -358,11 +354,6 @@ class leader_based_node {
 
   /// The compile-time cluster size, or dynamic_extent.
   static constexpr std::size_t fixed_nodes = R::cluster_size_policy::extent;
-  /// Per replica: an array under a compile-time cluster size (no indirection), else a vector
-  /// sized when the node is made.
-  template <class T>
-  using per_replica = std::conditional_t<fixed_nodes != dynamic_extent, std::array<T, fixed_nodes == dynamic_extent ? 1 : fixed_nodes>,
-                                         std::vector<T>>;
   static std::size_t cluster_nodes(const config& c) {
     if constexpr (fixed_nodes != dynamic_extent)
       return fixed_nodes;
@@ -480,7 +471,7 @@ class leader_based_node {
     degraded_ = false;
     transfer_to_.reset();
     rounds_.reset();
-    for (auto& p : progress_) p = progress::starting(last_index(), now_);
+    tracker_.reset(last_index(), now_);
     emit(leader_event::kind::became_leader);
     term_start_ = last_index() + 1;
     write_log_from(log_.emplace_back(hard_.current, term_start_, command{}, 0, true).index);  // a no-op: commits everything before it
@@ -529,80 +520,42 @@ class leader_based_node {
     if (role_ != role::follower) become_follower(hard_.current, from);
     leader_ = from;
     last_heard_leader_ = now_;
-    append_response r{false, 0, 0, 0, 0, a.read_round};
-    const std::uint64_t prev = a.prev.index.value();
-    const std::uint64_t snap = log_.snapshot_index();
-    if (prev > last_index()) {
-      r.hint = last_index();
-    } else if (prev < snap && (a.entries.empty() || a.entries.back().index < snap)) {
-      // Below my compaction point I cannot check the leader's entries against mine: resume
-      // after it (the leader compares its term there, or sends a snapshot if it lacks it).
-      r.hint = snap;
-    } else if (prev >= snap && term_at(prev) != a.prev.term) {
-      if (prev == snap) {
-        r.need_snapshot = true;  // diverged at (or below) my compaction point: only a snapshot helps
-        r.hint = snap;
-      } else {
-        // Back off over the whole conflicting term at once.
-        std::uint64_t h = prev - 1;
-        const replica::term bad = term_at(prev);
-        while (h > std::max(commit_, snap) && term_at(h) == bad) --h;
-        r.hint = h;
-      }
-    } else {
-      r.success = true;
-      std::uint64_t last_new = prev;
-      std::size_t appended_from = a.entries.size();  // position in a.entries of the first entry appended
-      for (std::size_t pos = 0; pos < a.entries.size(); ++pos) {
-        const entry& e = a.entries[pos];
-        last_new = e.index;
-        if (e.index < snap) continue;  // folded into my snapshot; checked at the snapshot's index
-        if (e.index == snap) {
-          if (e.term == log_.snapshot_term()) continue;
-          r = append_response{false, 0, 0, 0, snap, a.read_round, true};
-          break;
-        }
-        if (e.index <= last_index()) {
-          if (term_at(e.index) == e.term) continue;  // already have it (a duplicate)
+    const auto c = log_.check_append(a.prev.index.value(), a.prev.term, a.entries, commit_);
+    if (c.success) {
+      if (c.first_new < a.entries.size()) {
+        const std::uint64_t first = a.entries[c.first_new].index;
+        if (c.conflict) {
           // A conflicting suffix. Under majority-style commit it is never below the commit
           // index; under asynchronous or degraded commit it can be (this node acknowledged
           // writes the cluster never had): rewind, as pg_rewind does, and report it.
-          log_.truncate_after(e.index - 1);
+          log_.truncate_after(first - 1);
           if (applied_ > last_index()) rewind();
           if (durable_index_ > last_index()) durable_index_ = last_index();
-          dirty_from_ = std::min(dirty_from_, e.index);
         }
-        // From here on every entry is new and goes at the end of the log: append the rest at once.
-        appended_from = pos;
-        log_.append(a.entries.begin() + pos, a.entries.end());
-        last_new = a.entries.back().index;
-        dirty_from_ = std::min(dirty_from_, e.index);
-        break;
+        log_.append(a.entries.begin() + static_cast<std::ptrdiff_t>(c.first_new), a.entries.end());
+        dirty_from_ = std::min(dirty_from_, first);
       }
       if (dirty_from_ != UINT64_MAX && ack_point != ack_on::received) {
-        if (appended_from < a.entries.size() && dirty_from_ == a.entries[appended_from].index) {
+        if (c.first_new < a.entries.size() && dirty_from_ == a.entries[c.first_new].index) {
           // Exactly what this message brought: persist its slice, no copy (the batch itself,
           // when the message is ours and all of it is new).
           out_.persist.emplace_back(std::in_place_type<log_write>, dirty_from_,
-                                    owned && appended_from == 0 ? std::move(*owned) : a.entries.slice(appended_from));
+                                    owned && c.first_new == 0 ? std::move(*owned) : a.entries.slice(c.first_new));
           durable_index_ = last_index();
           dirty_from_ = UINT64_MAX;
         } else {
           flush();
         }
       }
-      last_new_verified_ = std::max(last_new, prev);
-      if (r.success) {
-        const std::uint64_t new_commit = std::min(a.commit, last_new);
-        if (new_commit > commit_) commit_ = new_commit;
-        apply_committed();
-      }
+      last_new_verified_ = std::max(c.last_new, a.prev.index.value());
+      commit_ = std::max(commit_, std::min(a.commit, c.last_new));
+      apply_committed();
     }
     // Acknowledge only what this request verified: entries past `last_new` may be stale ones
     // of an older term (etcd answers with lastnewi for the same reason).
-    const std::uint64_t verified = r.success ? last_new_verified_ : last_index();
-    send_new<append_response>(from, r.success, verified, std::min(durable_index_, verified), std::min(applied_, verified), r.hint,
-                              r.read_round, r.need_snapshot);
+    const std::uint64_t verified = c.success ? last_new_verified_ : last_index();
+    send_new<append_response>(from, c.success, verified, std::min(durable_index_, verified), std::min(applied_, verified), c.hint,
+                              a.read_round, c.need_snapshot);
   }
   void handle(replica_id from, replica::term, const install_snapshot& m) {
     if (role_ != role::follower) become_follower(hard_.current, from);
@@ -638,7 +591,7 @@ class leader_based_node {
   }
   void handle(replica_id from, replica::term, const append_response& a) {
     if (role_ != role::leader) return;
-    progress& p = progress_[from.value()];
+    progress& p = tracker_[from];
     p.heard(now_, a.read_round);
     if (a.success)
       p.acknowledged(a.received, a.flushed, a.applied, last_index(), ack_point, now_);
@@ -652,41 +605,12 @@ class leader_based_node {
   }
 
   // ---- leader ----
-  [[nodiscard]] bool in_sync(std::uint32_t i) const {
-    if (i == self_.value()) return true;
-    return now_ - progress_[i].caught_up_at <= cfg_.max_lag;
+  [[nodiscard]] typename leader_based_detail::tracker<fixed_nodes>::view_context view() const {
+    return {.now = now_, .max_lag = cfg_.max_lag, .connected = cfg_.election_min};
   }
-  [[nodiscard]] bool connected(std::uint32_t i) const {
-    return i == self_.value() || now_ - progress_[i].last_heard <= cfg_.election_min;
-  }
-
-  /// The commit mode's rule over `match` (per replica, leader's own entry included).
-  /// (The in-sync set and connectivity are worked out only for a mode that reads them.)
-  [[nodiscard]] std::optional<std::uint64_t> rule(std::span<const std::uint64_t> match) const {
-    constexpr bool isr = commit_reads_in_sync<commit_mode>, conn = commit_reads_connected<commit_mode>;
-    if constexpr (isr || conn) {
-      for (std::uint32_t i = 0; i < n_; ++i) {
-        if constexpr (isr) isr_buf_[i] = in_sync(i);
-        if constexpr (conn) conn_buf_[i] = connected(i);
-      }
-    }
-    const replication_view v{match, self_, isr ? std::span<const bool>{isr_buf_.get(), n_} : std::span<const bool>{},
-                             conn ? std::span<const bool>{conn_buf_.get(), n_} : std::span<const bool>{}};
-    return commit_mode::commit_point(v);
-  }
-  /// Per replica, the position acknowledged at the ack point (or applied), the leader's own
-  /// included. Reuses one buffer: no allocation per call.
-  [[nodiscard]] std::span<const std::uint64_t> matches(bool applied) const {
-    for (std::uint32_t i = 0; i < n_; ++i)
-      match_buf_[i] = i == self_.value() ? (applied ? applied_ : durable_index_)
-                                         : (applied ? progress_[i].match_applied : progress_[i].match(ack_point));
-    return match_buf_;
-  }
-  /// Could the rule commit the last entry if every connected replica caught up now?
-  [[nodiscard]] bool rule_satisfiable() const {
-    for (std::uint32_t i = 0; i < n_; ++i) match_buf_[i] = connected(i) ? last_index() + 1 : 0;
-    const auto c = rule(match_buf_);
-    return c && *c >= last_index() + 1;
+  /// The commit mode's rule over the positions acknowledged at the ack point (or applied).
+  [[nodiscard]] std::optional<std::uint64_t> rule(bool applied) const {
+    return tracker_.template commit_point<commit_mode>(tracker_.matches(ack_point, applied, applied ? applied_ : durable_index_), view());
   }
 
   /// Accepts one request; true if it appended to the log. `satisfiable`: rule_satisfiable(),
@@ -711,7 +635,7 @@ class leader_based_node {
       return false;
     }
     if constexpr (std::is_same_v<when_missing, when_acks_missing::fail_fast>) {
-      if (!satisfiable) satisfiable = rule_satisfiable();
+      if (!satisfiable) satisfiable = tracker_.template satisfiable<commit_mode>(last_index() + 1, view());
       if (!*satisfiable) {
         reply r{req.client, req.id};
         r.status = reply_status::fail;
@@ -731,7 +655,7 @@ class leader_based_node {
     // (Every replica's match is at most the last index, so with all of it committed no rule can
     // move the point: the second acknowledgement of a batch that a majority already holds.)
     if (commit_ < last_index()) {
-      std::optional<std::uint64_t> point = degraded_ ? std::optional{durable_index_} : rule(matches(false));
+      std::optional<std::uint64_t> point = degraded_ ? std::optional{durable_index_} : rule(false);
       if (point && *point > commit_ && term_at(*point) == hard_.current) {  // current-term rule (Raft §5.4.2)
         commit_ = *point;
         apply_committed();
@@ -742,7 +666,7 @@ class leader_based_node {
   void reply_committed_writes() {
     std::uint64_t ackable = commit_;
     if (ack_point == ack_on::applied && !degraded_) {
-      const auto a = rule(matches(true));
+      const auto a = rule(true);
       ackable = std::min(commit_, a.value_or(0));
     }
     while (!pending_writes_.empty() && pending_writes_.front().index <= ackable) {
@@ -759,10 +683,7 @@ class leader_based_node {
     // Check quorum: a leader that has not heard from a majority for an election timeout steps
     // down. (Not under controller_election: there the controller's new term fences a leader.)
     if (cfg_.check_quorum && election::self_elect) {
-      std::size_t heard = 1;
-      for (std::uint32_t i = 0; i < n_; ++i)
-        if (i != self_.value() && now_ - progress_[i].last_heard < cfg_.election_max) ++heard;
-      if (!is_majority(heard, n_)) {
+      if (!tracker_.quorum_heard(now_, cfg_.election_max)) {
         become_follower(hard_.current, std::nullopt);
         return;
       }
@@ -777,7 +698,7 @@ class leader_based_node {
         degraded_ = true;
         emit(leader_event::kind::degraded);
       } else if (degraded_) {
-        const auto c = rule(matches(false));
+        const auto c = rule(false);
         if (c && *c >= last_index()) {
           degraded_ = false;
           emit(leader_event::kind::recovered);
@@ -792,7 +713,7 @@ class leader_based_node {
     if (!unshipped_since_) tell_commit();  // (a degraded leader's commits; with writes waiting to ship, they carry it)
     if (now_ - last_heartbeat_ >= cfg_.heartbeat) {
       // Retransmit to followers whose pipeline stalled (lost messages).
-      for (auto& p : progress_)
+      for (auto& p : tracker_)
         if (now_ - p.last_heard >= cfg_.heartbeat * 2) p.stalled();
       broadcast_append(ship::heartbeat);
     }
@@ -822,8 +743,8 @@ class leader_based_node {
   }
   void send_append(replica_id to, ship why = ship::entries) {
     const bool heartbeat = why == ship::heartbeat;
-    progress& p = progress_[to.value()];
-    if (why == ship::commit && (p.commit_sent >= commit_ || !connected(to.value()))) return;
+    progress& p = tracker_[to];
+    if (why == ship::commit && (p.commit_sent >= commit_ || !tracker_.connected(to.value(), now_, cfg_.election_min))) return;
     if (p.wants_snapshot(log_.snapshot_index())) {
       // The entries it needs are compacted away (or its log diverged below its own compaction
       // point): send the state instead, once per stall.
@@ -891,9 +812,7 @@ class leader_based_node {
   /// A quorum's highest echoed round: confirms read-index reads and renews the lease.
   void confirm_rounds() {
     if (pending_reads_.empty() && !rounds_.renewing()) return;
-    // The highest round a majority has echoed (the match buffer reused: no allocation).
-    for (std::uint32_t i = 0; i < n_; ++i) match_buf_[i] = i == self_.value() ? rounds_.current() : progress_[i].read_round;
-    const std::uint64_t confirmed = detail::majority_point(match_buf_);
+    const std::uint64_t confirmed = tracker_.confirmed_round(rounds_.current());
     if constexpr (lease_reads) rounds_.confirm(confirmed, leader_based_detail::lease_length(cfg_.election_min, detail::drift_ppm_of<typename R::reads>()));
     pending_reads_.serve_ready(confirmed, applied_, [this](const pending_read& rd) { serve_waited(rd); });
   }
@@ -1028,7 +947,7 @@ class leader_based_node {
   std::optional<replica_id> leader_;
   std::uint64_t term_start_ = 0;
   leader_based_detail::applier<Machine> state_;  ///< the machine, applied through applied_
-  per_replica<progress> progress_;
+  leader_based_detail::tracker<fixed_nodes> tracker_;  ///< the followers, as this node leads them
   std::vector<bool> votes_;
   leader_based_detail::fifo<pending_write> pending_writes_;  // Invariant: increasing `index`; not necessarily contiguous
   leader_based_detail::read_queue<query> pending_reads_;  ///< read-index reads waiting for their round
@@ -1049,8 +968,6 @@ class leader_based_node {
   local_time now_{}, last_heard_leader_{}, last_heartbeat_{};
   duration election_timeout_{};
   std::uint64_t rng_state_ = 1;
-  mutable per_replica<std::uint64_t> match_buf_;
-  mutable std::unique_ptr<bool[]> isr_buf_, conn_buf_;
   effects_of<leader_based_node> out_;
 };
 

@@ -21,6 +21,19 @@
 
 namespace replica::leader_based_detail {
 
+/// What the log makes of a leader's append (see raft_log::check_append).
+struct append_check {
+  bool success = false;
+  std::uint64_t hint = 0;      ///< refused: the leader should resume after `hint`
+  bool need_snapshot = false;  ///< refused: the logs diverge at or below the compaction point
+  /// Accepted: the position in the batch of the first entry the log lacks (the batch's size:
+  /// none), and whether it conflicts with an entry the log holds at its index (then the log is
+  /// truncated before it: a suffix of an older term is discarded).
+  std::size_t first_new = 0;
+  bool conflict = false;
+  std::uint64_t last_new = 0;  ///< accepted: the last index the append verified
+};
+
 /// Fixed size an entry has on the wire besides its body (term, index, and the command's fixed fields).
 inline constexpr std::uint64_t entry_header_bytes = 40;
 
@@ -70,6 +83,58 @@ class raft_log {
   [[nodiscard]] const std::vector<Entry>& entries() const noexcept { return entries_; }
   /// bytes_through(last_index()).
   [[nodiscard]] std::uint64_t bytes_last() const noexcept { return entries_.empty() ? snap_bytes_ : entries_.back().log_bytes; }
+
+  /// Whether entries following (prev_index, prev_term) fit this log (Raft's consistency check,
+  /// etcd's maybeAppend), and from where they are new. Changes nothing. A refusal carries a
+  /// hint: past the end, the last index; below the compaction point, the compaction point
+  /// (or a snapshot, if the logs diverge there); on a term mismatch, before the whole
+  /// conflicting term (not below `commit`).
+  template <class Entries>
+  [[nodiscard]] append_check check_append(std::uint64_t prev, replica::term prev_term, const Entries& entries,
+                                          std::uint64_t commit) const {
+    append_check c;
+    const std::uint64_t snap = snap_index_;
+    if (prev > last_index()) {
+      c.hint = last_index();
+      return c;
+    }
+    if (prev < snap && (entries.empty() || entries.back().index < snap)) {
+      // Below the compaction point the leader's entries cannot be checked against ours: resume
+      // after it (the leader compares its term there, or sends a snapshot if it lacks it).
+      c.hint = snap;
+      return c;
+    }
+    if (prev >= snap && term_or_zero(prev) != prev_term) {
+      if (prev == snap) {
+        c.need_snapshot = true;  // diverged at (or below) the compaction point: only a snapshot helps
+        c.hint = snap;
+        return c;
+      }
+      std::uint64_t h = prev - 1;  // back off over the whole conflicting term at once
+      const replica::term bad = term_or_zero(prev);
+      while (h > std::max(commit, snap) && term_or_zero(h) == bad) --h;
+      c.hint = h;
+      return c;
+    }
+    c.success = true;
+    c.last_new = prev;
+    c.first_new = entries.size();
+    for (std::size_t pos = 0; pos < entries.size(); ++pos) {
+      const auto& e = entries[pos];
+      c.last_new = e.index;
+      if (e.index < snap) continue;  // folded into the snapshot; checked at the snapshot's index
+      if (e.index == snap) {
+        if (e.term == snap_term_) continue;
+        return append_check{.success = false, .hint = snap, .need_snapshot = true, .first_new = 0, .conflict = false, .last_new = 0};
+      }
+      if (e.index <= last_index() && term_or_zero(e.index) == e.term) continue;  // already held (a duplicate)
+      c.first_new = pos;
+      c.conflict = e.index <= last_index();
+      c.last_new = entries.back().index;
+      break;
+    }
+    return c;
+  }
 
   /// Appends an entry built from `args` in place.
   template <class... Args>
