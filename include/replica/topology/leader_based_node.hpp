@@ -61,6 +61,7 @@
 #include <replica/topology/leader_based/election.hpp>
 #include <replica/topology/leader_based/entry_batch.hpp>
 #include <replica/topology/leader_based/events.hpp>
+#include <replica/topology/leader_based/leader_steps.hpp>
 #include <replica/topology/leader_based/fifo.hpp>
 #include <replica/topology/leader_based/policy_traits.hpp>
 #include <replica/topology/leader_based/progress.hpp>
@@ -84,8 +85,19 @@
 namespace replica {
 
 template <class R, state_machine Machine = kv_register>
-class leader_based_node {
+class leader_based_node : private leader_based_detail::leader_steps<leader_based_node<R, Machine>> {
   using traits = machine_traits<Machine>;
+  using leader_steps = leader_based_detail::leader_steps<leader_based_node>;
+  friend leader_steps;
+  using leader_steps::accept;
+  using leader_steps::advance_commit;
+  using leader_steps::broadcast_append;
+  using leader_steps::leader_tick;
+  using leader_steps::on_append_response;
+  using leader_steps::send_append;
+  using leader_steps::step_down_pending;
+  using leader_steps::tell_commit;
+  using ship = leader_based_detail::ship;
 
  public:
   using replicator_type = R;
@@ -585,216 +597,13 @@ class leader_based_node {
     const std::uint64_t verified = std::max(s.index, std::min(commit_, last_index()));
     send(from, append_response{true, verified, std::min(durable_index_, verified), std::min(applied_, verified), 0, 0});
   }
+  void handle(replica_id from, replica::term, const append_response& a) { on_append_response(from, a); }
   void handle(replica_id from, replica::term t, const timeout_now&) {
     if (t != hard_.current || leader_ != from) return;  // only the current leader hands over
     start_real_election(true);
   }
-  void handle(replica_id from, replica::term, const append_response& a) {
-    if (role_ != role::leader) return;
-    progress& p = tracker_[from];
-    p.heard(now_, a.read_round);
-    if (a.success)
-      p.acknowledged(a.received, a.flushed, a.applied, last_index(), ack_point, now_);
-    else
-      p.rejected(a.hint, a.need_snapshot, last_index());
-    advance_commit();
-    confirm_rounds();
-    if (transfer_to_ == from && p.match_received >= last_index()) send(from, timeout_now{});
-    send_append(from);
-    tell_commit();
-  }
 
-  // ---- leader ----
-  [[nodiscard]] typename leader_based_detail::tracker<fixed_nodes>::view_context view() const {
-    return {.now = now_, .max_lag = cfg_.max_lag, .connected = cfg_.election_min};
-  }
-  /// The commit mode's rule over the positions acknowledged at the ack point (or applied).
-  [[nodiscard]] std::optional<std::uint64_t> rule(bool applied) const {
-    return tracker_.template commit_point<commit_mode>(tracker_.matches(ack_point, applied, applied ? applied_ : durable_index_), view());
-  }
 
-  /// Accepts one request; true if it appended to the log. `satisfiable`: rule_satisfiable(),
-  /// once worked out for this batch.
-  bool accept(const client_request<operation>& req, std::optional<bool>& satisfiable) {
-    if (traits::is_query(req.op)) {
-      reply r{req.client, req.id};
-      serve_read(req, r);
-      return false;
-    }
-    if (role_ != role::leader) {
-      reply r{req.client, req.id};
-      redirect(r);
-      return false;
-    }
-    if (transfer_to_) {
-      reply r{req.client, req.id};
-      r.status = reply_status::fail;  // a switchover is under way: not done, retry at the new leader
-      r.error = errc::not_leader;
-      r.leader_hint = transfer_to_;
-      out_.replies.push_back(std::move(r));
-      return false;
-    }
-    if constexpr (std::is_same_v<when_missing, when_acks_missing::fail_fast>) {
-      if (!satisfiable) satisfiable = tracker_.template satisfiable<commit_mode>(last_index() + 1, view());
-      if (!*satisfiable) {
-        reply r{req.client, req.id};
-        r.status = reply_status::fail;
-        r.error = errc::unavailable;
-        out_.replies.push_back(std::move(r));
-        return false;
-      }
-    }
-    const std::uint64_t index = last_index() + 1;
-    append_local(hard_.current, index, traits::command_of(req.op));
-    pending_writes_.emplace_back(index, req.id, now_, req.client);
-    return true;
-  }
-
-  void advance_commit() {
-    if (role_ != role::leader) return;
-    // (Every replica's match is at most the last index, so with all of it committed no rule can
-    // move the point: the second acknowledgement of a batch that a majority already holds.)
-    if (commit_ < last_index()) {
-      std::optional<std::uint64_t> point = degraded_ ? std::optional{durable_index_} : rule(false);
-      if (point && *point > commit_ && term_at(*point) == hard_.current) {  // current-term rule (Raft §5.4.2)
-        commit_ = *point;
-        apply_committed();
-      }
-    }
-    reply_committed_writes();
-  }
-  void reply_committed_writes() {
-    std::uint64_t ackable = commit_;
-    if (ack_point == ack_on::applied && !degraded_) {
-      const auto a = rule(true);
-      ackable = std::min(commit_, a.value_or(0));
-    }
-    while (!pending_writes_.empty() && pending_writes_.front().index <= ackable) {
-      const pending_write& w = pending_writes_.front();
-      reply& r = out_.replies.emplace_back();  // built in place: replies are the per-entry output
-      r.client = w.client;
-      r.id = w.id;
-      r.token = w.index;
-      state_.take(w.index, r);
-      pending_writes_.pop_front();
-    }
-  }
-  void leader_tick() {
-    // Check quorum: a leader that has not heard from a majority for an election timeout steps
-    // down. (Not under controller_election: there the controller's new term fences a leader.)
-    if (cfg_.check_quorum && election::self_elect) {
-      if (!tracker_.quorum_heard(now_, cfg_.election_max)) {
-        become_follower(hard_.current, std::nullopt);
-        return;
-      }
-    }
-    if (transfer_to_ && now_ >= transfer_deadline_) {
-      transfer_to_.reset();
-      emit(leader_event::kind::transfer_aborted);
-    }
-    // Degrade to asynchronous when acks have not come for the configured time.
-    if constexpr (when_missing::degrades) {
-      if (!degraded_ && !pending_writes_.empty() && now_ - pending_writes_.front().since >= when_missing::timeout) {
-        degraded_ = true;
-        emit(leader_event::kind::degraded);
-      } else if (degraded_) {
-        const auto c = rule(false);
-        if (c && *c >= last_index()) {
-          degraded_ = false;
-          emit(leader_event::kind::recovered);
-        }
-      }
-    }
-    advance_commit();
-    if (unshipped_since_ && now_ - *unshipped_since_ >= cfg_.ship_interval) {
-      unshipped_since_.reset();
-      broadcast_append();
-    }
-    if (!unshipped_since_) tell_commit();  // (a degraded leader's commits; with writes waiting to ship, they carry it)
-    if (now_ - last_heartbeat_ >= cfg_.heartbeat) {
-      // Retransmit to followers whose pipeline stalled (lost messages).
-      for (auto& p : tracker_)
-        if (now_ - p.last_heard >= cfg_.heartbeat * 2) p.stalled();
-      broadcast_append(ship::heartbeat);
-    }
-  }
-  /// Followers that have not been sent the commit index learn it now, if `eager_commit` (see
-  /// send_append's `ship::commit`); otherwise with their next append or heartbeat.
-  void tell_commit() {
-    if constexpr (eager_commit) broadcast_append(ship::commit);
-  }
-  /// Why an append goes: new entries (nothing if there are none or the window is shut); the
-  /// commit index, to a follower not yet sent it and heard from within an election timeout
-  /// (entries if the window is open, else nothing; empty if there are none: empty appends do
-  /// not count against the window, so a silent follower gets heartbeats only); or a heartbeat
-  /// (always, empty if the window is shut).
-  enum class ship : std::uint8_t { entries, commit, heartbeat };
-  void broadcast_append(ship why = ship::entries) {
-    if (why == ship::heartbeat) {
-      last_heartbeat_ = now_;
-      if constexpr (lease_reads) {
-        // Each heartbeat opens a round; a quorum's acknowledgement of it renews the lease from
-        // the moment it was sent.
-        rounds_.open(now_, true);
-      }
-    }
-    for (std::uint32_t i = 0; i < n_; ++i)
-      if (i != self_.value()) send_append(replica_id{i}, why);
-  }
-  void send_append(replica_id to, ship why = ship::entries) {
-    const bool heartbeat = why == ship::heartbeat;
-    progress& p = tracker_[to];
-    if (why == ship::commit && (p.commit_sent >= commit_ || !tracker_.connected(to.value(), now_, cfg_.election_min))) return;
-    if (p.wants_snapshot(log_.snapshot_index())) {
-      // The entries it needs are compacted away (or its log diverged below its own compaction
-      // point): send the state instead, once per stall.
-      if (p.inflight > 0 && !heartbeat) return;
-      if (p.inflight > 0 && now_ - p.last_heard < cfg_.heartbeat * 2) return;
-      install_snapshot m{snapshot_at(applied_), commit_};
-      p.sent_snapshot(m.snap.index, cfg_.max_inflight);
-      p.sent_commit(commit_);
-      send(to, std::move(m));
-      return;
-    }
-    const bool has_entries = p.next <= last_index();
-    if (!has_entries && why == ship::entries) return;
-    const std::uint64_t in_flight = p.inflight_bytes(log_);
-    const bool window_open = p.window_open(log_, cfg_.max_inflight, cfg_.max_inflight_bytes);
-    if (has_entries && !window_open && !heartbeat) return;
-    append_request a;
-    const std::uint64_t from = has_entries && window_open ? p.next : last_index() + 1;
-    a.prev = {term_at(from - 1), log_index{from - 1}};
-    std::uint64_t upto = std::min<std::uint64_t>(last_index(), from - 1 + cfg_.max_batch);
-    if (from <= upto) {
-      // Cut the batch to the byte window (one entry always goes, however large).
-      const std::uint64_t budget = cfg_.max_inflight_bytes - std::min(in_flight, cfg_.max_inflight_bytes) + log_.bytes_through(from - 1);
-      while (upto > from && log_.bytes_through(upto) > budget) --upto;
-      if (!shipped_.empty() && from >= shipped_from_ && upto < shipped_from_ + shipped_.size() &&
-          shipped_[upto - shipped_from_].term == log_.at(upto).term) {
-        a.entries = shipped_.slice(from - shipped_from_, upto - from + 1);  // share the batch just persisted
-      } else {
-        catch_up_.clear();
-        for (std::uint64_t k = from; k <= upto; ++k) catch_up_.push_back(log_.at(k));
-        a.entries = batches_.copy_of(catch_up_.begin(), catch_up_.end());
-      }
-    }
-    a.commit = commit_;
-    p.sent_commit(commit_);
-    a.read_round = rounds_.current();
-    if (!a.entries.empty()) p.sent_entries(upto);
-    send(to, std::move(a));
-  }
-  void step_down_pending() {
-    // Writes we accepted may or may not commit under the next leader: the outcome is unknown.
-    for (const auto& w : pending_writes_) {
-      reply r{w.client, w.id};
-      r.status = reply_status::unknown;
-      out_.replies.push_back(std::move(r));
-    }
-    pending_writes_.clear();
-    state_.forget_outcomes();
-    pending_reads_.drop_all([this](const pending_read& rd) { fail_read(rd); });
-  }
   void fail_read(const pending_read& rd) {
     reply r{rd.client, rd.id};
     r.status = reply_status::fail;  // a read that was not served had no effect
