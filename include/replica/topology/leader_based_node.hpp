@@ -13,31 +13,15 @@
 /// guarantee; compaction takes `Machine::snapshot()` at the applied index and snapshot install
 /// goes through `Machine::restore`. The node never names keys or values.
 ///
-/// - Election: terms, randomized timeouts, pre-vote, votes only for candidates whose log is at
-///   least as up to date (Raft §5.4.1), and a leader that has not heard from a majority for an
-///   election timeout steps down (check quorum). A new leader appends a no-op of its term.
-/// - Log shipping: pipelined appends with an in-flight limit per follower; a follower checks
-///   the previous (index, term), truncates a conflicting suffix and answers with a hint;
-///   duplicated, reordered and lost messages are harmless.
-/// - Commit: the commit mode's `commit_point` over the replicas' acknowledged positions at the
-///   ack point (received, flushed; `applied` gates the client's reply on followers having
-///   applied), and, as Raft requires, only entries of the current term are committed by
-///   counting. The protocol code does not branch on the commit mode.
-/// - When acks do not come: `block` waits, `fail_fast` refuses writes the rule cannot commit
-///   now, `fall_back_to_async<T>` commits on the leader alone after T and reports it.
-/// - Reads: with `strong_reads`, the leader serves a read after a quorum confirms it is still
-///   leader (read-index); followers redirect. With `lease_reads<ppm>`, the leader serves reads
-///   locally while its lease holds (see lease_reads.hpp for the clock assumption). With
-///   `eventual_reads`, any replica serves its own state; a read carrying a token (a write's log
-///   position) newer than the follower's applied state is redirected to the leader, or waits
-///   (`eventual_reads_with<on_stale_token::wait>`).
-/// - Flow control: per follower at most `max_inflight` appends and `max_inflight_bytes` bytes
-///   unacknowledged; lag is reported in entries, bytes and time.
-/// - Compaction: `compact(index)` (or `compact_every`) folds applied entries into a snapshot; a
-///   follower that needs compacted entries (behind the compaction point, or diverged below
-///   its own) receives the leader's snapshot instead.
-/// - Election: `raft_election` (votes) or `controller_election` (an outside controller calls
-///   `promote`); `transfer_leadership(to)` hands leadership over gracefully (Raft §3.10).
+/// What it does is documented in docs/models/leader_based.md. The parts, each with its tests:
+/// - leader_based/wire.hpp: entries, messages, persist entries, the disk;
+/// - leader_based/raft_log.hpp: the log and its consistency check; leader_based/applier.hpp:
+///   the state machine behind its seam;
+/// - leader_based/campaign.hpp: votes and election timeouts (the election steps are here);
+/// - leader_based/leader_steps.hpp and follower_steps.hpp: each role's steps;
+/// - leader_based/tracker.hpp and progress.hpp: the followers' progress (probe, replicate,
+///   snapshot) and the commit rule's inputs; commit/quorum.hpp: the arithmetic;
+/// - leader_based/reads.hpp: read-index rounds, leases, reads waiting for a token.
 ///
 /// Bad input (a message from an unknown replica, for another group, or from a stale term; a
 /// client token from the future; an operation for the leader at a follower) is refused with an
@@ -57,10 +41,12 @@
 #include <replica/reads/eventual_reads.hpp>
 #include <replica/core/node.hpp>
 #include <replica/topology/leader_based/applier.hpp>
+#include <replica/topology/leader_based/campaign.hpp>
 #include <replica/topology/leader_based/config.hpp>
 #include <replica/topology/leader_based/election.hpp>
 #include <replica/topology/leader_based/entry_batch.hpp>
 #include <replica/topology/leader_based/events.hpp>
+#include <replica/topology/leader_based/follower_steps.hpp>
 #include <replica/topology/leader_based/leader_steps.hpp>
 #include <replica/topology/leader_based/fifo.hpp>
 #include <replica/topology/leader_based/policy_traits.hpp>
@@ -85,7 +71,8 @@
 namespace replica {
 
 template <class R, state_machine Machine = kv_register>
-class leader_based_node : private leader_based_detail::leader_steps<leader_based_node<R, Machine>> {
+class leader_based_node : private leader_based_detail::leader_steps<leader_based_node<R, Machine>>,
+                          private leader_based_detail::follower_steps<leader_based_node<R, Machine>> {
   using traits = machine_traits<Machine>;
   using leader_steps = leader_based_detail::leader_steps<leader_based_node>;
   friend leader_steps;
@@ -98,6 +85,10 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
   using leader_steps::step_down_pending;
   using leader_steps::tell_commit;
   using ship = leader_based_detail::ship;
+  using follower_steps = leader_based_detail::follower_steps<leader_based_node>;
+  friend follower_steps;
+  using follower_steps::on_append;
+  using follower_steps::on_install_snapshot;
 
  public:
   using replicator_type = R;
@@ -155,8 +146,8 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
         commit_{disk.snap.index},
         applied_{disk.snap.index},
         state_{disk.snap.state},
-        tracker_{self, n_} {
-    rng_state_ = (cfg.seed ^ 0x9e3779b97f4a7c15ULL) * (self.value() + 1) + 1;
+        tracker_{self, n_},
+        timer_{cfg.seed, self} {
     reset_election_timeout();
   }
 
@@ -445,15 +436,14 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
     reset_election_timeout();
   }
   void start_election() {
-    votes_.assign(n_, false);
-    votes_[self_.value()] = true;
+    votes_.start(n_, self_);
     leader_.reset();
     last_heard_leader_ = now_;
     reset_election_timeout();
     if (cfg_.pre_vote) {
       role_ = role::pre_candidate;
       emit(leader_event::kind::became_pre_candidate);
-      if (won(votes_)) return start_real_election();
+      if (votes_.won()) return start_real_election();
       for (std::uint32_t i = 0; i < n_; ++i)
         if (i != self_.value()) send(replica_id{i}, vote_request{true, last_position()}, hard_.current.next());
       return;
@@ -469,10 +459,9 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
     hard_.current = hard_.current.next();
     hard_.voted_for = self_;
     persist_hard_state();
-    votes_.assign(n_, false);
-    votes_[self_.value()] = true;
+    votes_.start(n_, self_);
     emit(leader_event::kind::became_candidate);
-    if (won(votes_)) return become_leader();
+    if (votes_.won()) return become_leader();
     for (std::uint32_t i = 0; i < n_; ++i)
       if (i != self_.value()) send(replica_id{i}, vote_request{false, last_position(), force});
   }
@@ -489,9 +478,6 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
     write_log_from(log_.emplace_back(hard_.current, term_start_, command{}, 0, true).index);  // a no-op: commits everything before it
     broadcast_append(ship::heartbeat);
     advance_commit();
-  }
-  [[nodiscard]] bool won(const std::vector<bool>& v) const {
-    return is_majority(static_cast<std::size_t>(std::count(v.begin(), v.end(), true)), n_);
   }
 
   // ---- handlers ----
@@ -517,86 +503,17 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
   void handle(replica_id from, replica::term t, const vote_response& v) {
     if (v.pre) {
       if (role_ != role::pre_candidate || t != hard_.current.next()) return;
-      if (v.granted) votes_[from.value()] = true;
-      if (won(votes_)) start_real_election();
+      if (v.granted) votes_.grant(from);
+      if (votes_.won()) start_real_election();
       return;
     }
     if (role_ != role::candidate || t != hard_.current) return;
-    if (v.granted) votes_[from.value()] = true;
-    if (won(votes_)) become_leader();
+    if (v.granted) votes_.grant(from);
+    if (votes_.won()) become_leader();
   }
-  void handle(replica_id from, replica::term, const append_request& a) { on_append(from, a, nullptr); }
+  void handle(replica_id from, replica::term, const append_request& a) { on_append(from, a, static_cast<batch*>(nullptr)); }
   void handle(replica_id from, replica::term, append_request&& a) { on_append(from, a, &a.entries); }
-  /// An append from the leader; `owned`: its entries, when the message is the node's to take.
-  void on_append(replica_id from, const append_request& a, batch* owned) {
-    if (role_ != role::follower) become_follower(hard_.current, from);
-    leader_ = from;
-    last_heard_leader_ = now_;
-    const auto c = log_.check_append(a.prev.index.value(), a.prev.term, a.entries, commit_);
-    if (c.success) {
-      if (c.first_new < a.entries.size()) {
-        const std::uint64_t first = a.entries[c.first_new].index;
-        if (c.conflict) {
-          // A conflicting suffix. Under majority-style commit it is never below the commit
-          // index; under asynchronous or degraded commit it can be (this node acknowledged
-          // writes the cluster never had): rewind, as pg_rewind does, and report it.
-          log_.truncate_after(first - 1);
-          if (applied_ > last_index()) rewind();
-          if (durable_index_ > last_index()) durable_index_ = last_index();
-        }
-        log_.append(a.entries.begin() + static_cast<std::ptrdiff_t>(c.first_new), a.entries.end());
-        dirty_from_ = std::min(dirty_from_, first);
-      }
-      if (dirty_from_ != UINT64_MAX && ack_point != ack_on::received) {
-        if (c.first_new < a.entries.size() && dirty_from_ == a.entries[c.first_new].index) {
-          // Exactly what this message brought: persist its slice, no copy (the batch itself,
-          // when the message is ours and all of it is new).
-          out_.persist.emplace_back(std::in_place_type<log_write>, dirty_from_,
-                                    owned && c.first_new == 0 ? std::move(*owned) : a.entries.slice(c.first_new));
-          durable_index_ = last_index();
-          dirty_from_ = UINT64_MAX;
-        } else {
-          flush();
-        }
-      }
-      last_new_verified_ = std::max(c.last_new, a.prev.index.value());
-      commit_ = std::max(commit_, std::min(a.commit, c.last_new));
-      apply_committed();
-    }
-    // Acknowledge only what this request verified: entries past `last_new` may be stale ones
-    // of an older term (etcd answers with lastnewi for the same reason).
-    const std::uint64_t verified = c.success ? last_new_verified_ : last_index();
-    send_new<append_response>(from, c.success, verified, std::min(durable_index_, verified), std::min(applied_, verified), c.hint,
-                              a.read_round, c.need_snapshot);
-  }
-  void handle(replica_id from, replica::term, const install_snapshot& m) {
-    if (role_ != role::follower) become_follower(hard_.current, from);
-    leader_ = from;
-    last_heard_leader_ = now_;
-    const snapshot& s = m.snap;
-    // Already have it (or a later compaction point): nothing to replace.
-    // Below my compaction point only terms tell: logs' terms never decrease, so a leader's term
-    // above my snapshot's means my snapshot holds entries its log does not.
-    const bool have_it = s.index <= commit_ && (s.index < log_.snapshot_index() ? s.term <= log_.snapshot_term()
-                                                                                 : log_.term_at(s.index) == s.term);
-    if (!have_it) {
-      const bool agrees = log_.contains(s.index) && log_.at(s.index).term == s.term;
-      // Applied entries past the snapshot that the snapshot's log does not have are discarded.
-      if (applied_ > s.index && !agrees) emit(leader_event::kind::rewound);
-      log_.install(s.index, s.term, s.bytes);
-      state_.install(s.state);
-      applied_ = s.index;
-      commit_ = agrees ? std::max(commit_, s.index) : s.index;
-      durable_index_ = agrees ? std::max(s.index, std::min(durable_index_, last_index())) : s.index;
-      if (dirty_from_ <= s.index) dirty_from_ = UINT64_MAX;
-      out_.persist.push_back(s);
-      emit(leader_event::kind::snapshot_installed);
-      commit_ = std::max(commit_, std::min(m.commit, last_index()));
-      apply_committed();
-    }
-    const std::uint64_t verified = std::max(s.index, std::min(commit_, last_index()));
-    send(from, append_response{true, verified, std::min(durable_index_, verified), std::min(applied_, verified), 0, 0});
-  }
+  void handle(replica_id from, replica::term, const install_snapshot& m) { on_install_snapshot(from, m); }
   void handle(replica_id from, replica::term, const append_response& a) { on_append_response(from, a); }
   void handle(replica_id from, replica::term t, const timeout_now&) {
     if (t != hard_.current || leader_ != from) return;  // only the current leader hands over
@@ -735,13 +652,7 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
                                built_by{[&] { return message{std::in_place_type<P>, std::forward<A>(args)...}; }});
   }
   void emit(leader_event::kind k) { out_.events.push_back({k, hard_.current, last_index()}); }
-  void reset_election_timeout() {
-    rng_state_ ^= rng_state_ << 13;
-    rng_state_ ^= rng_state_ >> 7;
-    rng_state_ ^= rng_state_ << 17;
-    const auto span = (cfg_.election_max - cfg_.election_min).count();
-    election_timeout_ = cfg_.election_min + duration{span > 0 ? static_cast<duration::rep>(rng_state_ % static_cast<std::uint64_t>(span)) : 0};
-  }
+  void reset_election_timeout() { election_timeout_ = timer_.next(cfg_.election_min, cfg_.election_max); }
 
   replica_id self_;
   config cfg_;
@@ -757,7 +668,7 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
   std::uint64_t term_start_ = 0;
   leader_based_detail::applier<Machine> state_;  ///< the machine, applied through applied_
   leader_based_detail::tracker<fixed_nodes> tracker_;  ///< the followers, as this node leads them
-  std::vector<bool> votes_;
+  leader_based_detail::vote_tally votes_;
   leader_based_detail::fifo<pending_write> pending_writes_;  // Invariant: increasing `index`; not necessarily contiguous
   leader_based_detail::read_queue<query> pending_reads_;  ///< read-index reads waiting for their round
   leader_based_detail::read_queue<query> waiting_reads_;  ///< follower reads waiting for their token
@@ -776,7 +687,7 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
   std::optional<local_time> unshipped_since_;
   local_time now_{}, last_heard_leader_{}, last_heartbeat_{};
   duration election_timeout_{};
-  std::uint64_t rng_state_ = 1;
+  leader_based_detail::election_timer timer_;
   effects_of<leader_based_node> out_;
 };
 
