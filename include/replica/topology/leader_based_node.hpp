@@ -113,7 +113,7 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
   static constexpr bool eager_commit = !strong_reads || ack_point == ack_on::applied;
   using election = typename detail::election_or_default<typename R::template policy_for<election_tag>>::type;
 
-  using wire = leader_based_detail::wire<Machine>;
+  using wire = leader_based_detail::wire<Machine, leader_based_node>;
   using entry = typename wire::entry;
   /// Entries shipped or persisted together, sharing one buffer (see entry_batch.hpp).
   using batch = typename wire::batch;

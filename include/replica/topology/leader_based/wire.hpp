@@ -2,8 +2,7 @@
 /// \file
 /// The leader-based protocol's wire and disk vocabulary over a state machine: log entries,
 /// the messages between replicas, what a node persists and what its disk holds after a crash.
-/// They depend on the machine only (not on the commit mode or the read policy), so every
-/// leader-based composition over one machine speaks the same messages.
+/// Their shape depends on the machine only (not on the commit mode or the read policy).
 
 #include <replica/core/ids.hpp>
 #include <replica/core/state_machine.hpp>
@@ -18,8 +17,10 @@
 
 namespace replica::leader_based_detail {
 
-/// The types of `leader_based_node<R, Machine>` that depend on `Machine` alone.
-template <state_machine Machine>
+/// The types of `leader_based_node<R, Machine>`. `Owner`: the node type, so that each
+/// composition has its own (GCC 12 stops inlining the per-entry batch and log functions that
+/// several compositions in one program share).
+template <state_machine Machine, class Owner = void>
 struct wire {
   using command = typename machine_traits<Machine>::command;
 
