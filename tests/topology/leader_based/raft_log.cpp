@@ -1,0 +1,71 @@
+// leader_based/raft_log.hpp: the follower's consistency check (check_append).
+#include <replica/core/client.hpp>
+#include <replica/topology/leader_based/raft_log.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <vector>
+
+using namespace replica;
+using namespace leader_based_detail;
+
+namespace {
+struct ent {
+  replica::term term{};
+  std::uint64_t index = 0;
+  std::uint64_t log_bytes = 0;
+  [[nodiscard]] std::uint64_t body_bytes() const noexcept { return 0; }
+};
+/// A log holding entries of these terms at 1, 2, ...
+raft_log<ent> log_of(std::vector<std::uint64_t> terms, std::uint64_t snap = 0, std::uint64_t snap_term = 0) {
+  std::vector<ent> es;
+  for (std::size_t i = 0; i < terms.size(); ++i) es.push_back({replica::term{terms[i]}, snap + i + 1, 0});
+  return {snap, replica::term{snap_term}, 0, es};
+}
+std::vector<ent> batch(std::uint64_t from, std::vector<std::uint64_t> terms) {
+  std::vector<ent> b;
+  for (std::size_t i = 0; i < terms.size(); ++i) b.push_back({replica::term{terms[i]}, from + i, 0});
+  return b;
+}
+}  // namespace
+
+TEST_CASE("check_append: new entries, duplicates and a conflicting suffix", "[leader_based][raft_log]") {
+  const auto log = log_of({1, 1, 2});
+  auto c = log.check_append(3, term{2}, batch(4, {2, 2}), 0);
+  CHECK(c.success);
+  CHECK(c.first_new == 0);
+  CHECK_FALSE(c.conflict);
+  CHECK(c.last_new == 5);
+  c = log.check_append(1, term{1}, batch(2, {1, 2}), 0);  // all held: a duplicate
+  CHECK(c.success);
+  CHECK(c.first_new == 2);
+  CHECK(c.last_new == 3);
+  c = log.check_append(1, term{1}, batch(2, {1, 3, 3}), 0);  // index 3 holds term 2, the leader's 3
+  CHECK(c.success);
+  CHECK(c.first_new == 1);
+  CHECK(c.conflict);
+  CHECK(c.last_new == 4);
+}
+
+TEST_CASE("check_append: refusals carry a hint", "[leader_based][raft_log]") {
+  const auto log = log_of({1, 1, 2, 2, 2});
+  auto c = log.check_append(9, term{3}, batch(10, {3}), 0);  // past the end
+  CHECK_FALSE(c.success);
+  CHECK(c.hint == 5);
+  c = log.check_append(5, term{3}, batch(6, {3}), 0);  // term mismatch: back off over term 2
+  CHECK_FALSE(c.success);
+  CHECK(c.hint == 2);
+  c = log.check_append(5, term{3}, batch(6, {3}), 4);  // not below the commit index
+  CHECK(c.hint == 4);
+  const auto compacted = log_of({2, 2}, 10, 1);
+  c = compacted.check_append(4, term{1}, batch(5, {1}), 0);  // below the compaction point
+  CHECK_FALSE(c.success);
+  CHECK(c.hint == 10);
+  CHECK_FALSE(c.need_snapshot);
+  c = compacted.check_append(10, term{2}, batch(11, {2}), 0);  // diverged at the compaction point
+  CHECK_FALSE(c.success);
+  CHECK(c.need_snapshot);
+  c = compacted.check_append(8, term{1}, batch(9, {1, 3}), 0);  // entry 10 has term 1 here, 3 there
+  CHECK_FALSE(c.success);
+  CHECK(c.need_snapshot);
+}

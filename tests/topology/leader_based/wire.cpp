@@ -1,0 +1,42 @@
+// leader_based/wire.hpp: what each persist entry does to the disk.
+#include <replica/data/kv_register.hpp>
+#include <replica/topology/leader_based/wire.hpp>
+
+#include <catch2/catch.hpp>
+
+using namespace replica;
+using w = leader_based_detail::wire<kv_register>;
+
+namespace {
+w::entry e(std::uint64_t t, std::uint64_t i, value_type v) {
+  return w::entry{.term = term{t}, .index = i, .op = {op_kind::write, 0, v, 0, {}}, .log_bytes = 0, .is_noop = false};
+}
+w::log_write write(std::uint64_t from, std::vector<w::entry> es) {
+  leader_based_detail::batch_pool<w::entry> pool;
+  return {.from = from, .entries = pool.copy_of(es.begin(), es.end())};
+}
+}  // namespace
+
+TEST_CASE("wire: an empty disk holds the empty machine's snapshot", "[leader_based][wire]") {
+  const w::durable_state d;
+  CHECK(d.snap.index == 0);
+  CHECK(d.snap.state == kv_register{}.snapshot());
+  CHECK(d.log.empty());
+}
+
+TEST_CASE("wire: persist appends, truncates, keeps hard state and compacts", "[leader_based][wire]") {
+  w::durable_state d;
+  w::persist(d, w::hard_state{.current = term{3}, .voted_for = replica_id{1}});
+  CHECK(d.hard.current == term{3});
+  w::persist(d, write(1, {e(1, 1, 10), e(1, 2, 20), e(1, 3, 30)}));
+  REQUIRE(d.log.size() == 3);
+  w::persist(d, write(3, {e(2, 3, 31), e(2, 4, 40)}));  // truncate after 2, then append
+  REQUIRE(d.log.size() == 4);
+  CHECK(d.log[2] == e(2, 3, 31));
+  w::persist(d, w::snapshot{.index = 2, .term = term{1}, .bytes = 0, .state = {{0, 20}}});
+  REQUIRE(d.log.size() == 2);  // the suffix after the snapshot is kept (it agrees at index 2)
+  CHECK(d.log[0].index == 3);
+  w::persist(d, w::snapshot{.index = 9, .term = term{5}, .bytes = 0, .state = {{0, 90}}});
+  CHECK(d.log.empty());  // a snapshot past the log replaces it
+  CHECK(d.snap.index == 9);
+}
