@@ -3,19 +3,18 @@
 // acknowledges, the leader advances its commit index and replies. `composed` drives
 // leader_based_node<R> (messages moved between nodes by hand, persistence entries discarded as
 // a no-op disk would). Baselines:
-// - `handwritten`: the node's whole work on this path written by hand (windows, match points,
-//   lag times, shared batches, checked envelopes, tokens, compaction), one per commit mode with
-//   that mode's rule: the baseline DESIGN.md section 5 asks for, "a hand-written loop doing the
-//   same work" (named `handwritten_same_work` until 2026-12-01, 05:00, and then for majority and
-//   asynchronous commit only);
-// - `handwritten_messages` (majority and asynchronous commit): a hand-written leader and
-//   followers exchanging Raft's append and acknowledgement as plain structs (what the exchange
-//   alone costs, most of the work at small batches);
+// - `handwritten` (the headline, every commit mode): the protocol's essential work by hand, a
+//   leader and followers exchanging Raft's append and acknowledgement as plain structs, with
+//   the commit mode's rule over the match indexes (named `handwritten_messages`, majority and
+//   asynchronous commit only, until 2026-12-05);
+// - `same_work` (every commit mode): the node's whole design on this path written by hand
+//   (windows, match points, lag times, shared batches, checked envelopes, tokens, compaction):
+//   it measures what the templates cost, not what the design costs (named `handwritten` from
+//   2026-12-01 to 2026-12-05, `handwritten_same_work` before);
 // - `handwritten_inline` (majority and asynchronous commit): the same steps with no messages at
 //   all (take the same client requests, append to the leader's log and its persist buffer
 //   remembering which request each index answers, copy to each follower's log and persist
-//   buffer, acknowledge, select the commit index, apply, reply to the committed requests; named
-//   `handwritten` until 2026-12-01, 05:00);
+//   buffer, acknowledge, select the commit index, apply, reply to the committed requests);
 // - `floor`: only copies the payload bytes once per replica.
 // All are fed the same way: the client fills its batch of requests inside the timed loop.
 //
@@ -235,6 +234,35 @@ void handwritten_inline(benchmark::State& st, std::size_t batch, std::size_t byt
   report(st, batch, allocations.load() - before);
 }
 
+/// The commit rules the hand-written loops are written for: one per commit mode benchmarked, with
+/// the composed rows' parameters (K = 1 follower, at least 2 replicas in sync).
+enum class rule {
+  majority,        ///< majority: the (N/2 + 1)-th largest flushed position
+  leader_only,     ///< asynchronous: the leader's own flushed position
+  any_follower,    ///< semi_synchronous<1>: and the most advanced follower's
+  first_follower,  ///< first<1>: and the first connected follower's, by priority (id order)
+  all_in_sync,     ///< synchronous: and every in-sync follower's, at least 2 in sync; fails fast
+};
+
+/// The commit point `Rule` gives over `match` (the leader's at 0; every follower connected and in
+/// sync, as in this steady state): the lean loop's commit rule.
+template <rule Rule, std::size_t N>
+std::uint64_t lean_commit_point(const std::array<std::uint64_t, N>& match) {
+  if constexpr (Rule == rule::majority) {
+    return rp::detail::kth_largest(std::span<const std::uint64_t>{match}, N / 2 + 1);
+  } else if constexpr (Rule == rule::leader_only) {
+    return match[0];
+  } else if constexpr (Rule == rule::any_follower) {
+    std::uint64_t best = 0;
+    for (std::size_t f = 1; f < N; ++f) best = std::max(best, match[f]);
+    return std::min(match[0], best);
+  } else if constexpr (Rule == rule::first_follower) {
+    return std::min(match[0], match[1]);
+  } else {
+    return *std::min_element(match.begin(), match.end());
+  }
+}
+
 /// The same work written by hand as a leader and followers that exchange Raft's two messages
 /// (etcd/raft's MsgApp and MsgAppResp, on plain structs): the leader appends the batch and sends
 /// each follower an append carrying its term, the previous entry's index and term, the commit
@@ -245,8 +273,8 @@ void handwritten_inline(benchmark::State& st, std::size_t batch, std::size_t byt
 /// acknowledgement into its match indexes, selects the commit index (an entry of its own term
 /// only), applies and answers. Followers learn the commit index with the next append, as the
 /// composed node's do. `handwritten_inline` has the same steps without the messages.
-template <bool Majority, std::size_t N>
-void handwritten_messages(benchmark::State& st, std::size_t batch, std::size_t bytes) {
+template <rule Rule, std::size_t N>
+void handwritten(benchmark::State& st, std::size_t batch, std::size_t bytes) {
   struct entry {
     std::uint64_t term, index;
     rp::kv_op op;
@@ -311,7 +339,7 @@ void handwritten_messages(benchmark::State& st, std::size_t batch, std::size_t b
     }
     leader.disk.assign(leader.log.end() - static_cast<std::ptrdiff_t>(batch), leader.log.end());
     match[0] = leader.last();
-    if constexpr (!Majority) {  // asynchronous: committed once the leader has it
+    if constexpr (Rule == rule::leader_only) {  // asynchronous: committed once the leader has it
       leader.commit = match[0];
       leader.apply();
       pending.answer_through(leader.commit, replies);
@@ -359,8 +387,8 @@ void handwritten_messages(benchmark::State& st, std::size_t batch, std::size_t b
         continue;
       }
       match[a.from] = std::max(match[a.from], a.match);
-      if constexpr (Majority) {
-        const std::uint64_t point = rp::detail::kth_largest(std::span<const std::uint64_t>{match}, N / 2 + 1);
+      if constexpr (Rule != rule::leader_only) {
+        const std::uint64_t point = lean_commit_point<Rule, N>(match);
         if (point > leader.commit && leader.term_at(point) == leader.term) {
           leader.commit = point;
           leader.apply();
@@ -377,15 +405,6 @@ void handwritten_messages(benchmark::State& st, std::size_t batch, std::size_t b
   report(st, batch, allocations.load() - before);
 }
 
-/// The commit rules the same-work loop is written for: one per commit mode benchmarked, with the
-/// composed rows' parameters (K = 1 follower, at least 2 replicas in sync).
-enum class rule {
-  majority,        ///< majority: the (N/2 + 1)-th largest flushed position
-  leader_only,     ///< asynchronous: the leader's own flushed position
-  any_follower,    ///< semi_synchronous<1>: and the most advanced follower's
-  first_follower,  ///< first<1>: and the first connected follower's, by priority (id order)
-  all_in_sync,     ///< synchronous: and every in-sync follower's, at least 2 in sync; fails fast
-};
 
 /// The hand-written leader and followers of `handwritten` (below).
 template <rule Rule, std::size_t N>
@@ -801,7 +820,7 @@ struct same_work {
 /// answer with all three; replies with their log position as token; compaction into a snapshot
 /// every 4,096 entries. Each message, record and reply is written where it lies in its outbox.
 template <rule Rule, std::size_t N>
-void handwritten(benchmark::State& st, std::size_t batch, std::size_t bytes) {
+void same_work_loop(benchmark::State& st, std::size_t batch, std::size_t bytes) {
   using sw = same_work<Rule, N>;
   using replica = typename sw::replica;
   constexpr std::uint64_t compact_every = sw::compact_every;
@@ -872,20 +891,23 @@ void register_n() {
       auto reg = [&](const std::string& name, auto fn) { benchmark::RegisterBenchmark((name + args).c_str(), fn, batch, bytes); };
       reg("log_shipping_majority/composed", composed<rp::majority, N>);
       reg("log_shipping_majority/handwritten", handwritten<rule::majority, N>);
-      reg("log_shipping_majority/handwritten_messages", handwritten_messages<true, N>);
+      reg("log_shipping_majority/same_work", same_work_loop<rule::majority, N>);
       reg("log_shipping_majority/handwritten_inline", handwritten_inline<true, N>);
       reg("log_shipping_majority/floor", floor<N>);
       reg("log_shipping_async/composed", composed<rp::asynchronous, N>);
       reg("log_shipping_async/handwritten", handwritten<rule::leader_only, N>);
-      reg("log_shipping_async/handwritten_messages", handwritten_messages<false, N>);
+      reg("log_shipping_async/same_work", same_work_loop<rule::leader_only, N>);
       reg("log_shipping_async/handwritten_inline", handwritten_inline<false, N>);
       if (bytes != 256) continue;  // the other modes at the target's payload size
       reg("log_shipping_semi_sync/composed", composed<rp::semi_synchronous<1>, N>);
       reg("log_shipping_semi_sync/handwritten", handwritten<rule::any_follower, N>);
+      reg("log_shipping_semi_sync/same_work", same_work_loop<rule::any_follower, N>);
       reg("log_shipping_first/composed", composed<rp::first<1>, N>);
       reg("log_shipping_first/handwritten", handwritten<rule::first_follower, N>);
+      reg("log_shipping_first/same_work", same_work_loop<rule::first_follower, N>);
       reg("log_shipping_sync/composed", composed<rp::synchronous_with<2>, N>);
       reg("log_shipping_sync/handwritten", handwritten<rule::all_in_sync, N>);
+      reg("log_shipping_sync/same_work", same_work_loop<rule::all_in_sync, N>);
     }
 }
 

@@ -1,6 +1,8 @@
 // bench-ratios: reads Google Benchmark JSON (--benchmark_format=json or --benchmark_out) and
 // prints, per <hot_path>/<args>, the composed (and virtual) time relative to the baseline
-// (`handwritten`, else `floor`), as a Markdown table. Exit 1 if a benchmark reported an error
+// (`handwritten`, the lean loop doing the protocol's essential work, else `floor`), and to
+// `same_work` (a hand-written copy of the node's whole design) where there is one, as a
+// Markdown table. Exit 1 if a benchmark reported an error
 // (its own check failed: `SkipWithError`), after naming each on stderr, so that `scripts/bench`
 // and CI fail on it; exit 2 on unreadable input.
 //
@@ -120,19 +122,23 @@ int main(int argc, char** argv) {
     rows[{name.substr(0, s1), name.substr(s2 + 1)}][name.substr(s1 + 1, s2 - s1 - 1)] = b.at("real_time").get<double>();
     units[{name.substr(0, s1), name.substr(s2 + 1)}] = b.value("time_unit", "ns");
   }
-  std::printf("| hot path | args | baseline | baseline time | composed time | composed / baseline | virtual / baseline |\n");
-  std::printf("|---|---|---|---|---|---|---|\n");
+  std::printf("| hot path | args | baseline | baseline time | composed time | composed / baseline | virtual / baseline | composed / same_work |\n");
+  std::printf("|---|---|---|---|---|---|---|---|\n");
   for (const auto& [key, v] : rows) {
     // The baseline is the hand-written variant, or the floor when there is no hand-written one.
     auto base = v.find("handwritten");
     if (base == v.end()) base = v.find("floor");
-    const auto co = v.find("composed"), vi = v.find("virtual");
+    const auto co = v.find("composed"), vi = v.find("virtual"), sw = v.find("same_work");
     if (base == v.end() || co == v.end()) continue;
     const char* u = units[key].c_str();
     std::printf("| %s | %s | %s | %.2f %s | %.2f %s | %.2f |", key.first.c_str(), key.second.c_str(), base->first.c_str(),
                 base->second, u, co->second, u, co->second / base->second);
     if (vi != v.end())
-      std::printf(" %.2f |\n", vi->second / base->second);
+      std::printf(" %.2f |", vi->second / base->second);
+    else
+      std::printf(" |");
+    if (sw != v.end())
+      std::printf(" %.2f |\n", co->second / sw->second);
     else
       std::printf(" |\n");
   }

@@ -6,6 +6,7 @@
 #include <replica/sim/cluster.hpp>
 #include <replica/topology/leaderless/ring.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <utility>
@@ -40,9 +41,16 @@ std::vector<replica::replica_id> walk(replica::sim::cluster<Node>& c, replica::k
   return ids;
 }
 
+/// The completion of the last operation invoked. It must have completed: a read that never did
+/// must not pass for one that saw nil.
 template <class Node>
 const replica::check::event& last(replica::sim::cluster<Node>& c) {
-  return c.history().back();
+  const auto& h = c.history();
+  auto invoked = std::find_if(h.rbegin(), h.rend(), [](const auto& e) { return e.type == replica::check::event_type::invoke; });
+  REQUIRE(invoked != h.rend());
+  const replica::check::event* done = completion(h, invoked->process);
+  REQUIRE(done != nullptr);
+  return *done;
 }
 
 /// A read's values (siblings or one value) and context, or nothing if it did not succeed.

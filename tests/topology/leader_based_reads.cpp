@@ -1,6 +1,7 @@
 // Reads: A4 (a deposed leader's reads), read-your-writes tokens at followers, and
 // linearizability of majority commit with read-index reads under random nemeses.
 #include "../support/seeds.hpp"
+#include "../support/ops.hpp"
 #include "leader_based_support.hpp"
 
 #include <replica/sim/nemesis.hpp>
@@ -56,13 +57,11 @@ TEST_CASE("read-your-writes: a follower read with a token is served only when th
   const replica_id f{(l.value() + 1) % 3};
   c.run_for(100ms);
   c.net().set_connected(l, f, false);  // the follower lags: it cannot hear the leader
-  c.invoke(l, {op_kind::write, 0, 5});
-  c.run_for(50ms);
-  REQUIRE(c.history().back().type == check::event_type::ok);
+  REQUIRE(run_op(c, l, {op_kind::write, 0, 5}).type == check::event_type::ok);
   // Without a token, the lagging follower answers with what it has: stale (the form-resubmit bug).
-  c.invoke(f, {op_kind::read, 0});
-  c.run_for(50ms);
-  CHECK_FALSE(c.history().back().value.has_value());
+  const auto stale = run_op(c, f, {op_kind::read, 0});
+  REQUIRE(stale.type == check::event_type::ok);  // it completed, and saw nil
+  CHECK_FALSE(stale.value.has_value());
   // With the write's token, it redirects to the leader, which has the write.
   node* fn = c.node(f);
   fn->submit({client_id{77}, request_id{1}, {op_kind::read, 0}, std::uint64_t{c.node(l)->last_index()}}, local_time{});

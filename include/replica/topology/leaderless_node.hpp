@@ -491,14 +491,25 @@ class leaderless_node {
     return std::any_of(pl.begin(), pl.begin() + static_cast<std::ptrdiff_t>(got), [&](const ring_member& m) { return m.id == r; });
   }
   [[nodiscard]] bool is_replica(key_type k) const { return replicates(self_, k); }
-  /// The maximal versions of `a` and `b` together (what a replica keeps when it merges them).
-  static state merged(const state& a, const state& b) {
+  /// Whether `n` maximal versions fit what a key holds: under last-write-wins one, so two
+  /// concurrent versions mean the version type broke the total order it claims.
+  static constexpr bool fits(std::size_t n) noexcept {
+    if constexpr (lww)
+      return n <= 1;
+    else
+      return true;
+  }
+  static constexpr error order_broken{errc::malformed, "last_write_wins: two concurrent versions of one key (the version type breaks its total order)"};
+  /// The maximal versions of `a` and `b` together (what a replica keeps when it merges them);
+  /// nothing if they do not fit a key (see fits).
+  static std::optional<state> merged(const state& a, const state& b) {
     if constexpr (data_mode) {
       return join(a, b);
     } else {
       merge_buffer all(a.begin(), a.end());
       all.insert(all.end(), b.begin(), b.end());
       all.resize(keep_maximal(all.begin(), all.end(), &versioned::version));
+      if (!fits(all.size())) return std::nullopt;
       if constexpr (std::is_same_v<merge_buffer, state>)
         return all;
       else
@@ -534,15 +545,16 @@ class leaderless_node {
   }
 
   // ---- storage ----
-  /// Merges `incoming` into what is stored for `k`; persists and returns true if it changed.
-  bool store(key_type k, const state& incoming) {
+  /// Merges `incoming` into what is stored for `k`, and persists it if it changed. False (the
+  /// store unchanged) if the versions cannot be one key's: the caller refuses with order_broken.
+  [[nodiscard]] bool store(key_type k, const state& incoming) {
     held& h = store_[k];
     state& mine = h.versions;
     bool newer = false;
     if constexpr (!data_mode) {
       for (const auto& v : incoming) clock_merge(v.version);
       const arrival a = arrival_of(incoming, mine);
-      if (a == arrival::known) return false;  // a replica hearing again what it has
+      if (a == arrival::known) return true;  // a replica hearing again what it has
       newer = a == arrival::newer;
     }
     const std::uint64_t before = h.fingerprint;
@@ -553,9 +565,10 @@ class leaderless_node {
       if constexpr (!data_mode)
         if (mine.size() > 1) mine.resize(keep_maximal(mine.begin(), mine.end(), &versioned::version));
     } else {
-      state all = merged(mine, incoming);
-      if (same_set(all, mine)) return false;
-      mine = std::move(all);
+      std::optional<state> all = merged(mine, incoming);
+      if (!all) return false;
+      if (same_set(*all, mine)) return true;
+      mine = std::move(*all);
     }
     h.fingerprint = fingerprint(mine);
     tree_.update(k, before, h.fingerprint);
@@ -711,7 +724,10 @@ class leaderless_node {
       pending_.drop(id);
       return refuse(req, ok.err().code);
     }
-    if (replica) store(req.op.key, q.write);
+    if (replica && !store(req.op.key, q.write)) {
+      pending_.drop(id);
+      return refuse(req, order_broken.code);
+    }
     for (std::size_t i = 0; i < q.targets.size() && i < n_replicas; ++i) {
       if (q.targets[i].id == self_) {
         q.answered[i] = true;
@@ -818,7 +834,18 @@ class leaderless_node {
   }
   void maybe_finish_read(std::uint64_t id, request& q) {
     if (!q.replied && q.waiting == 0 && q.met()) {
-      state best = resolve(q);
+      std::optional<state> resolved = resolve(q);
+      if (!resolved) {
+        // The replicas' versions cannot be one value: refuse the read, repair nothing.
+        q.replied = true;
+        client_reply r{q.client, q.id};
+        r.status = reply_status::fail;
+        r.error = order_broken.code;
+        out_.replies.push_back(std::move(r));
+        pending_.drop(id);
+        return;
+      }
+      state& best = *resolved;
       if constexpr (blocking_repair) {
         if (start_blocking_repair(id, q, best)) return;  // answers once the stale replicas acknowledged
       }
@@ -851,7 +878,7 @@ class leaderless_node {
     for (std::size_t i = 0; i < q.targets.size(); ++i) {
       if (!q.answered[i] || is_empty(best) || same_set(q.replies[i], best)) continue;
       if (q.targets[i].id == self_) {
-        store(q.key, best);
+        (void)store(q.key, best);  // (best is maximal over what was read: it fits)
         q.replies[i] = best;
         continue;
       }
@@ -880,7 +907,8 @@ class leaderless_node {
   }
   /// What the answers of `q` resolve to: the maximal versions among them (every concurrent
   /// sibling), or the join of the CRDT states.
-  state resolve(const request& q) const {
+  /// The maximal versions of every answer; nothing if they cannot be one key's (see fits).
+  std::optional<state> resolve(const request& q) const {
     state all;
     if constexpr (data_mode) {
       for (std::size_t i = 0; i < q.targets.size(); ++i)
@@ -895,6 +923,7 @@ class leaderless_node {
           for (const versioned& v : q.replies[i]) seen.push_back(&v);
       boost::container::small_vector<std::size_t, 2 * max_targets> at(seen.size());
       const std::size_t k = maximal_positions(seen.begin(), seen.end(), at.begin(), [](const versioned* v) -> const version_type& { return v->version; });
+      if (!fits(k)) return std::nullopt;
       for (std::size_t j = 0; j < k; ++j) all.push_back(*seen[at[j]]);
     }
     return all;
@@ -903,14 +932,15 @@ class leaderless_node {
   /// all (siblings included: it never picks one).
   void repair(const request& q) {
     if (!cfg_.read_repair) return;
-    const state best = resolve(q);
-    if (is_empty(best)) return;
+    const std::optional<state> resolved = resolve(q);
+    if (!resolved || is_empty(*resolved)) return;
+    const state& best = *resolved;
     std::uint32_t sent = 0;
     for (std::size_t i = 0; i < q.targets.size(); ++i) {
       if (!q.answered[i] || same_set(q.replies[i], best)) continue;
       ++sent;
       if (q.targets[i].id == self_)
-        store(q.key, best);
+        (void)store(q.key, best);  // (best is maximal over what was read: it fits)
       else
         send(q.targets[i].id, put{0, q.key, best, std::nullopt, false});
     }
@@ -954,7 +984,7 @@ class leaderless_node {
         q.covered_by[i] = f;
         q.covered_at[i] = now_;
         if (q.targets[f].id == self_) {  // the coordinator is a fallback itself: hold the hint here
-          keep_hint(hint{q.targets[i].id, q.key, q.write});
+          if (!keep_hint(hint{q.targets[i].id, q.key, q.write})) break;  // not held: no acknowledgement
           q.answered[f] = true;
           ++q.acks;
           ++q.fallback_acks;
@@ -966,22 +996,26 @@ class leaderless_node {
     }
     maybe_finish_write(id, q);
   }
-  void keep_hint(const hint& h) {
+  /// Keeps a hint for its target; false (nothing kept) if its versions and a hint already held
+  /// for the same key cannot be one key's.
+  [[nodiscard]] bool keep_hint(const hint& h) {
     auto it = std::find_if(hints_.begin(), hints_.end(), [&](const hint& x) { return x.target == h.target && x.key == h.key; });
     if (it != hints_.end()) {
       // One hint per (target, key): merge the versions, as the store would.
-      state all = merged(it->versions, h.versions);
-      if (same_set(all, it->versions)) return;
-      it->versions = std::move(all);
+      std::optional<state> all = merged(it->versions, h.versions);
+      if (!all) return false;
+      if (same_set(*all, it->versions)) return true;
+      it->versions = std::move(*all);
       it->serial = ++hint_serial_;
       out_.persist.push_back(hint_drop{h.target, h.key});
       out_.persist.push_back(*it);
-      return;
+      return true;
     }
     hints_.push_back(h);
     hints_.back().serial = ++hint_serial_;
     out_.persist.push_back(hints_.back());
     out_.events.push_back({leaderless_event::kind::hint_stored, h.key, h.target, 1});
+    return true;
   }
 
   // ---- anti-entropy ----
@@ -1068,17 +1102,22 @@ class leaderless_node {
     return {};
   }
   status handle(replica_id from, const ae_sync& a) {
+    bool refused = false;
     for (const auto& [k, vs] : a.entries)
-      if (is_replica(k)) store(k, vs);  // (keys I do not replicate are ignored)
+      if (is_replica(k)) refused |= !store(k, vs);  // (keys I do not replicate are ignored; a refused key stays as it was)
     if (!a.reply) send(from, ae_sync{a.buckets, entries_in(a.buckets, from), true});
+    if (refused) return order_broken;
     return {};
   }
 
   // ---- handlers ----
   status handle(replica_id from, const put& p) {
     // A hinted write is kept apart from the store (reads do not see it) until handed off.
-    if (!p.hint_for || *p.hint_for == self_) store(p.key, p.versions);
-    if (p.hint_for && *p.hint_for != self_) keep_hint(hint{*p.hint_for, p.key, p.versions});
+    if (!p.hint_for || *p.hint_for == self_) {
+      if (!store(p.key, p.versions)) return order_broken;  // not acknowledged: the write is not held
+    } else if (!keep_hint(hint{*p.hint_for, p.key, p.versions})) {
+      return order_broken;
+    }
     send_new<put_ack>(from, p.req, p.key, p.handoff);
     return {};
   }
