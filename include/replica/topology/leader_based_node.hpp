@@ -38,17 +38,17 @@
 #include <replica/core/state_machine.hpp>
 #include <replica/core/time.hpp>
 #include <replica/data/kv_register.hpp>
-#include <replica/reads/eventual_reads.hpp>
 #include <replica/core/node.hpp>
+#include <replica/reads/eventual_reads.hpp>
 #include <replica/topology/leader_based/applier.hpp>
 #include <replica/topology/leader_based/campaign.hpp>
 #include <replica/topology/leader_based/config.hpp>
 #include <replica/topology/leader_based/election.hpp>
 #include <replica/topology/leader_based/entry_batch.hpp>
 #include <replica/topology/leader_based/events.hpp>
+#include <replica/topology/leader_based/fifo.hpp>
 #include <replica/topology/leader_based/follower_steps.hpp>
 #include <replica/topology/leader_based/leader_steps.hpp>
-#include <replica/topology/leader_based/fifo.hpp>
 #include <replica/topology/leader_based/policy_traits.hpp>
 #include <replica/topology/leader_based/progress.hpp>
 #include <replica/topology/leader_based/raft_log.hpp>
@@ -57,22 +57,21 @@
 #include <replica/topology/leader_based/wire.hpp>
 
 #include <algorithm>
-#include <array>
 #include <cstdint>
-#include <deque>
-#include <map>
-#include <memory>
 #include <optional>
 #include <span>
-#include <string_view>
 #include <variant>
 #include <vector>
 
 namespace replica {
 
-template <class R, state_machine Machine = kv_register>
+template <class R, class Machine = kv_register>
 class leader_based_node : private leader_based_detail::leader_steps<leader_based_node<R, Machine>>,
                           private leader_based_detail::follower_steps<leader_based_node<R, Machine>> {
+  static_assert(state_machine<Machine>,
+                "replica::leader_based_node: the machine does not model replica::state_machine; give it command, query, "
+                "result and snapshot_type, apply(command), a const read(query), snapshot() and restore(snapshot_type), and "
+                "a default constructor (docs/policies/state_machine.md)");
   using traits = machine_traits<Machine>;
   using leader_steps = leader_based_detail::leader_steps<leader_based_node>;
   friend leader_steps;
@@ -135,7 +134,6 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
 
   using progress = leader_based_detail::progress;
 
-
   leader_based_node(replica_id self, const config& cfg, const durable_state& disk)
       : self_{self},
         cfg_{cfg},
@@ -172,7 +170,13 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
     if (m.term < hard_.current && !is_pre) {
       // Tell a stale sender about the newer term, so a deposed leader steps down.
       if (std::holds_alternative<append_request>(m.payload) || std::holds_alternative<install_snapshot>(m.payload))
-        send(m.from, append_response{false, last_index(), durable_index_, applied_, last_index(), 0});
+        send(m.from, append_response{.success = false,
+                                     .received = last_index(),
+                                     .flushed = durable_index_,
+                                     .applied = applied_,
+                                     .hint = last_index(),
+                                     .read_round = 0,
+                                     .need_snapshot = false});
       else if (const auto* v = std::get_if<vote_request>(&m.payload))
         send(m.from, vote_response{v->pre, false});
       return error{errc::stale_term, "message from an older term"};

@@ -95,7 +95,13 @@ class follower_steps {
       n().apply_committed();
     }
     const std::uint64_t verified = std::max(s.index, std::min(n().commit_, n().last_index()));
-    n().send(from, typename Node::append_response{true, verified, std::min(n().durable_index_, verified), std::min(n().applied_, verified), 0, 0});
+    n().send(from, typename Node::append_response{.success = true,
+                                                  .received = verified,
+                                                  .flushed = std::min(n().durable_index_, verified),
+                                                  .applied = std::min(n().applied_, verified),
+                                                  .hint = 0,
+                                                  .read_round = 0,
+                                                  .need_snapshot = false});
   }
 };
 
