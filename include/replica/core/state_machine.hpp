@@ -40,7 +40,8 @@ namespace replica {
 /// - static `body_bytes(const command&)`: the command's variable size on the wire, for
 ///   byte-based flow control and lag (default 0: entries count by their fixed header).
 ///
-/// Every type above must be encodable with the library's codec (docs/policies/state_machine.md).
+/// Every type above will be written by the library's codec once durable storage and the network
+/// have one (not yet: issue "Durable storage"); keep them plain values.
 template <class M>
 concept state_machine =
     std::default_initializable<M> && std::copy_constructible<M> &&

@@ -230,8 +230,7 @@ class cluster {
   /// after the client latency; its reply goes to the `on_reply` handler. Use client ids that the
   /// cluster's own sessions do not (they count from 0).
   void submit(replica_id target, client_request<operation> req) {
-    rng& g = rng_;
-    const sim_time at = now_ + opt_.client_latency.sample(g).count();
+    const sim_time at = now_ + opt_.client_latency.sample(rng_).count();
     push(at, request_ev{target, std::move(req)});
   }
   /// Called with every reply a node sends, when it reaches the client (also for the cluster's

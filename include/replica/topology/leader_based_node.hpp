@@ -7,11 +7,9 @@
 ///   replica::leader_based_node<pg_like> node{self, config, disk};             // integer registers
 ///   replica::leader_based_node<pg_like, my_ledger> ledger{self, config, disk};  // the user's machine
 ///
-/// The node replicates a `state_machine` (core/state_machine.hpp; default `kv_register`): a
-/// write's command goes through the log and reaches `Machine::apply` on every replica in log
-/// order once committed; a read's query goes to the const `Machine::read` under the read
-/// guarantee; compaction takes `Machine::snapshot()` at the applied index and snapshot install
-/// goes through `Machine::restore`. The node never names keys or values.
+/// It replicates a `state_machine` (default `kv_register`): committed commands reach
+/// `Machine::apply` in log order, reads `Machine::read` under the read guarantee, compaction and
+/// snapshot install go through `snapshot` and `restore`. The node never names keys or values.
 ///
 /// What it does is documented in docs/models/leader_based.md. The parts, each with its tests:
 /// - leader_based/wire.hpp: entries, messages, persist entries, the disk;
@@ -60,6 +58,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -383,7 +382,8 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
   [[nodiscard]] replica::term term_at(std::uint64_t index) const { return log_.term_or_zero(index); }
   [[nodiscard]] log_position last_position() const { return {term_at(last_index()), log_index{last_index()}}; }
   /// Appends the entry (term, index, op) made where it lies in the log (no temporary to copy).
-  void append_local(replica::term t, std::uint64_t index, const command& op) { write_log_from(log_.emplace_back(t, index, op).index); }
+  template <class C>  // (forwarded: a command that `command_of` made is moved into the log)
+  void append_local(replica::term t, std::uint64_t index, C&& op) { write_log_from(log_.emplace_back(t, index, std::forward<C>(op)).index); }
   /// Records that the log changed from `index` on; persisted now, or at the next flush when
   /// followers acknowledge on receipt.
   void write_log_from(std::uint64_t index) {

@@ -32,12 +32,12 @@ TEST_CASE("applier: applies in order, skips no-ops, keeps only wanted results", 
   });
   CHECK(asked == std::vector<std::uint64_t>{3, 4, 5});  // put's default result is not worth keeping
   CHECK(a.machine().read(kv::get{"a"}) == std::nullopt);
-  basic_client_reply<kv_store::result> inc, refused, removed, put;
+  basic_client_reply<kv_store::result> inc, inc_text, removed, put;
   a.take(3, inc);
   CHECK(inc.status == reply_status::ok);
   CHECK(inc.result == "5");
-  a.take(4, refused);  // "1" + 1 = 2: fine; the next one checks a refusal
-  CHECK(refused.result == "2");
+  a.take(4, inc_text);  // "1" read as a number: 1 + 1 (refusals: the next test case)
+  CHECK(inc_text.result == "2");
   a.take(5, removed);  // not wanted: nothing kept
   CHECK(removed.result == std::nullopt);
   a.take(1, put);
