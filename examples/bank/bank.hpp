@@ -1,6 +1,7 @@
 // A user's own replicated state machine: a bank of eight accounts that start with 100 each.
 // Transfers move money between accounts and never overdraw, so the total is always 800.
 #pragma once
+#include <replica/core/fields.hpp>
 #include <replica/core/result.hpp>
 #include <replica/core/state_machine.hpp>
 
@@ -16,16 +17,19 @@ struct bank {
   struct transfer {  // the command: what a write carries through the log
     std::uint32_t from = 0, to = 0;
     std::int64_t amount = 0;
+    REPLICA_FIELDS(from, to, amount);  // what the codec writes into log entries
     friend bool operator==(const transfer&, const transfer&) = default;
   };
   struct query {  // what a read asks: one account's balance, or the total
     std::optional<std::uint32_t> account;
+    REPLICA_FIELDS(account);
   };
   using command = transfer;
   using result = std::int64_t;  // a read's balance; a transfer's new balance of `from`
   struct snapshot_type {
     std::array<std::int64_t, accounts> balances{};
     std::uint64_t transfers = 0;
+    REPLICA_FIELDS(balances, transfers);
     friend bool operator==(const snapshot_type&, const snapshot_type&) = default;
   };
 

@@ -5,6 +5,7 @@
 /// records these as Jepsen-style histories, and the checkers read them.
 
 #include <replica/core/consistency.hpp>
+#include <replica/core/fields.hpp>
 #include <replica/core/ids.hpp>
 #include <replica/core/payload.hpp>
 #include <replica/core/result.hpp>
@@ -54,6 +55,7 @@ struct kv_op {
   /// An opaque body carried with a write (shared, not copied, as it is replicated); empty in
   /// the simulator's register workloads.
   replica::payload data{};
+  REPLICA_FIELDS(kind, key, value, expected, data);
 
   friend bool operator==(const kv_op&, const kv_op&) noexcept = default;
 };
@@ -71,6 +73,8 @@ struct client_request {
   /// The causal context of the read this write follows (leaderless topologies: what the read's
   /// reply carried), empty for a blind write.
   replica::payload context{};
+  REPLICA_FIELDS(client, id, op, token, level, context);
+  friend bool operator==(const client_request&, const client_request&) = default;
 };
 
 /// How a node answers a request.
@@ -110,6 +114,8 @@ struct basic_client_reply {
   replica::payload context{};
   /// A sloppy-quorum write: how many of its acknowledgements came from fallback replicas.
   std::uint32_t fallback_acks = 0;
+  REPLICA_FIELDS(client, id, status, result, token, leader_hint, error, context, fallback_acks);
+  friend bool operator==(const basic_client_reply&, const basic_client_reply&) = default;
 };
 
 /// The register vocabulary's reply: `result` holds what a read saw (nothing for nil, one value,

@@ -4,6 +4,7 @@
 /// term. Every protocol message travels in one, so a node can reject a message from an unknown
 /// replica, for another group or from a stale term before looking at the payload.
 
+#include <replica/core/fields.hpp>
 #include <replica/core/ids.hpp>
 
 #include <type_traits>
@@ -18,6 +19,7 @@ struct envelope {
   group_id group{};    ///< replication group; 0 when the cluster is not sharded
   replica::term term{};  ///< sender's term (epoch) when it sent the message; 0 if the topology has none
   Payload payload{};   ///< the protocol's own message
+  REPLICA_FIELDS(from, to, group, term, payload);
 
   friend constexpr bool operator==(const envelope&, const envelope&) = default;
 };

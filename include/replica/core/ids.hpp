@@ -4,6 +4,8 @@
 /// log indexes and replication-group ids. Each is a distinct type, so a term can never be
 /// passed where a log index is expected.
 
+#include <replica/core/fields.hpp>
+
 #include <compare>
 #include <cstdint>
 #include <functional>
@@ -55,6 +57,7 @@ using datacenter = strong_id<datacenter_tag, std::uint16_t>;
 struct log_position {
   replica::term term{};
   replica::log_index index{};
+  REPLICA_FIELDS(term, index);
 
   friend constexpr bool operator==(const log_position&, const log_position&) noexcept = default;
   /// "At least as up to date" (Raft §5.4.1): compare terms first, then indexes.

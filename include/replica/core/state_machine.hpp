@@ -4,6 +4,7 @@
 /// (etcd raftexample's apply loop, NuRaft's `state_machine`, hashicorp/raft's `FSM`).
 /// docs/policies/state_machine.md documents the concept, its laws and the shipped models.
 
+#include <replica/core/codec_traits.hpp>
 #include <replica/core/result.hpp>
 
 #include <concepts>
@@ -13,6 +14,30 @@
 #include <variant>
 
 namespace replica {
+
+namespace machine_detail {
+/// The operations and types of a state machine, before asking whether its types are encodable.
+template <class M>
+concept shaped =
+    std::default_initializable<M> && std::copy_constructible<M> &&
+    requires {
+      typename M::command;
+      typename M::query;
+      typename M::result;
+      typename M::snapshot_type;
+    } &&
+    requires(M& m, const M& cm, const typename M::command& c, const typename M::query& q, const typename M::snapshot_type& s) {
+      { m.apply(c) } -> std::convertible_to<replica::result<typename M::result>>;
+      { cm.read(q) } -> std::convertible_to<replica::result<typename M::result>>;
+      { cm.snapshot() } -> std::same_as<typename M::snapshot_type>;
+      { m.restore(s) } -> std::same_as<void>;
+    };
+/// Whether every type a machine hands the codec is encodable.
+template <class M>
+concept encodable_types = encodable<typename M::command> && encodable<typename M::query> &&
+                          encodable<typename M::result> && encodable<typename M::snapshot_type> &&
+                          (!requires { typename M::operation; } || encodable<typename M::operation>);
+}  // namespace machine_detail
 
 /// A deterministic state machine a leader-based node replicates.
 ///
@@ -40,23 +65,13 @@ namespace replica {
 /// - static `body_bytes(const command&)`: the command's variable size on the wire, for
 ///   byte-based flow control and lag (default 0: entries count by their fixed header).
 ///
-/// Every type above will be written by the library's codec once durable storage and the network
-/// have one (not yet: issue "Durable storage"); keep them plain values.
+/// Every type above (and `operation`) is `encodable` (core/codec_traits.hpp): the library's codec
+/// writes commands into log entries and snapshots into messages and files. Plain structs say
+/// which fields they have with `REPLICA_FIELDS(...)` (core/fields.hpp); strings, integers,
+/// enums, containers, optionals and variants of encodable types need nothing.
+
 template <class M>
-concept state_machine =
-    std::default_initializable<M> && std::copy_constructible<M> &&
-    requires {
-      typename M::command;
-      typename M::query;
-      typename M::result;
-      typename M::snapshot_type;
-    } &&
-    requires(M& m, const M& cm, const typename M::command& c, const typename M::query& q, const typename M::snapshot_type& s) {
-      { m.apply(c) } -> std::convertible_to<replica::result<typename M::result>>;
-      { cm.read(q) } -> std::convertible_to<replica::result<typename M::result>>;
-      { cm.snapshot() } -> std::same_as<typename M::snapshot_type>;
-      { m.restore(s) } -> std::same_as<void>;
-    };
+concept state_machine = machine_detail::shaped<M> && machine_detail::encodable_types<M>;
 
 /// What a node needs of a state machine beyond the concept, with the documented defaults.
 template <state_machine M>

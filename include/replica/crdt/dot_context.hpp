@@ -5,6 +5,7 @@
 /// carry a context with just the dots they add or remove; joining contexts and compacting keeps
 /// the representation canonical, so equal sets compare equal.
 
+#include <replica/core/fields.hpp>
 #include <replica/core/ids.hpp>
 #include <replica/versioning/dot.hpp>
 #include <replica/versioning/version_vector.hpp>
@@ -58,6 +59,13 @@ class dot_context {
   }
 
   friend bool operator==(const dot_context&, const dot_context&) = default;
+
+  REPLICA_FIELDS(compact_, cloud_);
+  /// The cloud sorted, unique, and each dot beyond a gap in the compact part.
+  [[nodiscard]] bool well_formed() const noexcept {
+    return std::adjacent_find(cloud_.begin(), cloud_.end(), [](const dot& a, const dot& b) { return !(a < b); }) == cloud_.end() &&
+           std::all_of(cloud_.begin(), cloud_.end(), [&](const dot& d) { return d.counter > compact_.counter(d.id) + 1; });
+  }
 
  private:
   /// Moves dots that extend the version vector into it and drops those it covers.

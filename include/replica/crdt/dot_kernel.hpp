@@ -6,6 +6,7 @@
 /// never seen survives. Adding mints a new dot; removing forgets dots but keeps them in the
 /// context. Both return the delta: the entries added and the context of what changed.
 
+#include <replica/core/fields.hpp>
 #include <replica/crdt/dot_context.hpp>
 
 #include <algorithm>
@@ -53,6 +54,13 @@ class dot_kernel {
     merge_sorted(o);
   }
   friend bool operator==(const dot_kernel&, const dot_kernel&) = default;
+
+  REPLICA_FIELDS(entries_, context_);
+  /// Entries sorted by dot, unique, each dot in the context.
+  [[nodiscard]] bool well_formed() const noexcept {
+    return std::adjacent_find(entries_.begin(), entries_.end(), [](const entry& a, const entry& b) { return !by_dot(a, b); }) == entries_.end() &&
+           std::all_of(entries_.begin(), entries_.end(), [&](const entry& e) { return context_.contains(e.first); });
+  }
 
  private:
   /// In place, for a few incoming entries: drop what `o` has seen removed, add what is new here.

@@ -4,6 +4,7 @@
 /// and the join takes the per-replica maximum, so an increment is counted once however often its
 /// state is delivered. `increment` is a delta mutator: it returns the one entry that changed.
 
+#include <replica/core/fields.hpp>
 #include <replica/core/ids.hpp>
 
 #include <algorithm>
@@ -82,6 +83,13 @@ class g_counter {
   [[nodiscard]] const std::vector<entry>& entries() const noexcept { return entries_; }
 
   friend bool operator==(const g_counter&, const g_counter&) = default;
+
+  REPLICA_FIELDS(entries_);
+  /// Sorted by replica, unique, counts > 0.
+  [[nodiscard]] bool well_formed() const noexcept {
+    return std::adjacent_find(entries_.begin(), entries_.end(), [](const entry& a, const entry& b) { return !(a.first < b.first); }) == entries_.end() &&
+           std::none_of(entries_.begin(), entries_.end(), [](const entry& e) { return e.second == 0; });
+  }
 
  private:
   /// Whether every replica with an entry in `o` has one here.

@@ -3,6 +3,8 @@
 /// G-Set: a grow-only set. Adds only; the join is the union. `add` returns the delta (the one
 /// element, or nothing if it was present).
 
+#include <replica/core/fields.hpp>
+
 #include <algorithm>
 #include <iterator>
 #include <vector>
@@ -37,6 +39,10 @@ class g_set {
   }
 
   friend bool operator==(const g_set&, const g_set&) = default;
+
+  REPLICA_FIELDS(items_);
+  /// Sorted and unique.
+  [[nodiscard]] bool well_formed() const { return std::adjacent_find(items_.begin(), items_.end(), [](const auto& a, const auto& b) { return !(a < b); }) == items_.end(); }
 
  private:
   std::vector<T> items_;  ///< sorted, unique

@@ -8,6 +8,7 @@
 /// a hybrid logical clock advances past every version the writer has seen, which removes that
 /// causal case (not the concurrent one).
 
+#include <replica/core/fields.hpp>
 #include <replica/core/ids.hpp>
 #include <replica/core/time.hpp>
 #include <replica/versioning/causal_order.hpp>
@@ -56,6 +57,8 @@ class lww_register {
   }
 
   friend bool operator==(const lww_register&, const lww_register&) = default;
+
+  REPLICA_FIELDS(version_, value_, written_);
 
  private:
   V version_{};

@@ -3,6 +3,8 @@
 /// Max register: holds the largest value ever written; the join is the maximum. A high-water
 /// mark (the largest offset consumed, the latest schema version) needs nothing more.
 
+#include <replica/core/fields.hpp>
+
 #include <algorithm>
 #include <optional>
 
@@ -24,6 +26,8 @@ class max_register {
   }
 
   friend bool operator==(const max_register&, const max_register&) = default;
+
+  REPLICA_FIELDS(value_);
 
  private:
   void merge_value(const T& v) { value_ = value_ ? std::max(*value_, v) : v; }

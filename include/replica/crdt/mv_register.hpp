@@ -5,6 +5,7 @@
 /// observed them) resolves. The same dot kernel as the OR-Set; `keep_siblings` and
 /// `merge_with<F>` store this in the multi-leader topology.
 
+#include <replica/core/fields.hpp>
 #include <replica/crdt/dot_kernel.hpp>
 
 #include <algorithm>
@@ -42,6 +43,8 @@ class mv_register {
   [[nodiscard]] const dot_kernel<T>& kernel() const noexcept { return kernel_; }
 
   friend bool operator==(const mv_register&, const mv_register&) = default;
+
+  REPLICA_FIELDS(kernel_);
 
  private:
   template <class Seen>

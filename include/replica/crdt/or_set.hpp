@@ -10,6 +10,7 @@
 /// Removed dots stay in the causal context (a version vector, plus a dot cloud only across
 /// gaps), not as per-element tombstones.
 
+#include <replica/core/fields.hpp>
 #include <replica/crdt/dot_kernel.hpp>
 
 #include <cstdint>
@@ -64,6 +65,8 @@ class or_set {
   [[nodiscard]] const auto& kernel() const noexcept { return kernel_; }
 
   friend bool operator==(const or_set&, const or_set&) = default;
+
+  REPLICA_FIELDS(kernel_);
 
  private:
   using token = std::pair<T, bool>;  ///< (element, added: false for a remove token)

@@ -3,6 +3,7 @@
 /// PN-Counter: a counter that goes up and down, as two G-Counters (increments and decrements).
 /// The value is their difference; the join joins each. Delta mutators return the changed entry.
 
+#include <replica/core/fields.hpp>
 #include <replica/crdt/g_counter.hpp>
 
 #include <cstdint>
@@ -35,6 +36,8 @@ class pn_counter {
   [[nodiscard]] const g_counter& decrements() const noexcept { return n_; }
 
   friend bool operator==(const pn_counter&, const pn_counter&) = default;
+
+  REPLICA_FIELDS(p_, n_);
 
  private:
   g_counter p_, n_;

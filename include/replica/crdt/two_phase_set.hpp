@@ -5,6 +5,7 @@
 /// has no effect (FAULTS C4, documented in docs/policies/crdts.md). Removing an element that is
 /// not present is refused, since the remove would otherwise win over a concurrent first add.
 
+#include <replica/core/fields.hpp>
 #include <replica/core/result.hpp>
 #include <replica/crdt/g_set.hpp>
 
@@ -40,6 +41,8 @@ class two_phase_set {
   [[nodiscard]] const g_set<T>& tombstones() const noexcept { return removed_; }
 
   friend bool operator==(const two_phase_set&, const two_phase_set&) = default;
+
+  REPLICA_FIELDS(added_, removed_);
 
  private:
   g_set<T> added_, removed_;

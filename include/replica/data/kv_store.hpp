@@ -8,6 +8,7 @@
 ///   // a client request carries a kv_store::operation:
 ///   replica::client_request<replica::kv_store::operation> req{c, id, replica::kv_store::put{"k", "v"}};
 
+#include <replica/core/fields.hpp>
 #include <replica/core/result.hpp>
 #include <replica/core/state_machine.hpp>
 
@@ -29,15 +30,18 @@ class kv_store {
  public:
   struct get {
     std::string key;
+    REPLICA_FIELDS(key);
     friend bool operator==(const get&, const get&) = default;
   };
   struct put {
     std::string key, value;
+    REPLICA_FIELDS(key, value);
     friend bool operator==(const put&, const put&) = default;
   };
   /// Removes the key; the result is the value it held (nil if none).
   struct remove {
     std::string key;
+    REPLICA_FIELDS(key);
     friend bool operator==(const remove&, const remove&) = default;
   };
   /// Sets `value` if the key holds `expected` (nil: the key is absent); refused otherwise.
@@ -45,6 +49,7 @@ class kv_store {
     std::string key;
     std::optional<std::string> expected;
     std::string value;
+    REPLICA_FIELDS(key, expected, value);
     friend bool operator==(const compare_and_set&, const compare_and_set&) = default;
   };
   /// Adds `by` to the decimal integer the key holds (an absent key holds 0); the result is the
@@ -53,6 +58,7 @@ class kv_store {
   struct increment {
     std::string key;
     std::int64_t by = 1;
+    REPLICA_FIELDS(key, by);
     friend bool operator==(const increment&, const increment&) = default;
   };
 

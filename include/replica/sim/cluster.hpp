@@ -174,6 +174,9 @@ class cluster {
   /// link's). For models where each kind of message has its own distribution, as PBS's WARS
   /// model gives writes, acknowledgements, reads and responses each their own leg.
   void set_message_latency(std::function<const latency_model*(const envelope<message>&)> f) { message_latency_ = std::move(f); }
+  /// `f(replica, effects)` sees every effects batch a node produces, before it is carried out:
+  /// a test's tap on the real messages and persist entries of a run (the codec's round trip).
+  void on_effects(std::function<void(replica_id, const effects_of<Node>&)> f) { effects_tap_ = std::move(f); }
   node_clock& clock(replica_id r) { return slot(r).clock; }
   rng& random() noexcept { return rng_; }
   const cluster_options& options() const noexcept { return opt_; }
@@ -546,6 +549,7 @@ class cluster {
   void drain(replica_id r) {
     auto& s = slot(r);
     auto& fx = s.node->effects();
+    if (effects_tap_) effects_tap_(r, fx);
     for (const auto& p : fx.persist) Node::persist(s.disk, p);
     for (auto& m : fx.messages) send(std::move(m));
     for (auto& rep : fx.replies) {
@@ -644,6 +648,7 @@ class cluster {
   rng rng_;
   network net_;
   std::function<const latency_model*(const envelope<message>&)> message_latency_;
+  std::function<void(replica_id, const effects_of<Node>&)> effects_tap_;
   std::function<void(const reply_type&)> reply_handler_;
   std::vector<slot_state> slots_;
   std::vector<client_state> clients_;

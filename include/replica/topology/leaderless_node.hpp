@@ -60,6 +60,7 @@
 ///   through F) or a data type through `kv_data<D>` (`crdt_merge` with the CRDT named as the
 ///   second template parameter; `keep_siblings` over a plain `version_vector`: `vv_siblings`).
 
+#include <replica/core/fields.hpp>
 #include <replica/core/addressing.hpp>
 #include <replica/core/client.hpp>
 #include <replica/core/effects.hpp>
@@ -177,6 +178,7 @@ class leaderless_node {
     version_type version{};
     value_type value = 0;
     bool tombstone = false;  ///< a delete: supersedes what it saw, reads as nil
+    REPLICA_FIELDS(version, value, tombstone);
     friend bool operator==(const versioned&, const versioned&) = default;
   };
   /// (Two inline: a write, or a pair of concurrent ones, allocates nothing with fixed-size versions.)
@@ -198,28 +200,40 @@ class leaderless_node {
     state versions;
     std::optional<replica_id> hint_for{};
     bool handoff = false;  ///< a fallback handing off a hinted write
+    REPLICA_FIELDS(req, key, versions, hint_for, handoff);
+    friend bool operator==(const put&, const put&) = default;
   };
   struct put_ack {
     std::uint64_t req = 0;
     key_type key = 0;
     bool handoff = false;
+    REPLICA_FIELDS(req, key, handoff);
+    friend bool operator==(const put_ack&, const put_ack&) = default;
   };
   struct get {
     std::uint64_t req = 0;
     key_type key = 0;
+    REPLICA_FIELDS(req, key);
+    friend bool operator==(const get&, const get&) = default;
   };
   struct get_reply {
     std::uint64_t req = 0;
     key_type key = 0;
     state versions;
+    REPLICA_FIELDS(req, key, versions);
+    friend bool operator==(const get_reply&, const get_reply&) = default;
   };
   /// A write for a key this node does not replicate, passed to one that does.
   struct forward {
     client_request<kv_op> request;
+    REPLICA_FIELDS(request);
+    friend bool operator==(const forward&, const forward&) = default;
   };
   /// Anti-entropy, step 1: my Merkle tree (every node hash: 2^depth buckets, a few KiB).
   struct ae_tree {
     std::vector<std::uint64_t> nodes;
+    REPLICA_FIELDS(nodes);
+    friend bool operator==(const ae_tree&, const ae_tree&) = default;
   };
   /// Step 2 (and 3, with `reply` set): the keys we both replicate in the buckets where our
   /// trees differ, with my versions of them; the receiver merges them and, if asked, answers
@@ -228,6 +242,8 @@ class leaderless_node {
     std::vector<std::uint32_t> buckets;
     std::vector<std::pair<key_type, state>> entries;
     bool reply = false;
+    REPLICA_FIELDS(buckets, entries, reply);
+    friend bool operator==(const ae_sync&, const ae_sync&) = default;
   };
   using message = std::variant<put, put_ack, get, get_reply, forward, ae_tree, ae_sync>;
   static constexpr std::size_t merkle_depth = 6;
@@ -236,6 +252,8 @@ class leaderless_node {
   struct store_write {
     key_type key = 0;
     state versions;
+    REPLICA_FIELDS(key, versions);
+    friend bool operator==(const store_write&, const store_write&) = default;
   };
   struct hint {
     replica_id target{};
@@ -245,16 +263,21 @@ class leaderless_node {
     /// contents it is for, so a hint that took a newer write while its handoff was in flight is
     /// kept until that write is handed off too.
     std::uint64_t serial = 0;
+    REPLICA_FIELDS(target, key, versions, serial);
     friend bool operator==(const hint&, const hint&) = default;
   };
   struct hint_drop {
     replica_id target{};
     key_type key = 0;
+    REPLICA_FIELDS(target, key);
+    friend bool operator==(const hint_drop&, const hint_drop&) = default;
   };
   using persist_entry = std::variant<store_write, hint, hint_drop>;
   struct durable_state {
     std::map<key_type, state> store;
     std::vector<hint> hints;
+    REPLICA_FIELDS(store, hints);
+    friend bool operator==(const durable_state&, const durable_state&) = default;
   };
   using event = leaderless_event;
 

@@ -29,6 +29,7 @@
 ///   `discarded_write` event at that leader, each exactly once.
 /// - Compare-and-set needs one order of writes; it is refused (`unsupported`).
 
+#include <replica/core/fields.hpp>
 #include <replica/commit/asynchronous.hpp>
 #include <replica/commit/first.hpp>
 #include <replica/commit/majority.hpp>
@@ -146,15 +147,21 @@ class multi_leader_node {
     key_type key = 0;
     Data delta{};
     version_vector<> deps{};
+    REPLICA_FIELDS(origin, seq, key, delta, deps);
+    friend bool operator==(const change&, const change&) = default;
   };
 
   // ---- messages ----
   struct ship {
     std::vector<change> changes;
+    REPLICA_FIELDS(changes);
+    friend bool operator==(const ship&, const ship&) = default;
   };
   /// What the sender has applied: every change up to `applied[o]` of each origin o.
   struct ship_ack {
     version_vector<> applied;
+    REPLICA_FIELDS(applied);
+    friend bool operator==(const ship_ack&, const ship_ack&) = default;
   };
   using message = std::variant<ship, ship_ack>;
 
@@ -162,20 +169,28 @@ class multi_leader_node {
   struct stored {
     Data data{};
     dot writer{};  ///< the change that last changed the value (LWW: who wrote it)
+    REPLICA_FIELDS(data, writer);
+    friend bool operator==(const stored&, const stored&) = default;
   };
   struct applied {
     change c;
     stored after;   ///< the key's state once applied
     bool logged = false;  ///< kept for forwarding
+    REPLICA_FIELDS(c, after, logged);
+    friend bool operator==(const applied&, const applied&) = default;
   };
   struct trimmed {
     std::vector<dot> dots;  ///< log entries every receiver has acknowledged
+    REPLICA_FIELDS(dots);
+    friend bool operator==(const trimmed&, const trimmed&) = default;
   };
   using persist_entry = std::variant<applied, trimmed>;
   struct durable_state {
     std::map<key_type, stored> store;
     dot_context delivered;
     std::vector<change> log;
+    REPLICA_FIELDS(store, delivered, log);
+    friend bool operator==(const durable_state&, const durable_state&) = default;
   };
   using event = multi_leader_event;
 

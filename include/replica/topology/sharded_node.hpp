@@ -23,6 +23,7 @@
 /// - `report()` aggregates the groups: how many this node hosts and leads, the largest
 ///   follower lag of the groups it leads, and which are degraded.
 
+#include <replica/core/fields.hpp>
 #include <replica/cluster/cluster_size.hpp>
 #include <replica/core/client.hpp>
 #include <replica/core/effects.hpp>
@@ -88,9 +89,13 @@ class sharded_node {
   struct persist_entry {
     std::uint32_t shard = 0;
     typename group_type::persist_entry entry;
+    REPLICA_FIELDS(shard, entry);
+    friend bool operator==(const persist_entry&, const persist_entry&) = default;
   };
   struct durable_state {
     std::map<std::uint32_t, typename group_type::durable_state> groups;
+    REPLICA_FIELDS(groups);
+    friend bool operator==(const durable_state&, const durable_state&) = default;
   };
   struct event {
     std::uint32_t shard = 0;

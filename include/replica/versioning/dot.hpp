@@ -2,6 +2,7 @@
 /// \file
 /// A dot: the identity of one event, (replica, n) for the n-th event of that replica.
 
+#include <replica/core/fields.hpp>
 #include <replica/core/ids.hpp>
 
 #include <compare>
@@ -13,6 +14,7 @@ namespace replica {
 struct dot {
   replica_id id{};
   std::uint64_t counter = 0;
+  REPLICA_FIELDS(id, counter);
 
   friend constexpr auto operator<=>(const dot&, const dot&) noexcept = default;
   friend constexpr bool operator==(const dot&, const dot&) noexcept = default;

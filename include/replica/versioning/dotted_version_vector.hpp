@@ -13,6 +13,7 @@
 /// `merge` is a true least upper bound); the result of a merge of two different events is no
 /// longer one event, and has no dot of its own.
 
+#include <replica/core/fields.hpp>
 #include <replica/versioning/dot.hpp>
 #include <replica/versioning/version_vector.hpp>
 
@@ -147,6 +148,14 @@ class dotted_version_vector {
   /// Equal causal histories (the own dot is derived from how the value was made, not compared).
   friend bool operator==(const dotted_version_vector& a, const dotted_version_vector& b) noexcept {
     return a.base_ == b.base_ && a.cloud_ == b.cloud_;
+  }
+
+  REPLICA_FIELDS(base_, cloud_, dot_);
+  /// The cloud sorted, unique and beyond the compact part; the own dot in the history.
+  [[nodiscard]] bool well_formed() const noexcept {
+    return std::adjacent_find(cloud_.begin(), cloud_.end(), [](const dot& a, const dot& b) { return !(a < b); }) == cloud_.end() &&
+           std::all_of(cloud_.begin(), cloud_.end(), [&](const dot& d) { return d.counter > base_.counter(d.id) + 1; }) &&
+           (!dot_ || contains(*dot_));
   }
 
  private:

@@ -9,6 +9,7 @@
 /// `update(context, value, replica)` is a write: it removes exactly the siblings the client had
 /// seen (the context) and adds the new value with a fresh dot. `merge` is Riak's `sync`.
 
+#include <replica/core/fields.hpp>
 #include <replica/versioning/version_vector.hpp>
 
 #include <algorithm>
@@ -35,6 +36,7 @@ class basic_dvv_set {
     replica_id id;
     std::uint64_t n = 0;
     std::vector<Value> values;  // Invariant: values.size() <= n; newest first.
+    REPLICA_FIELDS(id, n, values);
     friend bool operator==(const entry&, const entry&) = default;
   };
 
@@ -117,6 +119,13 @@ class basic_dvv_set {
   }
 
   friend bool operator==(const basic_dvv_set&, const basic_dvv_set&) = default;
+
+  REPLICA_FIELDS(entries_);
+  /// Columns sorted by id and unique; no column holds more values than its events.
+  [[nodiscard]] bool well_formed() const noexcept {
+    return std::adjacent_find(entries_.begin(), entries_.end(), [](const entry& a, const entry& b) { return !(a.id < b.id); }) == entries_.end() &&
+           std::all_of(entries_.begin(), entries_.end(), [](const entry& e) { return e.values.size() <= e.n; });
+  }
 
  private:
   /// Removes every value whose dot `context` covers, and raises the context into the columns.

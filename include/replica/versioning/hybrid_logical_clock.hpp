@@ -6,6 +6,7 @@
 /// last-write-wins loss (a write that follows another by causality is never hidden behind it);
 /// truly concurrent writes are still ordered arbitrarily, and one of them is still discarded.
 
+#include <replica/core/fields.hpp>
 #include <replica/versioning/causal_order.hpp>
 
 #include <algorithm>
@@ -53,6 +54,8 @@ class hybrid_logical_clock {
 
   friend constexpr bool operator==(const hybrid_logical_clock&, const hybrid_logical_clock&) noexcept =
       default;
+
+  REPLICA_FIELDS(wall_, logical_, origin_);
 
  private:
   [[nodiscard]] constexpr std::tuple<std::int64_t, std::uint64_t, replica_id> key() const noexcept { return {wall_, logical_, origin_}; }

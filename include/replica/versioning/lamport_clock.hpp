@@ -5,6 +5,7 @@
 /// (a happened-before b implies a < b) but it cannot tell concurrent events apart, so it can
 /// drive last-write-wins and cannot drive keep_siblings.
 
+#include <replica/core/fields.hpp>
 #include <replica/versioning/causal_order.hpp>
 
 #include <cstdint>
@@ -43,6 +44,8 @@ class lamport_clock {
   }
 
   friend constexpr bool operator==(const lamport_clock&, const lamport_clock&) noexcept = default;
+
+  REPLICA_FIELDS(counter_, origin_);
 
  private:
   [[nodiscard]] constexpr std::tuple<std::uint64_t, replica_id> key() const noexcept { return {counter_, origin_}; }

@@ -6,6 +6,7 @@
 /// versions that sort *before* what it has already seen (`causal_advance == false`). That is
 /// the data loss the article warns about, and tests/versioning/physical_clock.cpp shows it.
 
+#include <replica/core/fields.hpp>
 #include <replica/versioning/causal_order.hpp>
 
 #include <cstdint>
@@ -42,6 +43,8 @@ class physical_clock {
   }
 
   friend constexpr bool operator==(const physical_clock&, const physical_clock&) noexcept = default;
+
+  REPLICA_FIELDS(micros_, origin_);
 
  private:
   [[nodiscard]] constexpr std::tuple<std::int64_t, replica_id> key() const noexcept { return {micros_, origin_}; }

@@ -8,6 +8,7 @@
 /// 0..N-1, an id outside is an `unknown_replica` error). `version_vector<>` (dynamic extent)
 /// holds a sorted list of (replica, counter) for the replicas that wrote, as Riak does.
 
+#include <replica/core/fields.hpp>
 #include <replica/core/extent.hpp>
 #include <replica/versioning/causal_order.hpp>
 
@@ -68,6 +69,9 @@ class version_vector {
 
   friend constexpr bool operator==(const version_vector&, const version_vector&) noexcept = default;
 
+  /// (The codec's description: core/fields.hpp.)
+  REPLICA_FIELDS(counters_);
+
  private:
   std::array<std::uint64_t, N> counters_{};
 };
@@ -87,6 +91,7 @@ class version_vector<dynamic_extent> {
   struct entry {
     replica_id id;
     std::uint64_t counter;
+    REPLICA_FIELDS(id, counter);
     friend constexpr bool operator==(const entry&, const entry&) noexcept = default;
   };
 
@@ -175,6 +180,13 @@ class version_vector<dynamic_extent> {
   }
 
   friend bool operator==(const version_vector&, const version_vector&) = default;
+
+  REPLICA_FIELDS(entries_);
+  /// Sorted by id, unique ids, counters > 0 (what decoding checks).
+  [[nodiscard]] bool well_formed() const noexcept {
+    return std::none_of(entries_.begin(), entries_.end(), [](const entry& e) { return e.counter == 0; }) &&
+           std::adjacent_find(entries_.begin(), entries_.end(), [](const entry& a, const entry& b) { return !(a.id < b.id); }) == entries_.end();
+  }
 
  private:
   [[nodiscard]] std::vector<entry>::iterator find(replica_id r) noexcept {

@@ -34,6 +34,8 @@ struct batch_buffer {
 template <class Entry>
 class entry_batch {
  public:
+  using value_type = Entry;
+
   entry_batch() = default;
   entry_batch(std::initializer_list<Entry> es) : entry_batch(std::vector<Entry>(es)) {}
   entry_batch(std::vector<Entry> es) {  // NOLINT(google-explicit-constructor): a batch is its entries

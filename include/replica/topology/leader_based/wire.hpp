@@ -4,6 +4,7 @@
 /// the messages between replicas, what a node persists and what its disk holds after a crash.
 /// Their shape depends on the machine only (not on the commit mode or the read policy).
 
+#include <replica/core/fields.hpp>
 #include <replica/core/ids.hpp>
 #include <replica/core/state_machine.hpp>
 #include <replica/topology/leader_based/entry_batch.hpp>
@@ -35,6 +36,7 @@ struct wire {
     /// A leader's no-op (appended when it takes office): it commits the entries before it and
     /// does not reach the state machine.
     bool is_noop = false;
+    REPLICA_FIELDS(term, index, op, is_noop);  // (not log_bytes: the receiving log sets it)
     [[nodiscard]] bool noop() const noexcept { return is_noop; }
     /// The command's variable size on the wire (the log counts bytes with it).
     [[nodiscard]] std::uint64_t body_bytes() const noexcept { return machine_traits<Machine>::body_bytes(op); }
@@ -50,16 +52,22 @@ struct wire {
     bool pre = false;  ///< a pre-vote: asks "would you vote?" without disturbing terms
     log_position last{};
     bool force = false;  ///< a leadership transfer or manual failover: ignore the leader's lease
+    REPLICA_FIELDS(pre, last, force);
+    friend bool operator==(const vote_request&, const vote_request&) = default;
   };
   struct vote_response {
     bool pre = false;
     bool granted = false;
+    REPLICA_FIELDS(pre, granted);
+    friend bool operator==(const vote_response&, const vote_response&) = default;
   };
   struct append_request {
     log_position prev{};
     batch entries;
     std::uint64_t commit = 0;
     std::uint64_t read_round = 0;  ///< read-index confirmation round this heartbeat carries
+    REPLICA_FIELDS(prev, entries, commit, read_round);
+    friend bool operator==(const append_request&, const append_request&) = default;
   };
   struct append_response {
     bool success = false;
@@ -69,6 +77,8 @@ struct wire {
     std::uint64_t hint = 0;      ///< on rejection: the leader should retry from hint + 1
     std::uint64_t read_round = 0;
     bool need_snapshot = false;  ///< on rejection: the logs diverge below my compaction point
+    REPLICA_FIELDS(success, received, flushed, applied, hint, read_round, need_snapshot);
+    friend bool operator==(const append_response&, const append_response&) = default;
   };
   /// The applied state at a log position, replacing the receiver's log up to it.
   struct snapshot {
@@ -78,32 +88,43 @@ struct wire {
     /// The machine's state after applying through `index` (an empty disk: the state of a
     /// default-constructed machine, before any command).
     typename Machine::snapshot_type state = Machine{}.snapshot();
+    REPLICA_FIELDS(index, term, bytes, state);
     friend bool operator==(const snapshot&, const snapshot&) = default;
   };
   struct install_snapshot {
     snapshot snap;
     std::uint64_t commit = 0;
+    REPLICA_FIELDS(snap, commit);
+    friend bool operator==(const install_snapshot&, const install_snapshot&) = default;
   };
   /// A leadership transfer's last step: "campaign now, you are up to date" (Raft's TimeoutNow).
-  struct timeout_now {};
+  struct timeout_now {
+    REPLICA_FIELDS();
+    friend bool operator==(const timeout_now&, const timeout_now&) = default;
+  };
   using message = std::variant<vote_request, vote_response, append_request, append_response, install_snapshot, timeout_now>;
 
   // ---- persistence ----
   struct hard_state {
     replica::term current{};
     std::optional<replica_id> voted_for{};
+    REPLICA_FIELDS(current, voted_for);
     friend bool operator==(const hard_state&, const hard_state&) = default;
   };
   /// Truncate the log after `from - 1`, then append `entries` (which start at `from`).
   struct log_write {
     std::uint64_t from = 1;
     batch entries;
+    REPLICA_FIELDS(from, entries);
+    friend bool operator==(const log_write&, const log_write&) = default;
   };
   using persist_entry = std::variant<hard_state, log_write, snapshot>;
   struct durable_state {
     hard_state hard{};
     snapshot snap{};         ///< the compaction point and the state at it
     std::vector<entry> log;  ///< log[i] has index snap.index + i + 1
+    REPLICA_FIELDS(hard, snap, log);
+    friend bool operator==(const durable_state&, const durable_state&) = default;
   };
 
   /// What writing one persist entry does to the disk (the simulator's disk; the write-ahead

@@ -19,6 +19,7 @@
 /// Replicas join states: a vector that dominates (or equals) the other wins with its siblings
 /// (equal vectors: the union); concurrent vectors take the union of siblings and the max of vectors.
 
+#include <replica/core/fields.hpp>
 #include <replica/core/client.hpp>
 #include <replica/core/payload.hpp>
 #include <replica/core/result.hpp>
@@ -36,6 +37,10 @@ namespace replica {
 struct vv_siblings {
   version_vector<> clock;
   std::vector<std::optional<value_type>> values;  ///< sorted, distinct
+  REPLICA_FIELDS(clock, values);
+  [[nodiscard]] bool well_formed() const {
+    return std::adjacent_find(values.begin(), values.end(), [](const auto& a, const auto& b) { return !(a < b); }) == values.end();
+  }
 
   void merge(const vv_siblings& o) {
     switch (clock.compare(o.clock)) {
