@@ -10,8 +10,11 @@
 #include <replica/replicator.hpp>
 #include <replica/resolve/keep_siblings.hpp>
 #include <replica/resolve/last_write_wins.hpp>
+#include <replica/topology/leader_based.hpp>
 #include <replica/topology/leader_based_node.hpp>
+#include <replica/topology/leaderless.hpp>
 #include <replica/topology/leaderless_node.hpp>
+#include <replica/topology/multi_leader.hpp>
 #include <replica/topology/multi_leader_node.hpp>
 #include <replica/versioning/dotted_version_vector.hpp>
 #include <replica/versioning/hybrid_logical_clock.hpp>
@@ -19,6 +22,7 @@
 #include <benchmark/benchmark.h>
 
 #include <cstddef>
+#include <cstdio>
 #include <cstring>
 #include <vector>
 
@@ -48,8 +52,8 @@ raft::message vote_response() { return std::variant_alternative_t<1, raft::messa
 dynamo::message leaderless_put() {
   dynamo::versioned a, b;
   dotted_version_vector va, vb;
-  va.advance(replica_id{0});
-  vb.advance(replica_id{1});
+  (void)va.advance(replica_id{0});
+  (void)vb.advance(replica_id{1});
   a.version = va;
   a.value = 1;
   b.version = vb;
@@ -81,7 +85,7 @@ void encode(benchmark::State& state, M m) {
   std::vector<std::byte> out;
   for (auto _ : state) {
     out.clear();
-    benchmark::DoNotOptimize(io::encode_to(m, out));
+    if (!io::encode_to(m, out)) state.SkipWithError("encode failed");
     benchmark::DoNotOptimize(out.data());
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * out.size()));
@@ -111,14 +115,15 @@ void copy_floor(benchmark::State& state, M m) {
 
 template <class M>
 void register_kind(const char* kind, M m) {
-  for (const char* op : {"encode", "decode"}) {
-    const std::string hot = std::string{"codec_"} + op;
-    if (std::string{op} == "encode")
-      benchmark::RegisterBenchmark((hot + "/composed/" + kind).c_str(), [m](benchmark::State& s) { encode(s, m); });
-    else
-      benchmark::RegisterBenchmark((hot + "/composed/" + kind).c_str(), [m](benchmark::State& s) { decode(s, m); });
-    benchmark::RegisterBenchmark((hot + "/floor/" + kind).c_str(), [m](benchmark::State& s) { copy_floor(s, m); });
-  }
+  char name[128];
+  std::snprintf(name, sizeof name, "codec_encode/composed/%s", kind);
+  benchmark::RegisterBenchmark(name, [m](benchmark::State& s) { encode(s, m); });
+  std::snprintf(name, sizeof name, "codec_encode/floor/%s", kind);
+  benchmark::RegisterBenchmark(name, [m](benchmark::State& s) { copy_floor(s, m); });
+  std::snprintf(name, sizeof name, "codec_decode/composed/%s", kind);
+  benchmark::RegisterBenchmark(name, [m](benchmark::State& s) { decode(s, m); });
+  std::snprintf(name, sizeof name, "codec_decode/floor/%s", kind);
+  benchmark::RegisterBenchmark(name, [m](benchmark::State& s) { copy_floor(s, m); });
 }
 
 }  // namespace

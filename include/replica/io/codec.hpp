@@ -361,6 +361,7 @@ class decoder {
   bool take(void* dst, std::size_t n) {
     if (failed_) return false;
     if (n > remaining()) return fail_at(pos_, "input ends inside a value");
+    if (n == 0) return true;  // (an empty run: dst may be the null data() of an empty vector)
     std::memcpy(dst, in_.data() + pos_, n);
     pos_ += n;
     return true;
@@ -376,7 +377,12 @@ class decoder {
   }
   /// Notes where a failure happened, on the way out (nothing is done on success).
   bool in_field(std::string_view name) { return in_path(std::string{name}); }
-  bool in_element(std::size_t i) { return in_path("[" + std::to_string(i) + "]"); }
+  bool in_element(std::size_t i) {
+    std::string part(1, '[');  // (appended, not "[" + ...: GCC 12 -O2 warns -Wrestrict on that)
+    part += std::to_string(i);
+    part += ']';
+    return in_path(std::move(part));
+  }
   bool in_path(std::string part) {
     if (!error_.path.empty() && error_.path.front() != '[') part += '.';
     error_.path.insert(0, part);
