@@ -193,6 +193,37 @@ struct replica::codec_traits<even> {
   }
 };
 
+namespace {
+/// A large value with its own one-byte encoding: the codec cannot know its least size.
+struct page {
+  std::array<std::byte, 4096> bytes{};
+  friend bool operator==(const page&, const page&) = default;
+};
+}  // namespace
+
+template <>
+struct replica::codec_traits<page> {
+  static void encode(auto& out, const page& p) { out.put(static_cast<std::uint8_t>(p.bytes[0])); }
+  static bool decode(auto& in, page& p) {
+    std::uint8_t b = 0;
+    if (!in.get(b)) return false;
+    p.bytes[0] = static_cast<std::byte>(b);
+    return true;
+  }
+};
+
+TEST_CASE("codec: elements of unknown least size are not reserved for by a declared count", "[io][codec]") {
+  // A count of a million 4 KiB pages in eight bytes: reserving for it would take 4 GiB; the
+  // decoder grows the vector as pages actually decode, and the input ends after four.
+  auto b = bytes_of({0x40, 0x42, 0x0f, 0x00, 1, 2, 3, 4});
+  io::decode_error why;
+  CHECK(!io::decode<std::vector<page>>(b, {}, &why).ok());
+  CHECK(why.reason == "input ends inside a value");
+  CHECK(why.path == "[4]");
+  const std::vector<page> two(2);
+  round_trip(two);
+}
+
 TEST_CASE("codec: a codec_traits specialisation encodes a user's class and refuses what breaks it", "[io][codec]") {
   STATIC_REQUIRE(encodable<even>);
   const std::vector<even> xs{*even::of(2), *even::of(-4)};

@@ -23,6 +23,8 @@ enum class errc {
   wrong_key,            ///< a causal context or token issued for another key (or shard)
   precondition,         ///< the operation's precondition does not hold (remove an absent element)
   unsupported,          ///< an operation this data type or topology does not have
+  io_failed,            ///< the storage failed a read, a write or a sync (EIO): what it holds is unknown
+  no_space,             ///< the storage is full (ENOSPC)
 };
 
 /// Human-readable name of an error code (stable: tests and logs use it).
@@ -38,6 +40,8 @@ constexpr std::string_view to_string(errc e) noexcept {
     case errc::wrong_key: return "wrong_key";
     case errc::precondition: return "precondition";
     case errc::unsupported: return "unsupported";
+    case errc::io_failed: return "io_failed";
+    case errc::no_space: return "no_space";
   }
   return "unknown_error";
 }

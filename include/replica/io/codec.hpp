@@ -438,13 +438,16 @@ class decoder {
     if constexpr (requires { T::capacity(); }) {
       if (n > T::capacity()) return fail_at(pos_ - 4, "more elements than the container's fixed capacity", errc::out_of_range);
     }
+    // Sized up front only when every element takes at least a byte of the input (so the
+    // count was checked against what is left); otherwise grown as elements actually decode.
+    constexpr bool presize = codec_impl::min_bytes<E>() > 0;
     if constexpr (requires(T& s) { s.push_back(std::declval<E>()); }) {
       v.clear();
-      if constexpr (requires { v.resize(std::size_t{}); } && std::ranges::contiguous_range<T>) {
+      if constexpr (presize && requires { v.resize(std::size_t{}); } && std::ranges::contiguous_range<T>) {
         v.resize(n);
         return get_elements(std::ranges::data(v), n);
       } else {
-        if constexpr (requires { v.reserve(std::size_t{}); }) v.reserve(n);
+        if constexpr (presize && requires { v.reserve(std::size_t{}); }) v.reserve(n);
         for (std::uint32_t i = 0; i < n; ++i) {
           E e{};
           if (!get(e)) return in_element(i);
@@ -453,8 +456,17 @@ class decoder {
         return true;
       }
     } else {
-      std::vector<E> items(n);
-      if (!get_elements(items.data(), n)) return false;
+      std::vector<E> items;
+      if constexpr (presize) {
+        items.resize(n);
+        if (!get_elements(items.data(), n)) return false;
+      } else {
+        for (std::uint32_t i = 0; i < n; ++i) {
+          E e{};
+          if (!get(e)) return in_element(i);
+          items.push_back(std::move(e));
+        }
+      }
       v = T(std::move(items));
       return true;
     }
