@@ -47,6 +47,7 @@
 #include <replica/topology/leader_based/fifo.hpp>
 #include <replica/topology/leader_based/follower_steps.hpp>
 #include <replica/topology/leader_based/leader_steps.hpp>
+#include <replica/topology/leader_based/machine_check.hpp>
 #include <replica/topology/leader_based/policy_traits.hpp>
 #include <replica/topology/leader_based/progress.hpp>
 #include <replica/topology/leader_based/raft_log.hpp>
@@ -67,14 +68,7 @@ namespace replica {
 template <class R, class Machine = kv_register>
 class leader_based_node : private leader_based_detail::leader_steps<leader_based_node<R, Machine>>,
                           private leader_based_detail::follower_steps<leader_based_node<R, Machine>> {
-  static_assert(machine_detail::shaped<Machine>,
-                "replica::leader_based_node: the machine does not model replica::state_machine; give it command, query, "
-                "result and snapshot_type, apply(command), a const read(query), snapshot() and restore(snapshot_type), and "
-                "a default constructor (docs/policies/state_machine.md)");
-  static_assert(!machine_detail::shaped<Machine> || machine_detail::encodable_types<Machine>,
-                "replica::leader_based_node: the machine's command, query, result and snapshot types must be encodable; "
-                "describe a plain struct's fields with REPLICA_FIELDS(...) or specialise replica::codec_traits "
-                "(docs/policies/state_machine.md#encodable-types)");
+  static_assert(leader_based_detail::machine_check<Machine>::checked);  // (each rule's message is there)
   using traits = machine_traits<Machine>;
   using leader_steps = leader_based_detail::leader_steps<leader_based_node>;
   friend leader_steps;
