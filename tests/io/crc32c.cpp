@@ -50,5 +50,12 @@ TEST_CASE("crc32c: continuing over split input, and both loops, agree everywhere
         REQUIRE(crc32c_portable(s.subspan(cut), crc32c_portable(s.first(cut))) == whole);
       }
     }
+    // Long inputs: the three-stream loop (blocks of 3 x 8192 and 3 x 256 bytes) and its joins.
+    const auto big = filled(3 * 8192 * 2 + 3 * 256 + 13, [&](std::size_t) { return g(); });
+    for (std::size_t n : {std::size_t{767}, std::size_t{768}, std::size_t{769}, std::size_t{24575}, std::size_t{24576},
+                          std::size_t{24577}, big.size() - 5, big.size()}) {
+      const std::span<const std::byte> s{big.data() + (n % 7 == 0 ? 0 : 3), std::min(n, big.size() - 3)};
+      REQUIRE(crc32c(s) == crc32c_portable(s));
+    }
   }
 }

@@ -7,8 +7,8 @@
 ///   std::uint32_t c = replica::io::crc32c(bytes);            // one shot
 ///   c = replica::io::crc32c(more, c);                         // continued over more bytes
 ///
-/// On x86-64 with SSE4.2 it uses the CPU's crc32 instruction (checked once at run time);
-/// elsewhere a table-driven loop, eight bytes per step. Both give the same values
+/// On x86-64 with SSE4.2 it uses the CPU's crc32 instruction (checked once at run time), in
+/// three interleaved streams on long inputs; elsewhere a table-driven loop, eight bytes per step. Both give the same values
 /// (tests/io/crc32c.cpp).
 
 #include <array>
@@ -60,17 +60,72 @@ inline std::uint32_t update_portable(std::uint32_t c, const unsigned char* p, st
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define REPLICA_CRC32C_HARDWARE 1
-/// The same with SSE4.2's crc32 instruction (eight bytes per instruction).
+
+// The crc32 instruction has a latency of three cycles and a throughput of one: one stream of it
+// runs at a third of the speed the CPU allows. Long inputs are cut in three interleaved streams
+// whose CRCs are then combined by "shifting" the first two over the bytes that follow them (the
+// CRC of a value followed by n zero bytes: a linear operator over GF(2), applied with four
+// table lookups), as in Mark Adler's crc32c.c.
+using gf2_matrix = std::array<std::uint32_t, 32>;
+consteval std::uint32_t gf2_times(const gf2_matrix& m, std::uint32_t v) {
+  std::uint32_t sum = 0;
+  for (int i = 0; v != 0; ++i, v >>= 1)
+    if (v & 1u) sum ^= m[static_cast<std::size_t>(i)];
+  return sum;
+}
+consteval gf2_matrix gf2_square(const gf2_matrix& m) {
+  gf2_matrix r{};
+  for (std::size_t i = 0; i < 32; ++i) r[i] = gf2_times(m, m[i]);
+  return r;
+}
+/// Tables applying `len` zero bytes (a power of two) to a CRC, one per byte of the CRC.
+consteval std::array<std::array<std::uint32_t, 256>, 4> make_shift_tables(std::size_t len) {
+  gf2_matrix op{};  // one zero bit
+  op[0] = polynomial;
+  for (std::size_t i = 1; i < 32; ++i) op[i] = 1u << (i - 1);
+  op = gf2_square(gf2_square(gf2_square(op)));  // one zero byte
+  for (std::size_t n = len; n > 1; n >>= 1) op = gf2_square(op);
+  std::array<std::array<std::uint32_t, 256>, 4> t{};
+  for (std::uint32_t b = 0; b < 256; ++b)
+    for (std::size_t k = 0; k < 4; ++k) t[k][b] = gf2_times(op, b << (8 * k));
+  return t;
+}
+inline constexpr std::size_t long_block = 8192, short_block = 256;
+inline constexpr auto long_shift = make_shift_tables(long_block);
+inline constexpr auto short_shift = make_shift_tables(short_block);
+inline std::uint32_t shift(const std::array<std::array<std::uint32_t, 256>, 4>& t, std::uint32_t c) noexcept {
+  return t[0][c & 0xffu] ^ t[1][(c >> 8) & 0xffu] ^ t[2][(c >> 16) & 0xffu] ^ t[3][c >> 24];
+}
+
+/// The same as `update_portable`, with SSE4.2's crc32 instruction.
 [[gnu::target("sse4.2")]] inline std::uint32_t update_sse42(std::uint32_t c, const unsigned char* p, std::size_t n) noexcept {
-  std::uint64_t c64 = c;
-  while (n >= 8) {
+  auto word = [](const unsigned char* q) {
     std::uint64_t v = 0;
-    std::memcpy(&v, p, 8);
-    c64 = __builtin_ia32_crc32di(c64, v);
+    std::memcpy(&v, q, 8);
+    return v;
+  };
+  std::uint64_t c0 = c;
+  for (const std::size_t block : {long_block, short_block}) {
+    const auto& table = block == long_block ? long_shift : short_shift;
+    while (n >= 3 * block) {
+      std::uint64_t c1 = 0, c2 = 0;
+      for (const unsigned char* end = p + block; p < end; p += 8) {
+        c0 = __builtin_ia32_crc32di(c0, word(p));
+        c1 = __builtin_ia32_crc32di(c1, word(p + block));
+        c2 = __builtin_ia32_crc32di(c2, word(p + 2 * block));
+      }
+      c0 = shift(table, static_cast<std::uint32_t>(c0)) ^ static_cast<std::uint32_t>(c1);
+      c0 = shift(table, static_cast<std::uint32_t>(c0)) ^ static_cast<std::uint32_t>(c2);
+      p += 2 * block;
+      n -= 3 * block;
+    }
+  }
+  while (n >= 8) {
+    c0 = __builtin_ia32_crc32di(c0, word(p));
     p += 8;
     n -= 8;
   }
-  c = static_cast<std::uint32_t>(c64);
+  c = static_cast<std::uint32_t>(c0);
   while (n-- > 0) c = __builtin_ia32_crc32qi(c, *p++);
   return c;
 }

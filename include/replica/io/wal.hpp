@@ -1,0 +1,322 @@
+#pragma once
+/// \file
+/// A write-ahead log for any node: the persist entries of each effects batch, appended and made
+/// durable with one sync, and recovered into the node's `durable_state` after a crash.
+/// docs/storage.md describes the format and how recovery decides.
+///
+///   replica::io::posix_file_system files;
+///   typename Node::durable_state disk;
+///   auto log = replica::io::wal<Node>::open(files, "data/wal", {}, disk);   // creates or recovers
+///   if (!log) ...;                                                          // corruption: refused
+///   Node node{self, cfg, disk};
+///   ...
+///   if (auto s = log->append(node.effects().persist); !s) ...;  // durable, or stop acknowledging
+///
+/// Records are framed as [u32 length][u32 CRC-32C][u64 sequence number][payload], 8-byte
+/// aligned, the CRC over the sequence number, the length and the payload (the codec's encoding
+/// of one persist entry). Segments are preallocated files named by their first sequence number.
+
+#include <replica/core/result.hpp>
+#include <replica/io/codec.hpp>
+#include <replica/io/crc32c.hpp>
+#include <replica/io/file_system.hpp>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace replica::io {
+
+struct wal_options {
+  std::uint64_t segment_bytes = 64u << 20;  ///< a segment's preallocated size (a larger batch gets a larger one)
+  codec_limits limits{};                    ///< bounds on a record's payload when reading it back
+  /// Never sync: nothing is durable. Only for measuring the log's own cost (benchmarks).
+  bool unsafe_no_sync = false;
+};
+
+/// What recovery found: records replayed, and a torn tail if one was cut off.
+struct wal_recovery {
+  std::uint64_t records = 0;
+  std::uint64_t segments = 0;
+  std::optional<std::string> torn_file;  ///< the segment whose last record was torn (truncated)
+  std::uint64_t torn_offset = 0;         ///< where the torn record began
+};
+
+/// Why `open` refused a log: the file and offset of the damage.
+struct wal_corruption {
+  std::string file;
+  std::uint64_t offset = 0;
+  std::string_view reason;
+  [[nodiscard]] std::string message() const {
+    return "wal: " + std::string{reason} + " in " + file + " at byte " + std::to_string(offset);
+  }
+};
+
+template <class Node, file_system Files = posix_file_system>
+class wal {
+ public:
+  using persist_entry = typename Node::persist_entry;
+  using durable_state = typename Node::durable_state;
+  static constexpr std::size_t header_bytes = 16;
+
+  /// Opens the log in `dir` (created if missing): replays every record into `state` (which
+  /// should start empty), cuts off a torn tail, and refuses corruption with `why` saying where.
+  static result<wal> open(Files& fs, std::string dir, const wal_options& o, durable_state& state,
+                          wal_recovery* report = nullptr, wal_corruption* why = nullptr) {
+    if (auto s = fs.make_dir(dir); !s) return s.err();
+    wal w{fs, std::move(dir), o};
+    wal_recovery found;
+    wal_corruption bad;
+    if (auto s = w.recover(state, found, bad); !s) {
+      if (why) *why = bad;
+      return s.err();
+    }
+    if (report) *report = found;
+    return w;
+  }
+
+  wal(wal&& o) noexcept
+      : fs_{o.fs_}, dir_{std::move(o.dir_)}, segment_bytes_{o.segment_bytes_}, limits_{o.limits_},
+        active_{std::exchange(o.active_, std::nullopt)}, active_size_{o.active_size_}, offset_{o.offset_},
+        segment_no_{o.segment_no_}, next_{std::exchange(o.next_, std::nullopt)}, next_seq_{o.next_seq_},
+        broken_{o.broken_}, no_sync_{o.no_sync_} {}
+  wal& operator=(wal&&) = delete;
+  wal(const wal&) = delete;
+  wal& operator=(const wal&) = delete;
+  ~wal() {
+    if (active_) (void)fs_->close(*active_);
+    if (next_) (void)fs_->close(next_->handle);
+  }
+
+  /// Appends one batch of persist entries and makes it durable with one sync (a batch that does
+  /// not fit the current segment goes whole into the next, prepared ahead). After a failed
+  /// write or sync the log refuses everything (`io_failed`): whether the batch is on the disk is
+  /// unknown, and a retried sync could report success for data the device dropped.
+  status append(std::span<const persist_entry> batch) {
+    if (broken_) return error{errc::io_failed, "wal: an earlier write or sync failed; reopen the log to recover"};
+    if (batch.empty()) return {};
+    buf_.clear();
+    for (const persist_entry& e : batch) {
+      const std::size_t at = buf_.size();
+      buf_.resize(at + header_bytes);
+      if (!encode_to(e, buf_)) return error{errc::out_of_range, "wal: a persist entry too large to encode"};
+      const std::size_t len = buf_.size() - at - header_bytes;
+      if (len > limits_.max_frame_bytes) return error{errc::out_of_range, "wal: a persist entry over codec_limits::max_frame_bytes"};
+      buf_.resize(at + header_bytes + align8(len));  // zero padding
+      frame(std::span{buf_}.subspan(at), static_cast<std::uint32_t>(len), next_seq_++);
+    }
+    if (!active_ || offset_ + buf_.size() > active_size_) {
+      if (auto s = roll(buf_.size()); !s) return fail(s);
+    }
+    if (auto s = fs_->write_at(*active_, offset_, buf_); !s) return fail(s);
+    if (!no_sync_)
+      if (auto s = fs_->sync(*active_); !s) return fail(s);
+    offset_ += buf_.size();
+    return {};
+  }
+
+  /// Creates and preallocates the next segment now (a runner calls it when idle), so that the
+  /// batch that fills the current one pays one sync, not three.
+  status prepare_next() {
+    if (broken_) return error{errc::io_failed, "wal: an earlier write or sync failed"};
+    if (next_) return {};
+    if (auto s = prepare(segment_bytes_); !s) return fail(s);
+    return {};
+  }
+
+  [[nodiscard]] std::uint64_t next_sequence() const noexcept { return next_seq_; }
+  [[nodiscard]] const std::string& directory() const noexcept { return dir_; }
+
+ private:
+  struct prepared {
+    file_handle handle;
+    std::string name;
+    std::uint64_t size = 0;
+  };
+
+  wal(Files& fs, std::string dir, const wal_options& o)
+      : fs_{&fs}, dir_{std::move(dir)}, segment_bytes_{std::max<std::uint64_t>(o.segment_bytes, 4096)}, limits_{o.limits},
+        no_sync_{o.unsafe_no_sync} {}
+
+  static std::size_t align8(std::size_t n) noexcept { return (n + 7) & ~std::size_t{7}; }
+  static std::string segment_name(std::uint64_t number) {
+    char name[40];
+    std::snprintf(name, sizeof name, "wal-%016llx.log", static_cast<unsigned long long>(number));
+    return name;
+  }
+  static bool is_segment(const std::string& n) {
+    return n.size() == 24 && n.rfind("wal-", 0) == 0 && n.compare(20, 4, ".log") == 0;
+  }
+  static std::uint32_t checksum(std::uint64_t seq, std::uint32_t len, std::span<const std::byte> payload) {
+    std::byte head[12];
+    std::memcpy(head, &seq, 8);
+    std::memcpy(head + 8, &len, 4);
+    return crc32c(payload, crc32c(head));
+  }
+  /// Writes a record's header in front of its payload (already at rec[16..]).
+  static void frame(std::span<std::byte> rec, std::uint32_t len, std::uint64_t seq) {
+    const std::uint32_t crc = checksum(seq, len, rec.subspan(header_bytes, len));
+    std::memcpy(rec.data(), &len, 4);
+    std::memcpy(rec.data() + 4, &crc, 4);
+    std::memcpy(rec.data() + 8, &seq, 8);
+  }
+
+  status fail(status s) {
+    broken_ = true;
+    return s;
+  }
+  /// The next segment (numbered after the active one), created, preallocated and durable (its
+  /// size, then its name).
+  status prepare(std::uint64_t size) {
+    const std::string name = segment_name(segment_no_ + 1);
+    auto h = fs_->open(dir_ + "/" + name, open_mode::create);
+    if (!h) return h.err();
+    if (auto s = fs_->allocate(*h, size); !s) return s;
+    if (auto s = fs_->sync(*h); !s) return s;
+    if (auto s = fs_->sync_dir(dir_); !s) return s;
+    next_ = prepared{*h, name, size};
+    return {};
+  }
+  /// Moves to the next segment, with room for `need` bytes: the prepared one if it is large
+  /// enough, else a new one (a batch larger than a segment gets a segment of its own size).
+  status roll(std::size_t need) {
+    if (next_ && next_->size < need) {
+      if (auto s = fs_->allocate(next_->handle, need); !s) return s;
+      if (auto s = fs_->sync(next_->handle); !s) return s;
+      next_->size = need;
+    }
+    if (!next_) {
+      if (auto s = prepare(std::max<std::uint64_t>(segment_bytes_, need)); !s) return s;
+    }
+    if (active_) (void)fs_->close(*active_);
+    active_ = next_->handle;
+    active_size_ = next_->size;
+    offset_ = 0;
+    ++segment_no_;
+    next_.reset();
+    return {};
+  }
+
+  static bool all_zero(std::span<const std::byte> b) {
+    return std::all_of(b.begin(), b.end(), [](std::byte x) { return x == std::byte{0}; });
+  }
+
+  /// Reads a whole segment (false: it could not be read).
+  status read_segment(file_handle h, std::vector<std::byte>& bytes) {
+    auto size = fs_->size(h);
+    if (!size) return size.err();
+    bytes.assign(static_cast<std::size_t>(*size), std::byte{0});
+    auto n = fs_->read_at(h, 0, bytes);
+    if (!n) return n.err();
+    if (*n != bytes.size()) return error{errc::io_failed, "wal: a segment read short"};
+    return {};
+  }
+  /// Whether every segment after the k-th holds only zeros (prepared, never written).
+  bool empty_after(const std::vector<std::string>& segments, std::size_t k) {
+    std::vector<std::byte> bytes;
+    for (std::size_t i = k + 1; i < segments.size(); ++i) {
+      auto h = fs_->open(dir_ + "/" + segments[i], open_mode::read);
+      if (!h) return false;
+      const bool zero = read_segment(*h, bytes).ok() && all_zero(bytes);
+      (void)fs_->close(*h);
+      if (!zero) return false;
+    }
+    return true;
+  }
+
+  status recover(durable_state& state, wal_recovery& found, wal_corruption& bad) {
+    auto names = fs_->list(dir_);
+    if (!names) return names.err();
+    std::vector<std::string> segments;
+    for (const auto& n : *names)
+      if (is_segment(n)) segments.push_back(n);  // (sorted: the names are fixed-width hex)
+    found.segments = segments.size();
+    std::uint64_t expect = 1;
+    std::vector<std::byte> bytes;
+    for (std::size_t k = 0; k < segments.size(); ++k) {
+      const std::string path = dir_ + "/" + segments[k];
+      auto h = fs_->open(path, open_mode::read_write);
+      if (!h) return h.err();
+      if (auto s = read_segment(*h, bytes); !s) {
+        (void)fs_->close(*h);
+        return s;
+      }
+      auto corrupt = [&](std::uint64_t at, std::string_view reason) -> status {
+        (void)fs_->close(*h);
+        bad = wal_corruption{path, at, reason};
+        return error{errc::malformed, "wal: corruption (not a torn tail)"};
+      };
+      std::size_t at = 0;
+      bool torn = false;
+      while (at + header_bytes <= bytes.size()) {
+        std::uint32_t len = 0, crc = 0;
+        std::uint64_t seq = 0;
+        std::memcpy(&len, bytes.data() + at, 4);
+        std::memcpy(&crc, bytes.data() + at + 4, 4);
+        std::memcpy(&seq, bytes.data() + at + 8, 8);
+        if (len == 0 && crc == 0 && seq == 0) {  // the preallocated rest
+          if (!all_zero(std::span{bytes}.subspan(at))) return corrupt(at, "bytes after the end of the log");
+          break;
+        }
+        const bool fits = len <= limits_.max_frame_bytes && header_bytes + align8(len) <= bytes.size() - at;
+        const std::size_t end = fits ? at + header_bytes + align8(len) : bytes.size();
+        const bool whole = fits && seq == expect && checksum(seq, len, std::span{bytes}.subspan(at + header_bytes, len)) == crc;
+        if (!whole) {
+          // A torn write: the last record written, with nothing but zeros after it (in this
+          // segment and in any prepared one after it). Anything else is corruption.
+          const std::size_t rest = fits ? end : std::min(bytes.size(), at + header_bytes);
+          if (!all_zero(std::span{bytes}.subspan(rest)) || !empty_after(segments, k))
+            return corrupt(at, !fits ? "a record longer than its segment" : seq != expect ? "a record out of sequence" : "a record failing its CRC");
+          const std::vector<std::byte> zeros(end - at);
+          if (auto s = fs_->write_at(*h, at, zeros); !s) return s;
+          if (auto s = fs_->sync(*h); !s) return s;
+          found.torn_file = path;
+          found.torn_offset = at;
+          torn = true;
+          break;
+        }
+        auto entry = decode<persist_entry>(std::span{bytes}.subspan(at + header_bytes, len), limits_);
+        if (!entry) return corrupt(at, "a record whose checksum holds but whose entry does not decode");
+        Node::persist(state, *entry);
+        ++found.records;
+        ++expect;
+        at = end;
+      }
+      if (torn || k + 1 == segments.size()) {
+        // Appends continue here; segments after it (prepared, empty) are removed.
+        for (std::size_t i = k + 1; i < segments.size(); ++i) (void)fs_->remove(dir_ + "/" + segments[i]);
+        active_ = *h;
+        active_size_ = bytes.size();
+        offset_ = at;
+        segment_no_ = std::stoull(segments[k].substr(4, 16), nullptr, 16);
+        break;
+      }
+      (void)fs_->close(*h);
+    }
+    next_seq_ = expect;
+    return {};
+  }
+
+  Files* fs_;
+  std::string dir_;
+  std::uint64_t segment_bytes_;
+  codec_limits limits_;
+  std::optional<file_handle> active_;
+  std::uint64_t active_size_ = 0;
+  std::uint64_t offset_ = 0;  ///< where the next batch goes in the active segment
+  std::uint64_t segment_no_ = 0;  ///< the active segment's number (0: none yet)
+  std::optional<prepared> next_;
+  std::uint64_t next_seq_ = 1;
+  std::vector<std::byte> buf_;
+  bool broken_ = false;
+  bool no_sync_ = false;
+};
+
+}  // namespace replica::io

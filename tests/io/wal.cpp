@@ -1,0 +1,352 @@
+// The write-ahead log (io/wal.hpp) over the power-loss disk and the real file system: real
+// persist batches of a leader-based node (taken from a simulator run) appended and recovered;
+// crashes at every point of the write path keep every acknowledged batch and invent nothing; a
+// torn tail is cut off and reported; corruption anywhere else is refused with the file and
+// offset; one sync per batch; a failed sync or a full disk stops the log for good.
+// Checked once by hand (2026-12-05): with the append's fdatasync removed, the recovery, crash
+// (D1) and EIO (D5) cases fail (acknowledged batches lost after the power cut); with the
+// directory fsync of a new segment removed, the recovery and crash cases fail (a synced segment
+// whose name was never durable vanishes with its batches).
+#include "../support/seeds.hpp"
+
+#include <replica/commit/majority.hpp>
+#include <replica/resolve/keep_siblings.hpp>
+#include <replica/resolve/last_write_wins.hpp>
+#include <replica/topology/leaderless.hpp>
+#include <replica/topology/leaderless_node.hpp>
+#include <replica/topology/multi_leader.hpp>
+#include <replica/topology/multi_leader_node.hpp>
+#include <replica/versioning/dotted_version_vector.hpp>
+#include <replica/versioning/hybrid_logical_clock.hpp>
+#include <replica/io/codec.hpp>
+#include <replica/io/power_loss_disk.hpp>
+#include <replica/io/wal.hpp>
+#include <replica/replicator.hpp>
+#include <replica/sim/cluster.hpp>
+#include <replica/topology/leader_based.hpp>
+#include <replica/topology/leader_based_node.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <random>
+#include <vector>
+
+using namespace replica;
+using namespace std::chrono_literals;
+
+namespace {
+
+using node = leader_based_node<replicator<leader_based, majority, cluster_size<3>>>;
+using batch = std::vector<node::persist_entry>;
+using log_t = io::wal<node, io::power_loss_disk>;
+
+/// The persist batches node 0 produced in 3 s of a simulated run with clients (the batches a
+/// runner would hand the log).
+template <class N = node>
+std::vector<std::vector<typename N::persist_entry>> real_batches(std::uint64_t seed) {
+  sim::cluster_options o;
+  o.nodes = 3;
+  o.seed = seed;
+  o.link.latency = sim::uniform_latency{1ms, 3ms};
+  typename N::config cfg;
+  cfg.nodes = 3;
+  if constexpr (requires { cfg.seed; }) cfg.seed = seed;
+  sim::cluster<N> c{o, cfg};
+  std::vector<std::vector<typename N::persist_entry>> out;
+  c.on_effects([&](replica_id r, const effects_of<N>& fx) {
+    if (r == replica_id{0} && !fx.persist.empty()) out.push_back(fx.persist);
+  });
+  sim::session_options s;
+  s.clients = 3;
+  s.keys = 4;
+  s.stop = 3'000'000;
+  c.add_sessions(s);
+  c.run_until(3'000'000);
+  return out;
+}
+
+/// The state the first `records` entries of `bs` give, replayed in memory (the simulator's disk).
+template <class N = node>
+typename N::durable_state replay(const std::vector<std::vector<typename N::persist_entry>>& bs, std::uint64_t records) {
+  typename N::durable_state d;
+  for (const auto& b : bs)
+    for (const auto& e : b) {
+      if (records == 0) return d;
+      N::persist(d, e);
+      --records;
+    }
+  return d;
+}
+template <class B>
+std::uint64_t records_in(const std::vector<B>& bs, std::size_t batches) {
+  std::uint64_t n = 0;
+  for (std::size_t i = 0; i < batches; ++i) n += bs[i].size();
+  return n;
+}
+template <class D>
+bool same(const D& a, const D& b) {
+  return io::encode(a) == io::encode(b);
+}
+
+/// Forwards to a power-loss disk and cuts the power just before the n-th write or sync (that
+/// call and every later one fail), as a crash at that point of the write path would.
+struct crashing_disk {
+  io::power_loss_disk& d;
+  int countdown;
+  bool dead = false;
+  bool crash_now() {
+    if (dead) return true;
+    if (--countdown > 0) return false;
+    d.power_loss();
+    dead = true;
+    return true;
+  }
+  static error gone() { return error{errc::io_failed, "power cut"}; }
+  result<io::file_handle> open(const std::string& p, io::open_mode m) { return dead ? result<io::file_handle>{gone()} : d.open(p, m); }
+  status close(io::file_handle h) { return dead ? status{gone()} : d.close(h); }
+  status write_at(io::file_handle h, std::uint64_t at, std::span<const std::byte> b) { return crash_now() ? status{gone()} : d.write_at(h, at, b); }
+  result<std::size_t> read_at(io::file_handle h, std::uint64_t at, std::span<std::byte> b) { return dead ? result<std::size_t>{gone()} : d.read_at(h, at, b); }
+  result<std::uint64_t> size(io::file_handle h) { return dead ? result<std::uint64_t>{gone()} : d.size(h); }
+  status allocate(io::file_handle h, std::uint64_t n) { return crash_now() ? status{gone()} : d.allocate(h, n); }
+  status truncate(io::file_handle h, std::uint64_t n) { return crash_now() ? status{gone()} : d.truncate(h, n); }
+  status sync(io::file_handle h) { return crash_now() ? status{gone()} : d.sync(h); }
+  status sync_dir(const std::string& p) { return crash_now() ? status{gone()} : d.sync_dir(p); }
+  status make_dir(const std::string& p) { return dead ? status{gone()} : d.make_dir(p); }
+  status rename(const std::string& a, const std::string& b) { return crash_now() ? status{gone()} : d.rename(a, b); }
+  status remove(const std::string& p) { return crash_now() ? status{gone()} : d.remove(p); }
+  result<std::vector<std::string>> list(const std::string& p) { return dead ? result<std::vector<std::string>>{gone()} : d.list(p); }
+};
+static_assert(io::file_system<crashing_disk>);
+
+}  // namespace
+
+TEST_CASE("wal: batches appended are recovered, across segments, one sync per batch", "[io][storage]") {
+  const auto bs = real_batches(1);
+  REQUIRE(bs.size() > 50);
+  io::power_loss_disk d{1};
+  io::wal_options o;
+  o.segment_bytes = 4096;  // many segments
+  {
+    node::durable_state empty;
+    auto log = log_t::open(d, "n0", o, empty);
+    REQUIRE(log.ok());
+    for (const auto& b : bs) {
+      REQUIRE(log->prepare_next().ok());  // what a runner does while idle
+      const auto syncs = d.syncs();
+      REQUIRE(log->append(b).ok());
+      CHECK(d.syncs() == syncs + 1);  // group commit: the whole batch, one sync
+    }
+  }
+  d.power_loss();  // everything was acknowledged: nothing may be lost
+  node::durable_state back;
+  io::wal_recovery report;
+  auto log = log_t::open(d, "n0", o, back, &report);
+  REQUIRE(log.ok());
+  CHECK(report.records == records_in(bs, bs.size()));
+  CHECK(report.segments > 3);
+  CHECK(!report.torn_file);
+  CHECK(same(back, replay(bs, report.records)));
+  CHECK(back.log.size() > 10);
+  // And it appends where it left off.
+  REQUIRE(log->append(bs.front()).ok());
+}
+
+TEST_CASE("wal: a crash at any point of the write path keeps every acknowledged batch (D1, D2)", "[io][storage]") {
+  const auto bs = real_batches(2);
+  std::size_t torn = 0, mid = 0;
+  for (std::uint64_t seed : test::seeds(100)) {
+    INFO("seed " << seed << " (replay: REPLICA_SEED=" << seed << ")");
+    std::mt19937_64 g{seed};
+    io::power_loss_disk d{seed};
+    io::wal_options o;
+    o.segment_bytes = 4096;
+    crashing_disk crash{d, static_cast<int>(g() % 200) + 1};
+    std::size_t acked = 0;
+    {
+      node::durable_state empty;
+      auto log = io::wal<node, crashing_disk>::open(crash, "n0", o, empty);
+      if (log.ok())
+        for (const auto& b : bs) {
+          if (g() % 4 == 0) (void)log->prepare_next();
+          if (!log->append(b).ok()) break;
+          ++acked;
+        }
+    }
+    if (!crash.dead) d.power_loss();
+    node::durable_state back;
+    io::wal_recovery report;
+    io::wal_corruption why;
+    auto log = log_t::open(d, "n0", o, back, &report, &why);
+    INFO(why.message());
+    REQUIRE(log.ok());
+    REQUIRE(report.records >= records_in(bs, acked));  // every acknowledged batch
+    REQUIRE(report.records <= records_in(bs, std::min(bs.size(), acked + 1)));  // at most part of the one in flight
+    REQUIRE(same(back, replay(bs, report.records)));  // a prefix, never a changed entry
+    torn += report.torn_file.has_value();
+    mid += acked > 0 && acked < bs.size();
+  }
+  if (test::seeds(100).size() >= 100) {
+    CHECK(torn > 0);  // torn tails happened and were cut off
+    CHECK(mid > 50);  // most crashes came in the middle of the run
+  }
+}
+
+TEST_CASE("wal: damage that is not a torn tail is refused with the file and offset (D3); a torn last record is cut off (D2)", "[io][storage]") {
+  const auto bs = real_batches(3);
+  io::power_loss_disk d{3};
+  io::wal_options o;
+  o.segment_bytes = 1 << 20;
+  {
+    node::durable_state empty;
+    auto log = log_t::open(d, "n0", o, empty);
+    REQUIRE(log.ok());
+    for (std::size_t i = 0; i < 10; ++i) REQUIRE(log->append(bs[i]).ok());
+  }
+  const std::string seg = "n0/wal-0000000000000001.log";
+  SECTION("a flipped bit in an early record") {
+    REQUIRE(d.flip_bit(seg, 20, 3));  // inside the first record's payload
+    node::durable_state back;
+    io::wal_corruption why;
+    auto log = log_t::open(d, "n0", o, back, nullptr, &why);
+    CHECK(log.code() == errc::malformed);
+    CHECK(why.file == seg);
+    CHECK(why.offset == 0);
+    CHECK(why.reason == "a record failing its CRC");
+    CHECK(why.message() == "wal: a record failing its CRC in " + seg + " at byte 0");
+  }
+  SECTION("garbage after the end of the records") {
+    REQUIRE(d.flip_bit(seg, 100'000, 0));
+    node::durable_state back;
+    io::wal_corruption why;
+    CHECK(!log_t::open(d, "n0", o, back, nullptr, &why).ok());
+    CHECK(why.reason == "bytes after the end of the log");
+  }
+  SECTION("the last record damaged, zeros after it: a torn write, cut off and reported") {
+    node::durable_state full;
+    io::wal_recovery first;
+    {
+      auto log = log_t::open(d, "n0", o, full, &first);
+      REQUIRE(log.ok());
+    }
+    // Find the last record's offset: replay all but the last batch and re-encode.
+    std::uint64_t last_at = 0;
+    {
+      std::vector<std::byte> seg_bytes;
+      auto h = d.open(seg, io::open_mode::read);
+      REQUIRE(h.ok());
+      auto n = d.size(*h);
+      seg_bytes.resize(*n);
+      REQUIRE(d.read_at(*h, 0, seg_bytes).ok());
+      for (std::uint64_t at = 0;;) {
+        std::uint32_t len = 0;
+        std::memcpy(&len, seg_bytes.data() + at, 4);
+        if (len == 0) break;
+        last_at = at;
+        at += 16 + ((len + 7) & ~7u);
+      }
+    }
+    REQUIRE(d.flip_bit(seg, last_at + 17, 1));
+    node::durable_state back;
+    io::wal_recovery report;
+    auto log = log_t::open(d, "n0", o, back, &report);
+    REQUIRE(log.ok());
+    REQUIRE(report.torn_file == seg);
+    CHECK(report.torn_offset == last_at);
+    CHECK(report.records == first.records - 1);
+    CHECK(same(back, replay(bs, report.records)));
+  }
+}
+
+TEST_CASE("wal: a failed sync or a full disk stops the log; nothing is taken as durable (D5)", "[io][storage]") {
+  const auto bs = real_batches(4);
+  io::power_loss_disk d{4};
+  io::wal_options o;
+  o.segment_bytes = 4096;
+  node::durable_state empty;
+  auto log = log_t::open(d, "n0", o, empty);
+  REQUIRE(log.ok());
+  REQUIRE(log->append(bs[0]).ok());
+  SECTION("EIO on sync") {
+    d.fail_next_sync();
+    CHECK(log->append(bs[1]).code() == errc::io_failed);
+    CHECK(log->append(bs[2]).code() == errc::io_failed);  // refused, not retried into a false success
+  }
+  SECTION("ENOSPC") {
+    d.set_capacity(4096);  // the first segment fits; the next does not
+    status s{};
+    for (std::size_t i = 1; i < bs.size() && s.ok(); ++i) s = log->append(bs[i]);
+    CHECK(s.code() == errc::no_space);
+    CHECK(log->append(bs[1]).code() == errc::io_failed);
+  }
+  d.power_loss();
+  node::durable_state back;
+  io::wal_recovery report;
+  REQUIRE(log_t::open(d, "n0", o, back, &report).ok());
+  CHECK(report.records >= bs[0].size());
+  CHECK(same(back, replay(bs, report.records)));
+}
+
+TEST_CASE("wal: on the real file system", "[io][storage]") {
+  namespace fs = std::filesystem;
+  const auto bs = real_batches(5);
+  const fs::path dir = fs::current_path() / "wal_test";
+  fs::remove_all(dir);
+  io::posix_file_system files;
+  io::wal_options o;
+  o.segment_bytes = 64 << 10;
+  {
+    node::durable_state empty;
+    auto log = io::wal<node>::open(files, dir.string(), o, empty);
+    REQUIRE(log.ok());
+    for (const auto& b : bs) REQUIRE(log->append(b).ok());
+  }
+  node::durable_state back;
+  io::wal_recovery report;
+  auto log = io::wal<node>::open(files, dir.string(), o, back, &report);
+  REQUIRE(log.ok());
+  CHECK(report.records == records_in(bs, bs.size()));
+  CHECK(same(back, replay(bs, report.records)));
+  fs::remove_all(dir);
+}
+
+namespace {
+template <class N>
+void leaderless_and_multi_leader(std::uint64_t seed) {
+  const auto bs = real_batches<N>(seed);
+  REQUIRE(bs.size() > 20);
+  for (std::uint64_t cut : {std::uint64_t{5}, std::uint64_t{40}, std::uint64_t{150}}) {
+    INFO("power cut before the " << cut << "th write or sync");
+    io::power_loss_disk d{seed + cut};
+    crashing_disk crash{d, static_cast<int>(cut)};
+    io::wal_options o;
+    o.segment_bytes = 8192;
+    std::size_t acked = 0;
+    {
+      typename N::durable_state empty;
+      auto log = io::wal<N, crashing_disk>::open(crash, "n0", o, empty);
+      if (log.ok())
+        for (const auto& b : bs) {
+          if (!log->append(b).ok()) break;
+          ++acked;
+        }
+    }
+    if (!crash.dead) d.power_loss();
+    typename N::durable_state back;
+    io::wal_recovery report;
+    REQUIRE(io::wal<N, io::power_loss_disk>::open(d, "n0", o, back, &report).ok());
+    REQUIRE(report.records >= records_in(bs, acked));
+    REQUIRE(same(back, replay<N>(bs, report.records)));
+  }
+}
+}  // namespace
+
+TEST_CASE("wal: leaderless stores and hints, and the multi-leader change log, recover the same way", "[io][storage]") {
+  using dynamo = leaderless_node<replicator<leaderless<n<3>, w<2>, r<2>, sloppy_quorum>, keep_siblings, dotted_version_vector>>;
+  using regions = multi_leader_node<replicator<multi_leader, last_write_wins, hybrid_logical_clock>>;
+  leaderless_and_multi_leader<dynamo>(6);
+  leaderless_and_multi_leader<regions>(7);
+}
