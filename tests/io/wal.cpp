@@ -270,6 +270,28 @@ TEST_CASE("wal: a failed sync or a full disk stops the log; nothing is taken as 
   auto log = log_t::open(d, "n0", o, empty);
   REQUIRE(log.ok());
   REQUIRE(log->append(bs[0]).ok());
+  SECTION("an entry over the record limit is refused, and the log goes on") {
+    io::wal_options tiny = o;
+    tiny.limits.max_frame_bytes = 32;
+    node::durable_state e2;
+    io::power_loss_disk d2{9};
+    auto small = log_t::open(d2, "n1", tiny, e2);
+    REQUIRE(small.ok());
+    batch big = bs[0];
+    for (const auto& b : bs)
+      for (const auto& e : b)
+        if (io::encode(e).size() > 32) big = {e};
+    REQUIRE(io::encode(big[0]).size() > 32);
+    const batch fits{node::persist_entry{std::in_place_index<0>}};  // a hard state: a few bytes
+    big.insert(big.begin(), fits[0]);  // framed before the refusal: its sequence number must not be spent
+    CHECK(small->append(big).code() == errc::out_of_range);
+    REQUIRE(small->append(fits).ok());
+    d2.power_loss();
+    node::durable_state back2;
+    io::wal_recovery r2;
+    REQUIRE(log_t::open(d2, "n1", tiny, back2, &r2).ok());  // no gap in the sequence
+    CHECK(r2.records == 1);
+  }
   SECTION("EIO on sync") {
     d.fail_next_sync();
     CHECK(log->append(bs[1]).code() == errc::io_failed);

@@ -103,14 +103,16 @@ class wal {
     if (broken_) return error{errc::io_failed, "wal: an earlier write or sync failed; reopen the log to recover"};
     if (batch.empty()) return {};
     buf_.clear();
+    std::uint64_t seq = next_seq_;
     for (const persist_entry& e : batch) {
       const std::size_t at = buf_.size();
       buf_.resize(at + header_bytes);
+      // A refused entry refuses the batch and changes nothing (no sequence number is used).
       if (!encode_to(e, buf_)) return error{errc::out_of_range, "wal: a persist entry too large to encode"};
       const std::size_t len = buf_.size() - at - header_bytes;
       if (len > limits_.max_frame_bytes) return error{errc::out_of_range, "wal: a persist entry over codec_limits::max_frame_bytes"};
       buf_.resize(at + header_bytes + align8(len));  // zero padding
-      frame(std::span{buf_}.subspan(at), static_cast<std::uint32_t>(len), next_seq_++);
+      frame(std::span{buf_}.subspan(at), static_cast<std::uint32_t>(len), seq++);
     }
     if (!active_ || offset_ + buf_.size() > active_size_) {
       if (auto s = roll(buf_.size()); !s) return fail(s);
@@ -119,6 +121,7 @@ class wal {
     if (!no_sync_)
       if (auto s = fs_->sync(*active_); !s) return fail(s);
     offset_ += buf_.size();
+    next_seq_ = seq;
     return {};
   }
 
