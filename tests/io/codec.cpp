@@ -7,6 +7,7 @@
 //   and UBSan run this), and a value decoded from bytes encodes back to exactly those bytes.
 // A failure prints the seed; replay with REPLICA_SEED.
 #include "../support/arbitrary.hpp"
+#include "../support/cluster.hpp"
 #include "../support/seeds.hpp"
 
 #include <replica/commit/majority.hpp>
@@ -393,15 +394,7 @@ namespace {
 /// message and persist entry its nodes produce and of every node's disk at the end.
 template <class N>
 void run_and_round_trip(std::uint64_t seed) {
-  sim::cluster_options o;
-  o.nodes = 3;
-  o.seed = seed;
-  o.link.latency = sim::uniform_latency{1ms, 3ms};
-  typename N::config cfg;
-  cfg.nodes = 3;
-  if constexpr (requires { cfg.seed; }) cfg.seed = seed;
-  if constexpr (requires { cfg.group.seed; }) cfg.group.seed = seed;
-  sim::cluster<N> c{o, cfg};
+  auto c = test::three_nodes<N>(seed);
   std::set<std::size_t> kinds;
   std::size_t messages = 0, persisted = 0;
   c.on_effects([&](replica_id, const effects_of<N>& fx) {

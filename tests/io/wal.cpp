@@ -7,6 +7,7 @@
 // (D1) and EIO (D5) cases fail (acknowledged batches lost after the power cut); with the
 // directory fsync of a new segment removed, the recovery and crash cases fail (a synced segment
 // whose name was never durable vanishes with its batches).
+#include "../support/cluster.hpp"
 #include "../support/seeds.hpp"
 
 #include <replica/commit/majority.hpp>
@@ -28,7 +29,6 @@
 
 #include <catch2/catch.hpp>
 
-#include <chrono>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
@@ -36,7 +36,6 @@
 #include <vector>
 
 using namespace replica;
-using namespace std::chrono_literals;
 
 namespace {
 
@@ -48,14 +47,7 @@ using log_t = io::wal<node, io::power_loss_disk>;
 /// runner would hand the log).
 template <class N = node>
 std::vector<std::vector<typename N::persist_entry>> real_batches(std::uint64_t seed) {
-  sim::cluster_options o;
-  o.nodes = 3;
-  o.seed = seed;
-  o.link.latency = sim::uniform_latency{1ms, 3ms};
-  typename N::config cfg;
-  cfg.nodes = 3;
-  if constexpr (requires { cfg.seed; }) cfg.seed = seed;
-  sim::cluster<N> c{o, cfg};
+  auto c = test::three_nodes<N>(seed);
   std::vector<std::vector<typename N::persist_entry>> out;
   c.on_effects([&](replica_id r, const effects_of<N>& fx) {
     if (r == replica_id{0} && !fx.persist.empty()) out.push_back(fx.persist);

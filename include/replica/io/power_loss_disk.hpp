@@ -182,9 +182,9 @@ class power_loss_disk {
   /// Flips bit `bit` of byte `at` of the file at `path`, in the cache and on the device (media
   /// corruption). False if there is no such byte.
   bool flip_bit(const std::string& path, std::uint64_t at, unsigned bit) {
-    const inode* f0 = find(path);
-    if (f0 == nullptr) return false;
-    inode& f = files_[static_cast<std::size_t>(f0 - files_.data())];
+    const auto ino = find(path);
+    if (!ino) return false;
+    inode& f = files_[*ino];
     bool any = false;
     for (auto* v : {&f.now, &f.durable})
       if (at < v->size()) {
@@ -241,12 +241,14 @@ class power_loss_disk {
     return h.id >= 0 && static_cast<std::size_t>(h.id) < handles_.size() && handles_[static_cast<std::size_t>(h.id)] >= 0;
   }
   inode& file(file_handle h) { return files_[static_cast<std::size_t>(handles_[static_cast<std::size_t>(h.id)])]; }
-  const inode* find(const std::string& path) const {
+  /// The file `path` names now (nullopt: none).
+  [[nodiscard]] std::optional<std::size_t> find(const std::string& path) const {
     auto [dir, name] = split(path);
     auto d = dirs_.find(dir);
-    if (d == dirs_.end()) return nullptr;
+    if (d == dirs_.end()) return std::nullopt;
     auto e = d->second.now.find(name);
-    return e == d->second.now.end() ? nullptr : &files_[e->second];
+    if (e == d->second.now.end()) return std::nullopt;
+    return e->second;
   }
   [[nodiscard]] std::uint64_t used() const noexcept {
     std::uint64_t n = 0;

@@ -211,7 +211,7 @@ class wal {
     return std::all_of(b.begin(), b.end(), [](std::byte x) { return x == std::byte{0}; });
   }
 
-  /// Reads a whole segment (false: it could not be read).
+  /// Reads a whole segment into `bytes`.
   status read_segment(file_handle h, std::vector<std::byte>& bytes) {
     auto size = fs_->size(h);
     if (!size) return size.err();
