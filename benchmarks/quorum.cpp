@@ -706,7 +706,7 @@ void fanout_same_work(benchmark::State& st) {
     q.primaries = primary_writes;
     if (q.primaries > q.n) return refuse(r, rp::errc::unavailable);
     if (!r.context.empty()) {  // after what the client read
-      auto c = rp::leaderless_context::decode_hlc(r.context, r.op.key);
+      auto c = rp::causal_context::decode_hlc(r.context, r.op.key);
       if (!c) return refuse(r, c.err().code);
       clock.merge(*c);
     }

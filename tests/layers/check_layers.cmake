@@ -3,7 +3,7 @@
 # Each folder may include only the folders listed for it below (its own among them); nothing
 # below topology/ includes sim/, check/, io/ or a top-level header (replicator.hpp, the
 # umbrellas); and inside topology/ a protocol includes only its own files, except sharded (which
-# composes the others) and the pairs in `sibling_allowlist` (to be removed: that list only shrinks).
+# composes the others): what two protocols share lives below topology/ (data/, versioning/).
 # Exits non-zero and lists every violation.
 cmake_minimum_required(VERSION 3.21)
 if(NOT ROOT)
@@ -24,11 +24,6 @@ set(allowed_topology ${below_topology} topology)
 set(allowed_check ${below_topology} check)
 set(allowed_sim ${below_topology} topology check sim)
 set(allowed_io ${below_topology} topology io)
-# Includes between sibling protocols that exist today (issue 23 removes them).
-set(sibling_allowlist
-  "topology/leaderless_node.hpp -> multi_leader"
-  "topology/leaderless/vv_siblings.hpp -> multi_leader"
-  "topology/multi_leader/data.hpp -> leaderless")
 
 # The protocol a header under topology/ belongs to: leader_based for topology/leader_based.hpp,
 # topology/leader_based_node.hpp and topology/leader_based/...
@@ -67,8 +62,7 @@ foreach(h IN LISTS headers)
     if(folder STREQUAL "topology" AND to STREQUAL "topology")
       protocol_of(${h} from_protocol)
       protocol_of(${target} to_protocol)
-      if(NOT from_protocol STREQUAL to_protocol AND NOT from_protocol STREQUAL "sharded"
-         AND NOT "${h} -> ${to_protocol}" IN_LIST sibling_allowlist)
+      if(NOT from_protocol STREQUAL to_protocol AND NOT from_protocol STREQUAL "sharded")
         list(APPEND violations "${h} includes <replica/${target}>: sibling protocols do not include each other (${from_protocol} -> ${to_protocol})")
       endif()
     endif()

@@ -5,6 +5,7 @@
 #include "../support/seeds.hpp"
 
 #include <replica/check/lost_writes.hpp>
+#include <replica/core/fields.hpp>
 #include <replica/crdt/or_set.hpp>
 #include <replica/replicator.hpp>
 #include <replica/resolve/crdt_merge.hpp>
@@ -13,7 +14,7 @@
 #include <replica/sim/cluster.hpp>
 #include <replica/sim/nemesis.hpp>
 #include <replica/topology/leaderless.hpp>
-#include <replica/topology/leaderless/context.hpp>
+#include <replica/versioning/causal_context.hpp>
 #include <replica/topology/leaderless_node.hpp>
 #include <replica/versioning/dotted_version_vector.hpp>
 #include <replica/versioning/hybrid_logical_clock.hpp>
@@ -205,6 +206,7 @@ struct lying_clock {
   void merge(const lying_clock& o) noexcept { c.merge(o.c); }
   status advance(replica_id r, local_time t) { return c.advance(r, t); }
   friend bool operator==(const lying_clock&, const lying_clock&) = default;
+  REPLICA_FIELDS(c);  // (what its hash and its encoding are made of)
 };
 }  // namespace
 
@@ -507,7 +509,7 @@ TEST_CASE("leaderless: bad input is refused with an error and changes no state",
   bad.context = payload::filled(5, std::byte{0x43});
   CHECK(refused(bad) == errc::malformed);
   client_request<kv_op> other{client_id{1}, request_id{4}, {op_kind::write, k, 5}};
-  other.context = leaderless_context::encode_history(k + 1, version_vector<>{}, {});
+  other.context = causal_context::encode_history(k + 1, version_vector<>{}, {});
   CHECK(refused(other) == errc::wrong_key);
   // A compare-and-set needs one order of writes.
   client_request<kv_op> cas{client_id{1}, request_id{5}, {op_kind::cas, k, 5, 4}};
@@ -517,19 +519,19 @@ TEST_CASE("leaderless: bad input is refused with an error and changes no state",
 TEST_CASE("leaderless context: a causal history round-trips exactly, and bad bytes are refused", "[leaderless][bad_input]") {
   const version_vector<> vv{{replica_id{0}, 2}, {replica_id{2}, 5}};
   const std::vector<dot> above{{replica_id{0}, 4}, {replica_id{1}, 3}};
-  const payload p = leaderless_context::encode_history(7, vv, above);
-  const auto h = leaderless_context::decode_history(p, 7);
+  const payload p = causal_context::encode_history(7, vv, above);
+  const auto h = causal_context::decode_history(p, 7);
   REQUIRE(h.ok());
   CHECK(h->vv == vv);
   CHECK(h->above == above);
-  CHECK(leaderless_context::decode_history(p, 8).code() == errc::wrong_key);
-  CHECK(leaderless_context::decode_vv(p, 7).code() == errc::malformed);  // another kind
+  CHECK(causal_context::decode_history(p, 8).code() == errc::wrong_key);
+  CHECK(causal_context::decode_vv(p, 7).code() == errc::malformed);  // another kind
   // A dot that continues the vector (no gap below it) is not a history's form; trailing bytes.
   const std::vector<dot> contiguous{{replica_id{0}, 3}};
-  CHECK(leaderless_context::decode_history(leaderless_context::encode_history(7, vv, contiguous), 7).code() == errc::malformed);
+  CHECK(causal_context::decode_history(causal_context::encode_history(7, vv, contiguous), 7).code() == errc::malformed);
   std::vector<std::byte> longer(p.bytes().begin(), p.bytes().end());
   longer.push_back(std::byte{0});
-  CHECK(leaderless_context::decode_history(payload::copy_of(longer), 7).code() == errc::malformed);
+  CHECK(causal_context::decode_history(payload::copy_of(longer), 7).code() == errc::malformed);
 }
 
 TEST_CASE("leaderless: a level that asks more than N replicas is refused at once", "[leaderless][consistency][bad_input]") {
@@ -594,10 +596,10 @@ TEST_CASE("leaderless: a refused write leaves the coordinator's clock where it w
   refused(bad_level, errc::out_of_range);
   client_request<kv_op> far_context{client_id{1}, request_id{3}, {op_kind::write, k, 12}};
   far_context.level = static_cast<consistency_level>(99);  // a context far in the future, and a bad level
-  far_context.context = leaderless_context::encode(k, hybrid_logical_clock{1'000'000'000, 7, replica_id{2}});
+  far_context.context = causal_context::encode(k, hybrid_logical_clock{1'000'000'000, 7, replica_id{2}});
   refused(far_context, errc::out_of_range);
   client_request<kv_op> other_key{client_id{1}, request_id{4}, {op_kind::write, k, 13}};
-  other_key.context = leaderless_context::encode(k + 1, hybrid_logical_clock{1'000'000'000, 7, replica_id{2}});
+  other_key.context = causal_context::encode(k + 1, hybrid_logical_clock{1'000'000'000, 7, replica_id{2}});
   refused(other_key, errc::wrong_key);
   // Same wall time: the next accepted write is the very next logical tick after the first.
   const hybrid_logical_clock second = version_of_write(5, 14);

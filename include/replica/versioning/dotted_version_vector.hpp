@@ -14,6 +14,7 @@
 /// longer one event, and has no dot of its own.
 
 #include <replica/core/fields.hpp>
+#include <replica/core/hash.hpp>
 #include <replica/versioning/dot.hpp>
 #include <replica/versioning/version_vector.hpp>
 
@@ -148,6 +149,21 @@ class dotted_version_vector {
   /// Equal causal histories (the own dot is derived from how the value was made, not compared).
   friend bool operator==(const dotted_version_vector& a, const dotted_version_vector& b) noexcept {
     return a.base_ == b.base_ && a.cloud_ == b.cloud_;
+  }
+
+  /// A hash of the history (what `==` compares: the own dot is left out).
+  [[nodiscard]] std::uint64_t hash() const noexcept {
+    std::uint64_t h = 0x84222325cbf29ce4ULL;
+    auto mixin = [&h](std::uint64_t x) { h = (h ^ x) * 0x100000001b3ULL + (h >> 31); };
+    for (const auto& e : base_.entries()) {
+      mixin(e.id.value());
+      mixin(e.counter);
+    }
+    for (const dot& d : cloud_) {
+      mixin(d.id.value() + 0x5555);
+      mixin(d.counter);
+    }
+    return h;
   }
 
   REPLICA_FIELDS(base_, cloud_, dot_);

@@ -7,6 +7,7 @@
 /// truly concurrent writes are still ordered arbitrarily, and one of them is still discarded.
 
 #include <replica/core/fields.hpp>
+#include <replica/core/hash.hpp>
 #include <replica/versioning/causal_order.hpp>
 
 #include <algorithm>
@@ -54,6 +55,12 @@ class hybrid_logical_clock {
 
   friend constexpr bool operator==(const hybrid_logical_clock&, const hybrid_logical_clock&) noexcept =
       default;
+
+  /// A hash of the stamp (the fields multiplied apart, then mixed once: cheap on a hot path).
+  [[nodiscard]] constexpr std::uint64_t hash() const noexcept {
+    constexpr std::uint64_t k1 = 0x9e3779b97f4a7c15ULL, k2 = 0xc2b2ae3d27d4eb4fULL, k3 = 0x165667b19e3779f9ULL;
+    return mix64(static_cast<std::uint64_t>(wall_) * k1 ^ logical_ * k2 ^ std::uint64_t{origin_.value()} * k3);
+  }
 
   REPLICA_FIELDS(wall_, logical_, origin_);
 

@@ -6,6 +6,7 @@
 /// drive last-write-wins and cannot drive keep_siblings.
 
 #include <replica/core/fields.hpp>
+#include <replica/core/hash.hpp>
 #include <replica/versioning/causal_order.hpp>
 
 #include <cstdint>
@@ -44,6 +45,12 @@ class lamport_clock {
   }
 
   friend constexpr bool operator==(const lamport_clock&, const lamport_clock&) noexcept = default;
+
+  /// A hash of the stamp (the fields multiplied apart, then mixed once: cheap on a hot path).
+  [[nodiscard]] constexpr std::uint64_t hash() const noexcept {
+    constexpr std::uint64_t k1 = 0x9e3779b97f4a7c15ULL, k3 = 0x165667b19e3779f9ULL;
+    return mix64(counter_ * k1 ^ std::uint64_t{origin_.value()} * k3);
+  }
 
   REPLICA_FIELDS(counter_, origin_);
 

@@ -29,7 +29,7 @@
 #include <span>
 #include <vector>
 
-namespace replica::leaderless_context {
+namespace replica::causal_context {
 
 namespace detail {
 struct writer {
@@ -207,4 +207,4 @@ inline result<hybrid_logical_clock> decode_hlc(const payload& p, key_type key) {
   return hybrid_logical_clock{wall, logical, replica_id{origin}};
 }
 
-}  // namespace replica::leaderless_context
+}  // namespace replica::causal_context

@@ -23,8 +23,8 @@
 #include <replica/core/client.hpp>
 #include <replica/core/payload.hpp>
 #include <replica/core/result.hpp>
-#include <replica/topology/leaderless/context.hpp>
-#include <replica/topology/multi_leader/data.hpp>
+#include <replica/versioning/causal_context.hpp>
+#include <replica/data/kv_data.hpp>
 #include <replica/versioning/version_vector.hpp>
 
 #include <algorithm>
@@ -63,7 +63,7 @@ struct kv_data<vv_siblings> {
     if (op.kind != op_kind::write && op.kind != op_kind::remove) return detail::unsupported(op);
     version_vector<> seen;
     if (at.context && !at.context->empty()) {
-      auto c = leaderless_context::decode_vv(*at.context, at.key);
+      auto c = causal_context::decode_vv(*at.context, at.key);
       if (!c) return c.err();
       seen = std::move(*c);
     }
@@ -88,7 +88,7 @@ struct kv_data<vv_siblings> {
       if (v) out.push_back(*v);
     return out;
   }
-  static payload context(key_type k, const vv_siblings& s) { return leaderless_context::encode(k, s.clock); }
+  static payload context(key_type k, const vv_siblings& s) { return causal_context::encode(k, s.clock); }
   static std::uint64_t fingerprint(const vv_siblings& s) {
     std::uint64_t h = 0xcbf29ce484222325ULL;
     auto mix = [&h](std::uint64_t x) { h = (h ^ x) * 0x100000001b3ULL; };

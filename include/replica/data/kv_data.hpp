@@ -1,0 +1,288 @@
+#pragma once
+/// \file
+/// What a key holds when it holds a data type, and how client operations act on it: the
+/// per-key CRDTs and sibling registers both the multi-leader and the leaderless nodes store
+/// (each node's folder picks one; the multi-leader default, per resolver, is in
+/// topology/multi_leader/data.hpp; vv_siblings, the leaderless siblings under one version
+/// vector, in data/vv_siblings.hpp):
+/// - `lww_register<std::optional<value_type>, V>`: concurrent writes, one survives (the others
+///   are discarded and counted by the node);
+/// - `sibling_register` (an MV-register): concurrent writes survive as siblings; reads return
+///   them all with a causal context, and a write that passes the context back replaces exactly
+///   what was read;
+/// - `merged_register<F>`: the same siblings, read through `F` folded over them (the
+///   application's merge, like Dynamo's cart union);
+/// - the CRDTs: counters, sets, a max register (`multi_leader_node<R, pn_counter>`,
+///   `leaderless_node<R, or_set<value_type>>`).
+///
+/// `kv_data<D>` maps `kv_op`s onto `D`'s delta mutators; users specialize it for their own CRDT:
+///   static result<D> update(D& state, const kv_op& op, const update_info& at);  // the delta
+///   static std::vector<value_type> read(const D& state);
+///   static payload context(key_type k, const D& state);          // optional: a read's context
+///   static bool minted_by(const D& delta, replica_id origin);     // optional: delta validation
+///   static std::uint64_t fingerprint(const D& state);             // optional: a hash of the whole state
+///                                                                 // (leaderless anti-entropy; else a hash of read())
+
+#include <replica/core/client.hpp>
+#include <replica/core/payload.hpp>
+#include <replica/core/result.hpp>
+#include <replica/core/time.hpp>
+#include <replica/crdt/crdt.hpp>
+#include <replica/crdt/g_counter.hpp>
+#include <replica/crdt/g_set.hpp>
+#include <replica/crdt/lww_register.hpp>
+#include <replica/crdt/max_register.hpp>
+#include <replica/crdt/mv_register.hpp>
+#include <replica/crdt/or_set.hpp>
+#include <replica/crdt/pn_counter.hpp>
+#include <replica/crdt/two_phase_set.hpp>
+#include <replica/versioning/causal_context.hpp>
+
+#include <algorithm>
+#include <optional>
+#include <vector>
+
+namespace replica {
+
+/// Where and when an update happens.
+struct update_info {
+  replica_id self{};
+  local_time now{};
+  key_type key = 0;
+  const payload* context = nullptr;  ///< the causal context the client passed (may be empty)
+};
+
+/// How client operations act on a data type `D` (specialize for your own CRDT).
+template <class D>
+struct kv_data;
+
+/// A CRDT the multi-leader node can store: `kv_data<D>` gives `update` and `read`.
+template <class D>
+concept replicated_data = crdt<D> && requires(D& d, const kv_op& op, const update_info& at) {
+  { kv_data<D>::update(d, op, at) } -> std::same_as<result<D>>;
+  { kv_data<D>::read(std::as_const(d)) } -> std::convertible_to<std::vector<value_type>>;
+};
+
+namespace detail {
+/// FNV-1a style mixing for state fingerprints.
+struct state_hash {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  void operator()(std::uint64_t x) noexcept { h = (h ^ x) * 0x100000001b3ULL; }
+};
+inline void hash_counter(state_hash& h, const g_counter& g) {
+  for (const auto& [id, n] : g.entries()) {
+    h(id.value());
+    h(n);
+  }
+}
+template <class Kernel>
+void hash_kernel(state_hash& h, const Kernel& k) {
+  for (const auto& [d, v] : k.entries()) {
+    h(d.id.value());
+    h(d.counter);
+    if constexpr (requires { v.first; v.second; }) {  // an OR-Set token: (element, add or remove)
+      h(static_cast<std::uint64_t>(v.first));
+      h(v.second ? 1 : 2);
+    } else {
+      h(static_cast<std::uint64_t>(v));
+    }
+  }
+  h(0x5bd1e995);  // then the causal context: what it has seen (removed elements included)
+  for (const auto& e : k.context().compact_part().entries()) {
+    h(e.id.value());
+    h(e.counter);
+  }
+  for (const auto& d : k.context().cloud()) {
+    h(d.id.value() + 0x10000);
+    h(d.counter);
+  }
+}
+/// Sibling values folded into one with the application's merge `F` (none or one: as they are).
+template <class F>
+std::vector<value_type> fold_siblings(std::vector<value_type> vs) {
+  if (vs.size() <= 1) return vs;
+  value_type acc = vs.front();
+  for (std::size_t i = 1; i < vs.size(); ++i) acc = F{}(acc, vs[i]);
+  return {acc};
+}
+inline error unsupported(const kv_op& op) {
+  (void)op;
+  return error{errc::unsupported, "this data type has no such operation"};
+}
+template <class Kernel>
+bool dots_minted_by(const Kernel& k, replica_id origin) {
+  return std::all_of(k.entries().begin(), k.entries().end(), [&](const auto& e) { return e.first.id == origin; });
+}
+}  // namespace detail
+
+/// Siblings read through the application's merge function `F` (see merge_with).
+template <class F>
+struct merged_register : mv_register<std::optional<value_type>> {
+  using base = mv_register<std::optional<value_type>>;
+  void merge(const merged_register& o) { base::merge(o); }
+  friend bool operator==(const merged_register&, const merged_register&) = default;
+};
+
+template <class V>
+struct kv_data<lww_register<std::optional<value_type>, V>> {
+  using D = lww_register<std::optional<value_type>, V>;
+  static result<D> update(D& s, const kv_op& op, const update_info& at) {
+    if (op.kind != op_kind::write && op.kind != op_kind::remove) return detail::unsupported(op);
+    return s.write(at.self, at.now, op.kind == op_kind::write ? std::optional{op.value} : std::nullopt);
+  }
+  static std::vector<value_type> read(const D& s) {
+    return s.value() ? std::vector<value_type>{*s.value()} : std::vector<value_type>{};
+  }
+  static bool minted_by(const D& d, replica_id origin) {
+    if constexpr (requires { d.version().origin(); })
+      return d.version().origin() == origin;
+    else
+      return true;
+  }
+};
+
+namespace detail {
+/// Siblings: a write replaces what the client read (its context) or, blind, what this leader holds.
+template <class D>
+struct sibling_register_data {
+  static result<D> update(D& s, const kv_op& op, const update_info& at) {
+    if (op.kind != op_kind::write && op.kind != op_kind::remove) return unsupported(op);
+    const std::optional<value_type> v = op.kind == op_kind::write ? std::optional{op.value} : std::nullopt;
+    D delta;
+    if (at.context && !at.context->empty()) {
+      auto dots = causal_context::decode_dots(*at.context, at.key);
+      if (!dots) return dots.err();
+      dot_context seen;
+      for (const dot& d : *dots) seen.insert(d);
+      static_cast<typename D::base&>(delta) = s.write(at.self, v, seen);
+    } else {
+      static_cast<typename D::base&>(delta) = s.write(at.self, v);
+    }
+    return delta;
+  }
+  static std::vector<value_type> live(const D& s) {
+    std::vector<value_type> out;
+    for (const auto& v : s.values())
+      if (v) out.push_back(*v);  // a tombstone sibling (a remove) reads as nothing
+    return out;
+  }
+  static payload context(key_type k, const D& s) {
+    std::vector<dot> dots;
+    for (const auto& e : s.kernel().entries()) dots.push_back(e.first);
+    return causal_context::encode_dots(k, dots);
+  }
+  static bool minted_by(const D& d, replica_id origin) { return dots_minted_by(d.kernel(), origin); }
+};
+}  // namespace detail
+
+/// The siblings register of `keep_siblings` (an MV-register whose nil value is a remove).
+struct sibling_register : mv_register<std::optional<value_type>> {
+  using base = mv_register<std::optional<value_type>>;
+  void merge(const sibling_register& o) { base::merge(o); }
+  friend bool operator==(const sibling_register&, const sibling_register&) = default;
+};
+
+template <>
+struct kv_data<sibling_register> : detail::sibling_register_data<sibling_register> {
+  static std::vector<value_type> read(const sibling_register& s) { return live(s); }
+};
+
+template <class F>
+struct kv_data<merged_register<F>> : detail::sibling_register_data<merged_register<F>> {
+  /// One value: the siblings folded with `F` (nil if all are removes).
+  static std::vector<value_type> read(const merged_register<F>& s) {
+    return detail::fold_siblings<F>(detail::sibling_register_data<merged_register<F>>::live(s));
+  }
+};
+
+template <>
+struct kv_data<pn_counter> {
+  static result<pn_counter> update(pn_counter& s, const kv_op& op, const update_info& at) {
+    if (op.kind != op_kind::add) return detail::unsupported(op);
+    return s.add(at.self, op.value);
+  }
+  static std::vector<value_type> read(const pn_counter& s) { return {s.value()}; }
+  static bool minted_by(const pn_counter& d, replica_id origin) {
+    auto mine = [&](const g_counter& g) {
+      return std::all_of(g.entries().begin(), g.entries().end(), [&](const auto& e) { return e.first == origin; });
+    };
+    return mine(d.increments()) && mine(d.decrements());
+  }
+  /// Both halves: two states with the same value can differ inside.
+  static std::uint64_t fingerprint(const pn_counter& d) {
+    detail::state_hash h;
+    detail::hash_counter(h, d.increments());
+    h(0x9e3779b9);
+    detail::hash_counter(h, d.decrements());
+    return h.h;
+  }
+};
+
+template <>
+struct kv_data<g_counter> {
+  static result<g_counter> update(g_counter& s, const kv_op& op, const update_info& at) {
+    if (op.kind != op_kind::add) return detail::unsupported(op);
+    if (op.value < 0) return error{errc::precondition, "a G-Counter only grows; use pn_counter to decrement"};
+    return s.increment(at.self, static_cast<std::uint64_t>(op.value));
+  }
+  static std::vector<value_type> read(const g_counter& s) { return {static_cast<value_type>(s.value())}; }
+  static bool minted_by(const g_counter& d, replica_id origin) {
+    return std::all_of(d.entries().begin(), d.entries().end(), [&](const auto& e) { return e.first == origin; });
+  }
+  static std::uint64_t fingerprint(const g_counter& d) {
+    detail::state_hash h;
+    detail::hash_counter(h, d);
+    return h.h;
+  }
+};
+
+template <set_bias B>
+struct kv_data<or_set<value_type, B>> {
+  using D = or_set<value_type, B>;
+  static result<D> update(D& s, const kv_op& op, const update_info& at) {
+    if (op.kind == op_kind::add) return s.add(at.self, op.value);
+    if (op.kind == op_kind::remove) return s.remove(at.self, op.value);
+    return detail::unsupported(op);
+  }
+  static std::vector<value_type> read(const D& s) { return s.elements(); }
+  static bool minted_by(const D& d, replica_id origin) { return detail::dots_minted_by(d.kernel(), origin); }
+  /// Elements with their dots, and the context (a removed element differs only there).
+  static std::uint64_t fingerprint(const D& d) {
+    detail::state_hash h;
+    detail::hash_kernel(h, d.kernel());
+    return h.h;
+  }
+};
+
+template <>
+struct kv_data<g_set<value_type>> {
+  static result<g_set<value_type>> update(g_set<value_type>& s, const kv_op& op, const update_info&) {
+    if (op.kind != op_kind::add) return detail::unsupported(op);
+    return s.add(op.value);
+  }
+  static std::vector<value_type> read(const g_set<value_type>& s) { return s.elements(); }
+};
+
+template <>
+struct kv_data<two_phase_set<value_type>> {
+  using D = two_phase_set<value_type>;
+  static result<D> update(D& s, const kv_op& op, const update_info&) {
+    if (op.kind == op_kind::add) return s.add(op.value);
+    if (op.kind == op_kind::remove) return s.remove(op.value);
+    return detail::unsupported(op);
+  }
+  static std::vector<value_type> read(const D& s) { return s.elements(); }
+};
+
+template <>
+struct kv_data<max_register<value_type>> {
+  static result<max_register<value_type>> update(max_register<value_type>& s, const kv_op& op, const update_info&) {
+    if (op.kind != op_kind::write) return detail::unsupported(op);
+    return s.write(op.value);
+  }
+  static std::vector<value_type> read(const max_register<value_type>& s) {
+    return s.value() ? std::vector<value_type>{*s.value()} : std::vector<value_type>{};
+  }
+};
+
+}  // namespace replica
