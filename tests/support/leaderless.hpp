@@ -30,9 +30,10 @@ replica::sim::cluster<Node> leaderless_cluster(std::size_t nodes, std::uint64_t 
   return leaderless_cluster<Node>(cfg, seed);
 }
 
-/// The key's replicas (preference list of N) and then its fallbacks, as `via`'s ring has them.
+/// The replicas (preference list of N) of the key whose id is `k` (an integer key: itself), then
+/// its fallbacks, as `via`'s ring has them.
 template <class Node>
-std::vector<replica::replica_id> walk(replica::sim::cluster<Node>& c, replica::key_type k,
+std::vector<replica::replica_id> walk(replica::sim::cluster<Node>& c, std::uint64_t k,
                                       replica::replica_id via = replica::replica_id{0}) {
   std::vector<replica::ring_member> out(c.size());
   out.resize(c.node(via)->ring().walk(k, out));

@@ -223,3 +223,35 @@ TEST_CASE("crdt_merge: anti-entropy joins counter states that read alike but dif
   c.run_for(1s);  // no reads, no hints: only anti-entropy can bring them together
   for (replica_id r : {a, b, x}) CHECK(c.node(r)->values(4) == std::vector<value_type>{2});
 }
+
+TEMPLATE_TEST_CASE("a write carrying an opaque body an integer register cannot keep is refused, never acknowledged and "
+                   "dropped",
+                   "[leaderless][data][bad_input]", lww_node, sibling_node, union_node, crdt_node<or_set<value_type>>) {
+  typename TestType::config cfg;
+  cfg.nodes = 3;
+  TestType n{replica_id{0}, cfg, {}};
+  const std::array<std::byte, 3> body{std::byte{1}, std::byte{2}, std::byte{3}};
+  kv_op op{TestType::data_mode ? op_kind::add : op_kind::write, 0, 4};
+  op.data = payload::copy_of(body);
+  // (Key 0's first replica coordinates either way: walk from node 0 and use the key it replicates.)
+  for (key_type k = 0; k < 64; ++k) {
+    std::array<ring_member, 3> pl{};
+    n.ring().preference_list(k, 3, pl);
+    if (pl[0].id == replica_id{0}) {
+      op.key = k;
+      break;
+    }
+  }
+  n.submit({client_id{1}, request_id{1}, op}, local_time{});
+  REQUIRE(n.effects().replies.size() == 1);
+  CHECK(n.effects().replies[0].status == reply_status::fail);
+  CHECK(n.effects().replies[0].error == errc::unsupported);
+  CHECK(n.effects().persist.empty());
+  CHECK(n.effects().messages.empty());
+  CHECK(n.stored(op.key) == nullptr);
+  // The same write without the body is accepted.
+  n.effects().clear();
+  op.data = {};
+  n.submit({client_id{1}, request_id{2}, op}, local_time{});
+  CHECK_FALSE(n.effects().persist.empty());
+}

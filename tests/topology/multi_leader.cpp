@@ -244,3 +244,21 @@ TEST_CASE("multi_leader: a restarted leader keeps its changes and its log, and g
   CHECK(read_at(c, n1, 1).first == std::vector<value_type>{5});
   CHECK(c.converged());
 }
+
+TEST_CASE("multi_leader: a write carrying an opaque body the data type cannot keep is refused, never acknowledged and "
+          "dropped",
+          "[multi_leader][bad_input]") {
+  lww_node::config cfg;
+  cfg.nodes = 2;
+  lww_node n{n0, cfg, {}};
+  const std::array<std::byte, 2> body{std::byte{7}, std::byte{8}};
+  kv_op op{op_kind::write, 1, 4};
+  op.data = payload::copy_of(body);
+  n.submit({client_id{1}, request_id{1}, op}, {});
+  REQUIRE(n.effects().replies.size() == 1);
+  CHECK(n.effects().replies[0].status == reply_status::fail);
+  CHECK(n.effects().replies[0].error == errc::unsupported);
+  CHECK(n.effects().persist.empty());
+  CHECK(n.effects().messages.empty());
+  CHECK(n.read(1).empty());
+}

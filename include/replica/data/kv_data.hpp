@@ -63,6 +63,19 @@ concept replicated_data = crdt<D> && requires(D& d, const kv_op& op, const updat
   { kv_data<D>::read(std::as_const(d)) } -> std::convertible_to<std::vector<value_type>>;
 };
 
+/// The refusal of a write whose opaque body (`kv_op::data`) the data type cannot store: never
+/// acknowledged and dropped (issue 23). A data type that stores bodies says so with
+/// `static constexpr bool stores_payload = true` in its `kv_data`.
+inline constexpr error payload_not_stored{errc::unsupported, "this data type stores integers: a write carrying an opaque body (kv_op::data) is refused, not acknowledged and dropped"};
+
+/// `kv_data<D>::update`, after refusing a body `D` cannot store (see payload_not_stored).
+template <class D>
+result<D> kv_update(D& state, const kv_op& op, const update_info& at) {
+  if constexpr (!requires { requires kv_data<D>::stores_payload; })
+    if (!op.data.empty()) return payload_not_stored;
+  return kv_data<D>::update(state, op, at);
+}
+
 namespace detail {
 /// FNV-1a style mixing for state fingerprints.
 struct state_hash {
@@ -98,10 +111,10 @@ void hash_kernel(state_hash& h, const Kernel& k) {
   }
 }
 /// Sibling values folded into one with the application's merge `F` (none or one: as they are).
-template <class F>
-std::vector<value_type> fold_siblings(std::vector<value_type> vs) {
+template <class F, class T>
+std::vector<T> fold_siblings(std::vector<T> vs) {
   if (vs.size() <= 1) return vs;
-  value_type acc = vs.front();
+  T acc = vs.front();
   for (std::size_t i = 1; i < vs.size(); ++i) acc = F{}(acc, vs[i]);
   return {acc};
 }

@@ -11,6 +11,7 @@
 #include <replica/core/inline.hpp>
 #include <replica/core/result.hpp>
 #include <replica/core/state_machine.hpp>
+#include <replica/data/data_model.hpp>
 
 #include <cstdint>
 #include <map>
@@ -20,9 +21,36 @@
 
 namespace replica {
 
-/// A map of integer registers: a `state_machine` whose commands and queries are `kv_op`s.
+/// A map of integer registers: a `state_machine` whose commands and queries are `kv_op`s, and a
+/// `data_model` (the default of the leaderless node, and what the simulator's workloads speak).
 class kv_register {
  public:
+  // ---- as a data model (data/data_model.hpp) ----
+  using key_type = replica::key_type;
+  using value_type = replica::value_type;
+  static constexpr data_access kind_of(const kv_op& op) noexcept {
+    switch (op.kind) {
+      case op_kind::read: return data_access::read;
+      case op_kind::write: return data_access::write;
+      case op_kind::remove: return data_access::remove;
+      case op_kind::add: return data_access::add;
+      case op_kind::cas: return data_access::cas;
+    }
+    return data_access::other;
+  }
+  static constexpr const key_type& key_of(const kv_op& op) noexcept { return op.key; }
+  static constexpr value_type value_of(const kv_op& op) noexcept { return op.value; }
+  /// The key itself: the placement every integer-keyed test and experiment was written against.
+  static constexpr std::uint64_t key_id(key_type k) noexcept { return k; }
+  /// A register holds an integer: a write carrying an opaque body (`kv_op::data`) is refused
+  /// rather than acknowledged and its body dropped.
+  static status admit(const kv_op& op) {
+    if (op.kind != op_kind::read && !op.data.empty())
+      return error{errc::unsupported, "kv_register stores integers: a write carrying an opaque body (kv_op::data) is refused, not acknowledged and dropped"};
+    return {};
+  }
+
+  // ---- as a state machine (core/state_machine.hpp) ----
   using command = kv_op;     ///< write, cas, remove or add
   using query = kv_op;       ///< read
   using operation = kv_op;   ///< a request carries one `kv_op`; `read` is the query
@@ -100,5 +128,7 @@ std::vector<std::pair<key_type, value_type>> applied_writes(const Node& n) {
   }
   return out;
 }
+
+static_assert(data_model<kv_register>);
 
 }  // namespace replica

@@ -2,7 +2,9 @@
 /// \file
 /// `kv_store`: string keys and string values, with get, put, delete, compare-and-set and
 /// increment-by on a value holding a decimal integer (Redis's GET, SET, DEL, INCRBY; etcd's
-/// transactions reduced to one compare). A `state_machine` for `leader_based_node`.
+/// transactions reduced to one compare). A `state_machine` for `leader_based_node`, and a
+/// `data_model` for `leaderless_node` (get, put and remove; compare-and-set needs one order of
+/// writes and increment a counter, so a leaderless node refuses both).
 ///
 ///   replica::leader_based_node<pg_like, replica::kv_store> node{self, config, disk};
 ///   // a client request carries a kv_store::operation:
@@ -11,6 +13,7 @@
 #include <replica/core/fields.hpp>
 #include <replica/core/result.hpp>
 #include <replica/core/state_machine.hpp>
+#include <replica/data/data_model.hpp>
 
 #include <charconv>
 #include <cstdint>
@@ -71,6 +74,35 @@ class kv_store {
   using result = std::optional<std::string>;
   using snapshot_type = std::vector<std::pair<std::string, std::string>>;  ///< sorted by key
 
+  // ---- as a data model (data/data_model.hpp) ----
+  using key_type = std::string;
+  using value_type = std::string;
+  static data_access kind_of(const operation& op) noexcept {
+    switch (op.index()) {
+      case 0: return data_access::read;
+      case 1: return data_access::write;
+      case 2: return data_access::remove;
+      case 3: return data_access::cas;
+      case 4: return data_access::add;
+      default: return data_access::other;
+    }
+  }
+  static const std::string& key_of(const operation& op) noexcept {
+    return std::visit([](const auto& o) -> const std::string& { return o.key; }, op);
+  }
+  /// A put's value (the others carry none).
+  static std::string value_of(const operation& op) {
+    const put* p = std::get_if<put>(&op);
+    return p ? p->value : std::string{};
+  }
+  /// FNV-1a over the key's bytes (the ring and the Merkle tree mix it further).
+  static std::uint64_t key_id(const std::string& k) noexcept {
+    std::uint64_t h = 1469598103934665603ULL;
+    for (unsigned char ch : k) h = (h ^ ch) * 1099511628211ULL;
+    return h;
+  }
+
+  // ---- as a state machine (core/state_machine.hpp) ----
   static bool is_query(const operation& op) noexcept { return op.index() == 0; }
   static command command_of(const operation& op) {
     return std::visit(
@@ -160,5 +192,6 @@ class kv_store {
 };
 
 static_assert(state_machine<kv_store>);
+static_assert(data_model<kv_store>);
 
 }  // namespace replica

@@ -79,7 +79,9 @@
 #include <replica/core/node.hpp>
 #include <replica/core/result.hpp>
 #include <replica/core/time.hpp>
+#include <replica/data/data_model.hpp>
 #include <replica/data/kv_data.hpp>
+#include <replica/data/kv_register.hpp>
 #include <replica/data/vv_siblings.hpp>
 #include <replica/resolve/crdt_merge.hpp>
 #include <replica/resolve/keep_siblings.hpp>
@@ -109,7 +111,7 @@ namespace replica {
 
 namespace leaderless_detail {
 /// The store strategy of a node (store_strategy.hpp): a data type per key, or versioned siblings.
-template <class R, class Data, bool CrdtMode, bool VvMode>
+template <class R, class Model, class Data, bool CrdtMode, bool VvMode>
 struct strategy_of {
   using resolver = typename R::resolver;
   using fold = typename decltype([] {
@@ -119,12 +121,15 @@ struct strategy_of {
       return std::type_identity<void>{};
   }())::type;
   using type = std::conditional_t<VvMode, data_strategy<vv_siblings>,
-                                  std::conditional_t<CrdtMode, data_strategy<std::conditional_t<std::is_void_v<Data>, g_counter, Data>>,
-                                                     version_siblings<typename R::versioning, resolver::needs_total_order, fold>>>;
+                                  std::conditional_t<CrdtMode, data_strategy<std::conditional_t<data_model<Data>, g_counter, Data>>,
+                                                     version_siblings<typename R::versioning, typename Model::value_type,
+                                                                      resolver::needs_total_order, fold>>>;
 };
 }  // namespace leaderless_detail
 
-template <class R, class Data = void>
+/// `Data`: the data model (data/data_model.hpp: `kv_register`, `kv_store`, your own), or under
+/// `crdt_merge` the CRDT each key holds (over the registers' operations).
+template <class R, class Data = kv_register>
 class leaderless_node : private leaderless_detail::coordinator<leaderless_node<R, Data>>,
                         private leaderless_detail::read_repair<leaderless_node<R, Data>>,
                         private leaderless_detail::anti_entropy<leaderless_node<R, Data>> {
@@ -150,23 +155,35 @@ class leaderless_node : private leaderless_detail::coordinator<leaderless_node<R
   static constexpr bool merges = requires { typename resolver::function; };
   /// `crdt_merge`: every key holds the CRDT `Data` (`leaderless_node<R, or_set<value_type>>`).
   static constexpr bool crdt_mode = std::is_same_v<resolver, crdt_merge>;
+  /// What a request carries and a key holds: the data model (a CRDT per key: the registers').
+  using model = std::conditional_t<crdt_mode || !data_model<Data>, kv_register, Data>;
+  using key_type = typename model::key_type;
+  using value_type = typename model::value_type;
+  using operation = typename model::operation;
+  /// A read's answer: the values held (several: concurrent siblings), sorted.
+  using reply = basic_client_reply<std::vector<value_type>>;
   /// `keep_siblings` with a version type whose siblings share one vector per key
   /// (`version_traits<V>::one_vector_per_key`: plain version vectors): `vv_siblings`.
   static constexpr bool vv_mode = std::is_same_v<resolver, keep_siblings> && versions::one_vector_per_key<version_type>;
   /// What a key holds and how (store_strategy.hpp).
-  using strategy = typename leaderless_detail::strategy_of<R, Data, crdt_mode, vv_mode>::type;
+  using strategy = typename leaderless_detail::strategy_of<R, model, Data, crdt_mode, vv_mode>::type;
   /// Whether a key holds a data type (a CRDT or vv_siblings) rather than a list of versioned siblings.
   static constexpr bool data_mode = strategy::data_mode;
 
   static_assert(requires { topology::replication_factor; },
                 "replica::leaderless_node: the replicator's topology must be leaderless<...>");
-  static_assert(!crdt_mode || !std::is_void_v<Data>,
+  static_assert(!crdt_mode || !data_model<Data>,
                 "replica::leaderless_node: with crdt_merge, name the CRDT each key holds, for example "
                 "leaderless_node<R, or_set<value_type>> or leaderless_node<R, pn_counter> "
                 "(docs/diagnostics.md#crdt-needs-type)");
-  static_assert(crdt_mode || std::is_void_v<Data>,
-                "replica::leaderless_node: a data type is named only with the crdt_merge resolver");
-  static_assert(!crdt_mode || std::is_void_v<Data> || replicated_data<Data>,
+  static_assert(crdt_mode || data_model<Data>,
+                "replica::leaderless_node: the second parameter is the data model (kv_register, kv_store or your own "
+                "data_model, data/data_model.hpp); a CRDT is named only with the crdt_merge resolver");
+  static_assert(!(vv_mode || crdt_mode) || std::is_same_v<model, kv_register>,
+                "replica::leaderless_node: a data type per key (a CRDT, or keep_siblings over plain version vectors) stores "
+                "the integer registers; over another data model keep siblings with dotted_version_vector "
+                "(docs/models/leaderless.md)");
+  static_assert(!crdt_mode || data_model<Data> || replicated_data<Data>,
                 "replica::leaderless_node: the data type must be a CRDT with a kv_data<D> specialization giving "
                 "update() and read() (docs/policies/crdts.md#your-own-crdt)");
   static_assert(lww || data_mode || versions::makes_events<version_type>,
@@ -190,7 +207,7 @@ class leaderless_node : private leaderless_detail::coordinator<leaderless_node<R
   /// Store these versions (merge them with yours); `hint_for`: you are a fallback holding them for that replica.
   struct put {
     std::uint64_t req = 0;  ///< the coordinator's request (0: a read repair); a handoff: which contents of the hint (`handoff_stamp`)
-    key_type key = 0;
+    key_type key{};
     state versions;
     std::optional<replica_id> hint_for{};
     bool handoff = false;  ///< a fallback handing off a hinted write
@@ -199,27 +216,27 @@ class leaderless_node : private leaderless_detail::coordinator<leaderless_node<R
   };
   struct put_ack {
     std::uint64_t req = 0;
-    key_type key = 0;
+    key_type key{};
     bool handoff = false;
     REPLICA_FIELDS(req, key, handoff);
     friend bool operator==(const put_ack&, const put_ack&) = default;
   };
   struct get {
     std::uint64_t req = 0;
-    key_type key = 0;
+    key_type key{};
     REPLICA_FIELDS(req, key);
     friend bool operator==(const get&, const get&) = default;
   };
   struct get_reply {
     std::uint64_t req = 0;
-    key_type key = 0;
+    key_type key{};
     state versions;
     REPLICA_FIELDS(req, key, versions);
     friend bool operator==(const get_reply&, const get_reply&) = default;
   };
   /// A write for a key this node does not replicate, passed to one that does.
   struct forward {
-    client_request<kv_op> request;
+    client_request<operation> request;
     REPLICA_FIELDS(request);
     friend bool operator==(const forward&, const forward&) = default;
   };
@@ -244,14 +261,14 @@ class leaderless_node : private leaderless_detail::coordinator<leaderless_node<R
 
   // ---- persistence ----
   struct store_write {
-    key_type key = 0;
+    key_type key{};
     state versions;
     REPLICA_FIELDS(key, versions);
     friend bool operator==(const store_write&, const store_write&) = default;
   };
   struct hint {
     replica_id target{};
-    key_type key = 0;
+    key_type key{};
     state versions;
     /// A new number each time a write joins the hint: a handoff's acknowledgement names the
     /// contents it is for, so a hint that took a newer write while its handoff was in flight is
@@ -262,7 +279,7 @@ class leaderless_node : private leaderless_detail::coordinator<leaderless_node<R
   };
   struct hint_drop {
     replica_id target{};
-    key_type key = 0;
+    key_type key{};
     REPLICA_FIELDS(target, key);
     friend bool operator==(const hint_drop&, const hint_drop&) = default;
   };
@@ -273,7 +290,7 @@ class leaderless_node : private leaderless_detail::coordinator<leaderless_node<R
     REPLICA_FIELDS(store, hints);
     friend bool operator==(const durable_state&, const durable_state&) = default;
   };
-  using event = leaderless_event;
+  using event = basic_leaderless_event<key_type>;
 
   using config = leaderless_config;
 
@@ -316,17 +333,21 @@ class leaderless_node : private leaderless_detail::coordinator<leaderless_node<R
     }
   }
 
-  void submit(const client_request<kv_op>& req, local_time now) {
+  void submit(const client_request<operation>& req, local_time now) {
     now_ = now;
     if (!config_) return this->refuse(req, config_.code());  // a configuration `validate` refuses: no request runs
-    switch (req.op.kind) {
-      case op_kind::read: return this->start_read(req);
-      case op_kind::write:
-      case op_kind::remove: return this->start_write(req);
-      case op_kind::cas: return this->refuse(req, errc::unavailable);  // needs one order of writes: a leader or consensus
-      case op_kind::add:
+    const data_access kind = model::kind_of(req.op);
+    if (kind != data_access::read)
+      if (auto ok = admit<model>(req.op); !ok) return this->refuse(req, ok.code());  // what the model cannot keep
+    switch (kind) {
+      case data_access::read: return this->start_read(req);
+      case data_access::write:
+      case data_access::remove: return this->start_write(req);
+      case data_access::cas: return this->refuse(req, errc::unavailable);  // needs one order of writes: a leader or consensus
+      case data_access::add:
         if constexpr (data_mode) return this->start_write(req);  // what the CRDT makes of it (kv_data)
         return this->refuse(req, errc::unsupported);           // registers only (counters, sets: crdt_merge)
+      case data_access::other: return this->refuse(req, errc::unsupported);
     }
   }
 
@@ -349,9 +370,9 @@ class leaderless_node : private leaderless_detail::coordinator<leaderless_node<R
   // ---- observation ----
 
   /// The versions of `k` this node stores.
-  [[nodiscard]] const state* stored(key_type k) const { return store_.find(k); }
+  [[nodiscard]] const state* stored(const key_type& k) const { return store_.find(k); }
   /// The values of `k` this node stores (siblings, tombstones left out), sorted.
-  [[nodiscard]] std::vector<value_type> values(key_type k) const {
+  [[nodiscard]] std::vector<value_type> values(const key_type& k) const {
     const state* s = stored(k);
     return s ? strategy::live(*s) : std::vector<value_type>{};
   }
@@ -360,7 +381,7 @@ class leaderless_node : private leaderless_detail::coordinator<leaderless_node<R
   /// Every (key, value) this node stores, for lost-write checks.
   [[nodiscard]] std::vector<std::pair<key_type, value_type>> applied_writes() const {
     std::vector<std::pair<key_type, value_type>> out;
-    store_.for_each([&](key_type k, const state& vs) {
+    store_.for_each([&](const key_type& k, const state& vs) {
       for (value_type v : strategy::live(vs)) out.emplace_back(k, v);
     });
     for (const hint& h : hints_.all())
@@ -371,15 +392,18 @@ class leaderless_node : private leaderless_detail::coordinator<leaderless_node<R
   /// replicas that would answer every read alike.
   [[nodiscard]] std::uint64_t digest() const {
     std::uint64_t h = 1469598103934665603ULL;
-    store_.for_each([&](key_type k, const state& vs) {
-      for (value_type v : strategy::live(vs))
-        h = (h ^ (static_cast<std::uint64_t>(k) * 0x9e3779b97f4a7c15ULL + static_cast<std::uint64_t>(v))) * 1099511628211ULL;
+    store_.for_each([&](const key_type& k, const state& vs) {
+      const std::uint64_t kh = leaderless_detail::value_hash(k);
+      for (const value_type& v : strategy::live(vs))
+        h = (h ^ (kh * 0x9e3779b97f4a7c15ULL + leaderless_detail::value_hash(v))) * 1099511628211ULL;
     });
     return h;
   }
 
  private:
-  using request = leaderless_detail::request<state, n_replicas>;
+  using request = leaderless_detail::request<state, n_replicas, key_type>;
+  /// The 32-bit id a causal context is bound to (the key itself for integer keys).
+  static std::uint32_t context_key(const key_type& k) noexcept { return static_cast<std::uint32_t>(model::key_id(k)); }
   static constexpr error order_broken{errc::malformed, "last_write_wins: two concurrent versions of one key (the version type breaks its total order)"};
 
   static hash_ring make_ring(const config& c) {
@@ -390,15 +414,15 @@ class leaderless_node : private leaderless_detail::coordinator<leaderless_node<R
     return r ? std::move(*r) : hash_ring::make({{replica_id{0}, datacenter{0}}}, 1).value();
   }
   /// Whether `r` is one of `k`'s N replicas (no allocation: the list is on the stack).
-  [[nodiscard]] bool replicates(replica_id r, key_type k) const {
+  [[nodiscard]] bool replicates(replica_id r, const key_type& k) const {
     std::array<ring_member, n_replicas> pl{};
-    const std::size_t got = ring_.preference_list(k, n_replicas, pl);
+    const std::size_t got = ring_.preference_list(model::key_id(k), n_replicas, pl);
     return std::any_of(pl.begin(), pl.begin() + static_cast<std::ptrdiff_t>(got), [&](const ring_member& m) { return m.id == r; });
   }
-  [[nodiscard]] bool is_replica(key_type k) const { return replicates(self_, k); }
+  [[nodiscard]] bool is_replica(const key_type& k) const { return replicates(self_, k); }
   /// Merges `incoming` into what is stored for `k` (persisted if it changed). False (the store
   /// unchanged) if the versions cannot be one key's: the caller refuses with order_broken.
-  [[nodiscard]] bool store(key_type k, const state& incoming) {
+  [[nodiscard]] bool store(const key_type& k, const state& incoming) {
     if constexpr (lww)
       for (const auto& v : incoming) clock_.merge(v.version);
     return store_.put(k, incoming, now_, out_.persist);
@@ -411,7 +435,7 @@ class leaderless_node : private leaderless_detail::coordinator<leaderless_node<R
   [[nodiscard]] bool keep_hint(const hint& h) {
     bool added = false;
     if (!hints_.keep(h, out_.persist, &added)) return false;
-    if (added) out_.events.push_back({leaderless_event::kind::hint_stored, h.key, h.target, 1});
+    if (added) out_.events.push_back({leaderless_event_kind::hint_stored, h.key, h.target, 1});
     return true;
   }
 
@@ -428,7 +452,7 @@ class leaderless_node : private leaderless_detail::coordinator<leaderless_node<R
   }
   status handle(replica_id from, const put_ack& a) {
     if (a.handoff) {
-      if (hints_.handed_off(from, a.key, a.req, out_.persist)) out_.events.push_back({leaderless_event::kind::hint_delivered, a.key, from, 1});
+      if (hints_.handed_off(from, a.key, a.req, out_.persist)) out_.events.push_back({leaderless_event_kind::hint_delivered, a.key, from, 1});
       return {};
     }
     if (a.req == 0) return {};  // a read repair was stored
@@ -445,9 +469,11 @@ class leaderless_node : private leaderless_detail::coordinator<leaderless_node<R
     return {};
   }
   status handle(replica_id, const forward& f) {
-    if (f.request.op.kind == op_kind::read || f.request.op.kind == op_kind::cas)
+    const data_access kind = model::kind_of(f.request.op);
+    if (kind != data_access::write && kind != data_access::remove && kind != data_access::add)
       return error{errc::malformed, "only writes, removes and adds are forwarded"};
-    if (!is_replica(f.request.op.key)) return error{errc::unknown_replica, "forwarded a write for a key this node does not replicate"};
+    if (!is_replica(model::key_of(f.request.op))) return error{errc::unknown_replica, "forwarded a write for a key this node does not replicate"};
+    if (auto ok = admit<model>(f.request.op); !ok) return ok;  // (the forwarding node refuses these: a hostile forward)
     this->start_write(f.request);
     return {};
   }
@@ -473,7 +499,7 @@ class leaderless_node : private leaderless_detail::coordinator<leaderless_node<R
   /// What `consistency_level::configured` stands for: R (index 0) and W (index 1), from the
   /// configuration or else the compile-time r<R>, w<W>.
   std::array<std::size_t, 2> quorum_;
-  leaderless_detail::replica_store<strategy, store_write, merkle_depth> store_;
+  leaderless_detail::replica_store<strategy, model, store_write, merkle_depth> store_;
   leaderless_detail::hint_book<strategy, hint, hint_drop> hints_;
   /// Every version this node has seen (totally ordered types: a new write's version comes after it).
   version_type clock_{};

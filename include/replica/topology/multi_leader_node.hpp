@@ -263,7 +263,7 @@ class multi_leader_node {
     auto [it, fresh] = store_.try_emplace(k);
     stored& st = it->second;
     const update_info at{self_, now_, k, &req.context};
-    auto delta = kv_data<Data>::update(st.data, req.op, at);
+    auto delta = kv_update<Data>(st.data, req.op, at);  // (a body the type cannot keep: refused)
     if (!delta) {
       if (fresh) store_.erase(it);
       return refuse(req, delta.err().code);  // nothing changed

@@ -1,6 +1,7 @@
 // The replica store of a leaderless node alone: merging by the strategy, what is persisted, the
 // Merkle tree following every change, tombstone collection after the grace period.
 #include <replica/core/client.hpp>
+#include <replica/data/kv_register.hpp>
 #include <replica/topology/leaderless/hints.hpp>
 #include <replica/topology/leaderless/replica_store.hpp>
 #include <replica/topology/leaderless/store_strategy.hpp>
@@ -19,8 +20,8 @@ using namespace replica::leaderless_detail;
 using namespace std::chrono_literals;
 
 namespace {
-using lww = version_siblings<hybrid_logical_clock, true>;
-using dvv = version_siblings<dotted_version_vector, false>;
+using lww = version_siblings<hybrid_logical_clock, value_type, true>;
+using dvv = version_siblings<dotted_version_vector, value_type, false>;
 struct stored_write {
   key_type key = 0;
   lww::state versions;
@@ -36,7 +37,7 @@ struct hint {
   std::uint64_t serial = 0;
 };
 using persisted = std::vector<std::variant<stored_write, hint, drop>>;
-using store = replica_store<lww, stored_write, 4>;
+using store = replica_store<lww, kv_register, stored_write, 4>;
 
 lww::state at(std::int64_t wall, value_type v, bool tombstone = false) {
   return lww::state{{hybrid_logical_clock{wall, 0, replica_id{0}}, v, tombstone}};
@@ -137,28 +138,30 @@ TEST_CASE("hint book: one hint per target and key, merged; a handoff acknowledge
 TEST_CASE("store strategy: the versioned siblings' read, context and next version come from version_traits",
           "[leaderless][store][versions]") {
   // DVV siblings: a blind write at replica 0 over a sibling it holds is concurrent with it.
+  const auto none = [] { return static_cast<const dvv::state*>(nullptr); };
+  const auto holds = [](const dvv::state& s) { return [&s] { return &s; }; };
   dvv::state held;
-  auto made = dvv::make_write(held, kv_op{op_kind::write, 5, 1}, payload{}, nullptr, dotted_version_vector{}, replica_id{0}, local_time{});
+  auto made = dvv::make_write(held, data_access::write, 1, 5, payload{}, none, dotted_version_vector{}, replica_id{0}, local_time{});
   REQUIRE(made);
   REQUIRE(held.size() == 1);
   dvv::state next;
-  REQUIRE(dvv::make_write(next, kv_op{op_kind::write, 5, 2}, payload{}, &held, dotted_version_vector{}, replica_id{0}, local_time{}));
+  REQUIRE(dvv::make_write(next, data_access::write, 2, 5, payload{}, holds(held), dotted_version_vector{}, replica_id{0}, local_time{}));
   CHECK(next.front().version.compare(held.front().version) == causal_order::concurrent);
   // With the context of a read of `held`, the write supersedes it.
   const payload ctx = dvv::context(5, held);
   REQUIRE_FALSE(ctx.empty());
   dvv::state after;
-  REQUIRE(dvv::make_write(after, kv_op{op_kind::write, 5, 3}, ctx, &held, dotted_version_vector{}, replica_id{1}, local_time{}));
+  REQUIRE(dvv::make_write(after, data_access::write, 3, 5, ctx, holds(held), dotted_version_vector{}, replica_id{1}, local_time{}));
   CHECK(after.front().version.compare(held.front().version) == causal_order::after);
   // A context made for another key is refused, and nothing is written.
   dvv::state refused;
-  auto bad = dvv::make_write(refused, kv_op{op_kind::write, 6, 3}, ctx, nullptr, dotted_version_vector{}, replica_id{1}, local_time{});
+  auto bad = dvv::make_write(refused, data_access::write, 3, 6, ctx, none, dotted_version_vector{}, replica_id{1}, local_time{});
   REQUIRE_FALSE(bad);
   CHECK(bad.code() == errc::wrong_key);
   CHECK(refused.empty());
   // A tombstone reads as nothing.
   dvv::state gone;
-  REQUIRE(dvv::make_write(gone, kv_op{op_kind::remove, 5}, ctx, &held, dotted_version_vector{}, replica_id{1}, local_time{}));
+  REQUIRE(dvv::make_write(gone, data_access::remove, 0, 5, ctx, holds(held), dotted_version_vector{}, replica_id{1}, local_time{}));
   CHECK(dvv::live(gone).empty());
   CHECK(dvv::only_tombstones(gone));
 }

@@ -62,7 +62,7 @@ class anti_entropy {
       }
     }
     if (differ.empty()) return {};
-    n().out_.events.push_back({leaderless_event::kind::anti_entropy, 0, from, static_cast<std::uint32_t>(differ.size())});
+    n().out_.events.push_back({leaderless_event_kind::anti_entropy, {}, from, static_cast<std::uint32_t>(differ.size())});
     auto entries = entries_in(differ, from);
     n().send(from, typename Node::ae_sync{std::move(differ), std::move(entries), false});
     return {};
@@ -82,10 +82,10 @@ class anti_entropy {
  private:
   /// My keys in `buckets` that `peer` also replicates, with their versions.
   auto entries_in(const std::vector<std::uint32_t>& buckets, replica_id peer) const {
-    std::vector<std::pair<key_type, typename Node::state>> out;
+    std::vector<std::pair<typename Node::key_type, typename Node::state>> out;
     using tree_type = std::remove_cvref_t<decltype(n().store_.tree())>;
-    n().store_.for_each([&](key_type k, const typename Node::state& vs) {
-      const auto b = static_cast<std::uint32_t>(tree_type::bucket_of(k));
+    n().store_.for_each([&](const typename Node::key_type& k, const typename Node::state& vs) {
+      const auto b = static_cast<std::uint32_t>(tree_type::bucket_of(Node::model::key_id(k)));
       if (std::find(buckets.begin(), buckets.end(), b) == buckets.end()) return;
       if (n().replicates(peer, k)) out.emplace_back(k, vs);
     });

@@ -28,8 +28,9 @@ namespace replica::leaderless_detail {
 
 enum class request_kind : std::uint8_t { read, write };
 
-/// A request a coordinator has in flight. `N`: the replication factor; `State`: what a key holds.
-template <class State, std::size_t N>
+/// A request a coordinator has in flight. `N`: the replication factor; `State`: what a key
+/// holds; `Key`: the data model's key type.
+template <class State, std::size_t N, class Key>
 struct request {
   /// A request's targets: the key's N replicas and, for a sloppy write, as many fallbacks.
   static constexpr std::size_t max_targets = 2 * N;
@@ -39,7 +40,7 @@ struct request {
   request_kind what{};
   client_id client{};
   request_id id{};
-  key_type key = 0;
+  Key key{};
   local_time started{}, deadline{};
   per_target<ring_member> targets;     ///< the key's replicas, then fallbacks tried
   std::bitset<max_targets> answered;   ///< per target (bit i: targets[i])
@@ -90,8 +91,11 @@ class coordinator {
   Node& n() noexcept { return static_cast<Node&>(*this); }
   const Node& n() const noexcept { return static_cast<const Node&>(*this); }
 
-  void start_write(const client_request<kv_op>& req) {
+  template <class Req>
+  void start_write(const Req& req) {
+    using model = typename Node::model;
     constexpr bool lww = Node::lww;
+    const auto& key = model::key_of(req.op);
     const std::uint64_t id = n().next_req_;
     auto& q = n().pending_.add(id);
     if constexpr (lww) {
@@ -105,7 +109,7 @@ class coordinator {
         return refuse(req, ok.err().code);
       }
     }
-    walk_into(q.targets, req.op.key, Node::sloppy ? Node::n_replicas : 0);
+    walk_into(q.targets, key, Node::sloppy ? Node::n_replicas : 0);
     const auto home_end = q.targets.begin() + static_cast<std::ptrdiff_t>(std::min(Node::n_replicas, q.targets.size()));
     const bool replica = std::any_of(q.targets.begin(), home_end, [&](const ring_member& m) { return m.id == n().self_; });
     if (!lww && !replica) {
@@ -126,7 +130,7 @@ class coordinator {
       n().pending_.drop(id);
       return refuse(req, ok.err().code);
     }
-    if (replica && !n().store(req.op.key, q.write)) {
+    if (replica && !n().store(key, q.write)) {
       n().pending_.drop(id);
       return refuse(req, Node::order_broken.code);
     }
@@ -137,20 +141,29 @@ class coordinator {
         ++q.acks;
         continue;
       }
-      n().template send_new<typename Node::put>(q.targets[i].id, id, req.op.key, q.write, std::nullopt, false);
+      n().template send_new<typename Node::put>(q.targets[i].id, id, key, q.write, std::nullopt, false);
     }
     maybe_finish_write(id, q);
   }
   /// What the write `req` stores, into `q.write` (the strategy's `make_write`). An error (an
   /// operation the type has not, a bad context) changes nothing but the request slot.
-  template <class Q>
-  status make_write(Q& q, const client_request<kv_op>& req) {
-    return Node::strategy::make_write(q.write, req.op, req.context, n().stored(req.op.key), n().clock_, n().self_, n().now_);
+  template <class Q, class Req>
+  status make_write(Q& q, const Req& req) {
+    using model = typename Node::model;
+    const auto& key = model::key_of(req.op);
+    const auto mine = [&] { return n().stored(key); };
+    if constexpr (Node::data_mode)  // (a data type per key: over the registers' kv_op)
+      return Node::strategy::make_write(q.write, req.op, req.context, mine, n().clock_, n().self_, n().now_);
+    else
+      return Node::strategy::make_write(q.write, model::kind_of(req.op), model::value_of(req.op), Node::context_key(key), req.context,
+                                        mine, n().clock_, n().self_, n().now_);
   }
-  void start_read(const client_request<kv_op>& req) {
+  template <class Req>
+  void start_read(const Req& req) {
+    const auto& key = Node::model::key_of(req.op);
     const std::uint64_t id = n().next_req_++;
     auto& q = n().pending_.add(id);
-    walk_into(q.targets, req.op.key);
+    walk_into(q.targets, key);
     if (auto ok = init_request(q, request_kind::read, req); !ok) {
       n().pending_.drop(id);
       return refuse(req, ok.err().code);
@@ -159,36 +172,37 @@ class coordinator {
       q.tried[i] = true;
       if (q.targets[i].id == n().self_) {
         q.answered[i] = true;
-        const auto* mine = n().stored(req.op.key);
+        const auto* mine = n().stored(key);
         q.replies[i] = mine ? *mine : typename Node::state{};
         ++q.acks;
         continue;
       }
-      n().send(q.targets[i].id, typename Node::get{id, req.op.key});
+      n().send(q.targets[i].id, typename Node::get{id, key});
     }
     maybe_finish_read(id, q);
   }
   /// Answers `fail` with `why`: the request had no effect.
-  void refuse(const client_request<kv_op>& req, errc why) {
-    client_reply r{req.client, req.id};
+  template <class Req>
+  void refuse(const Req& req, errc why) {
+    typename Node::reply r{req.client, req.id};
     r.status = reply_status::fail;
     r.error = why;
     n().out_.replies.push_back(std::move(r));
   }
   /// `k`'s N replicas and then `extra` fallbacks, into `out` (a request's own targets).
-  template <class Targets>
-  void walk_into(Targets& out, key_type k, std::size_t extra = 0) const {
+  template <class Targets, class Key>
+  void walk_into(Targets& out, const Key& k, std::size_t extra = 0) const {
     const std::size_t want = std::min(std::min(Node::n_replicas + extra, Node::request::max_targets), n().cfg_.data_nodes());
-    out.resize_for_overwrite(n().ring_.walk(k, std::span{out.data(), want}));
+    out.resize_for_overwrite(n().ring_.walk(Node::model::key_id(k), std::span{out.data(), want}));
   }
   /// Fills the (recycled) request `q` for `req` to `q.targets` (the key's replicas, then
   /// fallbacks, set by the caller); an error if its level or primary quorum cannot be met.
-  template <class Q>
-  status init_request(Q& q, request_kind k, const client_request<kv_op>& req) const {
+  template <class Q, class Req>
+  status init_request(Q& q, request_kind k, const Req& req) const {
     q.what = k;
     q.client = req.client;
     q.id = req.id;
-    q.key = req.op.key;
+    q.key = Node::model::key_of(req.op);
     q.started = n().now_;
     q.deadline = n().now_ + n().cfg_.request_timeout;
     q.answered.reset();
@@ -215,18 +229,18 @@ class coordinator {
   void maybe_finish_write(std::uint64_t id, Q& q) {
     if (q.replied || !q.met()) return;
     q.replied = true;
-    client_reply& r = n().out_.replies.emplace_back();  // built in place
+    auto& r = n().out_.replies.emplace_back();  // built in place
     r.client = q.client;
     r.id = q.id;
     if constexpr (Node::sloppy) {  // (only a sloppy quorum's fallbacks acknowledge for others)
       r.fallback_acks = static_cast<std::uint32_t>(q.fallback_acks);
       if (q.fallback_acks > 0)
-        n().out_.events.push_back({leaderless_event::kind::sloppy_write, q.key, n().self_, static_cast<std::uint32_t>(q.fallback_acks)});
+        n().out_.events.push_back({leaderless_event_kind::sloppy_write, q.key, n().self_, static_cast<std::uint32_t>(q.fallback_acks)});
     }
     // The context of what was written (Riak's PUT returning the object's context): a client that
     // writes again without reading passes it, and supersedes its own write. (LWW needs none:
     // its coordinators advance past every version they have seen.)
-    if constexpr (!Node::lww) r.context = Node::strategy::context(q.key, q.write);
+    if constexpr (!Node::lww) r.context = Node::strategy::context(Node::context_key(q.key), q.write);
     n().pending_.drop(id);
   }
   template <class Q>
@@ -236,7 +250,7 @@ class coordinator {
       if (!resolved) {
         // The replicas' versions cannot be one value: refuse the read, repair nothing.
         q.replied = true;
-        client_reply r{q.client, q.id};
+        typename Node::reply r{q.client, q.id};
         r.status = reply_status::fail;
         r.error = Node::order_broken.code;
         n().out_.replies.push_back(std::move(r));
@@ -259,9 +273,9 @@ class coordinator {
   template <class Q, class State>
   void answer_read(Q& q, const State& best) {
     q.replied = true;
-    client_reply r{q.client, q.id};
+    typename Node::reply r{q.client, q.id};
     r.result = Node::strategy::read(best);  // a deleted key reads as nil; merge_with: one value
-    r.context = Node::strategy::context(q.key, best);
+    r.context = Node::strategy::context(Node::context_key(q.key), best);
     n().out_.replies.push_back(std::move(r));
   }
   /// The join of the answers of `q`: the maximal versions among them (every concurrent
@@ -282,7 +296,7 @@ class coordinator {
           // A request that times out answers unknown, never failed (Cassandra's WriteTimeout and
           // ReadTimeout): a write stored on fewer than W may still be there and spread; a read
           // (or its blocking repair) may have reached replicas. `unavailable` says why.
-          client_reply r{q.client, q.id};
+          typename Node::reply r{q.client, q.id};
           r.status = reply_status::unknown;
           r.error = errc::unavailable;
           n().out_.replies.push_back(std::move(r));

@@ -63,8 +63,8 @@ class hint_book {
   /// `from` stored what this fallback held for it under `k`, as of `stamp`: drops the hint
   /// unless a newer write joined it since (then the next handoff sends it). True if dropped.
   /// (Out of line: the acknowledgement handler is on every write's path, handoffs are not.)
-  template <class Persist>
-  [[gnu::noinline, gnu::cold]] bool handed_off(replica_id from, key_type k, std::uint64_t stamp_seen, Persist& persist) {
+  template <class Key, class Persist>
+  [[gnu::noinline, gnu::cold]] bool handed_off(replica_id from, const Key& k, std::uint64_t stamp_seen, Persist& persist) {
     auto it = std::find_if(hints_.begin(), hints_.end(), [&](const Hint& h) { return h.target == from && h.key == k; });
     if (it == hints_.end() || stamp(*it) != stamp_seen) return false;
     hints_.erase(it);

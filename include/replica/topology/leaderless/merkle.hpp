@@ -36,10 +36,10 @@ class merkle_tree {
   merkle_tree() : nodes_(2 * buckets, 0) {}
 
   /// The bucket a key falls in.
-  static constexpr std::size_t bucket_of(key_type k) noexcept { return bucket_of_hash(mix64(k)); }
+  static constexpr std::size_t bucket_of(std::uint64_t k) noexcept { return bucket_of_hash(mix64(k)); }
 
   /// The key's version digest changed from `before` to `after` (0: absent).
-  void update(key_type k, std::uint64_t before, std::uint64_t after) {
+  void update(std::uint64_t k, std::uint64_t before, std::uint64_t after) {
     if (before == after) return;
     const std::uint64_t kh = mix64(k);  // the key hashed once: its bucket and both digests' hashes
     std::uint64_t& bucket = nodes_[buckets + bucket_of_hash(kh)];

@@ -42,7 +42,7 @@ class read_repair {
     if (sent == 0) return false;
     q.waiting = sent;
     q.repaired = std::move(best);
-    n().out_.events.push_back({leaderless_event::kind::read_repair, q.key, n().self_, sent});
+    n().out_.events.push_back({leaderless_event_kind::read_repair, q.key, n().self_, sent});
     return true;
   }
   /// A replica acknowledged a blocking read repair.
@@ -77,7 +77,7 @@ class read_repair {
       else
         n().send(q.targets[i].id, typename Node::put{0, q.key, best, std::nullopt, false});
     }
-    if (sent > 0) n().out_.events.push_back({leaderless_event::kind::read_repair, q.key, n().self_, sent});
+    if (sent > 0) n().out_.events.push_back({leaderless_event_kind::read_repair, q.key, n().self_, sent});
   }
 };
 

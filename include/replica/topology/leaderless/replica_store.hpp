@@ -5,7 +5,7 @@
 /// deletes for tombstone collection. I/O-free: a change appends the write to persist to the
 /// caller's list (`Write{key, state}`; an empty state: the key was collected).
 ///
-///   replica_store<strategy, store_write, 6> s;
+///   replica_store<strategy, kv_register, store_write, 6> s;   // (the data model: key type and ids)
 ///   s.put(k, incoming, now, persist);      // merge; false (unchanged) if not one key's versions
 ///   s.collect(now, grace, persist);        // keys that were only tombstones for `grace`
 ///   const state* held = s.find(k);
@@ -23,10 +23,11 @@
 
 namespace replica::leaderless_detail {
 
-template <class Strategy, class Write, std::size_t MerkleDepth>
+template <class Strategy, class Model, class Write, std::size_t MerkleDepth>
 class replica_store {
  public:
   using state = typename Strategy::state;
+  using key_type = typename Model::key_type;
   using tree_type = merkle_tree<MerkleDepth>;
 
   /// A store holding `disk` (a durable state's map of key to state).
@@ -35,7 +36,7 @@ class replica_store {
     for (const auto& [k, vs] : disk) {
       const std::uint64_t fp = Strategy::fingerprint(vs);
       store_.emplace_hint(store_.end(), k, held{vs, fp});
-      tree_.update(k, 0, fp);
+      tree_.update(Model::key_id(k), 0, fp);
       if (Strategy::only_tombstones(vs)) tombstones_.mark(k, local_time{});
     }
   }
@@ -43,7 +44,7 @@ class replica_store {
   /// Merges `incoming` into what is held for `k`, appending the write to `persist` if it
   /// changed. False (nothing changed) if the versions cannot be one key's.
   template <class Persist>
-  [[nodiscard]] bool put(key_type k, const state& incoming, local_time now, Persist& persist) {
+  [[nodiscard]] bool put(const key_type& k, const state& incoming, local_time now, Persist& persist) {
     held& h = store_[k];
     state& mine = h.versions;
     const arrival a = Strategy::arrival_of(incoming, mine);
@@ -61,7 +62,7 @@ class replica_store {
       mine = std::move(*all);
     }
     h.fingerprint = Strategy::fingerprint(mine);
-    tree_.update(k, before, h.fingerprint);
+    tree_.update(Model::key_id(k), before, h.fingerprint);
     persist.emplace_back(std::in_place_type<Write>, k, mine);
     if (Strategy::only_tombstones(mine))
       tombstones_.mark(k, now);
@@ -72,9 +73,9 @@ class replica_store {
   /// Collects the keys that have been only tombstones for `grace`.
   template <class Persist>
   void collect(local_time now, duration grace, Persist& persist) {
-    tombstones_.collect_due(now, grace, [&](key_type k) {
+    tombstones_.collect_due(now, grace, [&](const key_type& k) {
       if (auto s = store_.find(k); s != store_.end()) {
-        tree_.update(k, s->second.fingerprint, 0);
+        tree_.update(Model::key_id(k), s->second.fingerprint, 0);
         store_.erase(s);
       }
       persist.push_back(Write{k, {}});
@@ -82,7 +83,7 @@ class replica_store {
   }
 
   /// What is held for `k` (nothing: never written, or collected).
-  [[nodiscard]] const state* find(key_type k) const {
+  [[nodiscard]] const state* find(const key_type& k) const {
     auto it = store_.find(k);
     return it == store_.end() ? nullptr : &it->second.versions;
   }
@@ -102,7 +103,7 @@ class replica_store {
     std::uint64_t fingerprint = 0;  ///< Strategy::fingerprint(versions)
   };
   std::map<key_type, held> store_;
-  tombstones tombstones_;
+  tombstones<key_type> tombstones_;
   tree_type tree_;
 };
 

@@ -63,11 +63,11 @@ class hash_ring {
   }
 
   /// The point a key hashes to.
-  static constexpr std::uint64_t point_of(key_type k) noexcept { return mix64(static_cast<std::uint64_t>(k) ^ 0x5bd1e995ULL); }
+  static constexpr std::uint64_t point_of(std::uint64_t k) noexcept { return mix64(k ^ 0x5bd1e995ULL); }
 
   /// Writes the first out.size() distinct members clockwise from `key`'s point (fewer if the
   /// ring has fewer members); returns how many. No allocation.
-  std::size_t walk(key_type key, std::span<ring_member> out) const noexcept {
+  std::size_t walk(std::uint64_t key, std::span<ring_member> out) const noexcept {
     const std::size_t want = std::min(out.size(), members_.size());
     if (want == 0) return 0;
     std::size_t i = first_at_or_after(point_of(key));
@@ -99,7 +99,7 @@ class hash_ring {
   }
 
   /// The key's N replicas (its preference list), into `out` (size >= n). Returns how many.
-  std::size_t preference_list(key_type key, std::size_t n, std::span<ring_member> out) const noexcept {
+  std::size_t preference_list(std::uint64_t key, std::size_t n, std::span<ring_member> out) const noexcept {
     return walk(key, out.first(std::min(n, out.size())));
   }
 

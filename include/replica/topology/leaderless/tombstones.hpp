@@ -13,12 +13,13 @@
 
 namespace replica::leaderless_detail {
 
+template <class Key>
 class tombstones {
  public:
   /// `k` now holds only deletes (since `now`, unless it did already).
-  void mark(key_type k, local_time now) { since_.try_emplace(k, now); }
+  void mark(const Key& k, local_time now) { since_.try_emplace(k, now); }
   /// `k` holds a live value again, or nothing.
-  void clear(key_type k) {
+  void clear(const Key& k) {
     if (!since_.empty()) since_.erase(k);
   }
   /// Calls `collect(k)` for, and forgets, every key marked at least `grace` before `now`.
@@ -36,7 +37,7 @@ class tombstones {
   [[nodiscard]] std::size_t size() const noexcept { return since_.size(); }
 
  private:
-  std::map<key_type, local_time> since_;
+  std::map<Key, local_time> since_;
 };
 
 }  // namespace replica::leaderless_detail
