@@ -3,4 +3,5 @@
 #include <replica/topology/multi_leader_node.hpp>
 
 using regions = replica::replicator<replica::multi_leader, replica::crdt_merge>;
-replica::multi_leader_node<regions>* node = nullptr;  // which CRDT? (pn_counter, or_set<value_type>, ...)
+// Which CRDT does each key hold? (multi_leader_node<regions, pn_counter>, or_set<value_type>, ...)
+constexpr std::size_t size = sizeof(replica::multi_leader_node<regions>);

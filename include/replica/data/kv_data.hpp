@@ -28,6 +28,7 @@
 #include <replica/core/result.hpp>
 #include <replica/core/time.hpp>
 #include <replica/crdt/crdt.hpp>
+#include <replica/data/data_model.hpp>
 #include <replica/crdt/g_counter.hpp>
 #include <replica/crdt/g_set.hpp>
 #include <replica/crdt/lww_register.hpp>
@@ -48,6 +49,8 @@ namespace replica {
 struct update_info {
   replica_id self{};
   local_time now{};
+  /// The key's 32-bit id, what a causal context is bound to (the key itself for integer keys;
+  /// data/data_model.hpp).
   key_type key = 0;
   const payload* context = nullptr;  ///< the causal context the client passed (may be empty)
 };
@@ -63,6 +66,14 @@ concept replicated_data = crdt<D> && requires(D& d, const kv_op& op, const updat
   { kv_data<D>::read(std::as_const(d)) } -> std::convertible_to<std::vector<value_type>>;
 };
 
+/// A register of a data model's values of type `T` (what a multi-leader node over a model other
+/// than the registers holds per key): written with a value, or nothing for a remove.
+template <class D, class T>
+concept register_data = crdt<D> && requires(D& d, std::optional<T> v, const update_info& at) {
+  { kv_data<D>::write(d, std::move(v), at) } -> std::same_as<result<D>>;
+  { kv_data<D>::read(std::as_const(d)) } -> std::convertible_to<std::vector<T>>;
+};
+
 /// The refusal of a write whose opaque body (`kv_op::data`) the data type cannot store: never
 /// acknowledged and dropped (issue 23). A data type that stores bodies says so with
 /// `static constexpr bool stores_payload = true` in its `kv_data`.
@@ -74,6 +85,22 @@ result<D> kv_update(D& state, const kv_op& op, const update_info& at) {
   if constexpr (!requires { requires kv_data<D>::stores_payload; })
     if (!op.data.empty()) return payload_not_stored;
   return kv_data<D>::update(state, op, at);
+}
+
+/// What the data model `M`'s operation `op` does to the data type `D` a key holds: over the
+/// registers (`kv_op`), `kv_data<D>::update` (a CRDT's own operations); over another model, a
+/// write or remove of its value through `kv_data<D>::write`, and nothing else (`unsupported`).
+template <class M, class D>
+result<D> model_update(D& state, const typename M::operation& op, const update_info& at) {
+  if constexpr (std::is_same_v<typename M::operation, kv_op>) {
+    return kv_update<D>(state, op, at);
+  } else {
+    switch (M::kind_of(op)) {
+      case data_access::write: return kv_data<D>::write(state, std::optional{M::value_of(op)}, at);
+      case data_access::remove: return kv_data<D>::write(state, std::nullopt, at);
+      default: return error{errc::unsupported, "a register of this data model is only written and removed"};
+    }
+  }
 }
 
 namespace detail {
@@ -128,23 +155,28 @@ bool dots_minted_by(const Kernel& k, replica_id origin) {
 }
 }  // namespace detail
 
-/// Siblings read through the application's merge function `F` (see merge_with).
-template <class F>
-struct merged_register : mv_register<std::optional<value_type>> {
-  using base = mv_register<std::optional<value_type>>;
+/// Siblings of `T`s read through the application's merge function `F` (see merge_with).
+template <class F, class T = value_type>
+struct merged_register : mv_register<std::optional<T>> {
+  using base = mv_register<std::optional<T>>;
   void merge(const merged_register& o) { base::merge(o); }
   friend bool operator==(const merged_register&, const merged_register&) = default;
 };
 
-template <class V>
-struct kv_data<lww_register<std::optional<value_type>, V>> {
-  using D = lww_register<std::optional<value_type>, V>;
-  static result<D> update(D& s, const kv_op& op, const update_info& at) {
+/// A register of a data model's values (data/data_model.hpp) is written with `write`: the value
+/// (nothing: a remove); a `kv_op` (the registers' operations) with `update`.
+template <class T, class V>
+struct kv_data<lww_register<std::optional<T>, V>> {
+  using D = lww_register<std::optional<T>, V>;
+  static result<D> write(D& s, std::optional<T> v, const update_info& at) { return s.write(at.self, at.now, std::move(v)); }
+  static result<D> update(D& s, const kv_op& op, const update_info& at)
+    requires std::is_same_v<T, value_type>
+  {
     if (op.kind != op_kind::write && op.kind != op_kind::remove) return detail::unsupported(op);
-    return s.write(at.self, at.now, op.kind == op_kind::write ? std::optional{op.value} : std::nullopt);
+    return write(s, op.kind == op_kind::write ? std::optional{op.value} : std::nullopt, at);
   }
-  static std::vector<value_type> read(const D& s) {
-    return s.value() ? std::vector<value_type>{*s.value()} : std::vector<value_type>{};
+  static std::vector<T> read(const D& s) {
+    return s.value() ? std::vector<T>{*s.value()} : std::vector<T>{};
   }
   static bool minted_by(const D& d, replica_id origin) {
     if constexpr (requires { d.version().origin(); })
@@ -156,11 +188,15 @@ struct kv_data<lww_register<std::optional<value_type>, V>> {
 
 namespace detail {
 /// Siblings: a write replaces what the client read (its context) or, blind, what this leader holds.
-template <class D>
+template <class D, class T>
 struct sibling_register_data {
-  static result<D> update(D& s, const kv_op& op, const update_info& at) {
+  static result<D> update(D& s, const kv_op& op, const update_info& at)
+    requires std::is_same_v<T, value_type>
+  {
     if (op.kind != op_kind::write && op.kind != op_kind::remove) return unsupported(op);
-    const std::optional<value_type> v = op.kind == op_kind::write ? std::optional{op.value} : std::nullopt;
+    return write(s, op.kind == op_kind::write ? std::optional{op.value} : std::nullopt, at);
+  }
+  static result<D> write(D& s, const std::optional<T>& v, const update_info& at) {
     D delta;
     if (at.context && !at.context->empty()) {
       auto dots = causal_context::decode_dots(*at.context, at.key);
@@ -173,8 +209,8 @@ struct sibling_register_data {
     }
     return delta;
   }
-  static std::vector<value_type> live(const D& s) {
-    std::vector<value_type> out;
+  static std::vector<T> live(const D& s) {
+    std::vector<T> out;
     for (const auto& v : s.values())
       if (v) out.push_back(*v);  // a tombstone sibling (a remove) reads as nothing
     return out;
@@ -188,24 +224,24 @@ struct sibling_register_data {
 };
 }  // namespace detail
 
-/// The siblings register of `keep_siblings` (an MV-register whose nil value is a remove).
-struct sibling_register : mv_register<std::optional<value_type>> {
-  using base = mv_register<std::optional<value_type>>;
-  void merge(const sibling_register& o) { base::merge(o); }
-  friend bool operator==(const sibling_register&, const sibling_register&) = default;
+/// The siblings register of `keep_siblings` over `T`s (an MV-register whose nil value is a remove).
+template <class T>
+struct basic_sibling_register : mv_register<std::optional<T>> {
+  using base = mv_register<std::optional<T>>;
+  void merge(const basic_sibling_register& o) { base::merge(o); }
+  friend bool operator==(const basic_sibling_register&, const basic_sibling_register&) = default;
+};
+using sibling_register = basic_sibling_register<value_type>;
+
+template <class T>
+struct kv_data<basic_sibling_register<T>> : detail::sibling_register_data<basic_sibling_register<T>, T> {
+  static std::vector<T> read(const basic_sibling_register<T>& s) { return kv_data::live(s); }
 };
 
-template <>
-struct kv_data<sibling_register> : detail::sibling_register_data<sibling_register> {
-  static std::vector<value_type> read(const sibling_register& s) { return live(s); }
-};
-
-template <class F>
-struct kv_data<merged_register<F>> : detail::sibling_register_data<merged_register<F>> {
+template <class F, class T>
+struct kv_data<merged_register<F, T>> : detail::sibling_register_data<merged_register<F, T>, T> {
   /// One value: the siblings folded with `F` (nil if all are removes).
-  static std::vector<value_type> read(const merged_register<F>& s) {
-    return detail::fold_siblings<F>(detail::sibling_register_data<merged_register<F>>::live(s));
-  }
+  static std::vector<T> read(const merged_register<F, T>& s) { return detail::fold_siblings<F>(kv_data::live(s)); }
 };
 
 template <>

@@ -41,10 +41,13 @@
 #include <replica/core/envelope.hpp>
 #include <replica/core/ids.hpp>
 #include <replica/core/result.hpp>
+#include <replica/core/structural_hash.hpp>
 #include <replica/core/time.hpp>
 #include <replica/crdt/dot_context.hpp>
 #include <replica/core/node.hpp>
 #include <replica/topology/multi_leader.hpp>
+#include <replica/data/data_model.hpp>
+#include <replica/data/kv_register.hpp>
 #include <replica/topology/multi_leader/data.hpp>
 #include <replica/topology/multi_leader/propagation.hpp>
 
@@ -59,23 +62,30 @@
 namespace replica {
 
 /// What a multi-leader node reports.
-struct multi_leader_event {
-  enum class kind : std::uint8_t {
-    discarded_write,  ///< LWW dropped this leader's acknowledged write `seq` of `key` (value `value`)
-    siblings,         ///< `key` holds `count` concurrent siblings after a change from `peer`
-    held,             ///< causal delivery holds change `seq` of `peer` until what it depends on arrives
-    duplicate,        ///< a change already applied arrived again (and was ignored)
-    gap,              ///< change `seq` of `peer` applied before an earlier one of the same origin
-  } what{};
-  key_type key = 0;
-  replica_id peer{};
-  std::uint64_t seq = 0;
-  value_type value = 0;
-  std::uint32_t count = 0;
+enum class multi_leader_event_kind : std::uint8_t {
+  discarded_write,  ///< LWW dropped this leader's acknowledged write `seq` of `key` (value `value`)
+  siblings,         ///< `key` holds `count` concurrent siblings after a change from `peer`
+  held,             ///< causal delivery holds change `seq` of `peer` until what it depends on arrives
+  duplicate,        ///< a change already applied arrived again (and was ignored)
+  gap,              ///< change `seq` of `peer` applied before an earlier one of the same origin
 };
 
-constexpr std::string_view to_string(multi_leader_event::kind k) noexcept {
-  using k_t = multi_leader_event::kind;
+/// One report (`Key`, `Value`: the node's data model's).
+template <class Key, class Value>
+struct basic_multi_leader_event {
+  using kind = multi_leader_event_kind;
+  kind what{};
+  Key key{};
+  replica_id peer{};
+  std::uint64_t seq = 0;
+  Value value{};
+  std::uint32_t count = 0;
+};
+/// The events of a node over the integer registers (the default data model).
+using multi_leader_event = basic_multi_leader_event<key_type, value_type>;
+
+constexpr std::string_view to_string(multi_leader_event_kind k) noexcept {
+  using k_t = multi_leader_event_kind;
   switch (k) {
     case k_t::discarded_write: return "discarded_write";
     case k_t::siblings: return "siblings";
@@ -117,25 +127,48 @@ struct leaders_to_wait_for<synchronous_with<M, A, W>> {
 
 template <class D>
 struct is_sibling_register : std::false_type {};
-template <>
-struct is_sibling_register<sibling_register> : std::true_type {};
-template <class F>
-struct is_sibling_register<merged_register<F>> : std::true_type {};
+template <class T>
+struct is_sibling_register<basic_sibling_register<T>> : std::true_type {};
+template <class F, class T>
+struct is_sibling_register<merged_register<F, T>> : std::true_type {};
+
+/// The data model and the data type of a node's second parameter: a data model (its values in
+/// the resolver's register), or a CRDT (over the registers' operations).
+template <class R, class Data, bool IsModel = data_model<Data>>
+struct multi_leader_types {
+  using model = Data;
+  using data = default_data_t<R, typename Data::value_type>;
+};
+template <class R, class Data>
+struct multi_leader_types<R, Data, false> {
+  using model = kv_register;
+  using data = Data;
+};
 }  // namespace detail
 
-template <class R, class Data = default_data_t<R>>
+/// `Data`: the data model (data/data_model.hpp: `kv_register`, the default, or `kv_store`, or your
+/// own), whose values each key holds in the resolver's register; or a CRDT each key holds
+/// (`multi_leader_node<R, pn_counter>`), over the registers' operations.
+template <class R, class Data = kv_register>
 class multi_leader_node {
  public:
   using replicator_type = R;
-  using data_type = Data;
+  using model = typename detail::multi_leader_types<R, Data>::model;
+  using data_type = typename detail::multi_leader_types<R, Data>::data;
+  using key_type = typename model::key_type;
+  using value_type = typename model::value_type;
+  using operation = typename model::operation;
+  /// A read's answer: the values held (several: concurrent siblings), sorted.
+  using reply = basic_client_reply<std::vector<value_type>>;
   using commit_mode = typename R::commit_mode;
   static_assert(std::is_same_v<typename R::topology, multi_leader>,
                 "replica::multi_leader_node: the replicator's topology must be multi_leader");
-  static_assert(replicated_data<Data>,
+  static_assert(std::is_void_v<data_type>  // (crdt_merge without a CRDT: data.hpp's static_assert said so)
+                    || (std::is_same_v<model, kv_register> ? replicated_data<data_type> : register_data<data_type, value_type>),
                 "replica::multi_leader_node: the data type must be a CRDT with a kv_data<D> specialization giving "
                 "update() and read() (docs/policies/crdts.md#your-own-crdt)");
   static constexpr bool lww = R::resolver::needs_total_order;
-  static_assert(!lww || std::is_same_v<Data, std::conditional_t<lww, lww_register<std::optional<value_type>, typename R::versioning>, Data>>,
+  static_assert(!lww || std::is_same_v<data_type, lww_register<std::optional<value_type>, typename R::versioning>>,
                 "replica::multi_leader_node: last_write_wins stores an lww_register; to store another CRDT use the "
                 "crdt_merge resolver");
 
@@ -144,8 +177,8 @@ class multi_leader_node {
   struct change {
     replica_id origin{};
     std::uint64_t seq = 0;
-    key_type key = 0;
-    Data delta{};
+    key_type key{};
+    data_type delta{};
     version_vector<> deps{};
     REPLICA_FIELDS(origin, seq, key, delta, deps);
     friend bool operator==(const change&, const change&) = default;
@@ -167,7 +200,7 @@ class multi_leader_node {
 
   // ---- persistence ----
   struct stored {
-    Data data{};
+    data_type data{};
     dot writer{};  ///< the change that last changed the value (LWW: who wrote it)
     REPLICA_FIELDS(data, writer);
     friend bool operator==(const stored&, const stored&) = default;
@@ -192,7 +225,7 @@ class multi_leader_node {
     REPLICA_FIELDS(store, delivered, log);
     friend bool operator==(const durable_state&, const durable_state&) = default;
   };
-  using event = multi_leader_event;
+  using event = basic_multi_leader_event<key_type, value_type>;
 
   struct config {
     std::size_t nodes = 2;
@@ -235,7 +268,7 @@ class multi_leader_node {
         ++it;
         continue;
       }
-      client_reply r{it->second.client, it->second.id};
+      reply r{it->second.client, it->second.id};
       r.status = reply_status::unknown;  // applied here and propagating; not confirmed by enough leaders
       out_.replies.push_back(std::move(r));
       it = pending_.erase(it);
@@ -254,16 +287,18 @@ class multi_leader_node {
     }
   }
 
-  void submit(const client_request<kv_op>& req, local_time now) {
+  void submit(const client_request<operation>& req, local_time now) {
     now_ = now;
-    if (req.op.kind == op_kind::read) return read(req);
-    if (req.op.kind == op_kind::cas) return refuse(req, errc::unsupported);  // needs one order of writes
+    const data_access kind = model::kind_of(req.op);
+    if (kind == data_access::read) return read(req);
+    if (kind == data_access::cas) return refuse(req, errc::unsupported);  // needs one order of writes
+    if (auto ok = admit<model>(req.op); !ok) return refuse(req, ok.code());  // what the model cannot keep
     if (wait_for() > cfg_.nodes - 1) return refuse(req, errc::unavailable);
-    const key_type k = req.op.key;
+    const key_type& k = model::key_of(req.op);
     auto [it, fresh] = store_.try_emplace(k);
     stored& st = it->second;
-    const update_info at{self_, now_, k, &req.context};
-    auto delta = kv_update<Data>(st.data, req.op, at);  // (a body the type cannot keep: refused)
+    const update_info at{self_, now_, context_key(k), &req.context};
+    auto delta = model_update<model>(st.data, req.op, at);  // (a body the type cannot keep: refused)
     if (!delta) {
       if (fresh) store_.erase(it);
       return refuse(req, delta.err().code);  // nothing changed
@@ -275,7 +310,7 @@ class multi_leader_node {
         st.writer = dot{self_, c.seq};
       } else {
         // Behind a larger stamp already here (a physical clock running slow): lost at once.
-        out_.events.push_back({event::kind::discarded_write, k, self_, c.seq, req.op.value, 1});
+        out_.events.push_back({event::kind::discarded_write, k, self_, c.seq, model::value_of(req.op), 1});
         ++discarded_;
       }
     } else {
@@ -286,7 +321,7 @@ class multi_leader_node {
     for (replica_id p : targets_)
       if (plan_.ships(self_, p)) send(p, ship{{c}});
     if (wait_for() == 0) {
-      out_.replies.push_back(client_reply{req.client, req.id});
+      out_.replies.push_back(reply{req.client, req.id});
     } else {
       pending_.emplace(c.seq, pending_write{req.client, req.id, now_ + cfg_.request_timeout});
     }
@@ -310,11 +345,11 @@ class multi_leader_node {
   // ---- observation ----
 
   /// What a read of `k` here returns.
-  [[nodiscard]] std::vector<value_type> read(key_type k) const {
+  [[nodiscard]] std::vector<value_type> read(const key_type& k) const {
     auto it = store_.find(k);
-    return it == store_.end() ? std::vector<value_type>{} : std::vector<value_type>(kv_data<Data>::read(it->second.data));
+    return it == store_.end() ? std::vector<value_type>{} : std::vector<value_type>(kv_data<data_type>::read(it->second.data));
   }
-  [[nodiscard]] const Data* data(key_type k) const {
+  [[nodiscard]] const data_type* data(const key_type& k) const {
     auto it = store_.find(k);
     return it == store_.end() ? nullptr : &it->second.data;
   }
@@ -322,7 +357,7 @@ class multi_leader_node {
   [[nodiscard]] std::vector<std::pair<key_type, value_type>> applied_writes() const {
     std::vector<std::pair<key_type, value_type>> out;
     for (const auto& [k, st] : store_)
-      for (value_type v : kv_data<Data>::read(st.data)) out.emplace_back(k, v);
+      for (value_type v : kv_data<data_type>::read(st.data)) out.emplace_back(k, v);
     return out;
   }
   /// Acknowledged writes of this leader that last-write-wins discarded.
@@ -335,9 +370,10 @@ class multi_leader_node {
   /// A hash of what reads return on every key: equal on leaders that have converged.
   [[nodiscard]] std::uint64_t digest() const {
     std::uint64_t h = 1469598103934665603ULL;
-    for (const auto& [k, st] : store_)
-      for (value_type v : kv_data<Data>::read(st.data))
-        h = (h ^ (static_cast<std::uint64_t>(k) * 0x9e3779b97f4a7c15ULL + static_cast<std::uint64_t>(v))) * 1099511628211ULL;
+    for (const auto& [k, st] : store_) {
+      const std::uint64_t kh = hash_of(k);
+      for (const value_type& v : kv_data<data_type>::read(st.data)) h = (h ^ (kh * 0x9e3779b97f4a7c15ULL + hash_of(v))) * 1099511628211ULL;
+    }
     return h;
   }
 
@@ -351,20 +387,32 @@ class multi_leader_node {
   static constexpr std::size_t wait_for_of(std::size_t n) noexcept { return detail::leaders_to_wait_for<commit_mode>::of(n); }
   [[nodiscard]] std::size_t wait_for() const noexcept { return wait_for_of(cfg_.nodes); }
 
-  void read(const client_request<kv_op>& req) {
-    client_reply r{req.client, req.id};
-    r.result = read(req.op.key);
+  /// An integer itself, anything else by its structure (digests).
+  template <class T>
+  static std::uint64_t hash_of(const T& v) {
+    if constexpr (std::is_integral_v<T>)
+      return static_cast<std::uint64_t>(v);
+    else
+      return structural_hash(v);
+  }
+  /// The 32-bit id a causal context is bound to (the key itself for integer keys).
+  static std::uint32_t context_key(const key_type& k) noexcept { return static_cast<std::uint32_t>(model::key_id(k)); }
+
+  void read(const client_request<operation>& req) {
+    const key_type& k = model::key_of(req.op);
+    reply r{req.client, req.id};
+    r.result = read(k);
     std::sort(r.result.begin(), r.result.end());
-    if constexpr (requires(const Data& d) { kv_data<Data>::context(key_type{}, d); }) {
+    if constexpr (requires(const data_type& d) { kv_data<data_type>::context(replica::key_type{}, d); }) {
       // Always a context, even for a key never written: a write that passes it back replaces
       // exactly what was read (nothing), where a write without one replaces all held here.
-      const Data* d = data(req.op.key);
-      r.context = kv_data<Data>::context(req.op.key, d ? *d : Data{});
+      const data_type* d = data(k);
+      r.context = kv_data<data_type>::context(context_key(k), d ? *d : data_type{});
     }
     out_.replies.push_back(std::move(r));
   }
-  void refuse(const client_request<kv_op>& req, errc why) {
-    client_reply r{req.client, req.id};
+  void refuse(const client_request<operation>& req, errc why) {
+    reply r{req.client, req.id};
     r.status = reply_status::fail;
     r.error = why;
     out_.replies.push_back(std::move(r));
@@ -373,8 +421,8 @@ class multi_leader_node {
   [[nodiscard]] status validate(const change& c) const {
     if (c.origin.value() >= cfg_.nodes) return error{errc::unknown_replica, "a change from an origin outside the cluster"};
     if (c.seq == 0) return error{errc::malformed, "a change with sequence number 0"};
-    if constexpr (requires(const Data& d) { kv_data<Data>::minted_by(d, replica_id{}); }) {
-      if (!kv_data<Data>::minted_by(c.delta, c.origin))
+    if constexpr (requires(const data_type& d) { kv_data<data_type>::minted_by(d, replica_id{}); }) {
+      if (!kv_data<data_type>::minted_by(c.delta, c.origin))
         return error{errc::malformed, "a delta carrying updates its origin could not have made"};
     }
     return {};
@@ -408,12 +456,12 @@ class multi_leader_node {
   void receive(replica_id from, const change& c) {
     const dot d{c.origin, c.seq};
     if (cfg_.deduplicate && (delivered_.contains(d) || held_.contains(d))) {
-      out_.events.push_back({event::kind::duplicate, c.key, c.origin, c.seq, 0, 1});
+      out_.events.push_back({event::kind::duplicate, c.key, c.origin, c.seq, {}, 1});
       return;
     }
     if (cfg_.causal_delivery && !deliverable(c)) {
       held_.emplace(d, c);
-      out_.events.push_back({event::kind::held, c.key, c.origin, c.seq, 0, 1});
+      out_.events.push_back({event::kind::held, c.key, c.origin, c.seq, {}, 1});
       return;
     }
     apply(from, c);
@@ -432,7 +480,7 @@ class multi_leader_node {
   }
   void apply(replica_id from, const change& c) {
     if (!cfg_.causal_delivery && c.seq > delivered_.compact_part().counter(c.origin) + 1)
-      out_.events.push_back({event::kind::gap, c.key, c.origin, c.seq, 0, 1});
+      out_.events.push_back({event::kind::gap, c.key, c.origin, c.seq, {}, 1});
     stored& st = store_[c.key];
     if constexpr (lww) {
       const bool was_incoming = st.data.written() && st.data.version() == c.delta.version();
@@ -442,7 +490,7 @@ class multi_leader_node {
         // The incoming write replaced what was here: if that was this leader's write and the
         // incoming one had not seen it, an acknowledged write is gone.
         if (st.writer.id == self_ && st.writer.counter > 0 && c.deps.counter(self_) < st.writer.counter) {
-          out_.events.push_back({event::kind::discarded_write, c.key, self_, st.writer.counter, lost.value_or(0), 1});
+          out_.events.push_back({event::kind::discarded_write, c.key, self_, st.writer.counter, lost.value_or(value_type{}), 1});
           ++discarded_;
         }
         st.writer = dot{c.origin, c.seq};
@@ -450,9 +498,9 @@ class multi_leader_node {
     } else {
       st.data.merge(c.delta);
       st.writer = dot{c.origin, c.seq};
-      if constexpr (detail::is_sibling_register<Data>::value) {
+      if constexpr (detail::is_sibling_register<data_type>::value) {
         const auto n = st.data.kernel().entries().size();
-        if (n > 1) out_.events.push_back({event::kind::siblings, c.key, c.origin, c.seq, 0, static_cast<std::uint32_t>(n)});
+        if (n > 1) out_.events.push_back({event::kind::siblings, c.key, c.origin, c.seq, {}, static_cast<std::uint32_t>(n)});
       }
     }
     delivered_.insert(dot{c.origin, c.seq});
@@ -475,7 +523,7 @@ class multi_leader_node {
         ++it;
         continue;
       }
-      out_.replies.push_back(client_reply{it->second.client, it->second.id});
+      out_.replies.push_back(reply{it->second.client, it->second.id});
       it = pending_.erase(it);
     }
     return {};

@@ -22,6 +22,11 @@
 ///   leadership back (`transfer_leadership`) once the home is caught up.
 /// - `report()` aggregates the groups: how many this node hosts and leads, the largest
 ///   follower lag of the groups it leads, and which are degraded.
+/// - `sharded_node<R, M>`: every group runs over the data model `M` (`kv_register`, the default,
+///   or `kv_store`, or your own `data_model`): a leader-based group replicates `M` as its state
+///   machine, a leaderless group stores `M`'s values. A request goes to the shard of
+///   `M::key_id(M::key_of(op))` (by range: the integer key itself; range partitioning needs
+///   integer keys).
 
 #include <replica/core/fields.hpp>
 #include <replica/cluster/cluster_size.hpp>
@@ -32,6 +37,8 @@
 #include <replica/core/result.hpp>
 #include <replica/core/time.hpp>
 #include <replica/core/node.hpp>
+#include <replica/data/data_model.hpp>
+#include <replica/data/kv_register.hpp>
 #include <replica/topology/leader_based.hpp>
 #include <replica/topology/leader_based_node.hpp>
 #include <replica/topology/leaderless.hpp>
@@ -50,20 +57,20 @@ namespace replica {
 
 namespace detail {
 
-template <class Inner, class R>
+template <class Inner, class R, class Model>
 struct group_node {
   static_assert(sizeof(R) == 0,
                 "replica::sharded_node: groups of this topology are not supported; use sharded<leader_based> or "
                 "sharded<leaderless<...>>");
 };
-template <class R>
-struct group_node<leader_based, R> {
-  using type = leader_based_node<R>;
+template <class R, class Model>
+struct group_node<leader_based, R, Model> {
+  using type = leader_based_node<R, Model>;
 };
-template <class Inner, class R>
+template <class Inner, class R, class Model>
   requires requires { Inner::replication_factor; }
-struct group_node<Inner, R> {
-  using type = leaderless_node<R>;
+struct group_node<Inner, R, Model> {
+  using type = leaderless_node<R, Model>;
 };
 }  // namespace detail
 
@@ -76,13 +83,21 @@ struct sharded_status {
   std::vector<std::uint32_t> led;       ///< the shards it leads
 };
 
-template <class R>
+template <class R, class Model = kv_register>
 class sharded_node {
  public:
   using topology = typename R::topology;
   static_assert(requires { topology::is_sharded; }, "replica::sharded_node: the replicator's topology must be sharded<...>");
+  static_assert(data_model<Model>,
+                "replica::sharded_node: the second parameter is the data model every group runs over (kv_register, "
+                "kv_store or your own data_model): requests are routed by its keys");
+  static constexpr bool hashed = std::is_same_v<typename topology::partitioning, replica::by_hash>;
+  static_assert(hashed || std::is_integral_v<typename Model::key_type>,
+                "replica::sharded_node: range partitioning needs integer keys; shard this data model by_hash");
   using group_replicator = typename R::template rebind<typename topology::inner, dynamic_cluster_size>;
-  using group_type = typename detail::group_node<typename topology::inner, group_replicator>::type;
+  using group_type = typename detail::group_node<typename topology::inner, group_replicator, Model>::type;
+  using operation = operation_t<group_type>;
+  using reply = reply_t<group_type>;
   static constexpr bool leader_groups = std::is_same_v<typename topology::inner, leader_based>;
 
   using message = typename group_type::message;
@@ -154,18 +169,18 @@ class sharded_node {
     }
   }
 
-  void submit(const client_request<kv_op>& req, local_time now) {
-    auto s = map_.shard_of(req.op.key);
+  void submit(const client_request<operation>& req, local_time now) {
+    auto s = shard_of(Model::key_of(req.op));
     if (!s) return refuse(req, s.err().code);  // outside every range
     auto g = groups_.find(*s);
     if (g == groups_.end()) {
-      client_reply r{req.client, req.id};
+      reply r{req.client, req.id};
       r.status = reply_status::redirect;  // not hosted here: ask the shard's home
       r.leader_hint = map_.home(*s);
       out_.replies.push_back(std::move(r));
       return;
     }
-    client_request<kv_op> local = req;
+    client_request<operation> local = req;
     if (req.token) {
       if (shard_tokens::shard_of(*req.token) != *s) return refuse(req, errc::wrong_key);  // another shard's token
       local.token = shard_tokens::position_of(*req.token);
@@ -221,8 +236,10 @@ class sharded_node {
     }
     return true;
   }
-  /// Every (key, value) applied in the hosted groups, for lost-write checks.
-  [[nodiscard]] std::vector<std::pair<key_type, value_type>> applied_writes() const {
+  /// Every (key, value) applied in the hosted groups, for lost-write checks (the registers).
+  [[nodiscard]] std::vector<std::pair<key_type, value_type>> applied_writes() const
+    requires std::is_same_v<Model, kv_register>
+  {
     std::vector<std::pair<key_type, value_type>> out;
     for (const auto& [s, g] : groups_)
       for (const auto& kv : writes_of(g)) out.push_back(kv);
@@ -231,7 +248,9 @@ class sharded_node {
 
  private:
   /// A group's applied writes: its own list (leaderless), or kv_register's over its log.
-  static std::vector<std::pair<key_type, value_type>> writes_of(const group_type& g) {
+  static std::vector<std::pair<key_type, value_type>> writes_of(const group_type& g)
+    requires std::is_same_v<Model, kv_register>
+  {
     if constexpr (requires { g.applied_writes(); })
       return g.applied_writes();
     else
@@ -243,8 +262,15 @@ class sharded_node {
     return m ? std::move(*m) : shard_map::make(1, 1, 1, true).value();  // (an invalid configuration hosts nothing useful)
   }
 
-  void refuse(const client_request<kv_op>& req, errc why) {
-    client_reply r{req.client, req.id};
+  /// The shard of key `k`: by hash, of its id; by range, of the integer key itself.
+  [[nodiscard]] result<std::uint32_t> shard_of(const typename Model::key_type& k) const noexcept {
+    if constexpr (std::is_same_v<Model, kv_register> || !hashed)
+      return map_.shard_of(static_cast<std::uint64_t>(k));
+    else
+      return map_.shard_of_id(Model::key_id(k));
+  }
+  void refuse(const client_request<operation>& req, errc why) {
+    reply r{req.client, req.id};
     r.status = reply_status::fail;
     r.error = why;
     out_.replies.push_back(std::move(r));

@@ -16,7 +16,7 @@
 namespace replica {
 
 namespace detail {
-template <class Resolver, class Versioning>
+template <class Resolver, class Versioning, class Value>
 struct default_data {
   static_assert(!std::is_same_v<Resolver, crdt_merge>,
                 "replica::multi_leader_node: with crdt_merge, name the CRDT each key holds, for example "
@@ -24,22 +24,23 @@ struct default_data {
                 "(docs/diagnostics.md#crdt-needs-type)");
   using type = void;
 };
-template <class V>
-struct default_data<last_write_wins, V> {
-  using type = lww_register<std::optional<value_type>, V>;
+template <class V, class Value>
+struct default_data<last_write_wins, V, Value> {
+  using type = lww_register<std::optional<Value>, V>;
 };
-template <class V>
-struct default_data<keep_siblings, V> {
-  using type = sibling_register;
+template <class V, class Value>
+struct default_data<keep_siblings, V, Value> {
+  using type = basic_sibling_register<Value>;
 };
-template <class F, class V>
-struct default_data<merge_with<F>, V> {
-  using type = merged_register<F>;
+template <class F, class V, class Value>
+struct default_data<merge_with<F>, V, Value> {
+  using type = merged_register<F, Value>;
 };
 }  // namespace detail
 
-/// What each key of a multi-leader replicator `R` holds unless the user names a CRDT.
-template <class R>
-using default_data_t = typename detail::default_data<typename R::resolver, typename R::versioning>::type;
+/// What each key of a multi-leader replicator `R` holds unless the user names a CRDT: a register
+/// of `Value`s (the data model's) of the resolver's kind.
+template <class R, class Value = value_type>
+using default_data_t = typename detail::default_data<typename R::resolver, typename R::versioning, Value>::type;
 
 }  // namespace replica

@@ -55,12 +55,14 @@ class shard_map {
   }
 
   /// The shard of `k`; `wrong_key` if it is outside every range.
-  [[nodiscard]] result<std::uint32_t> shard_of(key_type k) const noexcept {
+  [[nodiscard]] result<std::uint32_t> shard_of(std::uint64_t k) const noexcept {
     if (k >= key_space_) return error{errc::wrong_key, "the key is outside every shard's range"};
-    if (by_hash_) return static_cast<std::uint32_t>(mix64(k) % shards_);
-    const auto it = std::upper_bound(starts_.begin(), starts_.end(), std::uint64_t{k});
+    if (by_hash_) return shard_of_id(k);
+    const auto it = std::upper_bound(starts_.begin(), starts_.end(), k);
     return static_cast<std::uint32_t>(it - starts_.begin() - 1);
   }
+  /// By hash: the shard of a key whose 64-bit id is `id` (a data model's `key_id`; any id).
+  [[nodiscard]] std::uint32_t shard_of_id(std::uint64_t id) const noexcept { return static_cast<std::uint32_t>(mix64(id) % shards_); }
   /// The node that is local replica `i` of shard `s`.
   [[nodiscard]] replica_id member(std::uint32_t s, std::size_t i) const noexcept {
     return replica_id{static_cast<std::uint32_t>((s + i * stride()) % nodes_)};
