@@ -10,16 +10,11 @@
 
 #include <replica/check/history.hpp>
 
-#include <range/v3/algorithm/stable_sort.hpp>
-#include <range/v3/range/conversion.hpp>
-#include <range/v3/view/chunk_by.hpp>
-#include <range/v3/view/filter.hpp>
-
 #include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
-#include <span>
 #include <unordered_set>
 #include <vector>
 
@@ -83,7 +78,7 @@ struct cache_hash {
 };
 
 /// Checks the operations of one key (already filtered to ok and info ones that matter).
-inline linearizability_result check_one_register(std::span<const operation> ops, std::uint64_t max_steps) {
+inline linearizability_result check_one_register(const std::vector<operation>& ops, std::uint64_t max_steps) {
   linearizability_result res;
   const std::size_t n = ops.size();
   if (n == 0) return res;
@@ -204,19 +199,18 @@ inline linearizability_result check_one_register(std::span<const operation> ops,
 
 }  // namespace detail
 
-/// Checks paired operations (see `pair_operations`), key by key: the operations that matter,
-/// sorted by key (stably: each key's in history order), then each key's run checked alone.
+/// Checks paired operations (see `pair_operations`), key by key.
 inline linearizability_result check_linearizable(const std::vector<operation>& all,
                                                  linearizability_options opt = {}) {
-  auto matters = [](const operation& op) {
-    return op.outcome != event_type::fail                                 // did not happen
-           && !(op.outcome == event_type::info && op.f == op_kind::read);  // observed nothing
-  };
-  auto kept = all | ranges::views::filter(matters) | ranges::to<std::vector>();
-  ranges::stable_sort(kept, std::less<>{}, &operation::key);
+  std::map<key_type, std::vector<operation>> by_key;
+  for (const auto& op : all) {
+    if (op.outcome == event_type::fail) continue;                       // did not happen
+    if (op.outcome == event_type::info && op.f == op_kind::read) continue;  // observed nothing
+    by_key[op.key].push_back(op);
+  }
   linearizability_result total;
-  for (auto ops : kept | ranges::views::chunk_by([](const operation& a, const operation& b) { return a.key == b.key; })) {
-    auto r = detail::check_one_register(std::span<const operation>{ops.begin(), ops.end()}, opt.max_steps_per_key);
+  for (auto& [key, ops] : by_key) {
+    auto r = detail::check_one_register(ops, opt.max_steps_per_key);
     total.steps += r.steps;
     if (!r.linearizable()) {
       r.steps = total.steps;

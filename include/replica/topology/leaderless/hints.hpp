@@ -18,6 +18,8 @@
 #include <algorithm>
 #include <cstdint>
 #include <optional>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace replica::leaderless_detail {
@@ -26,6 +28,7 @@ template <class Strategy, class Hint, class Drop>
 class hint_book {
  public:
   using state = typename Strategy::state;
+  using key_type = std::remove_cvref_t<decltype(std::declval<Hint&>().key)>;
 
   explicit hint_book(std::vector<Hint> restored = {}) : hints_{std::move(restored)} {
     for (const Hint& h : hints_) serial_ = std::max(serial_, h.serial);
@@ -63,8 +66,8 @@ class hint_book {
   /// `from` stored what this fallback held for it under `k`, as of `stamp`: drops the hint
   /// unless a newer write joined it since (then the next handoff sends it). True if dropped.
   /// (Out of line: the acknowledgement handler is on every write's path, handoffs are not.)
-  template <class Key, class Persist>
-  [[gnu::noinline, gnu::cold]] bool handed_off(replica_id from, const Key& k, std::uint64_t stamp_seen, Persist& persist) {
+  template <class Persist>
+  [[gnu::noinline, gnu::cold]] bool handed_off(replica_id from, const key_type& k, std::uint64_t stamp_seen, Persist& persist) {
     auto it = std::find_if(hints_.begin(), hints_.end(), [&](const Hint& h) { return h.target == from && h.key == k; });
     if (it == hints_.end() || stamp(*it) != stamp_seen) return false;
     hints_.erase(it);
