@@ -1,6 +1,7 @@
 // The leader-based node over a state machine other than the registers: kv_store's commands go
 // through the log and their results come back in the replies; reads go to the machine; a
 // follower that missed compacted entries is brought up through Machine::restore.
+#include "../support/client.hpp"
 #include "leader_based_support.hpp"
 
 #include <replica/data/kv_store.hpp>
@@ -13,23 +14,7 @@ using namespace test;
 using store_node = leader_based_node<replicator<leader_based, majority, cluster_size<3>>, kv_store>;
 using kv = kv_store;
 
-/// Sends requests to a cluster of store_nodes and keeps their replies by request id.
-struct client {
-  sim::cluster<store_node>& c;
-  std::map<std::uint64_t, store_node::reply> replies{};
-  std::uint64_t next = 0;
-  explicit client(sim::cluster<store_node>& cl) : c{cl} {
-    c.on_reply([this](const store_node::reply& r) { replies[r.id.value()] = r; });
-  }
-  /// Sends `op` to `to` and runs until its reply comes (or 2 s pass); the reply, if any.
-  std::optional<store_node::reply> call(replica_id to, kv_store::operation op) {
-    const std::uint64_t id = ++next;
-    c.submit(to, client_request<kv_store::operation>{client_id{100}, request_id{id}, std::move(op)});
-    c.run_until([&](auto&) { return replies.count(id) > 0; }, c.now() + 2'000'000);
-    if (!replies.count(id)) return std::nullopt;
-    return replies[id];
-  }
-};
+using store_client = test::client<store_node>;
 
 }  // namespace
 
@@ -38,7 +23,7 @@ TEST_CASE("leader-based over kv_store: commands' results and refusals reach the 
   STATIC_REQUIRE(std::is_same_v<store_node::reply, basic_client_reply<kv_store::result>>);
   auto c = make_cluster<store_node>(3, 11);
   const replica_id l = await_leader(c);
-  client cl{c};
+  store_client cl{c};
 
   const auto put = cl.call(l, kv::put{"greeting", "hello"});
   REQUIRE(put.has_value());
@@ -86,7 +71,7 @@ TEST_CASE("leader-based over kv_store: a follower behind the compaction point is
   auto c = make_cluster<store_node>(3, 12, cfg);
   const replica_id l = await_leader(c);
   const replica_id f{(l.value() + 1) % 3};
-  client cl{c};
+  store_client cl{c};
   c.crash(f);
   for (int i = 0; i < 40; ++i) {
     const auto r = cl.call(l, kv::put{"k" + std::to_string(i % 5), std::to_string(i)});
@@ -113,7 +98,7 @@ TEST_CASE("leader-based over kv_store: a restarted replica rebuilds its machine 
   cfg.compact_every = 4;
   auto c = make_cluster<store_node>(3, 13, cfg);
   const replica_id l = await_leader(c);
-  client cl{c};
+  store_client cl{c};
   for (int i = 0; i < 10; ++i) REQUIRE(cl.call(l, kv::increment{"n", 1}).has_value());
   c.run_for(100ms);
   const kv_store before = c.node(l)->machine();

@@ -1,5 +1,6 @@
 // The leaderless node over the user's data model: kv_store's string keys and values (data/data_model.hpp),
 // under last-write-wins, siblings and merge_with, in the simulator with partitions.
+#include "../support/client.hpp"
 #include "../support/leaderless.hpp"
 #include "../support/seeds.hpp"
 
@@ -38,32 +39,6 @@ using lww_store = leaderless_node<replicator<topo, last_write_wins, hybrid_logic
 using sibling_store = leaderless_node<replicator<topo, keep_siblings, dotted_version_vector>, kv_store>;
 using merge_store = leaderless_node<replicator<topo, merge_with<longest>, dotted_version_vector>, kv_store>;
 
-/// A client of a cluster of `Node`s that keeps replies by request id.
-template <class Node>
-struct client {
-  sim::cluster<Node>& c;
-  std::map<std::uint64_t, typename Node::reply> replies{};
-  std::uint64_t next = 0;
-  explicit client(sim::cluster<Node>& cl) : c{cl} {
-    c.on_reply([this](const typename Node::reply& r) { replies[r.id.value()] = r; });
-  }
-  /// Sends `op` (with `context`) to `to`; its request id.
-  std::uint64_t send(replica_id to, kv_store::operation op, payload context = {}) {
-    const std::uint64_t id = ++next;
-    client_request<kv_store::operation> req{client_id{100}, request_id{id}, std::move(op)};
-    req.context = std::move(context);
-    c.submit(to, std::move(req));
-    return id;
-  }
-  /// Sends `op` and runs until its reply comes (or 2 s pass).
-  std::optional<typename Node::reply> call(replica_id to, kv_store::operation op, payload context = {}) {
-    const std::uint64_t id = send(to, std::move(op), std::move(context));
-    c.run_until([&](auto&) { return replies.count(id) > 0; }, c.now() + 2'000'000);
-    if (!replies.count(id)) return std::nullopt;
-    return replies[id];
-  }
-};
-
 template <class Node>
 sim::cluster<Node> make_cluster(std::size_t nodes, std::uint64_t seed) {
   typename Node::config cfg;
@@ -84,7 +59,7 @@ TEMPLATE_TEST_CASE("leaderless over kv_store: put, get and remove of strings; co
                    "[leaderless][store]", lww_store, sibling_store, merge_store) {
   STATIC_REQUIRE(std::is_same_v<typename TestType::reply, basic_client_reply<std::vector<std::string>>>);
   auto c = make_cluster<TestType>(3, 1);
-  client<TestType> cl{c};
+  test::client<TestType> cl{c};
   const auto put = cl.call(replica_id{0}, kv_store::put{"user:1", "alice"});
   REQUIRE(put);
   REQUIRE(put->status == reply_status::ok);
@@ -119,7 +94,7 @@ TEMPLATE_TEST_CASE("leaderless over kv_store: put, get and remove of strings; co
 TEMPLATE_TEST_CASE("leaderless over kv_store: two concurrent puts of one key are siblings, one survivor, or merged",
                    "[leaderless][store]", lww_store, sibling_store, merge_store) {
   auto c = make_cluster<TestType>(3, 2);
-  client<TestType> cl{c};
+  test::client<TestType> cl{c};
   const auto ids = test::walk(c, kv_store::key_id("cart"));
   const auto a = cl.send(ids[0], kv_store::put{"cart", "apple"});
   const auto b = cl.send(ids[1], kv_store::put{"cart", "banana"});
@@ -155,7 +130,7 @@ TEMPLATE_TEST_CASE("leaderless over kv_store under partitions: every acknowledge
   for (const std::uint64_t seed : test::seeds(10)) {
     INFO("seed " << seed);
     auto c = make_cluster<TestType>(5, seed);
-    client<TestType> cl{c};
+    test::client<TestType> cl{c};
     std::map<std::string, std::pair<std::uint64_t, std::string>> wrote;  // key -> (request, value)
     for (int i = 0; i < 30; ++i) {
       if (i == 8) c.net().isolate(replica_id{static_cast<std::uint32_t>(seed % 5)});

@@ -1,6 +1,7 @@
 // The multi-leader node over the user's data model: kv_store's string keys and values
 // (data/data_model.hpp), per key an LWW register, a siblings register or one merged through the
 // application's function, in the simulator with a partition between the leaders.
+#include "../support/client.hpp"
 #include "../support/multi_leader.hpp"
 
 #include <replica/data/kv_store.hpp>
@@ -29,29 +30,6 @@ using lww_store = multi_leader_node<replicator<multi_leader, last_write_wins, hy
 using sibling_store = multi_leader_node<replicator<multi_leader, keep_siblings>, kv_store>;
 using merge_store = multi_leader_node<replicator<multi_leader, merge_with<longest>>, kv_store>;
 
-template <class Node>
-struct client {
-  sim::cluster<Node>& c;
-  std::map<std::uint64_t, typename Node::reply> replies{};
-  std::uint64_t next = 0;
-  explicit client(sim::cluster<Node>& cl) : c{cl} {
-    c.on_reply([this](const typename Node::reply& r) { replies[r.id.value()] = r; });
-  }
-  std::uint64_t send(replica_id to, kv_store::operation op, payload context = {}) {
-    const std::uint64_t id = ++next;
-    client_request<kv_store::operation> req{client_id{100}, request_id{id}, std::move(op)};
-    req.context = std::move(context);
-    c.submit(to, std::move(req));
-    return id;
-  }
-  std::optional<typename Node::reply> call(replica_id to, kv_store::operation op, payload context = {}) {
-    const std::uint64_t id = send(to, std::move(op), std::move(context));
-    c.run_until([&](auto&) { return replies.count(id) > 0; }, c.now() + 2'000'000);
-    if (!replies.count(id)) return std::nullopt;
-    return replies[id];
-  }
-};
-
 const replica_id n0{0}, n1{1}, n2{2};
 }  // namespace
 
@@ -59,7 +37,7 @@ TEMPLATE_TEST_CASE("multi-leader over kv_store: put, get and remove of strings; 
                    "[multi_leader][store]", lww_store, sibling_store, merge_store) {
   STATIC_REQUIRE(std::is_same_v<typename TestType::reply, basic_client_reply<std::vector<std::string>>>);
   auto c = test::make_leaders<TestType>(3, 1);
-  client<TestType> cl{c};
+  test::client<TestType> cl{c};
   const auto put = cl.call(n0, kv_store::put{"user:1", std::string(300, 'a') + "lice"});
   REQUIRE(put);
   REQUIRE(put->status == reply_status::ok);
@@ -93,7 +71,7 @@ TEMPLATE_TEST_CASE("multi-leader over kv_store: two leaders write one key during
   for (const std::uint64_t seed : test::seeds(10)) {
     INFO("seed " << seed);
     auto c = test::make_leaders<TestType>(3, seed);
-    client<TestType> cl{c};
+    test::client<TestType> cl{c};
     c.net().isolate(n0);
     const auto a = cl.call(n0, kv_store::put{"cart", "apple"});
     const auto b = cl.call(n1, kv_store::put{"cart", "banana"});

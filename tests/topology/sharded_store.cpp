@@ -1,6 +1,7 @@
 // A sharded node over the user's data model: kv_store's string keys routed by hash to groups
 // that are leader-based (kv_store as their state machine) or leaderless (kv_store's values per
 // key), in the simulator with an isolated node.
+#include "../support/client.hpp"
 #include "../support/seeds.hpp"
 
 #include <replica/commit/majority.hpp>
@@ -37,30 +38,6 @@ sim::cluster<Node> make(std::size_t nodes, std::uint64_t seed) {
   return sim::cluster<Node>{o, cfg};
 }
 
-/// A client that follows redirects (a node not hosting the shard, a follower) up to 8 times.
-template <class Node>
-struct client {
-  sim::cluster<Node>& c;
-  std::map<std::uint64_t, typename Node::reply> replies{};
-  std::uint64_t next = 0;
-  explicit client(sim::cluster<Node>& cl) : c{cl} {
-    c.on_reply([this](const typename Node::reply& r) { replies[r.id.value()] = r; });
-  }
-  std::optional<typename Node::reply> call(replica_id to, const kv_store::operation& op) {
-    for (int hop = 0; hop < 8; ++hop) {
-      const std::uint64_t id = ++next;
-      c.submit(to, client_request<kv_store::operation>{client_id{100}, request_id{id}, op});
-      c.run_until([&](auto&) { return replies.count(id) > 0; }, c.now() + 2'000'000);
-      if (!replies.count(id)) return std::nullopt;
-      const auto r = replies[id];
-      if (r.status != reply_status::redirect) return r;
-      if (r.leader_hint) to = *r.leader_hint;
-      else c.run_for(100ms);  // no leader known yet: wait for the election
-    }
-    return std::nullopt;
-  }
-};
-
 /// What a read's reply holds: the leader-based group's value, or the leaderless group's one value.
 std::optional<std::string> value_of(const basic_client_reply<kv_store::result>& r) { return r.result; }
 std::optional<std::string> value_of(const basic_client_reply<std::vector<std::string>>& r) {
@@ -76,7 +53,7 @@ TEMPLATE_TEST_CASE("sharded over kv_store: string keys routed by hash; every ack
     INFO("seed " << seed);
     auto c = make<TestType>(5, seed);
     c.run_for(1s);  // groups elect their leaders (leader-based)
-    client<TestType> cl{c};
+    test::client<TestType> cl{c};
     std::map<std::string, std::string> acked;
     std::set<std::uint32_t> shards_used;
     for (int i = 0; i < 24; ++i) {
@@ -86,7 +63,7 @@ TEMPLATE_TEST_CASE("sharded over kv_store: string keys routed by hash; every ack
       const std::string value = std::string(static_cast<std::size_t>(16 + i * 9), static_cast<char>('a' + i % 26));
       const replica_id at{static_cast<std::uint32_t>((seed + static_cast<std::uint64_t>(i)) % 5)};
       shards_used.insert(c.node(at)->map().shard_of_id(kv_store::key_id(key)));
-      const auto r = cl.call(at, kv_store::put{key, value});
+      const auto r = cl.call(at, kv_store::put{key, value}, {}, true);
       if (r && r->status == reply_status::ok) acked[key] = value;
     }
     c.net().heal();
@@ -94,7 +71,7 @@ TEMPLATE_TEST_CASE("sharded over kv_store: string keys routed by hash; every ack
     CHECK(shards_used.size() == 4);  // the keys spread over every shard
     CHECK(acked.size() >= 16);
     for (const auto& [key, value] : acked) {
-      const auto r = cl.call(replica_id{static_cast<std::uint32_t>(kv_store::key_id(key) % 5)}, kv_store::get{key});
+      const auto r = cl.call(replica_id{static_cast<std::uint32_t>(kv_store::key_id(key) % 5)}, kv_store::get{key}, {}, true);
       REQUIRE(r);
       REQUIRE(r->status == reply_status::ok);
       CHECK(value_of(*r) == std::optional<std::string>{value});
