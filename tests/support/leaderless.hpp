@@ -23,6 +23,14 @@ replica::sim::cluster<Node> leaderless_cluster(typename Node::config cfg, std::u
   o.link.latency = replica::sim::uniform_latency{std::chrono::milliseconds{1}, std::chrono::milliseconds{3}};
   return replica::sim::cluster<Node>{o, cfg};
 }
+/// `nodes` leaderless nodes with anti-entropy every 100 ms.
+template <class Node>
+replica::sim::cluster<Node> leaderless_cluster_with_anti_entropy(std::size_t nodes, std::uint64_t seed) {
+  typename Node::config cfg;
+  cfg.nodes = nodes;
+  cfg.anti_entropy_interval = std::chrono::milliseconds{100};
+  return leaderless_cluster<Node>(cfg, seed);
+}
 template <class Node>
 replica::sim::cluster<Node> leaderless_cluster(std::size_t nodes, std::uint64_t seed) {
   typename Node::config cfg;

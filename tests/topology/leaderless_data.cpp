@@ -40,10 +40,7 @@ using crdt_node = leaderless_node<replicator<topo, crdt_merge, dotted_version_ve
 
 template <class Node>
 sim::cluster<Node> make_cluster(std::size_t nodes, std::uint64_t seed) {
-  typename Node::config cfg;
-  cfg.nodes = nodes;
-  cfg.anti_entropy_interval = 100ms;
-  return test::leaderless_cluster<Node>(cfg, seed);
+  return test::leaderless_cluster_with_anti_entropy<Node>(nodes, seed);
 }
 using test::try_read;
 

@@ -41,10 +41,7 @@ using merge_store = leaderless_node<replicator<topo, merge_with<longest>, dotted
 
 template <class Node>
 sim::cluster<Node> make_cluster(std::size_t nodes, std::uint64_t seed) {
-  typename Node::config cfg;
-  cfg.nodes = nodes;
-  cfg.anti_entropy_interval = 100ms;
-  return test::leaderless_cluster<Node>(cfg, seed);
+  return test::leaderless_cluster_with_anti_entropy<Node>(nodes, seed);
 }
 
 /// A value of `n` bytes that names its key and a round: what must come back, byte for byte.

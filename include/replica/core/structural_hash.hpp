@@ -87,4 +87,14 @@ template <encodable T>
   return h.h;
 }
 
+/// A 64-bit hash of a key or value in a digest or fingerprint: an integer itself (what the
+/// integer registers' digests were always made of), anything else by its structure.
+template <encodable T>
+[[nodiscard]] std::uint64_t value_hash(const T& v) {
+  if constexpr (std::is_integral_v<T>)
+    return static_cast<std::uint64_t>(v);
+  else
+    return structural_hash(v);
+}
+
 }  // namespace replica

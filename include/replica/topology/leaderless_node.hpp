@@ -393,9 +393,9 @@ class leaderless_node : private leaderless_detail::coordinator<leaderless_node<R
   [[nodiscard]] std::uint64_t digest() const {
     std::uint64_t h = 1469598103934665603ULL;
     store_.for_each([&](const key_type& k, const state& vs) {
-      const std::uint64_t kh = leaderless_detail::value_hash(k);
+      const std::uint64_t kh = value_hash(k);
       for (const value_type& v : strategy::live(vs))
-        h = (h ^ (kh * 0x9e3779b97f4a7c15ULL + leaderless_detail::value_hash(v))) * 1099511628211ULL;
+        h = (h ^ (kh * 0x9e3779b97f4a7c15ULL + value_hash(v))) * 1099511628211ULL;
     });
     return h;
   }

@@ -371,8 +371,8 @@ class multi_leader_node {
   [[nodiscard]] std::uint64_t digest() const {
     std::uint64_t h = 1469598103934665603ULL;
     for (const auto& [k, st] : store_) {
-      const std::uint64_t kh = hash_of(k);
-      for (const value_type& v : kv_data<data_type>::read(st.data)) h = (h ^ (kh * 0x9e3779b97f4a7c15ULL + hash_of(v))) * 1099511628211ULL;
+      const std::uint64_t kh = value_hash(k);
+      for (const value_type& v : kv_data<data_type>::read(st.data)) h = (h ^ (kh * 0x9e3779b97f4a7c15ULL + value_hash(v))) * 1099511628211ULL;
     }
     return h;
   }
@@ -387,14 +387,6 @@ class multi_leader_node {
   static constexpr std::size_t wait_for_of(std::size_t n) noexcept { return detail::leaders_to_wait_for<commit_mode>::of(n); }
   [[nodiscard]] std::size_t wait_for() const noexcept { return wait_for_of(cfg_.nodes); }
 
-  /// An integer itself, anything else by its structure (digests).
-  template <class T>
-  static std::uint64_t hash_of(const T& v) {
-    if constexpr (std::is_integral_v<T>)
-      return static_cast<std::uint64_t>(v);
-    else
-      return structural_hash(v);
-  }
   /// The 32-bit id a causal context is bound to (the key itself for integer keys).
   static std::uint32_t context_key(const key_type& k) noexcept { return static_cast<std::uint32_t>(model::key_id(k)); }
 

@@ -47,15 +47,6 @@ namespace replica::leaderless_detail {
 /// arriving (they are the arriving ones, kept maximal); else `mixed` (merge).
 enum class arrival : std::uint8_t { known, newer, mixed };
 
-/// A 64-bit hash of a stored value: an integer itself, anything else by its structure.
-template <class T>
-std::uint64_t value_hash(const T& v) {
-  if constexpr (std::is_integral_v<T>)
-    return static_cast<std::uint64_t>(v);
-  else
-    return structural_hash(v);
-}
-
 /// Versioned siblings (see the file comment) of values of the data model's `Value`. `Fold`:
 /// the `merge_with` function, or void.
 template <class V, class Value, bool Lww, class Fold = void>
