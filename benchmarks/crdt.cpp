@@ -9,6 +9,11 @@
 // - causal_context_join/<variant>/<replicas>: the join of two OR-Set causal contexts (a version
 //   vector; dot clouds empty, as after compaction); `handwritten` is the element-wise maximum
 //   of two sorted (replica, counter) lists, the version-vector join written out.
+// - causal_context_gaps_join/<variant>/<replicas>: the same with dot clouds: each replica's dots
+//   seen with gaps (deltas received out of order), so the join is the version vectors' and a
+//   sorted union of the clouds, compacted (dots that extend the vector move into it);
+//   `handwritten` does that over sorted (replica, counter) lists: the lists' join,
+//   `std::set_union` of the clouds, one compacting pass.
 // - or_set_merge/composed/<elements>, or_set_delta/composed/<elements>: a full join of two OR-Sets
 //   of that many elements that diverged by a few adds and removes at three replicas, and
 //   applying one add delta. g_set, 2P-set, MV- and LWW-register likewise, composed only
@@ -21,6 +26,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <iterator>
 #include <random>
 #include <string>
 #include <vector>
@@ -195,6 +201,95 @@ void causal_context_join_handwritten(benchmark::State& st) {
   }
 }
 
+/// Contexts with gaps: for each replica a prefix and then every other dot beyond it.
+std::vector<rp::dot_context> gapped_contexts(std::size_t replicas, std::uint64_t seed) {
+  std::mt19937_64 g{seed};
+  std::vector<rp::dot_context> out(pool);
+  for (auto& c : out)
+    for (std::size_t r = 0; r < replicas; ++r) {
+      const std::uint64_t prefix = 1 + g() % 4;
+      for (std::uint64_t k = 1; k <= prefix; ++k) c.insert(rp::dot{id(r), k});
+      for (std::uint64_t k = prefix + 2 + g() % 2, e = k + 6; k <= e; k += 2) c.insert(rp::dot{id(r), k});
+    }
+  return out;
+}
+void causal_context_gaps_join_composed(benchmark::State& st) {
+  const auto n = static_cast<std::size_t>(st.range(0));
+  const auto a = gapped_contexts(n, 5), b = gapped_contexts(n, 6);
+  std::size_t i = 0;
+  for (auto _ : st) {
+    rp::dot_context x = a[i % pool];
+    x.merge(b[(i * 7 + 3) % pool]);
+    benchmark::DoNotOptimize(x);
+    ++i;
+  }
+}
+void causal_context_gaps_join_handwritten(benchmark::State& st) {
+  const auto n = static_cast<std::size_t>(st.range(0));
+  using pairs = std::vector<std::pair<std::uint32_t, std::uint64_t>>;
+  struct ctx {
+    pairs vv, cloud;
+  };
+  auto lower = [](const std::vector<rp::dot_context>& p) {
+    std::vector<ctx> out;
+    for (const auto& c : p) {
+      ctx x;
+      for (const auto& e : c.compact_part().entries()) x.vv.emplace_back(e.id.value(), e.counter);
+      for (const auto& d : c.cloud()) x.cloud.emplace_back(d.id.value(), d.counter);
+      out.push_back(std::move(x));
+    }
+    return out;
+  };
+  const auto a = lower(gapped_contexts(n, 5)), b = lower(gapped_contexts(n, 6));
+  std::size_t i = 0;
+  for (auto _ : st) {
+    const ctx& x = a[i % pool];
+    const ctx& y = b[(i * 7 + 3) % pool];
+    ctx out;
+    out.vv.reserve(x.vv.size() + y.vv.size());
+    std::size_t p = 0, q = 0;
+    while (p < x.vv.size() || q < y.vv.size()) {
+      if (q == y.vv.size() || (p < x.vv.size() && x.vv[p].first < y.vv[q].first)) {
+        out.vv.push_back(x.vv[p++]);
+      } else if (p == x.vv.size() || y.vv[q].first < x.vv[p].first) {
+        out.vv.push_back(y.vv[q++]);
+      } else {
+        out.vv.emplace_back(x.vv[p].first, std::max(x.vv[p].second, y.vv[q].second));
+        ++p;
+        ++q;
+      }
+    }
+    // The clouds' union, then one pass moving the dots that extend the vector into it (both are
+    // sorted by replica; a replica absent from the vector would be added at the end).
+    pairs all;
+    all.reserve(x.cloud.size() + y.cloud.size());
+    std::set_union(x.cloud.begin(), x.cloud.end(), y.cloud.begin(), y.cloud.end(), std::back_inserter(all));
+    out.cloud.reserve(all.size());
+    pairs added;
+    auto v = out.vv.begin();
+    for (const auto& d : all) {
+      while (v != out.vv.end() && v->first < d.first) ++v;
+      std::uint64_t* have = v != out.vv.end() && v->first == d.first ? &v->second : nullptr;
+      if (!have) {
+        if (added.empty() || added.back().first != d.first) added.emplace_back(d.first, 0);
+        have = &added.back().second;
+      }
+      if (d.second <= *have) continue;
+      if (d.second == *have + 1) {
+        ++*have;
+        continue;
+      }
+      out.cloud.push_back(d);
+    }
+    if (!added.empty()) {
+      out.vv.insert(out.vv.end(), added.begin(), added.end());
+      std::sort(out.vv.begin(), out.vv.end());
+    }
+    benchmark::DoNotOptimize(out);
+    ++i;
+  }
+}
+
 // ---- sets and registers (composed only) ----
 
 /// Three replicas that share `elements` elements and then diverge by a few adds and removes.
@@ -319,6 +414,8 @@ int main(int argc, char** argv) {
     benchmark::RegisterBenchmark("pn_counter_merge/handwritten", pn_counter_merge_handwritten)->Arg(n);
     benchmark::RegisterBenchmark("causal_context_join/composed", causal_context_join_composed)->Arg(n);
     benchmark::RegisterBenchmark("causal_context_join/handwritten", causal_context_join_handwritten)->Arg(n);
+    benchmark::RegisterBenchmark("causal_context_gaps_join/composed", causal_context_gaps_join_composed)->Arg(n);
+    benchmark::RegisterBenchmark("causal_context_gaps_join/handwritten", causal_context_gaps_join_handwritten)->Arg(n);
   }
   for (long n : {100L, 1000L}) {
     benchmark::RegisterBenchmark("or_set_merge/composed", set_merge_composed<rp::or_set<std::int64_t>>)->Arg(n);
