@@ -12,8 +12,10 @@
 #include <rapidcheck.h>
 #include <rapidcheck/catch.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
+#include <iterator>
 #include <optional>
 #include <tuple>
 #include <vector>
@@ -121,5 +123,35 @@ TEMPLATE_LIST_TEST_CASE("crdt laws: applying a delta equals the full update", "[
         RC_ASSERT(join(join(join(y, before), delta), delta) == join(y, after));
       }
     }
+  });
+}
+
+TEST_CASE("dot_context: a join holds exactly the union of the dots, in the canonical form", "[laws][crdt]") {
+  // Dots with gaps (deltas received out of order) exercise the cloud and its compaction.
+  using dots = std::vector<std::pair<std::uint8_t, std::uint8_t>>;
+  auto context_of = [](const dots& ds) {
+    dot_context c;
+    for (const auto& [r, k] : ds) c.insert(dot{replica_id{r % 4u}, 1u + k % 12u});
+    return c;
+  };
+  auto set_of = [](const dot_context& c) {
+    std::vector<dot> out;
+    c.for_each([&](const dot& d) { out.push_back(d); });
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  rc::prop("join = union of dots", [&](const dots& x, const dots& y) {
+    const dot_context a = context_of(x), b = context_of(y);
+    dot_context ab = a;
+    ab.merge(b);
+    RC_ASSERT(ab.well_formed());
+    std::vector<dot> expected;
+    const auto sa = set_of(a), sb = set_of(b);
+    std::set_union(sa.begin(), sa.end(), sb.begin(), sb.end(), std::back_inserter(expected));
+    RC_ASSERT(set_of(ab) == expected);
+    dot_context fresh;  // canonical: the same as inserting every dot into an empty context
+    for (const dot& d : expected) fresh.insert(d);
+    RC_ASSERT(ab == fresh);
+    RC_TAG(ab.cloud().empty() ? "no cloud" : "cloud");
   });
 }

@@ -678,7 +678,6 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
   std::uint64_t last_new_verified_ = 0;
   batch shipped_;                  ///< the leader's last persisted batch, shared with its appends
   leader_based_detail::batch_pool<entry> batches_;  ///< recycled buffers for new batches
-  std::vector<entry> catch_up_;    ///< scratch: entries gathered for a follower that is behind
   std::uint64_t shipped_from_ = 0;  ///< index of shipped_[0]
   std::optional<replica_id> transfer_to_;
   local_time transfer_deadline_{};

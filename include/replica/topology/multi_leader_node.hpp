@@ -17,134 +17,48 @@
 ///   misses its acknowledgements by `request_timeout` answers `unknown`: it is applied here
 ///   and still propagates; it is never undone.
 /// - Propagation (multi_leader/propagation.hpp): all-to-all, star, or ring with forwarding.
-///   Changes are sent at once and re-sent every `propagation_interval` until the receiver's
-///   acknowledgement (its contiguous applied prefix per origin) covers them: at-least-once.
+///   Changes are sent at once and kept (multi_leader/outbox.hpp) and re-sent every
+///   `propagation_interval` until the receiver's acknowledgement (its contiguous applied prefix
+///   per origin, multi_leader/acknowledgements.hpp) covers them: at-least-once.
 /// - Receipt is deduplicated by (origin, sequence), so duplicates and replays do nothing.
 ///   Without causal delivery a change is applied whatever arrived before it (state merges do
 ///   not care about order; a *gap* is reported and the missing change arrives on a re-send).
 ///   With `causal_delivery`, a change waits until its origin's previous change and everything
-///   its origin had applied when it was made (`deps`) have been applied here (FAULTS C5).
+///   its origin had applied when it was made (`deps`) have been applied here (FAULTS C5;
+///   multi_leader/delivery.hpp).
 /// - Last-write-wins counts its losses: a leader's acknowledged write replaced by a write
 ///   that had not seen it (or that loses at once, behind a larger stamp) is a
 ///   `discarded_write` event at that leader, each exactly once.
 /// - Compare-and-set needs one order of writes; it is refused (`unsupported`).
 
-#include <replica/core/fields.hpp>
-#include <replica/commit/asynchronous.hpp>
-#include <replica/commit/first.hpp>
-#include <replica/commit/majority.hpp>
-#include <replica/commit/semi_synchronous.hpp>
-#include <replica/commit/synchronous.hpp>
 #include <replica/core/addressing.hpp>
 #include <replica/core/client.hpp>
 #include <replica/core/effects.hpp>
 #include <replica/core/envelope.hpp>
+#include <replica/core/fields.hpp>
 #include <replica/core/ids.hpp>
+#include <replica/core/node.hpp>
 #include <replica/core/result.hpp>
 #include <replica/core/structural_hash.hpp>
 #include <replica/core/time.hpp>
 #include <replica/crdt/dot_context.hpp>
-#include <replica/core/node.hpp>
-#include <replica/topology/multi_leader.hpp>
 #include <replica/data/data_model.hpp>
-#include <replica/data/kv_register.hpp>
+#include <replica/topology/multi_leader.hpp>
+#include <replica/topology/multi_leader/acknowledgements.hpp>
 #include <replica/topology/multi_leader/data.hpp>
+#include <replica/topology/multi_leader/delivery.hpp>
+#include <replica/topology/multi_leader/events.hpp>
+#include <replica/topology/multi_leader/outbox.hpp>
 #include <replica/topology/multi_leader/propagation.hpp>
 
 #include <algorithm>
 #include <cstdint>
 #include <map>
-#include <string_view>
 #include <type_traits>
 #include <variant>
 #include <vector>
 
 namespace replica {
-
-/// What a multi-leader node reports.
-enum class multi_leader_event_kind : std::uint8_t {
-  discarded_write,  ///< LWW dropped this leader's acknowledged write `seq` of `key` (value `value`)
-  siblings,         ///< `key` holds `count` concurrent siblings after a change from `peer`
-  held,             ///< causal delivery holds change `seq` of `peer` until what it depends on arrives
-  duplicate,        ///< a change already applied arrived again (and was ignored)
-  gap,              ///< change `seq` of `peer` applied before an earlier one of the same origin
-};
-
-/// One report (`Key`, `Value`: the node's data model's).
-template <class Key, class Value>
-struct basic_multi_leader_event {
-  using kind = multi_leader_event_kind;
-  kind what{};
-  Key key{};
-  replica_id peer{};
-  std::uint64_t seq = 0;
-  Value value{};
-  std::uint32_t count = 0;
-};
-/// The events of a node over the integer registers (the default data model).
-using multi_leader_event = basic_multi_leader_event<key_type, value_type>;
-
-constexpr std::string_view to_string(multi_leader_event_kind k) noexcept {
-  using k_t = multi_leader_event_kind;
-  switch (k) {
-    case k_t::discarded_write: return "discarded_write";
-    case k_t::siblings: return "siblings";
-    case k_t::held: return "held";
-    case k_t::duplicate: return "duplicate";
-    case k_t::gap: return "gap";
-  }
-  return "?";
-}
-
-namespace detail {
-/// How many *other* leaders must apply a write before it is acknowledged, of `n` leaders.
-template <class Commit>
-struct leaders_to_wait_for {
-  static_assert(sizeof(Commit) == 0,
-                "replica::multi_leader_node: the commit mode must be asynchronous, semi_synchronous<K>, first<K>, "
-                "majority or synchronous (other leaders that must apply a write before it is acknowledged)");
-};
-template <>
-struct leaders_to_wait_for<asynchronous> {
-  static constexpr std::size_t of(std::size_t) noexcept { return 0; }
-};
-template <std::size_t K, ack_on A, class M>
-struct leaders_to_wait_for<semi_synchronous<K, A, M>> {
-  static constexpr std::size_t of(std::size_t) noexcept { return K; }
-};
-template <std::size_t K, ack_on A, class M>
-struct leaders_to_wait_for<first<K, A, M>> {
-  static constexpr std::size_t of(std::size_t) noexcept { return K; }
-};
-template <ack_on A>
-struct leaders_to_wait_for<majority_with<A>> {
-  static constexpr std::size_t of(std::size_t n) noexcept { return n / 2; }
-};
-template <std::size_t M, ack_on A, class W>
-struct leaders_to_wait_for<synchronous_with<M, A, W>> {
-  static constexpr std::size_t of(std::size_t n) noexcept { return n == 0 ? 0 : n - 1; }
-};
-
-template <class D>
-struct is_sibling_register : std::false_type {};
-template <class T>
-struct is_sibling_register<basic_sibling_register<T>> : std::true_type {};
-template <class F, class T>
-struct is_sibling_register<merged_register<F, T>> : std::true_type {};
-
-/// The data model and the data type of a node's second parameter: a data model (its values in
-/// the resolver's register), or a CRDT (over the registers' operations).
-template <class R, class Data, bool IsModel = data_model<Data>>
-struct multi_leader_types {
-  using model = Data;
-  using data = default_data_t<R, typename Data::value_type>;
-};
-template <class R, class Data>
-struct multi_leader_types<R, Data, false> {
-  using model = kv_register;
-  using data = Data;
-};
-}  // namespace detail
 
 /// `Data`: the data model (data/data_model.hpp: `kv_register`, the default, or `kv_store`, or your
 /// own), whose values each key holds in the resolver's register; or a CRDT each key holds
@@ -248,8 +162,8 @@ class multi_leader_node {
         targets_{plan_.targets()},
         store_{disk.store},
         delivered_{disk.delivered},
-        log_{disk.log},
-        acked_(cfg.nodes) {
+        outbox_{disk.log},
+        acks_{cfg.nodes} {
     own_seq_ = delivered_.compact_part().counter(self_);
   }
 
@@ -263,27 +177,16 @@ class multi_leader_node {
 
   void tick(local_time now) {
     now_ = now;
-    for (auto it = pending_.begin(); it != pending_.end();) {
-      if (now_ < it->second.deadline) {
-        ++it;
-        continue;
-      }
-      reply r{it->second.client, it->second.id};
+    acks_.expire(now_, [&](client_id client, request_id id) {
+      reply r{client, id};
       r.status = reply_status::unknown;  // applied here and propagating; not confirmed by enough leaders
       out_.replies.push_back(std::move(r));
-      it = pending_.erase(it);
-    }
+    });
     if (now_ - last_resend_ >= cfg_.propagation_interval) {
       last_resend_ = now_;
       trim_log();
-      for (replica_id p : targets_) {
-        ship s;
-        for (const change& c : log_) {
-          if (s.changes.size() >= cfg_.max_batch) break;
-          if (plan_.ships(c.origin, p) && c.seq > acked_[p.value()].counter(c.origin)) s.changes.push_back(c);
-        }
-        if (!s.changes.empty()) send(p, std::move(s));
-      }
+      for (replica_id p : targets_)
+        if (auto again = outbox_.due(p, plan_, acks_.applied(p), cfg_.max_batch); !again.empty()) send(p, ship{std::move(again)});
     }
   }
 
@@ -316,14 +219,14 @@ class multi_leader_node {
     } else {
       st.writer = dot{self_, c.seq};
     }
-    log_.push_back(c);
+    outbox_.keep(c);
     out_.persist.push_back(applied{c, st, true});
     for (replica_id p : targets_)
       if (plan_.ships(self_, p)) send(p, ship{{c}});
     if (wait_for() == 0) {
       out_.replies.push_back(reply{req.client, req.id});
     } else {
-      pending_.emplace(c.seq, pending_write{req.client, req.id, now_ + cfg_.request_timeout});
+      acks_.await(c.seq, req.client, req.id, now_ + cfg_.request_timeout);
     }
   }
 
@@ -365,7 +268,7 @@ class multi_leader_node {
   /// Changes waiting for their dependencies (causal delivery).
   [[nodiscard]] std::size_t held() const noexcept { return held_.size(); }
   /// Changes kept for sending until acknowledged.
-  [[nodiscard]] std::size_t log_size() const noexcept { return log_.size(); }
+  [[nodiscard]] std::size_t log_size() const noexcept { return outbox_.size(); }
   [[nodiscard]] const dot_context& delivered() const noexcept { return delivered_; }
   /// A hash of what reads return on every key: equal on leaders that have converged.
   [[nodiscard]] std::uint64_t digest() const {
@@ -378,13 +281,11 @@ class multi_leader_node {
   }
 
  private:
-  struct pending_write {
-    client_id client{};
-    request_id id{};
-    local_time deadline{};
-  };
+  using buffer = multi_leader_detail::causal_buffer<change>;
 
-  static constexpr std::size_t wait_for_of(std::size_t n) noexcept { return detail::leaders_to_wait_for<commit_mode>::of(n); }
+  static constexpr std::size_t wait_for_of(std::size_t n) noexcept {
+    return multi_leader_detail::leaders_to_wait_for<commit_mode>::of(n);
+  }
   [[nodiscard]] std::size_t wait_for() const noexcept { return wait_for_of(cfg_.nodes); }
 
   /// The 32-bit id a causal context is bound to (the key itself for integer keys).
@@ -419,13 +320,6 @@ class multi_leader_node {
     }
     return {};
   }
-  [[nodiscard]] bool deliverable(const change& c) const {
-    const auto& have = delivered_.compact_part();
-    if (have.counter(c.origin) + 1 != c.seq) return false;
-    return std::all_of(c.deps.entries().begin(), c.deps.entries().end(),
-                       [&](const auto& e) { return have.counter(e.id) >= e.counter; });
-  }
-
   status handle(replica_id from, const ship& s) {
     for (const change& c : s.changes)
       if (auto ok = validate(c); !ok) return ok;  // one bad change: the whole message is refused, nothing applied
@@ -447,28 +341,19 @@ class multi_leader_node {
   }
   void receive(replica_id from, const change& c) {
     const dot d{c.origin, c.seq};
-    if (cfg_.deduplicate && (delivered_.contains(d) || held_.contains(d))) {
+    if (cfg_.deduplicate && (delivered_.contains(d) || held_.holds(d))) {
       out_.events.push_back({event::kind::duplicate, c.key, c.origin, c.seq, {}, 1});
       return;
     }
-    if (cfg_.causal_delivery && !deliverable(c)) {
-      held_.emplace(d, c);
+    if (cfg_.causal_delivery && !buffer::deliverable(c, delivered_.compact_part())) {
+      held_.hold(c);
       out_.events.push_back({event::kind::held, c.key, c.origin, c.seq, {}, 1});
       return;
     }
     apply(from, c);
-    if (!cfg_.causal_delivery) return;
-    for (bool progress = true; progress;) {  // release what now has its dependencies
-      progress = false;
-      for (auto it = held_.begin(); it != held_.end(); ++it) {
-        if (!deliverable(it->second)) continue;
-        const change next = std::move(it->second);
-        held_.erase(it);
-        apply(from, next);
-        progress = true;
-        break;
-      }
-    }
+    if (cfg_.causal_delivery)  // release what now has its dependencies
+      held_.release([&]() -> const version_vector<>& { return delivered_.compact_part(); },
+                    [&](const change& next) { apply(from, next); });
   }
   void apply(replica_id from, const change& c) {
     if (!cfg_.causal_delivery && c.seq > delivered_.compact_part().counter(c.origin) + 1)
@@ -497,41 +382,21 @@ class multi_leader_node {
     }
     delivered_.insert(dot{c.origin, c.seq});
     const bool logged = plan_.relays();
-    if (logged) log_.push_back(c);
+    if (logged) outbox_.keep(c);
     out_.persist.push_back(applied{c, st, logged});
     if (logged)
       for (replica_id p : targets_)
         if (p != from && plan_.ships(c.origin, p)) send(p, ship{{c}});
   }
   status handle(replica_id from, const ship_ack& a) {
-    acked_[from.value()].merge(a.applied);
-    if (pending_.empty()) return {};
-    const std::size_t need = wait_for();
-    for (auto it = pending_.begin(); it != pending_.end();) {
-      std::size_t have = 0;
-      for (std::uint32_t p = 0; p < cfg_.nodes; ++p)
-        if (p != self_.value() && acked_[p].counter(self_) >= it->first) ++have;
-      if (have < need) {
-        ++it;
-        continue;
-      }
-      out_.replies.push_back(reply{it->second.client, it->second.id});
-      it = pending_.erase(it);
-    }
+    acks_.heard(from, a.applied);
+    if (acks_.waiting())
+      acks_.confirm(self_, wait_for(), [&](client_id client, request_id id) { out_.replies.push_back(reply{client, id}); });
     return {};
   }
-  /// Drops log entries every receiver they go to has acknowledged.
+  /// Drops the kept changes every receiver they go to has acknowledged.
   void trim_log() {
-    trimmed t;
-    std::erase_if(log_, [&](const change& c) {
-      for (replica_id p : targets_)
-        if (plan_.ships(c.origin, p) && acked_[p.value()].counter(c.origin) < c.seq) return false;
-      t.dots.push_back(dot{c.origin, c.seq});
-      return true;
-    });
-    if (t.dots.empty()) return;
-    std::sort(t.dots.begin(), t.dots.end());
-    out_.persist.push_back(std::move(t));
+    if (auto gone = outbox_.trim(plan_, targets_, acks_); !gone.empty()) out_.persist.push_back(trimmed{std::move(gone)});
   }
 
   template <class P>
@@ -545,10 +410,9 @@ class multi_leader_node {
   std::vector<replica_id> targets_;
   std::map<key_type, stored> store_;
   dot_context delivered_;
-  std::vector<change> log_;
-  std::vector<version_vector<>> acked_;  ///< per peer: what it has applied, as it last said
-  std::map<dot, change> held_;
-  std::map<std::uint64_t, pending_write> pending_;  ///< own writes waiting for other leaders, by sequence
+  multi_leader_detail::outbox<change> outbox_;  ///< changes to send until acknowledged
+  multi_leader_detail::ack_book acks_;          ///< what each peer has applied; own writes waiting for it
+  buffer held_;                                 ///< changes waiting for their dependencies
   std::uint64_t own_seq_ = 0;
   std::uint64_t discarded_ = 0;
   local_time now_{}, last_resend_{};

@@ -1,4 +1,4 @@
-// leader_based/raft_log.hpp: the follower's consistency check (check_append).
+// leader_based/raft_log.hpp: the follower's consistency check (check_append) and slices.
 #include <replica/core/client.hpp>
 #include <replica/topology/leader_based/raft_log.hpp>
 
@@ -68,4 +68,15 @@ TEST_CASE("check_append: refusals carry a hint", "[leader_based][raft_log]") {
   c = compacted.check_append(8, term{1}, batch(9, {1, 3}), 0);  // entry 10 has term 1 here, 3 there
   CHECK_FALSE(c.success);
   CHECK(c.need_snapshot);
+}
+
+TEST_CASE("slice: the entries between two indexes, in place, above a snapshot", "[leader_based][raft_log]") {
+  const auto log = log_of({3, 3, 4, 5}, 10, 2);  // entries 11..14
+  const auto s = log.slice(12, 13);
+  REQUIRE(s.size() == 2);
+  CHECK(s[0].index == 12);
+  CHECK(s[1].index == 13);
+  CHECK(s.data() == &log.at(12));  // no copy
+  CHECK(log.slice(14, 14).front().term == term{5});
+  CHECK(log.slice(11, 14).size() == 4);
 }

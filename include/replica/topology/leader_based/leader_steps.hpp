@@ -217,9 +217,8 @@ class leader_steps {
           n().shipped_[upto - n().shipped_from_].term == n().log_.at(upto).term) {
         a.entries = n().shipped_.slice(from - n().shipped_from_, upto - from + 1);  // share the batch just persisted
       } else {
-        n().catch_up_.clear();
-        for (std::uint64_t k = from; k <= upto; ++k) n().catch_up_.push_back(n().log_.at(k));
-        a.entries = n().batches_.copy_of(n().catch_up_.begin(), n().catch_up_.end());
+        const auto behind = n().log_.slice(from, upto);  // one copy, straight out of the log
+        a.entries = n().batches_.copy_of(behind.begin(), behind.end());
       }
     }
     a.commit = n().commit_;

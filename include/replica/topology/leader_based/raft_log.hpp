@@ -16,6 +16,7 @@
 #include <cassert>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -81,6 +82,11 @@ class raft_log {
     return index == snap_index_ ? snap_bytes_ : at(index).log_bytes;
   }
   [[nodiscard]] const std::vector<Entry>& entries() const noexcept { return entries_; }
+  /// The entries from `first` to `last` (both included), in place; requires both contained.
+  [[nodiscard]] std::span<const Entry> slice(std::uint64_t first, std::uint64_t last) const noexcept {
+    assert(contains(first) && contains(last) && first <= last);
+    return std::span<const Entry>{entries_}.subspan(first - snap_index_ - 1, last - first + 1);
+  }
   /// bytes_through(last_index()).
   [[nodiscard]] std::uint64_t bytes_last() const noexcept { return entries_.empty() ? snap_bytes_ : entries_.back().log_bytes; }
 

@@ -2,9 +2,12 @@
 /// \file
 /// What each key of a multi-leader replicator holds unless the user names a CRDT: one data type
 /// of data/kv_data.hpp per resolver (`last_write_wins`: an LWW register; `keep_siblings`: the
-/// siblings register; `merge_with<F>`: siblings read through F; `crdt_merge`: the CRDT named).
+/// siblings register; `merge_with<F>`: siblings read through F; `crdt_merge`: the CRDT named),
+/// and how a node's second parameter splits into its data model and that data type.
 
+#include <replica/data/data_model.hpp>
 #include <replica/data/kv_data.hpp>
+#include <replica/data/kv_register.hpp>
 #include <replica/resolve/crdt_merge.hpp>
 #include <replica/resolve/keep_siblings.hpp>
 #include <replica/resolve/last_write_wins.hpp>
@@ -42,5 +45,27 @@ struct default_data<merge_with<F>, V, Value> {
 /// of `Value`s (the data model's) of the resolver's kind.
 template <class R, class Value = value_type>
 using default_data_t = typename detail::default_data<typename R::resolver, typename R::versioning, Value>::type;
+
+namespace detail {
+template <class D>
+struct is_sibling_register : std::false_type {};
+template <class T>
+struct is_sibling_register<basic_sibling_register<T>> : std::true_type {};
+template <class F, class T>
+struct is_sibling_register<merged_register<F, T>> : std::true_type {};
+
+/// The data model and the data type of a node's second parameter: a data model (its values in
+/// the resolver's register), or a CRDT (over the integer registers' operations).
+template <class R, class Data, bool IsModel = data_model<Data>>
+struct multi_leader_types {
+  using model = Data;
+  using data = default_data_t<R, typename Data::value_type>;
+};
+template <class R, class Data>
+struct multi_leader_types<R, Data, false> {
+  using model = kv_register;
+  using data = Data;
+};
+}  // namespace detail
 
 }  // namespace replica
