@@ -364,3 +364,61 @@ TEST_CASE("wal: leaderless stores and hints, and the multi-leader change log, re
   leaderless_and_multi_leader<dynamo>(6);
   leaderless_and_multi_leader<regions>(7);
 }
+
+TEST_CASE("wal: files that are not segments are left alone, and the last segment number is refused, not wrapped", "[io][storage]") {
+  const auto bs = real_batches(3);
+  REQUIRE(bs.size() > 4);
+  io::power_loss_disk d{3};
+  REQUIRE(d.make_dir("n0").ok());
+  // A name of a segment's shape whose number is not hex (the recovery fuzzer's first finding:
+  // parsing it threw), and another file: both ignored.
+  for (const char* junk : {"n0/wal-zzzzzzzzzzzzzzzz.log", "n0/notes.txt"}) {
+    auto h = d.open(junk, io::open_mode::create);
+    REQUIRE(h.ok());
+    REQUIRE(d.write_at(*h, 0, std::vector<std::byte>(32, std::byte{0x5a})).ok());
+    REQUIRE(d.close(*h).ok());
+  }
+  io::wal_options o;
+  o.segment_bytes = 4096;
+  {
+    node::durable_state empty;
+    io::wal_recovery report;
+    auto log = log_t::open(d, "n0", o, empty, &report);
+    REQUIRE(log.ok());
+    CHECK(report.segments == 0);
+    REQUIRE(log->append(bs[0]).ok());
+  }
+  node::durable_state back;
+  REQUIRE(log_t::open(d, "n0", o, back).ok());
+  CHECK(same(back, replay(bs, records_in(bs, 1))));
+
+  // A log whose only segment carries the largest number: appending what does not fit it is
+  // refused (no number follows), and nothing acknowledged is lost.
+  io::power_loss_disk e{4};
+  REQUIRE(e.make_dir("n1").ok());
+  {
+    auto h = e.open("n1/wal-ffffffffffffffff.log", io::open_mode::create);
+    REQUIRE(h.ok());
+    REQUIRE(e.allocate(*h, 4096).ok());
+    REQUIRE(e.sync(*h).ok());
+    REQUIRE(e.close(*h).ok());
+    REQUIRE(e.sync_dir("n1").ok());  // a segment as the log leaves one: durable, name and size
+  }
+  std::size_t appended = 0;
+  {
+    node::durable_state empty;
+    auto log = log_t::open(e, "n1", o, empty);
+    REQUIRE(log.ok());
+    status last;
+    for (; appended < bs.size(); ++appended) {
+      last = log->append(bs[appended]);
+      if (!last) break;
+    }
+    REQUIRE(appended < bs.size());  // the segment filled up
+    CHECK(last.code() == errc::out_of_range);
+  }
+  e.power_loss();
+  node::durable_state after;
+  REQUIRE(log_t::open(e, "n1", o, after).ok());
+  CHECK(same(after, replay(bs, records_in(bs, appended))));
+}

@@ -134,6 +134,16 @@ class wal {
     return {};
   }
 
+  /// Appends to `out` one record as `append` writes it: `payload` (an encoded persist entry, or
+  /// any bytes) framed with sequence number `seq`, zero-padded to 8 bytes. For tests and tools
+  /// that build a log by hand (the recovery fuzzer frames arbitrary payloads with it).
+  static void encode_record(std::uint64_t seq, std::span<const std::byte> payload, std::vector<std::byte>& out) {
+    const std::size_t at = out.size();
+    out.resize(at + header_bytes + align8(payload.size()));
+    std::copy(payload.begin(), payload.end(), out.begin() + static_cast<std::ptrdiff_t>(at + header_bytes));
+    frame(std::span{out}.subspan(at), static_cast<std::uint32_t>(payload.size()), seq);
+  }
+
   [[nodiscard]] std::uint64_t next_sequence() const noexcept { return next_seq_; }
   [[nodiscard]] const std::string& directory() const noexcept { return dir_; }
 
@@ -154,9 +164,20 @@ class wal {
     std::snprintf(name, sizeof name, "wal-%016llx.log", static_cast<unsigned long long>(number));
     return name;
   }
-  static bool is_segment(const std::string& n) {
-    return n.size() == 24 && n.rfind("wal-", 0) == 0 && n.compare(20, 4, ".log") == 0;
+  /// The number of a segment's name (`wal-` 16 lowercase hex digits `.log`); nothing for any
+  /// other name (recovery leaves such files alone, whatever they hold).
+  static std::optional<std::uint64_t> segment_number(const std::string& n) {
+    if (n.size() != 24 || n.rfind("wal-", 0) != 0 || n.compare(20, 4, ".log") != 0) return std::nullopt;
+    std::uint64_t v = 0;
+    for (std::size_t i = 4; i < 20; ++i) {
+      const char c = n[i];
+      const int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+      if (d < 0) return std::nullopt;
+      v = v << 4 | static_cast<std::uint64_t>(d);
+    }
+    return v;
   }
+  static bool is_segment(const std::string& n) { return segment_number(n).has_value(); }
   static std::uint32_t checksum(std::uint64_t seq, std::uint32_t len, std::span<const std::byte> payload) {
     std::byte head[12];
     std::memcpy(head, &seq, 8);
@@ -178,6 +199,7 @@ class wal {
   /// The next segment (numbered after the active one), created, preallocated and durable (its
   /// size, then its name).
   status prepare(std::uint64_t size) {
+    if (segment_no_ == UINT64_MAX) return error{errc::out_of_range, "wal: no segment number after the last (a segment named wal-ffffffffffffffff.log)"};
     const std::string name = segment_name(segment_no_ + 1);
     auto h = fs_->open(dir_ + "/" + name, open_mode::create);
     if (!h) return h.err();
@@ -298,7 +320,7 @@ class wal {
         active_ = *h;
         active_size_ = bytes.size();
         offset_ = at;
-        segment_no_ = std::stoull(segments[k].substr(4, 16), nullptr, 16);
+        segment_no_ = *segment_number(segments[k]);
         break;
       }
       (void)fs_->close(*h);
