@@ -26,6 +26,7 @@
 #include <replica/io/wal.hpp>
 #include <replica/replicator.hpp>
 #include <replica/sim/cluster.hpp>
+#include <replica/sim/nemesis.hpp>
 #include <replica/topology/leader_based.hpp>
 #include <replica/topology/leader_based_node.hpp>
 
@@ -518,4 +519,86 @@ TEST_CASE("wal: a writer process killed with SIGKILL at random moments keeps eve
   // Checked once: with "durable K" said before the append, 17 checks of 30 rounds fail.)
   CHECK(mid_run * 3 >= rounds);
   fs::remove_all(dir);
+}
+
+namespace {
+struct disk_run {
+  std::uint64_t trace = 0;
+  std::size_t restarts = 0;  ///< restarts that started from a recovered log
+  std::size_t batches = 0;   ///< effects batches appended to the logs
+};
+
+/// One simulated run of `N` on three nodes under crashes, isolation and loss. With `wal_root`,
+/// each node's persist batches also go to a write-ahead log in `wal_root`/n<i> on the real file
+/// system (synced), and a node restarting after a crash starts from what its log recovers (which
+/// must be what the in-memory disk holds). Returns the trace hash.
+template <class N>
+disk_run run_on_disks(std::uint64_t seed, const std::filesystem::path* wal_root) {
+  using namespace std::chrono_literals;
+  auto c = test::three_nodes<N>(seed);
+  io::posix_file_system files;
+  std::vector<std::optional<io::wal<N>>> logs(c.size());
+  disk_run out;
+  auto reopen = [&](replica_id r) {
+    logs[r.value()].reset();  // the process died: its log is closed
+    typename N::durable_state st;
+    auto l = io::wal<N>::open(files, (*wal_root / ("n" + std::to_string(r.value()))).string(), {}, st);
+    REQUIRE(l.ok());
+    logs[r.value()].emplace(std::move(*l));
+    return st;
+  };
+  if (wal_root) {
+    for (std::uint32_t i = 0; i < c.size(); ++i) REQUIRE(same(reopen(replica_id{i}), c.disk(replica_id{i})));
+    c.on_effects([&](replica_id r, const effects_of<N>& fx) {
+      if (fx.persist.empty()) return;
+      REQUIRE(logs[r.value()]->append(fx.persist).ok());
+      ++out.batches;
+    });
+    c.on_restart([&](replica_id r, typename N::durable_state& disk) {
+      auto st = reopen(r);
+      REQUIRE(same(st, disk));  // the log recovered what the in-memory disk holds
+      disk = std::move(st);     // and the node starts from the log's
+      ++out.restarts;
+    });
+  }
+  sim::nemesis_options no;
+  no.kinds = {sim::fault_kind::crash, sim::fault_kind::crash, sim::fault_kind::isolate, sim::fault_kind::lossy};
+  no.safety = 4s;
+  no.mean_fault = 250ms;
+  sim::schedule_faults<N>(c, sim::plan_faults(no, c.size(), c.random()));
+  sim::session_options s;
+  s.clients = 3;
+  s.keys = 4;
+  s.stop = no.safety.count();
+  c.add_sessions(s);
+  c.run_until(no.safety.count());
+  sim::heal_everything(c);
+  c.run_until(c.now() + 1'000'000);
+  out.trace = c.trace_hash();
+  return out;
+}
+}  // namespace
+
+TEST_CASE("wal: a simulated run whose nodes' disks are write-ahead logs on the real file system traces as on the in-memory disk", "[io][storage]") {
+  namespace fs = std::filesystem;
+  using dynamo = leaderless_node<replicator<leaderless<n<3>, w<2>, r<2>, sloppy_quorum>, keep_siblings, dotted_version_vector>>;
+  using regions = multi_leader_node<replicator<multi_leader, last_write_wins, hybrid_logical_clock>>;
+  for (std::uint64_t seed : test::seeds(1)) {
+    INFO("seed " << seed << " (REPLICA_SEED=" << seed << " to rerun it alone)");
+    auto both = [&]<class N>(const char* name) {
+      INFO("composition " << name);
+      const fs::path root = fs::current_path() / "wal_sim_test" / name;
+      fs::remove_all(root);
+      fs::create_directories(root);
+      const disk_run memory = run_on_disks<N>(seed, nullptr);
+      const disk_run logged = run_on_disks<N>(seed, &root);
+      CHECK(logged.trace == memory.trace);
+      CHECK(logged.restarts > 0);  // crashes happened, and restarts read the logs
+      CHECK(logged.batches > 100);
+      fs::remove_all(root);
+    };
+    both.operator()<node>("raft");
+    both.operator()<dynamo>("dynamo");
+    both.operator()<regions>("regions");
+  }
 }

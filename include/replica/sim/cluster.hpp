@@ -150,6 +150,7 @@ class cluster {
   void restart(replica_id r) {
     if (slot(r).node) return;
     trace(kind::restart, r.value(), 0);
+    if (restart_tap_) restart_tap_(r, slot(r).disk);
     start_node(r, 0);
   }
   /// SIGSTOP: the node does nothing; messages and requests for it wait.
@@ -177,6 +178,10 @@ class cluster {
   /// `f(replica, effects)` sees every effects batch a node produces, before it is carried out:
   /// a test's tap on the real messages and persist entries of a run (the codec's round trip).
   void on_effects(std::function<void(replica_id, const effects_of<Node>&)> f) { effects_tap_ = std::move(f); }
+  /// `f(replica, disk)` is called before a crashed node starts again, with the disk it would
+  /// start from: a driver whose disks are real replaces it with what its storage recovers (a
+  /// write-ahead-log directory per node: tests/io/wal.cpp runs the same trace on both).
+  void on_restart(std::function<void(replica_id, durable_state&)> f) { restart_tap_ = std::move(f); }
   node_clock& clock(replica_id r) { return slot(r).clock; }
   rng& random() noexcept { return rng_; }
   const cluster_options& options() const noexcept { return opt_; }
@@ -649,6 +654,7 @@ class cluster {
   network net_;
   std::function<const latency_model*(const envelope<message>&)> message_latency_;
   std::function<void(replica_id, const effects_of<Node>&)> effects_tap_;
+  std::function<void(replica_id, durable_state&)> restart_tap_;
   std::function<void(const reply_type&)> reply_handler_;
   std::vector<slot_state> slots_;
   std::vector<client_state> clients_;
