@@ -6,12 +6,14 @@
 // - node (mod 3) picks whose log it is: a leader-based register node, a leaderless node with
 //   dotted version vectors, a multi-leader OR-Set node (their persist entries differ);
 // - name picks the file name: a segment numbered 0-7 (`wal-%016x.log`), or a name recovery must
-//   ignore, or one that looks like a segment but is not hex, or the largest segment number;
+//   ignore, or one that looks like a segment but is not hex, or the largest segment number, or a
+//   snapshot after record 1, 3 or 6 (`snap-%016x.bin`), or a checkpoint's temporary file;
 // - each file holds its bytes, then zeros up to pad * 256 bytes (a preallocated segment);
 // - mode bit 0 ("framed"): the bytes are not the file but records' payloads, each
 //   [plen: u8][plen bytes], framed by the harness with valid CRCs and sequence numbers (mode
 //   bit 1: one sequence number skipped), so that the decoder and the replay see arbitrary
-//   payloads behind checksums that hold.
+//   payloads behind checksums that hold; a snapshot's bytes are its body, sealed with a valid
+//   header (`wal::encode_snapshot`).
 //
 // Any input must open (the recovered state) or be refused with an error: never a crash, an
 // exception, a hang or undefined behaviour (ASan and UBSan watch). Two oracles abort:
@@ -58,13 +60,27 @@ using nodes = std::tuple<lb, ll, ml>;
 
 const std::string dir = "wal";
 
+constexpr std::uint8_t names = 15;
+/// The sequence number a snapshot name carries (0: not a snapshot's name).
+std::uint64_t snapshot_of(std::uint8_t sel) {
+  switch (sel % names) {
+    case 11: return 1;
+    case 12: return 3;
+    case 13: return 6;
+    default: return 0;
+  }
+}
 std::string file_name(std::uint8_t sel) {
   char name[40];
-  switch (sel % 11) {
+  switch (sel % names) {
     case 8: return "notes.txt";
     case 9: return "wal-zzzzzzzzzzzzzzzz.log";  // a segment's shape, not its number
     case 10: return "wal-ffffffffffffffff.log";
-    default: std::snprintf(name, sizeof name, "wal-%016x.log", static_cast<unsigned>(sel % 11)); return name;
+    case 11:
+    case 12:
+    case 13: std::snprintf(name, sizeof name, "snap-%016llx.bin", static_cast<unsigned long long>(snapshot_of(sel))); return name;
+    case 14: return "snap-0000000000000002.tmp";
+    default: std::snprintf(name, sizeof name, "wal-%016x.log", static_cast<unsigned>(sel % names)); return name;
   }
 }
 
@@ -75,13 +91,16 @@ std::map<std::string, std::vector<std::byte>> files_of(std::span<const std::uint
   std::map<std::string, std::vector<std::byte>> files;
   std::uint64_t seq = 1;
   for (int f = 0; f < 6 && in.size() >= 4; ++f) {
-    const std::string name = file_name(in[0]);
+    const std::uint8_t in_name = in[0];
+    const std::string name = file_name(in_name);
     const std::size_t pad = std::size_t{in[1]} * 256;
     const std::size_t len = std::min<std::size_t>(in.size() - 4, std::size_t{in[2]} | std::size_t{in[3]} << 8);
     const auto body = in.subspan(4, len);
     in = in.subspan(4 + len);
     std::vector<std::byte> bytes;
-    if (!framed) {
+    if (framed && snapshot_of(in_name) != 0) {
+      log::encode_snapshot(snapshot_of(in_name), std::as_bytes(body), bytes);
+    } else if (!framed) {
       bytes.assign(reinterpret_cast<const std::byte*>(body.data()), reinterpret_cast<const std::byte*>(body.data()) + body.size());
     } else {
       for (std::size_t at = 0; at < body.size();) {
@@ -168,9 +187,10 @@ std::vector<std::vector<std::byte>> replica_fuzz_seeds() {
       using Node = std::tuple_element_t<I, nodes>;
       using log = io::wal<Node, io::power_loss_disk>;
       for (int k = 0; k < 2; ++k) {
-        // Raw: what the log wrote, trailing zeros cut (the pad restores them).
+        // Raw: what the log wrote, trailing zeros of segments cut (the pad restores them). The
+        // second log is checkpointed after its third batch (record 6: a snapshot name 13 names).
         io::power_loss_disk disk;
-        typename Node::durable_state st;
+        typename Node::durable_state st, mirror;
         io::wal_options o;
         o.segment_bytes = 4096;
         {
@@ -180,12 +200,18 @@ std::vector<std::vector<std::byte>> replica_fuzz_seeds() {
             std::vector<typename Node::persist_entry> batch;
             for (int e = 0; e < 2; ++e) batch.push_back(test::arbitrary<typename Node::persist_entry>(g));
             if (!w->append(batch)) std::abort();
+            for (const auto& e : batch) Node::persist(mirror, e);
+            if (k == 1 && b == 2 && !w->checkpoint(mirror)) std::abort();
           }
         }
         std::vector<std::byte> raw{std::byte{0}, static_cast<std::byte>(I)};
-        const auto names = disk.list(dir);
-        for (const auto& n : *names) {
+        const auto listed = disk.list(dir);
+        for (const auto& n : *listed) {
           const auto bytes = *disk.durable_contents(dir + "/" + n);
+          if (n.rfind("snap-", 0) == 0) {
+            put_file(raw, 13, bytes, 0);
+            continue;
+          }
           std::size_t used = bytes.size();
           while (used > 0 && bytes[used - 1] == std::byte{0}) --used;
           used = (used + 7) & ~std::size_t{7};
@@ -193,10 +219,12 @@ std::vector<std::vector<std::byte>> replica_fuzz_seeds() {
           put_file(raw, static_cast<std::uint8_t>(number), std::span{bytes}.first(std::min(used, bytes.size())), bytes.size());
         }
         out.push_back(std::move(raw));
-        // Framed: the entries' encodings as payloads (those that fit a one-byte length).
+        // Framed: the entries' encodings as payloads (those that fit a one-byte length); the
+        // second after a snapshot of an arbitrary state at record 6.
         std::vector<std::byte> framed{std::byte{1}, static_cast<std::byte>(I)};
+        if (k == 1) put_file(framed, 13, io::encode(test::arbitrary<typename Node::durable_state>(g)), 0);
         std::vector<std::byte> body;
-        for (int e = 0; e < 4; ++e) {
+        for (int e = 0; e < 4 + 4 * k; ++e) {
           const auto enc = io::encode(test::arbitrary<typename Node::persist_entry>(g));
           if (enc.size() > 255) continue;
           body.push_back(static_cast<std::byte>(enc.size()));

@@ -11,10 +11,14 @@
 ///   Node node{self, cfg, disk};
 ///   ...
 ///   if (auto s = log->append(node.effects().persist); !s) ...;  // durable, or stop acknowledging
+///   if (log->checkpoint_due()) (void)log->checkpoint(copy);  // `copy`: the disk, every batch applied
 ///
 /// Records are framed as [u32 length][u32 CRC-32C][u64 sequence number][payload], 8-byte
 /// aligned, the CRC over the sequence number, the length and the payload (the codec's encoding
-/// of one persist entry). Segments are preallocated files named by their first sequence number.
+/// of one persist entry). Segments are preallocated files numbered in order
+/// (`wal-<16 hex digits>.log`). `checkpoint(state)` writes the whole durable state as a snapshot
+/// file (`snap-<sequence number>.bin`, its own CRC) and removes the segments before the active
+/// one; recovery starts from the newest snapshot and replays the records after it.
 
 #include <replica/core/result.hpp>
 #include <replica/io/codec.hpp>
@@ -39,6 +43,9 @@ struct wal_options {
   codec_limits limits{};                    ///< bounds on a record's payload when reading it back
   /// Never sync: nothing is durable. Only for measuring the log's own cost (benchmarks).
   bool unsafe_no_sync = false;
+  /// `checkpoint_due()` after this many bytes of records since the last checkpoint (0: never),
+  /// so that a store that only grows is recovered from a snapshot and a bounded log.
+  std::uint64_t checkpoint_bytes = 0;
 };
 
 /// What recovery found: records replayed, and a torn tail if one was cut off.
@@ -47,6 +54,7 @@ struct wal_recovery {
   std::uint64_t segments = 0;
   std::optional<std::string> torn_file;  ///< the segment whose last record was torn (truncated)
   std::uint64_t torn_offset = 0;         ///< where the torn record began
+  std::uint64_t snapshot_sequence = 0;   ///< the checkpoint recovery started from (0: none)
 };
 
 /// Why `open` refused a log: the file and offset of the damage.
@@ -86,7 +94,8 @@ class wal {
       : fs_{o.fs_}, dir_{std::move(o.dir_)}, segment_bytes_{o.segment_bytes_}, limits_{o.limits_},
         active_{std::exchange(o.active_, std::nullopt)}, active_size_{o.active_size_}, offset_{o.offset_},
         segment_no_{o.segment_no_}, next_{std::exchange(o.next_, std::nullopt)}, next_seq_{o.next_seq_},
-        broken_{o.broken_}, no_sync_{o.no_sync_} {}
+        broken_{o.broken_}, no_sync_{o.no_sync_}, checkpoint_bytes_{o.checkpoint_bytes_}, since_checkpoint_{o.since_checkpoint_},
+        active_name_{std::move(o.active_name_)}, older_{std::move(o.older_)}, snapshot_name_{std::move(o.snapshot_name_)} {}
   wal& operator=(wal&&) = delete;
   wal(const wal&) = delete;
   wal& operator=(const wal&) = delete;
@@ -121,7 +130,49 @@ class wal {
     if (!no_sync_)
       if (auto s = fs_->sync(*active_); !s) return fail(s);
     offset_ += buf_.size();
+    since_checkpoint_ += buf_.size();
     next_seq_ = seq;
+    return {};
+  }
+
+  /// Whether `wal_options::checkpoint_bytes` of records were written since the last checkpoint.
+  [[nodiscard]] bool checkpoint_due() const noexcept { return checkpoint_bytes_ > 0 && since_checkpoint_ >= checkpoint_bytes_; }
+
+  /// Writes `state` (what replaying every record appended so far gives: the caller's copy of
+  /// the node's disk) as a snapshot file, then deletes the segments and the snapshot it makes
+  /// unnecessary. The order is what makes a crash anywhere safe (FAULTS.md D4): the snapshot
+  /// goes to a temporary file, which is synced, renamed, and the directory synced; only then are
+  /// the old snapshot and the segments below it removed (and the directory synced again).
+  /// Recovery starts from the newest snapshot and replays the records after it, so a crash
+  /// before the rename is durable recovers from the old snapshot and the whole log, and one
+  /// after from the new. A failure stops the checkpoint, not the log: nothing is removed, and a
+  /// snapshot whose sync failed is never renamed.
+  status checkpoint(const durable_state& state) {
+    if (broken_) return error{errc::io_failed, "wal: an earlier write or sync failed"};
+    const std::uint64_t seq = next_seq_ - 1;  // the last record the state includes
+    if (seq == 0) return {};                  // nothing written: nothing to fold
+    std::vector<std::byte> file(snapshot_header_bytes);
+    if (!encode_to(state, file)) return error{errc::out_of_range, "wal: a state too large to encode"};
+    seal_snapshot(file, seq);
+    const std::string name = snapshot_name(seq, false), temp = snapshot_name(seq, true);
+    (void)fs_->remove(dir_ + "/" + temp);  // left by a checkpoint that failed or was cut short
+    auto h = fs_->open(dir_ + "/" + temp, open_mode::create);
+    if (!h) return h.err();
+    status wrote = fs_->write_at(*h, 0, file);
+    if (wrote && !no_sync_) wrote = fs_->sync(*h);
+    (void)fs_->close(*h);
+    if (!wrote) return wrote;
+    if (auto s = fs_->rename(dir_ + "/" + temp, dir_ + "/" + name); !s) return s;
+    if (!no_sync_)
+      if (auto s = fs_->sync_dir(dir_); !s) return s;
+    // The new snapshot is durable: what it replaces can go.
+    if (snapshot_name_ && *snapshot_name_ != name) (void)fs_->remove(dir_ + "/" + *snapshot_name_);
+    for (const std::string& old : older_) (void)fs_->remove(dir_ + "/" + old);
+    older_.clear();
+    snapshot_name_ = name;
+    since_checkpoint_ = 0;
+    if (!no_sync_)
+      if (auto s = fs_->sync_dir(dir_); !s) return s;
     return {};
   }
 
@@ -144,6 +195,16 @@ class wal {
     frame(std::span{out}.subspan(at), static_cast<std::uint32_t>(payload.size()), seq);
   }
 
+  /// Appends to `out` a snapshot file as `checkpoint` writes it: `body` (an encoded durable
+  /// state, or any bytes) as the state after record `seq`. For tests and tools (the recovery
+  /// fuzzer), like `encode_record`.
+  static void encode_snapshot(std::uint64_t seq, std::span<const std::byte> body, std::vector<std::byte>& out) {
+    const std::size_t at = out.size();
+    out.resize(at + snapshot_header_bytes);
+    out.insert(out.end(), body.begin(), body.end());
+    seal_snapshot(std::span{out}.subspan(at), seq);
+  }
+
   [[nodiscard]] std::uint64_t next_sequence() const noexcept { return next_seq_; }
   [[nodiscard]] const std::string& directory() const noexcept { return dir_; }
 
@@ -156,9 +217,52 @@ class wal {
 
   wal(Files& fs, std::string dir, const wal_options& o)
       : fs_{&fs}, dir_{std::move(dir)}, segment_bytes_{std::max<std::uint64_t>(o.segment_bytes, 4096)}, limits_{o.limits},
-        no_sync_{o.unsafe_no_sync} {}
+        no_sync_{o.unsafe_no_sync}, checkpoint_bytes_{o.checkpoint_bytes} {}
 
   static std::size_t align8(std::size_t n) noexcept { return (n + 7) & ~std::size_t{7}; }
+
+  /// A snapshot file: "RSN1", CRC-32C (over the sequence number, the length and the body), the
+  /// sequence number of the last record it includes, the body's length (u64 each), the body
+  /// (the codec's encoding of the durable state).
+  static constexpr std::size_t snapshot_header_bytes = 24;
+  static constexpr char snapshot_magic[4] = {'R', 'S', 'N', '1'};
+  static std::string snapshot_name(std::uint64_t seq, bool temporary) {
+    char name[40];
+    std::snprintf(name, sizeof name, "snap-%016llx.%s", static_cast<unsigned long long>(seq), temporary ? "tmp" : "bin");
+    return name;
+  }
+  /// The sequence number of a snapshot file's name (`snap-` 16 hex digits `.bin`); nothing for
+  /// any other name.
+  static std::optional<std::uint64_t> snapshot_number(const std::string& n) {
+    if (n.size() != 25 || n.rfind("snap-", 0) != 0 || n.compare(21, 4, ".bin") != 0) return std::nullopt;
+    return hex16(n, 5);
+  }
+  /// Writes a snapshot file's header in front of its body (already at file[24..]).
+  static void seal_snapshot(std::span<std::byte> file, std::uint64_t seq) {
+    const std::uint64_t body = file.size() - snapshot_header_bytes;
+    const std::uint32_t crc = snapshot_checksum(seq, body, file.subspan(snapshot_header_bytes));
+    std::memcpy(file.data(), snapshot_magic, 4);
+    std::memcpy(file.data() + 4, &crc, 4);
+    std::memcpy(file.data() + 8, &seq, 8);
+    std::memcpy(file.data() + 16, &body, 8);
+  }
+  static std::uint32_t snapshot_checksum(std::uint64_t seq, std::uint64_t len, std::span<const std::byte> body) {
+    std::byte head[16];
+    std::memcpy(head, &seq, 8);
+    std::memcpy(head + 8, &len, 8);
+    return crc32c(body, crc32c(head));
+  }
+  /// 16 lowercase hex digits of `n` from `at`; nothing if any is not one.
+  static std::optional<std::uint64_t> hex16(const std::string& n, std::size_t at) {
+    std::uint64_t v = 0;
+    for (std::size_t i = at; i < at + 16; ++i) {
+      const char c = n[i];
+      const int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+      if (d < 0) return std::nullopt;
+      v = v << 4 | static_cast<std::uint64_t>(d);
+    }
+    return v;
+  }
   static std::string segment_name(std::uint64_t number) {
     char name[40];
     std::snprintf(name, sizeof name, "wal-%016llx.log", static_cast<unsigned long long>(number));
@@ -168,14 +272,7 @@ class wal {
   /// other name (recovery leaves such files alone, whatever they hold).
   static std::optional<std::uint64_t> segment_number(const std::string& n) {
     if (n.size() != 24 || n.rfind("wal-", 0) != 0 || n.compare(20, 4, ".log") != 0) return std::nullopt;
-    std::uint64_t v = 0;
-    for (std::size_t i = 4; i < 20; ++i) {
-      const char c = n[i];
-      const int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-      if (d < 0) return std::nullopt;
-      v = v << 4 | static_cast<std::uint64_t>(d);
-    }
-    return v;
+    return hex16(n, 4);
   }
   static bool is_segment(const std::string& n) { return segment_number(n).has_value(); }
   static std::uint32_t checksum(std::uint64_t seq, std::uint32_t len, std::span<const std::byte> payload) {
@@ -220,8 +317,12 @@ class wal {
     if (!next_) {
       if (auto s = prepare(std::max<std::uint64_t>(segment_bytes_, need)); !s) return s;
     }
-    if (active_) (void)fs_->close(*active_);
+    if (active_) {
+      (void)fs_->close(*active_);
+      older_.push_back(active_name_);
+    }
     active_ = next_->handle;
+    active_name_ = next_->name;
     active_size_ = next_->size;
     offset_ = 0;
     ++segment_no_;
@@ -256,14 +357,56 @@ class wal {
     return true;
   }
 
+  /// Reads the snapshot file `name` into `state`; its sequence number into `seq`.
+  status load_snapshot(const std::string& name, durable_state& state, std::uint64_t& seq, wal_corruption& bad) {
+    const std::string path = dir_ + "/" + name;
+    auto h = fs_->open(path, open_mode::read);
+    if (!h) return h.err();
+    std::vector<std::byte> bytes;
+    const status read = read_segment(*h, bytes);
+    (void)fs_->close(*h);
+    if (!read) return read;
+    auto corrupt = [&](std::uint64_t at, std::string_view reason) -> status {
+      bad = wal_corruption{path, at, reason};
+      return error{errc::malformed, "wal: a damaged snapshot"};
+    };
+    if (bytes.size() < snapshot_header_bytes || std::memcmp(bytes.data(), snapshot_magic, 4) != 0)
+      return corrupt(0, "a snapshot without its header");
+    std::uint32_t crc = 0;
+    std::uint64_t body = 0;
+    std::memcpy(&crc, bytes.data() + 4, 4);
+    std::memcpy(&seq, bytes.data() + 8, 8);
+    std::memcpy(&body, bytes.data() + 16, 8);
+    const auto rest = std::span{bytes}.subspan(snapshot_header_bytes);
+    if (body != rest.size()) return corrupt(16, "a snapshot whose length is not its file's");
+    if (seq != *snapshot_number(name) || seq == 0) return corrupt(8, "a snapshot whose sequence number is not its name's");
+    if (snapshot_checksum(seq, body, rest) != crc) return corrupt(4, "a snapshot failing its CRC");
+    codec_limits lim = limits_;
+    lim.max_elements = static_cast<std::uint32_t>(std::max<std::uint64_t>(lim.max_elements, std::min<std::uint64_t>(body, UINT32_MAX)));
+    auto decoded = decode<durable_state>(rest, lim);
+    if (!decoded) return corrupt(snapshot_header_bytes, "a snapshot whose checksum holds but whose state does not decode");
+    state = std::move(*decoded);
+    return {};
+  }
+
   status recover(durable_state& state, wal_recovery& found, wal_corruption& bad) {
     auto names = fs_->list(dir_);
     if (!names) return names.err();
-    std::vector<std::string> segments;
-    for (const auto& n : *names)
-      if (is_segment(n)) segments.push_back(n);  // (sorted: the names are fixed-width hex)
+    std::vector<std::string> segments, snapshots;  // (sorted: the names are fixed-width hex)
+    for (const auto& n : *names) {
+      if (is_segment(n)) segments.push_back(n);
+      else if (snapshot_number(n)) snapshots.push_back(n);
+    }
     found.segments = segments.size();
-    std::uint64_t expect = 1;
+    // Start from the newest snapshot (an older one is left by a crash before its removal),
+    // then replay the records after it: those at or below its number are in it already.
+    std::uint64_t snap = 0;
+    if (!snapshots.empty()) {
+      if (auto s = load_snapshot(snapshots.back(), state, snap, bad); !s) return s;
+      found.snapshot_sequence = snap;
+      snapshot_name_ = snapshots.back();
+    }
+    std::uint64_t expect = snap == 0 ? 1 : 0;  // 0: the first record's (at most snap + 1)
     std::vector<std::byte> bytes;
     for (std::size_t k = 0; k < segments.size(); ++k) {
       const std::string path = dir_ + "/" + segments[k];
@@ -292,13 +435,16 @@ class wal {
         }
         const bool fits = len <= limits_.max_frame_bytes && header_bytes + align8(len) <= bytes.size() - at;
         const std::size_t end = fits ? at + header_bytes + align8(len) : bytes.size();
-        const bool whole = fits && seq == expect && checksum(seq, len, std::span{bytes}.subspan(at + header_bytes, len)) == crc;
+        // In sequence: the next number; or, where the snapshot covers what lies between (the
+        // records below it are not all kept), the snapshot's next.
+        const bool in_sequence = (expect != 0 && seq == expect) || (seq >= 1 && seq == snap + 1 && expect <= snap + 1) || (expect == 0 && seq >= 1 && seq <= snap);
+        const bool whole = fits && in_sequence && checksum(seq, len, std::span{bytes}.subspan(at + header_bytes, len)) == crc;
         if (!whole) {
           // A torn write: the last record written, with nothing but zeros after it (in this
           // segment and in any prepared one after it). Anything else is corruption.
           const std::size_t rest = fits ? end : std::min(bytes.size(), at + header_bytes);
           if (!all_zero(std::span{bytes}.subspan(rest)) || !empty_after(segments, k))
-            return corrupt(at, !fits ? "a record longer than its segment" : seq != expect ? "a record out of sequence" : "a record failing its CRC");
+            return corrupt(at, !fits ? "a record longer than its segment" : !in_sequence ? "a record out of sequence" : "a record failing its CRC");
           const std::vector<std::byte> zeros(end - at);
           if (auto s = fs_->write_at(*h, at, zeros); !s) return s;
           if (auto s = fs_->sync(*h); !s) return s;
@@ -309,23 +455,32 @@ class wal {
         }
         auto entry = decode<persist_entry>(std::span{bytes}.subspan(at + header_bytes, len), limits_);
         if (!entry) return corrupt(at, "a record whose checksum holds but whose entry does not decode");
-        Node::persist(state, *entry);
-        ++found.records;
-        ++expect;
+        if (seq > snap) {
+          Node::persist(state, *entry);
+          ++found.records;
+        }
+        expect = seq + 1;
         at = end;
       }
       if (torn || k + 1 == segments.size()) {
         // Appends continue here; segments after it (prepared, empty) are removed.
         for (std::size_t i = k + 1; i < segments.size(); ++i) (void)fs_->remove(dir_ + "/" + segments[i]);
         active_ = *h;
+        active_name_ = segments[k];
         active_size_ = bytes.size();
         offset_ = at;
         segment_no_ = *segment_number(segments[k]);
         break;
       }
       (void)fs_->close(*h);
+      older_.push_back(segments[k]);
     }
-    next_seq_ = expect;
+    next_seq_ = std::max(expect, snap + 1);
+    // Snapshots older than the newest, and temporary files of checkpoints cut short, are left
+    // from a crash: nothing needs them.
+    for (const auto& n : *names)
+      if ((snapshot_number(n) && n != snapshots.back()) || (n.size() == 25 && n.rfind("snap-", 0) == 0 && n.compare(21, 4, ".tmp") == 0))
+        (void)fs_->remove(dir_ + "/" + n);
     return {};
   }
 
@@ -342,6 +497,11 @@ class wal {
   std::vector<std::byte> buf_;
   bool broken_ = false;
   bool no_sync_ = false;
+  std::uint64_t checkpoint_bytes_ = 0;
+  std::uint64_t since_checkpoint_ = 0;       ///< record bytes written since the last checkpoint
+  std::string active_name_;
+  std::vector<std::string> older_;            ///< segments before the active one: a checkpoint removes them
+  std::optional<std::string> snapshot_name_;  ///< the newest snapshot file
 };
 
 }  // namespace replica::io
