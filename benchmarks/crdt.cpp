@@ -154,14 +154,26 @@ void pn_counter_merge_handwritten(benchmark::State& st) {
 
 // ---- causal contexts (version-vector joins) ----
 
-void causal_context_join_composed(benchmark::State& st) {
-  const auto n = static_cast<std::size_t>(st.range(0));
-  std::mt19937_64 g{4};
-  std::vector<rp::dot_context> a(pool), b(pool);
-  for (auto* v : {&a, &b})
-    for (auto& c : *v)
-      for (std::size_t r = 0; r < n; ++r)
-        for (std::uint64_t k = 1, e = 1 + g() % 4; k <= e; ++k) c.insert(rp::dot{id(r), k});
+using pairs = std::vector<std::pair<std::uint32_t, std::uint64_t>>;
+/// The handwritten baselines' version-vector join: the element-wise maximum of two sorted
+/// (replica, counter) lists.
+inline void join_lists(const pairs& x, const pairs& y, pairs& out) {
+  out.reserve(x.size() + y.size());
+  std::size_t p = 0, q = 0;
+  while (p < x.size() || q < y.size()) {
+    if (q == y.size() || (p < x.size() && x[p].first < y[q].first)) {
+      out.push_back(x[p++]);
+    } else if (p == x.size() || y[q].first < x[p].first) {
+      out.push_back(y[q++]);
+    } else {
+      out.emplace_back(x[p].first, std::max(x[p].second, y[q].second));
+      ++p;
+      ++q;
+    }
+  }
+}
+/// The composed join of contexts drawn from two pools (both rows' composed variant).
+void join_contexts(benchmark::State& st, const std::vector<rp::dot_context>& a, const std::vector<rp::dot_context>& b) {
   std::size_t i = 0;
   for (auto _ : st) {
     rp::dot_context x = a[i % pool];
@@ -170,32 +182,28 @@ void causal_context_join_composed(benchmark::State& st) {
     ++i;
   }
 }
+
+void causal_context_join_composed(benchmark::State& st) {
+  const auto n = static_cast<std::size_t>(st.range(0));
+  std::mt19937_64 g{4};
+  std::vector<rp::dot_context> a(pool), b(pool);
+  for (auto* v : {&a, &b})
+    for (auto& c : *v)
+      for (std::size_t r = 0; r < n; ++r)
+        for (std::uint64_t k = 1, e = 1 + g() % 4; k <= e; ++k) c.insert(rp::dot{id(r), k});
+  join_contexts(st, a, b);
+}
 void causal_context_join_handwritten(benchmark::State& st) {
   const auto n = static_cast<std::size_t>(st.range(0));
   std::mt19937_64 g{4};
-  using vv = std::vector<std::pair<std::uint32_t, std::uint64_t>>;
-  std::vector<vv> a(pool), b(pool);
+  std::vector<pairs> a(pool), b(pool);
   for (auto* v : {&a, &b})
     for (auto& c : *v)
       for (std::size_t r = 0; r < n; ++r) c.emplace_back(static_cast<std::uint32_t>(r), 1 + g() % 4);
   std::size_t i = 0;
   for (auto _ : st) {
-    const vv& x = a[i % pool];
-    const vv& y = b[(i * 7 + 3) % pool];
-    vv out;
-    out.reserve(x.size() + y.size());
-    std::size_t p = 0, q = 0;
-    while (p < x.size() || q < y.size()) {
-      if (q == y.size() || (p < x.size() && x[p].first < y[q].first)) {
-        out.push_back(x[p++]);
-      } else if (p == x.size() || y[q].first < x[p].first) {
-        out.push_back(y[q++]);
-      } else {
-        out.emplace_back(x[p].first, std::max(x[p].second, y[q].second));
-        ++p;
-        ++q;
-      }
-    }
+    pairs out;
+    join_lists(a[i % pool], b[(i * 7 + 3) % pool], out);
     benchmark::DoNotOptimize(out);
     ++i;
   }
@@ -215,18 +223,10 @@ std::vector<rp::dot_context> gapped_contexts(std::size_t replicas, std::uint64_t
 }
 void causal_context_gaps_join_composed(benchmark::State& st) {
   const auto n = static_cast<std::size_t>(st.range(0));
-  const auto a = gapped_contexts(n, 5), b = gapped_contexts(n, 6);
-  std::size_t i = 0;
-  for (auto _ : st) {
-    rp::dot_context x = a[i % pool];
-    x.merge(b[(i * 7 + 3) % pool]);
-    benchmark::DoNotOptimize(x);
-    ++i;
-  }
+  join_contexts(st, gapped_contexts(n, 5), gapped_contexts(n, 6));
 }
 void causal_context_gaps_join_handwritten(benchmark::State& st) {
   const auto n = static_cast<std::size_t>(st.range(0));
-  using pairs = std::vector<std::pair<std::uint32_t, std::uint64_t>>;
   struct ctx {
     pairs vv, cloud;
   };
@@ -246,19 +246,7 @@ void causal_context_gaps_join_handwritten(benchmark::State& st) {
     const ctx& x = a[i % pool];
     const ctx& y = b[(i * 7 + 3) % pool];
     ctx out;
-    out.vv.reserve(x.vv.size() + y.vv.size());
-    std::size_t p = 0, q = 0;
-    while (p < x.vv.size() || q < y.vv.size()) {
-      if (q == y.vv.size() || (p < x.vv.size() && x.vv[p].first < y.vv[q].first)) {
-        out.vv.push_back(x.vv[p++]);
-      } else if (p == x.vv.size() || y.vv[q].first < x.vv[p].first) {
-        out.vv.push_back(y.vv[q++]);
-      } else {
-        out.vv.emplace_back(x.vv[p].first, std::max(x.vv[p].second, y.vv[q].second));
-        ++p;
-        ++q;
-      }
-    }
+    join_lists(x.vv, y.vv, out.vv);
     // The clouds' union, then one pass moving the dots that extend the vector into it (both are
     // sorted by replica; a replica absent from the vector would be added at the end).
     pairs all;
