@@ -60,10 +60,10 @@ using nodes = std::tuple<lb, ll, ml>;
 
 const std::string dir = "wal";
 
-constexpr std::uint8_t names = 15;
+constexpr std::uint8_t name_kinds = 15;
 /// The sequence number a snapshot name carries (0: not a snapshot's name).
 std::uint64_t snapshot_of(std::uint8_t sel) {
-  switch (sel % names) {
+  switch (sel % name_kinds) {
     case 11: return 1;
     case 12: return 3;
     case 13: return 6;
@@ -72,7 +72,7 @@ std::uint64_t snapshot_of(std::uint8_t sel) {
 }
 std::string file_name(std::uint8_t sel) {
   char name[40];
-  switch (sel % names) {
+  switch (sel % name_kinds) {
     case 8: return "notes.txt";
     case 9: return "wal-zzzzzzzzzzzzzzzz.log";  // a segment's shape, not its number
     case 10: return "wal-ffffffffffffffff.log";
@@ -80,7 +80,7 @@ std::string file_name(std::uint8_t sel) {
     case 12:
     case 13: std::snprintf(name, sizeof name, "snap-%016llx.bin", static_cast<unsigned long long>(snapshot_of(sel))); return name;
     case 14: return "snap-0000000000000002.tmp";
-    default: std::snprintf(name, sizeof name, "wal-%016x.log", static_cast<unsigned>(sel % names)); return name;
+    default: std::snprintf(name, sizeof name, "wal-%016x.log", static_cast<unsigned>(sel % name_kinds)); return name;
   }
 }
 

@@ -127,6 +127,23 @@ struct crashing_disk {
 };
 static_assert(io::file_system<crashing_disk>);
 
+/// The log in `d`/n0 opened after a crash: what it recovered, its report, and the log (the
+/// corruption's message, if it refused, is the failure's).
+struct recovered {
+  node::durable_state state;
+  io::wal_recovery report;
+  std::optional<log_t> log;
+};
+recovered recover(io::power_loss_disk& d, const io::wal_options& o) {
+  recovered r;
+  io::wal_corruption why;
+  auto log = log_t::open(d, "n0", o, r.state, &r.report, &why);
+  INFO(why.message());
+  REQUIRE(log.ok());
+  r.log.emplace(std::move(*log));
+  return r;
+}
+
 }  // namespace
 
 TEST_CASE("wal: batches appended are recovered, across segments, one sync per batch", "[io][storage]") {
@@ -182,12 +199,7 @@ TEST_CASE("wal: a crash at any point of the write path keeps every acknowledged 
         }
     }
     if (!crash.dead) d.power_loss();
-    node::durable_state back;
-    io::wal_recovery report;
-    io::wal_corruption why;
-    auto log = log_t::open(d, "n0", o, back, &report, &why);
-    INFO(why.message());
-    REQUIRE(log.ok());
+    auto [back, report, log] = recover(d, o);
     REQUIRE(report.records >= records_in(bs, acked));  // every acknowledged batch
     REQUIRE(report.records <= records_in(bs, std::min(bs.size(), acked + 1)));  // at most part of the one in flight
     REQUIRE(same(back, replay(bs, report.records)));  // a prefix, never a changed entry
@@ -654,12 +666,7 @@ TEST_CASE("wal: a crash at each step of a checkpoint recovers the old or the new
           if (!log->append(bs[acked]).ok()) break;
     }
     if (!crash.dead) d.power_loss();
-    node::durable_state back;
-    io::wal_recovery report;
-    io::wal_corruption why;
-    auto log = log_t::open(d, "n0", o, back, &report, &why);
-    INFO(why.message());
-    REQUIRE(log.ok());
+    auto [back, report, log] = recover(d, o);
     const std::uint64_t total = report.snapshot_sequence + report.records;
     CHECK(total >= records_in(bs, acked));  // nothing acknowledged lost
     CHECK(same(back, replay(bs, total)));   // nothing invented

@@ -231,10 +231,10 @@ class wal {
     std::snprintf(name, sizeof name, "snap-%016llx.%s", static_cast<unsigned long long>(seq), temporary ? "tmp" : "bin");
     return name;
   }
-  /// The sequence number of a snapshot file's name (`snap-` 16 hex digits `.bin`); nothing for
-  /// any other name.
-  static std::optional<std::uint64_t> snapshot_number(const std::string& n) {
-    if (n.size() != 25 || n.rfind("snap-", 0) != 0 || n.compare(21, 4, ".bin") != 0) return std::nullopt;
+  /// The sequence number of a snapshot file's name (`snap-` 16 hex digits `.bin`, or `.tmp`
+  /// with `temporary`: a checkpoint's file before its rename); nothing for any other name.
+  static std::optional<std::uint64_t> snapshot_number(const std::string& n, bool temporary = false) {
+    if (n.size() != 25 || n.rfind("snap-", 0) != 0 || n.compare(21, 4, temporary ? ".tmp" : ".bin") != 0) return std::nullopt;
     return hex16(n, 5);
   }
   /// Writes a snapshot file's header in front of its body (already at file[24..]).
@@ -479,7 +479,7 @@ class wal {
     // Snapshots older than the newest, and temporary files of checkpoints cut short, are left
     // from a crash: nothing needs them.
     for (const auto& n : *names)
-      if ((snapshot_number(n) && n != snapshots.back()) || (n.size() == 25 && n.rfind("snap-", 0) == 0 && n.compare(21, 4, ".tmp") == 0))
+      if ((snapshot_number(n) && n != snapshots.back()) || snapshot_number(n, true))
         (void)fs_->remove(dir_ + "/" + n);
     return {};
   }
