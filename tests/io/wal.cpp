@@ -212,6 +212,48 @@ TEST_CASE("wal: a crash at any point of the write path keeps every acknowledged 
   }
 }
 
+TEST_CASE("wal: a member restarted on a lost disk rebuilds before it votes, and a power cut while it rebuilds keeps it rebuilding (D10)",
+          "[io][storage]") {
+  io::power_loss_disk d{1};
+  const io::wal_options o;
+  {
+    // The member's data directory is gone: the log finds nothing, and the runner (which knows
+    // this is not a new cluster: no --bootstrap) starts the node from disk_after_loss.
+    auto [state, report, log] = recover(d, o);
+    REQUIRE(report.empty);
+    state = disk_after_loss<node>();
+    node n{replica_id{1}, {}, state};
+    n.tick(local_time{});
+    REQUIRE(n.rebuilding());
+    REQUIRE(log->append(n.effects().persist).ok());  // its first batch makes the mark durable
+  }
+  d.power_loss();
+  auto [state, report, log] = recover(d, o);
+  CHECK_FALSE(report.empty);
+  REQUIRE(state.hard.rebuilding);
+  node n{replica_id{1}, {}, state};
+  CHECK(n.rebuilding());
+  // A candidate with a longer log than its empty one: a full member would vote for it.
+  node::vote_request ask{.pre = false, .last = {term{3}, log_index{9}}, .force = false};
+  const envelope<node::message> m{replica_id{0}, replica_id{1}, group_id{}, term{4}, node::message{ask}};
+  REQUIRE(n.step(m, local_time{}).ok());
+  REQUIRE(n.effects().messages.size() == 1);
+  const auto* answer = std::get_if<node::vote_response>(&n.effects().messages[0].payload);
+  REQUIRE(answer != nullptr);
+  CHECK_FALSE(answer->granted);
+  // Nor does it campaign, however long it hears nothing.
+  n.effects().clear();
+  for (int ms = 0; ms <= 5000; ms += 10) n.tick(local_time{std::chrono::milliseconds{ms}});
+  CHECK(n.current_role() == role::follower);
+  CHECK(n.promote(local_time{std::chrono::seconds{6}}).code() == errc::unavailable);
+  // A new cluster's member (an empty directory, --bootstrap) starts from the empty state: it votes.
+  node fresh{replica_id{1}, {}, node::durable_state{}};
+  REQUIRE(fresh.step(m, local_time{}).ok());
+  const auto* yes = std::get_if<node::vote_response>(&fresh.effects().messages.at(0).payload);
+  REQUIRE(yes != nullptr);
+  CHECK(yes->granted);
+}
+
 TEST_CASE("wal: damage that is not a torn tail is refused with the file and offset (D3); a torn last record is cut off (D2)", "[io][storage]") {
   const auto bs = real_batches(3);
   io::power_loss_disk d{3};

@@ -279,3 +279,111 @@ TEST_CASE("A11: bridge and ring partitions: at most one leader per term, nothing
     CHECK(acked_writes(c) == before + 1);
   }
 }
+
+namespace {
+/// D10: a write is committed by the leader and one follower while the third replica is cut
+/// off; that follower loses its disk and restarts, and the leader crashes: the only copy left is
+/// on the crashed leader's disk. Then the leader comes back.
+struct wiped_run {
+  std::size_t acked = 0;
+  bool leader_while_down = false;  ///< a leader was elected while the old one was down
+  bool rebuilt = false;            ///< the wiped follower votes and counts again at the end
+  std::size_t lost = 0;
+};
+template <class Node>
+wiped_run wiped_follower(std::uint64_t seed, typename sim::cluster<Node>::after_wipe how) {
+  auto c = make_cluster<Node>(3, seed);
+  const replica_id l = await_leader(c);
+  const replica_id f1{(l.value() + 1) % 3}, f2{(l.value() + 2) % 3};
+  c.net().isolate(f2);
+  c.invoke(l, {op_kind::write, 0, 7});
+  c.run_for(200ms);
+  wiped_run r;
+  r.acked = acked_writes(c);
+  c.crash(f1);
+  c.wipe_disk(f1, how);
+  c.restart(f1);
+  c.crash(l);
+  c.net().heal();
+  c.run_for(2s);
+  r.leader_while_down = leader_of(c).has_value();
+  c.restart(l);
+  c.run_for(2s);
+  CHECK(c.converged());
+  CHECK(logs_agree(c));
+  r.rebuilt = !c.node(f1)->rebuilding() && !c.node(f1)->report().rebuilding;
+  r.lost = lost_acked_writes(c);
+  return r;
+}
+}  // namespace
+
+TEST_CASE("D10: a replica restarted with a lost disk neither votes nor counts until a leader has caught it up",
+          "[leader_based][faults][storage]") {
+  using node = lb<majority, cluster_size<3>>;
+  using how = sim::cluster<node>::after_wipe;
+  for (std::uint64_t seed : test::seeds(3)) {
+    INFO("seed " << seed);
+    // Restarted as if it were a new cluster's replica, its empty log votes for the replica
+    // that never had the write, which then overwrites the only copy: the loss, shown.
+    const auto as_new = wiped_follower<node>(seed, how::as_new);
+    REQUIRE(as_new.acked == 1);
+    CHECK(as_new.leader_while_down);
+    CHECK(as_new.lost == 1);
+    // Rebuilding (node::lost_disk, the documented procedure): no vote, so no leader until the
+    // old one is back; then it is caught up and counts again, and nothing is lost.
+    const auto rebuilt = wiped_follower<node>(seed, how::rebuild);
+    REQUIRE(rebuilt.acked == 1);
+    CHECK_FALSE(rebuilt.leader_while_down);
+    CHECK(rebuilt.rebuilt);
+    CHECK(rebuilt.lost == 0);
+  }
+}
+
+TEST_CASE("D10: a rebuilding follower counts for no commit and no check-quorum; a crash while rebuilding keeps it rebuilding",
+          "[leader_based][faults][storage]") {
+  using node = lb<majority, cluster_size<3>>;
+  for (std::uint64_t seed : test::seeds(3)) {
+    INFO("seed " << seed);
+    auto c = make_cluster<node>(3, seed);
+    const replica_id l = await_leader(c);
+    const replica_id f1{(l.value() + 1) % 3}, f2{(l.value() + 2) % 3};
+    c.crash(f1);
+    c.wipe_disk(f1);
+    c.restart(f1);
+    c.crash(f2);
+    c.invoke(l, {op_kind::write, 0, 5}, 1s);
+    c.run_for(200ms);
+    // The leader holds the write and the rebuilding follower has it too, but two of three is
+    // not a majority without the follower's acknowledgement: nothing is acknowledged.
+    REQUIRE(c.node(f1) != nullptr);
+    CHECK(c.node(f1)->rebuilding());
+    CHECK(c.node(f1)->last_index() == c.node(l)->last_index());
+    CHECK(acked_writes(c) == 0);
+    bool reported = false;
+    for (const auto& f : c.node(l)->report().followers) reported |= f.id == f1 && f.rebuilding;
+    CHECK(reported);
+    c.run_for(500ms);
+    // Check-quorum does not count it either: the leader stepped down.
+    CHECK_FALSE(c.node(l)->is_leader());
+    CHECK_FALSE(c.node(f1)->is_leader());
+    // A crash now: its disk says it is still rebuilding.
+    c.crash(f1);
+    CHECK(c.disk(f1).hard.rebuilding);
+    c.restart(f1);
+    CHECK(c.node(f1)->rebuilding());
+    c.restart(f2);
+    const replica_id l2 = await_leader(c);
+    CHECK(l2 != f1);
+    c.run_until([&](auto& cl) { return !cl.node(f1)->rebuilding(); }, c.now() + 2'000'000);
+    CHECK(has_event(c, leader_event::kind::rebuild_started));
+    CHECK(has_event(c, leader_event::kind::rebuilt));
+    CHECK_FALSE(c.node(f1)->rebuilding());
+    // Caught up, it counts again: with the other follower down, it and the leader commit.
+    const replica_id other{3 - l2.value() - f1.value()};
+    c.crash(other);
+    const std::size_t before = acked_writes(c);
+    c.invoke(l2, {op_kind::write, 1, 6}, 1s);
+    c.run_for(300ms);
+    CHECK(acked_writes(c) == before + 1);
+  }
+}

@@ -66,7 +66,9 @@ using effects_of = ready<typename N::message, reply_t<N>, typename N::persist_en
 /// - `static void persist(durable_state&, const persist_entry&)`: what writing one entry does
 ///   to the disk
 ///
-/// Optional: `std::uint64_t digest() const` (a hash of the replicated state, for convergence).
+/// Optional: `std::uint64_t digest() const` (a hash of the replicated state, for convergence);
+/// `static durable_state lost_disk()` (the disk a replica starts from when it lost its own; see
+/// `disk_after_loss`).
 template <class N>
 concept protocol_node =
     requires {
@@ -91,5 +93,18 @@ template <class N>
 concept has_digest = requires(const N& n) {
   { n.digest() } -> std::convertible_to<std::uint64_t>;
 };
+
+/// The disk a replica of node type `N` starts from after losing its own (FAULTS.md D10: a
+/// member restarted with a new, empty data directory): `N::lost_disk()` when the node has one
+/// (the leader-based node's marks the replica as rebuilding, so it neither votes nor counts
+/// until a leader has caught it up), else an empty `durable_state` (a node whose protocol
+/// makes no promise that a lost disk would break).
+template <class N>
+typename N::durable_state disk_after_loss() {
+  if constexpr (requires { { N::lost_disk() } -> std::same_as<typename N::durable_state>; })
+    return N::lost_disk();
+  else
+    return typename N::durable_state{};
+}
 
 }  // namespace replica

@@ -55,6 +55,10 @@ struct wal_recovery {
   std::optional<std::string> torn_file;  ///< the segment whose last record was torn (truncated)
   std::uint64_t torn_offset = 0;         ///< where the torn record began
   std::uint64_t snapshot_sequence = 0;   ///< the checkpoint recovery started from (0: none)
+  /// Nothing recovered: no record and no snapshot. A replica of a new cluster starts from the
+  /// empty state; a member whose disk was lost must start from `disk_after_loss<Node>()`
+  /// instead (FAULTS.md D10; docs/storage.md, "A lost disk"). Only the operator knows which.
+  bool empty = false;
 };
 
 /// Why `open` refused a log: the file and offset of the damage.
@@ -86,6 +90,7 @@ class wal {
       if (why) *why = bad;
       return s.err();
     }
+    found.empty = found.records == 0 && found.snapshot_sequence == 0;
     if (report) *report = found;
     return w;
   }

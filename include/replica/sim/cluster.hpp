@@ -132,8 +132,15 @@ class cluster {
   const Node* node(replica_id r) const { return slot(r).node ? &*slot(r).node : nullptr; }
   /// What the node has persisted (survives crashes).
   [[nodiscard]] const durable_state& disk(replica_id r) const { return slot(r).disk; }
-  /// Replaces the node's disk (a lost or wiped disk); takes effect at the next restart.
-  void wipe_disk(replica_id r) { slot(r).disk = durable_state{}; }
+  /// Replaces the node's disk (a lost or wiped disk); takes effect at the next restart. The
+  /// replica restarts as the node type says a replica that lost its disk must
+  /// (`disk_after_loss`: a leader-based replica rebuilds before it votes); `as_new` restarts it
+  /// from an empty disk instead, as if it were a replica of a new cluster: the operator's
+  /// mistake that D10 is about (a wiped member started with `--bootstrap`).
+  enum class after_wipe : std::uint8_t { rebuild, as_new };
+  void wipe_disk(replica_id r, after_wipe how = after_wipe::rebuild) {
+    slot(r).disk = how == after_wipe::rebuild ? disk_after_loss<Node>() : durable_state{};
+  }
 
   /// kill -9: the process stops; its memory is gone, its disk stays.
   void crash(replica_id r) {

@@ -173,7 +173,8 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
                                      .applied = applied_,
                                      .hint = last_index(),
                                      .read_round = 0,
-                                     .need_snapshot = false});
+                                     .need_snapshot = false,
+                                     .rebuilding = hard_.rebuilding});
       else if (const auto* v = std::get_if<vote_request>(&m.payload))
         send(m.from, vote_response{v->pre, false});
       return error{errc::stale_term, "message from an older term"};
@@ -201,7 +202,7 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
     expire_waiting_reads();
     if (role_ == role::leader) {
       leader_tick();
-    } else if (election::self_elect && now_ - last_heard_leader_ >= election_timeout_) {
+    } else if (election::self_elect && !hard_.rebuilding && now_ - last_heard_leader_ >= election_timeout_) {
       start_election();
     }
     maybe_compact();
@@ -257,6 +258,7 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
   status promote(local_time now, std::optional<replica::term> at_term = std::nullopt) {
     now_ = now;
     if (!booted_) boot();
+    if (hard_.rebuilding) return error{errc::unavailable, "this replica is rebuilding a lost disk: it cannot lead until a leader has caught it up"};
     if constexpr (election::self_elect) {
       if (role_ == role::leader) return {};
       start_real_election(true);
@@ -290,6 +292,15 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
 
   /// What writing one persist entry does to the disk.
   static void persist(durable_state& d, const persist_entry& p) { wire::persist(d, p); }
+  /// The disk to start from when this replica's disk was lost (FAULTS.md D10; a new data
+  /// directory on a node that was a member): empty, and marked rebuilding, so the replica
+  /// does not vote or count as if it still held the log it acknowledged. An empty
+  /// `durable_state{}` is for a replica of a new cluster (`--bootstrap`).
+  static durable_state lost_disk() {
+    durable_state d;
+    d.hard.rebuilding = true;
+    return d;
+  }
 
   // ---- observation ------------------------------------------------------------------------------
 
@@ -306,6 +317,9 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
   /// The entry at `index`, unless compacted away or past the end.
   [[nodiscard]] const entry* entry_at(std::uint64_t index) const noexcept { return log_.contains(index) ? &log_.at(index) : nullptr; }
   [[nodiscard]] bool degraded() const noexcept { return degraded_; }
+  /// Whether this replica is rebuilding a lost disk (it neither votes nor counts; see
+  /// `lost_disk`).
+  [[nodiscard]] bool rebuilding() const noexcept { return hard_.rebuilding; }
   /// Whether this leader could serve a lease read now.
   [[nodiscard]] bool holds_lease() const noexcept { return role_ == role::leader && lease_valid(); }
   /// The replicated state machine, as applied through `applied_index()`.
@@ -328,6 +342,7 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
                     .snapshot_index = log_.snapshot_index(),
                     .degraded = degraded_,
                     .lease = holds_lease(),
+                    .rebuilding = hard_.rebuilding,
                     .followers = {}};
     if (role_ == role::leader)
       for (std::uint32_t i = 0; i < n_; ++i) {
@@ -342,7 +357,8 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
                                .inflight_bytes = p.inflight_bytes(log_),
                                .lag_time = lag == 0 ? duration{} : now_ - p.caught_up_at,
                                .since_heard = now_ - p.last_heard,
-                               .in_sync = tracker_.in_sync(i, now_, cfg_.max_lag)});
+                               .in_sync = tracker_.in_sync(i, now_, cfg_.max_lag),
+                               .rebuilding = p.rebuilding});
       }
     return s;
   }
@@ -371,9 +387,24 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
   }
   /// On the first input after starting: under lease_reads a restarted replica does not vote
   /// for election_min, as if it had just heard from a leader (it may have, before the crash).
+  /// A replica rebuilding a lost disk makes that durable first (its disk may be a new, empty
+  /// one that does not say so yet).
   void boot() {
     booted_ = true;
     booted_at_ = now_;
+    if (hard_.rebuilding) {
+      persist_hard_state();
+      emit(leader_event::kind::rebuild_started);
+    }
+  }
+  /// A leader caught this rebuilding replica up (`append_request::rebuilt`): it votes and counts
+  /// again. In this term it has followed `leader` and votes for no one else (it may have voted
+  /// in this term before it lost its disk).
+  void finish_rebuild(replica_id leader) {
+    hard_.rebuilding = false;
+    hard_.voted_for = leader;
+    persist_hard_state();
+    emit(leader_event::kind::rebuilt);
   }
 
   // ---- log ----
@@ -382,6 +413,9 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
   /// Appends the entry (term, index, op) made where it lies in the log (no temporary to copy).
   template <class C>  // (forwarded: a command that `command_of` made is moved into the log)
   void append_local(replica::term t, std::uint64_t index, C&& op) { write_log_from(log_.emplace_back(t, index, std::forward<C>(op)).index); }
+  /// Appends a no-op of the current term: committing it commits what is before it; the
+  /// machine never sees it.
+  void append_noop() { write_log_from(log_.emplace_back(hard_.current, last_index() + 1, command{}, 0, true).index); }
   /// Records that the log changed from `index` on; persisted now, or at the next flush when
   /// followers acknowledge on receipt.
   void write_log_from(std::uint64_t index) {
@@ -477,13 +511,17 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
     tracker_.reset(last_index(), now_);
     emit(leader_event::kind::became_leader);
     term_start_ = last_index() + 1;
-    write_log_from(log_.emplace_back(hard_.current, term_start_, command{}, 0, true).index);  // a no-op: commits everything before it
+    append_noop();  // commits everything before it
     broadcast_append(ship::heartbeat);
     advance_commit();
   }
 
   // ---- handlers ----
   void handle(replica_id from, replica::term t, const vote_request& v) {
+    if (hard_.rebuilding) {  // what it promised before it lost its disk is unknown: no vote
+      send(from, vote_response{v.pre, false}, v.pre ? std::optional{t} : std::nullopt);
+      return;
+    }
     const bool up_to_date = v.last >= last_position();
     if (v.pre) {
       // Would we vote in term t? Only if we have not heard from a leader lately (so a node that
@@ -518,7 +556,7 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
   void handle(replica_id from, replica::term, const install_snapshot& m) { on_install_snapshot(from, m); }
   void handle(replica_id from, replica::term, const append_response& a) { on_append_response(from, a); }
   void handle(replica_id from, replica::term t, const timeout_now&) {
-    if (t != hard_.current || leader_ != from) return;  // only the current leader hands over
+    if (t != hard_.current || leader_ != from || hard_.rebuilding) return;  // only the current leader hands over
     start_real_election(true);
   }
 

@@ -49,6 +49,7 @@ struct follower_status {
   duration lag_time{};     ///< how long since it last held everything the leader had (0: caught up)
   duration since_heard{};
   bool in_sync = false;
+  bool rebuilding = false;  ///< it lost its disk and does not count until caught up
 };
 /// What a leader-based node reports of itself (`leader_based_node<R, M>::report()`).
 struct leader_based_status {
@@ -59,6 +60,7 @@ struct leader_based_status {
   std::uint64_t snapshot_index = 0;
   bool degraded = false;
   bool lease = false;  ///< a leader holding a read lease now
+  bool rebuilding = false;  ///< this replica lost its disk and is not yet caught up (it does not vote)
   std::vector<follower_status> followers;  ///< leader only
 };
 

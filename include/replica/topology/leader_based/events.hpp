@@ -24,6 +24,8 @@ struct leader_event {
     snapshot_installed,  ///< a follower replaced its state with the leader's snapshot (at `index`)
     transfer_started,    ///< the leader hands leadership to another replica
     transfer_aborted,    ///< the target did not take over within an election timeout
+    rebuild_started,     ///< a replica started from a lost disk: it waits for a leader to catch it up
+    rebuilt,             ///< that replica was caught up: it votes and counts again
   } what{};
   replica::term term{};
   std::uint64_t index = 0;  ///< last log index when it happened
@@ -44,6 +46,8 @@ constexpr std::string_view to_string(leader_event::kind k) noexcept {
     case k_t::snapshot_installed: return "snapshot_installed";
     case k_t::transfer_started: return "transfer_started";
     case k_t::transfer_aborted: return "transfer_aborted";
+    case k_t::rebuild_started: return "rebuild_started";
+    case k_t::rebuilt: return "rebuilt";
   }
   return "?";
 }

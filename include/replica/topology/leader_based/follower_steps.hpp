@@ -61,11 +61,12 @@ class follower_steps {
       n().commit_ = std::max(n().commit_, std::min(a.commit, c.last_new));
       n().apply_committed();
     }
+    if (a.rebuilt && c.success && n().hard_.rebuilding) n().finish_rebuild(from);
     // Acknowledge only what this request verified: entries past `last_new` may be stale ones
     // of an older term (etcd answers with lastnewi for the same reason).
     const std::uint64_t verified = c.success ? n().last_new_verified_ : n().last_index();
     n().template send_new<typename Node::append_response>(from, c.success, verified, std::min(n().durable_index_, verified), std::min(n().applied_, verified), c.hint,
-                              a.read_round, c.need_snapshot);
+                              a.read_round, c.need_snapshot, n().hard_.rebuilding);
   }
   /// A leader's snapshot: replaces the state unless this replica already has it (or more).
   template <class Install>
@@ -101,7 +102,8 @@ class follower_steps {
                                                   .applied = std::min(n().applied_, verified),
                                                   .hint = 0,
                                                   .read_round = 0,
-                                                  .need_snapshot = false});
+                                                  .need_snapshot = false,
+                                                  .rebuilding = n().hard_.rebuilding});
   }
 };
 

@@ -40,6 +40,12 @@ class leader_steps {
     if (n().role_ != role::leader) return;
     progress& p = n().tracker_[from];
     p.heard(n().now_, a.read_round);
+    if (p.said_rebuilding(a.rebuilding, n().last_index())) {
+      // A follower that lost its disk is caught up once something after the mark commits
+      // without it: a no-op makes sure there is something, writes or not.
+      n().append_noop();
+      broadcast_append();
+    }
     if (a.success)
       p.acknowledged(a.received, a.flushed, a.applied, n().last_index(), Node::ack_point, n().now_);
     else
@@ -224,6 +230,7 @@ class leader_steps {
     a.commit = n().commit_;
     p.sent_commit(n().commit_);
     a.read_round = n().rounds_.current();
+    a.rebuilt = p.rebuilt(n().commit_);
     if (!a.entries.empty()) p.sent_entries(upto);
     n().send(to, std::move(a));
   }

@@ -97,6 +97,20 @@ class progress {
   }
   /// The highest commit index sent to it is at least `commit`.
   void sent_commit(std::uint64_t commit) noexcept { commit_sent = std::max(commit_sent, commit); }
+  /// What its answer says of its disk: rebuilding a lost one, or not. True when it starts (the
+  /// leader's log then ends at `last_index`, the mark: whatever it acknowledged before it lost
+  /// its disk lies at or below it).
+  bool said_rebuilding(bool now_rebuilding, std::uint64_t last_index) noexcept {
+    const bool started = now_rebuilding && !rebuilding;
+    if (started) rebuild_mark = last_index;
+    rebuilding = now_rebuilding;
+    return started;
+  }
+  /// Whether a rebuilding follower may count again: an entry after the mark is committed (by
+  /// replicas other than it: it is not counted while rebuilding), and it holds `commit` durably.
+  [[nodiscard]] bool rebuilt(std::uint64_t commit) const noexcept {
+    return rebuilding && commit > rebuild_mark && match_flushed >= commit;
+  }
 
   [[nodiscard]] state current() const noexcept { return st_; }
   /// Whether it must get a snapshot: it asked for one, or it needs entries compacted away.
@@ -130,6 +144,8 @@ class progress {
   local_time caught_up_at{};  ///< when it last held everything the leader had (at the ack point)
   std::uint64_t read_round = 0;  ///< the highest read-index round it confirmed
   std::uint64_t commit_sent = 0;  ///< the highest commit index sent to it
+  std::uint64_t rebuild_mark = 0;  ///< the leader's last index when it said it was rebuilding
+  bool rebuilding = false;  ///< it lost its disk: not counted for commits, reads or check-quorum
 
  private:
   state st_ = state::probe;

@@ -64,22 +64,27 @@ class tracker {
     return i == self_.value() || now - progress_[i].last_heard <= within;
   }
   /// Check quorum: whether a majority (the leader included) was heard from within `within`.
+  /// A follower rebuilding a lost disk counts for none of what follows: not this, not read
+  /// rounds, not commits (before it lost its disk it may have promised a newer leader).
   [[nodiscard]] bool quorum_heard(local_time now, duration within) const {
     std::size_t heard = 1;
     for (std::uint32_t i = 0; i < n_; ++i)
-      if (i != self_.value() && now - progress_[i].last_heard < within) ++heard;
+      if (i != self_.value() && !progress_[i].rebuilding && now - progress_[i].last_heard < within) ++heard;
     return is_majority(heard, n_);
   }
   /// The highest read round a majority has echoed (the leader's own: `own_round`).
   [[nodiscard]] std::uint64_t confirmed_round(std::uint64_t own_round) const {
-    for (std::uint32_t i = 0; i < n_; ++i) round_buf_[i] = i == self_.value() ? own_round : progress_[i].read_round;
+    for (std::uint32_t i = 0; i < n_; ++i)
+      round_buf_[i] = i == self_.value() ? own_round : progress_[i].rebuilding ? 0 : progress_[i].read_round;
     return detail::majority_point(round_buf_);
   }
   /// Per replica, the position acknowledged at `point` (or applied, if `applied`); the
   /// leader's own is `own`.
   [[nodiscard]] std::span<const std::uint64_t> matches(ack_on point, bool applied, std::uint64_t own) const {
-    for (std::uint32_t i = 0; i < n_; ++i)
-      match_buf_[i] = i == self_.value() ? own : applied ? progress_[i].match_applied : progress_[i].match(point);
+    for (std::uint32_t i = 0; i < n_; ++i) {
+      const progress& p = progress_[i];
+      match_buf_[i] = i == self_.value() ? own : p.rebuilding ? 0 : applied ? p.match_applied : p.match(point);
+    }
     return match_buf_;
   }
 
@@ -107,7 +112,8 @@ class tracker {
   /// Could the rule commit `position` if every connected replica caught up now? (Fail-fast.)
   template <class Commit>
   [[nodiscard]] bool satisfiable(std::uint64_t position, const view_context& at) const {
-    for (std::uint32_t i = 0; i < n_; ++i) probe_buf_[i] = connected(i, at.now, at.connected) ? position : 0;
+    for (std::uint32_t i = 0; i < n_; ++i)
+      probe_buf_[i] = connected(i, at.now, at.connected) && (i == self_.value() || !progress_[i].rebuilding) ? position : 0;
     const auto c = commit_point<Commit>(probe_buf_, at);
     return c && *c >= position;
   }

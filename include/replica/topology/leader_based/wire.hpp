@@ -66,7 +66,10 @@ struct wire {
     batch entries;
     std::uint64_t commit = 0;
     std::uint64_t read_round = 0;  ///< read-index confirmation round this heartbeat carries
-    REPLICA_FIELDS(prev, entries, commit, read_round);
+    /// To a follower rebuilding a lost disk: it holds an entry committed without its
+    /// acknowledgement since the leader learned of it, so it may vote and count again.
+    bool rebuilt = false;
+    REPLICA_FIELDS(prev, entries, commit, read_round, rebuilt);
     friend bool operator==(const append_request&, const append_request&) = default;
   };
   struct append_response {
@@ -77,7 +80,10 @@ struct wire {
     std::uint64_t hint = 0;      ///< on rejection: the leader should retry from hint + 1
     std::uint64_t read_round = 0;
     bool need_snapshot = false;  ///< on rejection: the logs diverge below my compaction point
-    REPLICA_FIELDS(success, received, flushed, applied, hint, read_round, need_snapshot);
+    /// "My disk was lost and I am not yet caught up: do not count me" (for commits, reads and
+    /// check-quorum; see hard_state::rebuilding).
+    bool rebuilding = false;
+    REPLICA_FIELDS(success, received, flushed, applied, hint, read_round, need_snapshot, rebuilding);
     friend bool operator==(const append_response&, const append_response&) = default;
   };
   /// The applied state at a log position, replacing the receiver's log up to it.
@@ -108,7 +114,12 @@ struct wire {
   struct hard_state {
     replica::term current{};
     std::optional<replica_id> voted_for{};
-    REPLICA_FIELDS(current, voted_for);
+    /// This replica lost its disk (D10): the votes and acknowledgements it gave before are
+    /// forgotten, so it neither votes, nor campaigns, nor counts for a leader's commit, reads
+    /// or check-quorum until a leader has caught it up (`append_request::rebuilt`). Durable, so
+    /// a crash while rebuilding does not make it a full member.
+    bool rebuilding = false;
+    REPLICA_FIELDS(current, voted_for, rebuilding);
     friend bool operator==(const hard_state&, const hard_state&) = default;
   };
   /// Truncate the log after `from - 1`, then append `entries` (which start at `from`).
