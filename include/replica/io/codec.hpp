@@ -514,17 +514,33 @@ class decoder {
   decode_error error_{};
 };
 
+/// The number of bytes `v` encodes to; nothing when a container holds 2^32 elements or more
+/// (not encodable).
+template <encodable T>
+std::optional<std::size_t> encoded_size(const T& v) {
+  codec_impl::counting_sink count;
+  codec_impl::writer<codec_impl::counting_sink>{count}.put(v);
+  if (count.overflow) return std::nullopt;
+  return count.bytes;
+}
+/// Writes the bytes `v` encodes to at `out`, which has room for `*encoded_size(v)` of them
+/// (for a caller that owns its buffer: the write-ahead log encodes into space it did not
+/// zero-fill).
+template <encodable T>
+void encode_into(const T& v, std::byte* out) {
+  codec_impl::copying_sink copy{out};
+  codec_impl::writer<codec_impl::copying_sink>{copy}.put(v);
+}
+
 /// The bytes `v` encodes to, appended to `out`. Returns false (and appends nothing) when a
 /// container holds 2^32 elements or more.
 template <encodable T>
 bool encode_to(const T& v, std::vector<std::byte>& out) {
-  codec_impl::counting_sink count;
-  codec_impl::writer<codec_impl::counting_sink>{count}.put(v);
-  if (count.overflow) return false;
+  const auto n = encoded_size(v);
+  if (!n) return false;
   const std::size_t at = out.size();
-  out.resize(at + count.bytes);
-  codec_impl::copying_sink copy{out.data() + at};
-  codec_impl::writer<codec_impl::copying_sink>{copy}.put(v);
+  out.resize(at + *n);
+  encode_into(v, out.data() + at);
   return true;
 }
 

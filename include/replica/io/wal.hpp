@@ -21,6 +21,7 @@
 /// one; recovery starts from the newest snapshot and replays the records after it.
 
 #include <replica/core/result.hpp>
+#include <replica/io/byte_buffer.hpp>
 #include <replica/io/codec.hpp>
 #include <replica/io/crc32c.hpp>
 #include <replica/io/file_system.hpp>
@@ -119,19 +120,20 @@ class wal {
     buf_.clear();
     std::uint64_t seq = next_seq_;
     for (const persist_entry& e : batch) {
-      const std::size_t at = buf_.size();
-      buf_.resize(at + header_bytes);
       // A refused entry refuses the batch and changes nothing (no sequence number is used).
-      if (!encode_to(e, buf_)) return error{errc::out_of_range, "wal: a persist entry too large to encode"};
-      const std::size_t len = buf_.size() - at - header_bytes;
-      if (len > limits_.max_frame_bytes) return error{errc::out_of_range, "wal: a persist entry over codec_limits::max_frame_bytes"};
-      buf_.resize(at + header_bytes + align8(len));  // zero padding
-      frame(std::span{buf_}.subspan(at), static_cast<std::uint32_t>(len), seq++);
+      const auto len = encoded_size(e);
+      if (!len) return error{errc::out_of_range, "wal: a persist entry too large to encode"};
+      if (*len > limits_.max_frame_bytes) return error{errc::out_of_range, "wal: a persist entry over codec_limits::max_frame_bytes"};
+      const std::size_t padded = align8(*len);
+      std::byte* rec = buf_.extend(header_bytes + padded);  // (not zero-filled: every byte is written below)
+      encode_into(e, rec + header_bytes);
+      std::memset(rec + header_bytes + *len, 0, padded - *len);  // zero padding
+      frame({rec, header_bytes + padded}, static_cast<std::uint32_t>(*len), seq++);
     }
     if (!active_ || offset_ + buf_.size() > active_size_) {
       if (auto s = roll(buf_.size()); !s) return fail(s);
     }
-    if (auto s = fs_->write_at(*active_, offset_, buf_); !s) return fail(s);
+    if (auto s = fs_->write_at(*active_, offset_, buf_.bytes()); !s) return fail(s);
     if (!no_sync_)
       if (auto s = fs_->sync(*active_); !s) return fail(s);
     offset_ += buf_.size();
@@ -499,7 +501,7 @@ class wal {
   std::uint64_t segment_no_ = 0;  ///< the active segment's number (0: none yet)
   std::optional<prepared> next_;
   std::uint64_t next_seq_ = 1;
-  std::vector<std::byte> buf_;
+  byte_buffer buf_;  ///< the batch being framed (reused)
   bool broken_ = false;
   bool no_sync_ = false;
   std::uint64_t checkpoint_bytes_ = 0;
