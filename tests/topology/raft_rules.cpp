@@ -1,4 +1,5 @@
 // The Raft rules, one table test each, driving a single node by hand (etcd/raft style).
+#include "../support/seeds.hpp"
 #include "leader_based_support.hpp"
 
 #include <catch2/catch.hpp>
@@ -135,8 +136,8 @@ TEST_CASE("raft: an entry of an older term is not committed by counting replicas
 
 TEST_CASE("raft: a message from a stale term is refused and changes nothing", "[leader_based][raft][bad_input]") {
   node f{n0, {}, disk(5, {1, 5})};
-  node::append_request a;
-  a.prev = {term{5}, log_index{2}};
+  node::append_request a;  // (well formed for its term: the boundary's checks pass)
+  a.prev = {term{4}, log_index{2}};
   a.entries = {entry{term{4}, 3, {op_kind::write, 0, 9}}};
   const auto s = f.step(from(n1, 4, a), at(10));
   CHECK(s.code() == errc::stale_term);
@@ -170,4 +171,84 @@ TEST_CASE("leader-based: bad input is refused with an error value and no state c
   REQUIRE(l.effects().replies.size() == 1);
   CHECK(l.effects().replies[0].status == reply_status::fail);
   CHECK(l.effects().replies[0].error == errc::out_of_range);
+}
+
+TEST_CASE("leader-based: values no correct peer sends are refused at the boundary, and change nothing", "[leader_based][bad_input]") {
+  constexpr std::uint64_t huge = std::uint64_t{1} << 63;
+  struct row {
+    const char* name;
+    std::uint64_t term;
+    msg m;
+  };
+  auto append = [](std::uint64_t prev_term, std::uint64_t prev_index, std::vector<std::pair<std::uint64_t, std::uint64_t>> entries,
+                   std::uint64_t commit = 0) {
+    node::append_request a;
+    a.prev = {term{prev_term}, log_index{prev_index}};
+    std::vector<entry> es;
+    for (auto [t, i] : entries) es.push_back(entry{term{t}, i, {op_kind::write, 0, 9}});
+    a.entries = es;
+    a.commit = commit;
+    return a;
+  };
+  node::install_snapshot high_snap;
+  high_snap.snap.index = 5;
+  high_snap.snap.term = term{9};
+  node::append_response huge_ack;
+  huge_ack.success = true;
+  huge_ack.received = UINT64_MAX;
+  const row rows[] = {
+      {"a term at 2^63", huge, append(3, 2, {{3, 3}})},
+      {"a term at 2^64 - 1 (its next would wrap to 0)", UINT64_MAX, node::vote_request{false, {term{1}, log_index{1}}}},
+      {"entries not consecutive after prev", 4, append(3, 2, {{3, 3}, {3, 5}})},
+      {"an entry numbered at prev", 4, append(3, 2, {{3, 2}})},
+      {"an entry of a term above the message's", 4, append(3, 2, {{5, 3}})},
+      {"entry terms that decrease", 4, append(3, 2, {{4, 3}, {3, 4}})},
+      {"prev's term above the message's", 4, append(6, 2, {})},
+      {"prev's index at 2^63", 4, append(3, huge, {})},
+      {"a commit index at 2^63", 4, append(3, 2, {}, huge)},
+      {"a candidate whose last term is above its term", 4, node::vote_request{false, {term{7}, log_index{2}}}},
+      {"a snapshot above the message's term", 4, high_snap},
+      {"an acknowledgement at 2^64 - 1", 4, huge_ack},
+  };
+  for (const row& r : rows) {
+    INFO(r.name);
+    node f{n0, {}, disk(3, {1, 3})};
+    CHECK(f.step(from(n1, r.term, r.m), at(1)).code() == errc::out_of_range);
+    CHECK(f.current_term() == term{3});
+    CHECK(f.last_index() == 2);
+    CHECK(f.commit_index() == 0);
+    CHECK(f.effects().empty());
+  }
+  // The same kinds of message within bounds are taken (the rows above fail on their one value).
+  node f{n0, {}, disk(3, {1, 3})};
+  REQUIRE(f.step(from(n1, 4, append(3, 2, {{3, 3}, {4, 4}}, 4)), at(1)).ok());
+  CHECK(f.last_index() == 4);
+  CHECK(f.commit_index() == 4);
+  // A leader refuses an acknowledgement past 2^63; its follower's position is unchanged.
+  node l{n0, {}, disk(2, {1, 2})};
+  elect(l, 2);
+  CHECK(l.step(from(n1, 3, huge_ack), at(1001)).code() == errc::out_of_range);
+  for (const auto& fs : l.report().followers) CHECK(fs.match == 0);
+  CHECK(l.effects().empty());
+}
+
+TEST_CASE("leader-based: one message at the highest term does not wedge the group", "[leader_based][bad_input]") {
+  for (std::uint64_t seed : test::seeds(3)) {
+    INFO("seed " << seed);
+    auto c = make_cluster<node>(3, seed);
+    const replica_id l = await_leader(c);
+    const replica_id f{(l.value() + 1) % 3};
+    // A peer's message at term 2^64 - 1: adopted, the next election's term would wrap to 0 and
+    // no replica could ever win one again.
+    const envelope<msg> bad{l, f, group_id{0}, term{UINT64_MAX}, node::vote_request{false, {term{1}, log_index{1}}}};
+    const auto refused = c.operate(f, [&](node& n, local_time now) { return n.step(bad, now); });
+    REQUIRE(refused.has_value());
+    CHECK(refused->code() == errc::out_of_range);
+    c.crash(l);  // an election follows
+    const replica_id l2 = await_leader(c);
+    CHECK(c.node(l2)->current_term() < term{100});
+    c.invoke(l2, {op_kind::write, 0, 1}, 1s);
+    c.run_for(300ms);
+    CHECK(acked_writes(c) == 1);
+  }
 }

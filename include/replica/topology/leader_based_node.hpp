@@ -39,6 +39,7 @@
 #include <replica/core/node.hpp>
 #include <replica/reads/eventual_reads.hpp>
 #include <replica/topology/leader_based/applier.hpp>
+#include <replica/topology/leader_based/boundary.hpp>
 #include <replica/topology/leader_based/campaign.hpp>
 #include <replica/topology/leader_based/config.hpp>
 #include <replica/topology/leader_based/election.hpp>
@@ -163,6 +164,7 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
     if (m.from.value() >= n_ || m.from == self_) return error{errc::unknown_replica, "sender is not a peer in this cluster"};
     if (m.to != self_) return error{errc::unknown_replica, "message addressed to another replica"};
     if (m.group != cfg_.group) return error{errc::wrong_group, "message for another replication group"};
+    if (auto s = leader_based_detail::boundary<wire>::check(m.term, m.payload); !s) return s;
     const bool is_pre = is_pre_vote_message(m.payload);
     if (m.term < hard_.current && !is_pre) {
       // Tell a stale sender about the newer term, so a deposed leader steps down.
