@@ -293,6 +293,17 @@ handoff_node::config handoff_config() {
   cfg.nodes = 5;
   return cfg;
 }
+/// The `nth` key (from 0) that the home replica replicates (a hint names one of its key's
+/// replicas; a node refuses any other).
+key_type homed_key(std::size_t nth) {
+  const handoff_node probe{coordinator, handoff_config(), {}};
+  for (key_type k = 0;; ++k) {
+    std::array<ring_member, 3> pl{};
+    const std::size_t got = probe.ring().preference_list(k, 3, pl);
+    if (std::any_of(pl.begin(), pl.begin() + static_cast<std::ptrdiff_t>(got), [](const ring_member& m) { return m.id == home; }) && nth-- == 0)
+      return k;
+  }
+}
 /// The coordinator's write of `v` to `k` (version: `wall`, its own), for the fallback to hold
 /// for the home replica.
 envelope<handoff_node::message> hinted_put(key_type k, std::int64_t wall, value_type v) {
@@ -315,7 +326,7 @@ TEST_CASE("B10: a hint that takes a newer write while its handoff is in flight i
   using node = handoff_node;
   const node::config cfg = handoff_config();
   node f{fallback, cfg, {}}, t{home, cfg, {}};
-  const key_type k = 5;
+  const key_type k = homed_key(0);
   // What `from` sent to `to` (its outbox cleared).
   auto sent = [](node& from, replica_id to) {
     std::vector<envelope<node::message>> out;
@@ -371,16 +382,17 @@ TEST_CASE("B10: a fallback restarted from its disk keeps its hints' serials", "[
   };
   local_time now{std::chrono::duration_cast<duration>(1s)};
   node f{fallback, cfg, disk};
-  REQUIRE(f.step(hinted_put(5, 100, 1), now));
-  REQUIRE(f.step(hinted_put(6, 100, 1), now));
-  REQUIRE(f.step(hinted_put(6, 200, 2), now));  // key 6's hint took a second write: serial 3
+  const key_type k1 = homed_key(0), k2 = homed_key(1);
+  REQUIRE(f.step(hinted_put(k1, 100, 1), now));
+  REQUIRE(f.step(hinted_put(k2, 100, 1), now));
+  REQUIRE(f.step(hinted_put(k2, 200, 2), now));  // k2's hint took a second write: serial 3
   keep(f);
   REQUIRE(f.hints().size() == 2);
   node g{fallback, cfg, disk};  // restarted
   REQUIRE(g.hints() == f.hints());  // serials included
-  REQUIRE(g.step(hinted_put(5, 300, 3), now));
+  REQUIRE(g.step(hinted_put(k1, 300, 3), now));
   REQUIRE(g.hints().size() == 2);
-  const auto& h5 = g.hints()[0].key == 5 ? g.hints()[0] : g.hints()[1];
+  const auto& h5 = g.hints()[0].key == k1 ? g.hints()[0] : g.hints()[1];
   CHECK(h5.versions.front().value == 3);
   CHECK(h5.serial > 3);  // above every restored serial, not 2 again
 }
@@ -514,6 +526,45 @@ TEST_CASE("leaderless: bad input is refused with an error and changes no state",
   // A compare-and-set needs one order of writes.
   client_request<kv_op> cas{client_id{1}, request_id{5}, {op_kind::cas, k, 5, 4}};
   CHECK(refused(cas) == errc::unavailable);
+}
+
+TEST_CASE("leaderless: a hint for a replica that does not replicate its key is refused, not kept and re-sent for ever",
+          "[leaderless][bad_input]") {
+  using node = lww_node<3, 2, 2>;
+  node::config cfg;
+  cfg.nodes = 5;
+  node a{replica_id{0}, cfg, {}};
+  // A key, and a replica of the five that is not among its three.
+  const key_type k = 1;
+  std::array<ring_member, 3> pl{};
+  REQUIRE(a.ring().preference_list(k, 3, pl) == 3);
+  std::optional<replica_id> outsider, home;
+  for (std::uint32_t i = 1; i < 5; ++i) {
+    const bool in = std::any_of(pl.begin(), pl.end(), [&](const ring_member& m) { return m.id == replica_id{i}; });
+    if (!in && !outsider) outsider = replica_id{i};
+    if (in && !home) home = replica_id{i};
+  }
+  REQUIRE(outsider.has_value());
+  REQUIRE(home.has_value());
+  node::put p;
+  p.req = 1;
+  p.key = k;
+  p.versions.push_back({hybrid_logical_clock{1000, 0, replica_id{1}}, 5, false});
+  auto step = [&](replica_id target) {
+    a.effects().clear();
+    p.hint_for = target;
+    return a.step({replica_id{1}, replica_id{0}, group_id{0}, term{0}, node::message{p}}, local_time{});
+  };
+  for (replica_id bogus : {replica_id{9}, *outsider}) {
+    INFO("hint for " << bogus.value());
+    CHECK(step(bogus).code() == errc::unknown_replica);
+    CHECK(a.hints().empty());
+    CHECK(a.effects().empty());
+  }
+  // The same hint for one of the key's replicas is kept, acknowledged, and handed off.
+  REQUIRE(step(*home).ok());
+  CHECK(a.hints().size() == 1);
+  CHECK(a.effects().messages.size() == 1);
 }
 
 TEST_CASE("leaderless context: a causal history round-trips exactly, and bad bytes are refused", "[leaderless][bad_input]") {

@@ -441,6 +441,9 @@ class leaderless_node : private leaderless_detail::coordinator<leaderless_node<R
 
   // ---- handlers ----
   status handle(replica_id from, const put& p) {
+    // A hint names one of the key's replicas; any other would be kept and re-sent for ever.
+    if (p.hint_for && *p.hint_for != self_ && !replicates(*p.hint_for, p.key))
+      return error{errc::unknown_replica, "a hint for a replica that does not replicate the key"};
     // A hinted write is kept apart from the store (reads do not see it) until handed off.
     if (!p.hint_for || *p.hint_for == self_) {
       if (!store(p.key, p.versions)) return order_broken;  // not acknowledged: the write is not held
