@@ -4,6 +4,8 @@
 /// has undefined behaviour: it returns one of these, and the node's state is unchanged.
 
 #include <cassert>
+#include <cstdio>
+#include <cstdlib>
 #include <string_view>
 #include <type_traits>
 #include <utility>
@@ -56,6 +58,16 @@ struct error {
   }
 };
 
+namespace detail {
+/// A caller read a result's value when it held an error (or its error when it held a value): a
+/// bug in the caller, not bad input. Stops the program with what it held, in every build
+/// (dereferencing the empty alternative instead was undefined behaviour).
+[[noreturn]] inline void result_misuse(const char* what, std::string_view detail) noexcept {
+  std::fprintf(stderr, "replica::result: %s%s%.*s\n", what, detail.empty() ? "" : ": ", static_cast<int>(detail.size()), detail.data());
+  std::abort();
+}
+}  // namespace detail
+
 /// Success, or an error. `[[nodiscard]]`: dropping a refusal silently is a bug.
 class [[nodiscard]] status {
  public:
@@ -84,19 +96,31 @@ class [[nodiscard]] result {
 
   [[nodiscard]] constexpr bool ok() const noexcept { return v_.index() == 0; }
   constexpr explicit operator bool() const noexcept { return ok(); }
-  /// Precondition: `ok()`.
-  constexpr T& value() & { return *std::get_if<0>(&v_); }
-  constexpr const T& value() const& { return *std::get_if<0>(&v_); }
-  constexpr T&& value() && { return std::move(*std::get_if<0>(&v_)); }
-  constexpr T* operator->() { return std::get_if<0>(&v_); }
-  constexpr const T* operator->() const { return std::get_if<0>(&v_); }
+  /// Precondition: `ok()`; otherwise the program stops, naming the error (`detail::result_misuse`).
+  constexpr T& value() & { return *checked_value(); }
+  constexpr const T& value() const& { return *checked_value(); }
+  constexpr T&& value() && { return std::move(*checked_value()); }
+  constexpr T* operator->() { return checked_value(); }
+  constexpr const T* operator->() const { return checked_value(); }
   constexpr T& operator*() & { return value(); }
   constexpr const T& operator*() const& { return value(); }
-  /// Precondition: `!ok()`.
-  [[nodiscard]] constexpr const error& err() const { return *std::get_if<1>(&v_); }
+  /// Precondition: `!ok()`; otherwise the program stops.
+  [[nodiscard]] constexpr const error& err() const {
+    if (const error* e = std::get_if<1>(&v_)) return *e;
+    detail::result_misuse("err() of a result that holds a value", {});
+  }
   [[nodiscard]] constexpr errc code() const noexcept { return ok() ? errc{} : err().code; }
 
  private:
+  constexpr T* checked_value() {
+    if (T* v = std::get_if<0>(&v_)) return v;
+    detail::result_misuse("value() of a result that holds an error", std::get_if<1>(&v_)->detail);
+  }
+  constexpr const T* checked_value() const {
+    if (const T* v = std::get_if<0>(&v_)) return v;
+    detail::result_misuse("value() of a result that holds an error", std::get_if<1>(&v_)->detail);
+  }
+
   std::variant<T, error> v_;
 };
 
