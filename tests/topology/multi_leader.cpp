@@ -62,6 +62,26 @@ TEST_CASE("multi_leader: every propagation topology delivers every change to eve
   }
 }
 
+TEST_CASE("multi_leader: the digest covers the replicated state, so counters that read alike but differ inside have not converged",
+          "[multi_leader]") {
+  auto c = make_leaders<counter_node>(2, 3);
+  REQUIRE(run_op(c, n0, {op_kind::add, 5, 1}).type == check::event_type::ok);
+  c.run_for(100ms);
+  REQUIRE(read_at(c, n1, 5).first == std::vector<value_type>{1});
+  REQUIRE(c.converged());
+  c.net().isolate(n1);
+  REQUIRE(run_op(c, n0, {op_kind::add, 5, 2}).type == check::event_type::ok);
+  REQUIRE(run_op(c, n0, {op_kind::add, 5, -2}).type == check::event_type::ok);
+  c.run_for(100ms);
+  // Both read 1; n0's counter holds +3 and -2, n1's +1. Hashing reads said "converged".
+  REQUIRE(read_at(c, n0, 5).first == std::vector<value_type>{1});
+  REQUIRE(read_at(c, n1, 5).first == std::vector<value_type>{1});
+  CHECK_FALSE(c.converged());
+  c.net().heal();
+  c.run_for(200ms);
+  CHECK(c.converged());
+}
+
 TEST_CASE("multi_leader: a failed ring member stops propagation past it; a failed hub stops the star", "[multi_leader]") {
   SECTION("ring") {
     counter_node::config cfg;
