@@ -36,6 +36,19 @@ namespace rp = replica;
 namespace {
 
 constexpr std::size_t pool = 64;
+
+/// The composed join of values drawn from two pools, a copy of one merged with the other (every
+/// row's composed variant; `T` has `merge`).
+template <class T>
+void merge_pools(benchmark::State& st, const std::vector<T>& a, const std::vector<T>& b) {
+  std::size_t i = 0;
+  for (auto _ : st) {
+    T x = a[i % pool];
+    x.merge(b[(i * 7 + 3) % pool]);
+    benchmark::DoNotOptimize(x);
+    ++i;
+  }
+}
 rp::replica_id id(std::size_t i) { return rp::replica_id{static_cast<std::uint32_t>(i)}; }
 
 // ---- counters ----
@@ -60,13 +73,7 @@ std::vector<std::vector<std::uint64_t>> array_pool(const std::vector<rp::g_count
 void g_counter_merge_composed(benchmark::State& st) {
   const auto n = static_cast<std::size_t>(st.range(0));
   const auto a = g_counter_pool(n, 1), b = g_counter_pool(n, 2);
-  std::size_t i = 0;
-  for (auto _ : st) {
-    rp::g_counter x = a[i % pool];
-    x.merge(b[(i * 7 + 3) % pool]);
-    benchmark::DoNotOptimize(x);
-    ++i;
-  }
+  merge_pools(st, a, b);
 }
 void g_counter_merge_handwritten(benchmark::State& st) {
   const auto n = static_cast<std::size_t>(st.range(0));
@@ -115,13 +122,7 @@ void pn_counter_merge_composed(benchmark::State& st) {
   for (auto* v : {&a, &b})
     for (auto& c : *v)
       for (std::size_t r = 0; r < n; ++r) (void)c.add(id(r), static_cast<std::int64_t>(g() % 2000) - 1000);
-  std::size_t i = 0;
-  for (auto _ : st) {
-    rp::pn_counter x = a[i % pool];
-    x.merge(b[(i * 7 + 3) % pool]);
-    benchmark::DoNotOptimize(x);
-    ++i;
-  }
+  merge_pools(st, a, b);
 }
 void pn_counter_merge_handwritten(benchmark::State& st) {
   const auto n = static_cast<std::size_t>(st.range(0));
@@ -172,16 +173,6 @@ inline void join_lists(const pairs& x, const pairs& y, pairs& out) {
     }
   }
 }
-/// The composed join of contexts drawn from two pools (both rows' composed variant).
-void join_contexts(benchmark::State& st, const std::vector<rp::dot_context>& a, const std::vector<rp::dot_context>& b) {
-  std::size_t i = 0;
-  for (auto _ : st) {
-    rp::dot_context x = a[i % pool];
-    x.merge(b[(i * 7 + 3) % pool]);
-    benchmark::DoNotOptimize(x);
-    ++i;
-  }
-}
 
 void causal_context_join_composed(benchmark::State& st) {
   const auto n = static_cast<std::size_t>(st.range(0));
@@ -191,7 +182,7 @@ void causal_context_join_composed(benchmark::State& st) {
     for (auto& c : *v)
       for (std::size_t r = 0; r < n; ++r)
         for (std::uint64_t k = 1, e = 1 + g() % 4; k <= e; ++k) c.insert(rp::dot{id(r), k});
-  join_contexts(st, a, b);
+  merge_pools(st, a, b);
 }
 void causal_context_join_handwritten(benchmark::State& st) {
   const auto n = static_cast<std::size_t>(st.range(0));
@@ -223,7 +214,7 @@ std::vector<rp::dot_context> gapped_contexts(std::size_t replicas, std::uint64_t
 }
 void causal_context_gaps_join_composed(benchmark::State& st) {
   const auto n = static_cast<std::size_t>(st.range(0));
-  join_contexts(st, gapped_contexts(n, 5), gapped_contexts(n, 6));
+  merge_pools(st, gapped_contexts(n, 5), gapped_contexts(n, 6));
 }
 void causal_context_gaps_join_handwritten(benchmark::State& st) {
   const auto n = static_cast<std::size_t>(st.range(0));
@@ -353,13 +344,7 @@ void mv_register_merge_composed(benchmark::State& st) {
       (void)w.write(id(r), static_cast<std::int64_t>(k * 100 + r));
       (r % 2 ? a : b)[k].merge(w);
     }
-  std::size_t i = 0;
-  for (auto _ : st) {
-    auto x = a[i % pool];
-    x.merge(b[(i * 7 + 3) % pool]);
-    benchmark::DoNotOptimize(x);
-    ++i;
-  }
+  merge_pools(st, a, b);
 }
 void lww_register_merge_composed(benchmark::State& st) {
   std::vector<rp::lww_register<std::int64_t>> a(pool), b(pool);
@@ -367,13 +352,7 @@ void lww_register_merge_composed(benchmark::State& st) {
     (void)a[k].write(id(0), rp::local_time{rp::duration{static_cast<std::int64_t>(k * 13 % 97)}}, 1);
     (void)b[k].write(id(1), rp::local_time{rp::duration{static_cast<std::int64_t>(k * 29 % 97)}}, 2);
   }
-  std::size_t i = 0;
-  for (auto _ : st) {
-    auto x = a[i % pool];
-    x.merge(b[(i * 7 + 3) % pool]);
-    benchmark::DoNotOptimize(x);
-    ++i;
-  }
+  merge_pools(st, a, b);
 }
 void max_register_merge_composed(benchmark::State& st) {
   std::vector<rp::max_register<std::int64_t>> a(pool), b(pool);
@@ -381,13 +360,7 @@ void max_register_merge_composed(benchmark::State& st) {
     (void)a[k].write(static_cast<std::int64_t>(k * 13 % 97));
     (void)b[k].write(static_cast<std::int64_t>(k * 29 % 97));
   }
-  std::size_t i = 0;
-  for (auto _ : st) {
-    auto x = a[i % pool];
-    x.merge(b[(i * 7 + 3) % pool]);
-    benchmark::DoNotOptimize(x);
-    ++i;
-  }
+  merge_pools(st, a, b);
 }
 
 }  // namespace

@@ -165,7 +165,7 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
     if (m.to != self_) return error{errc::unknown_replica, "message addressed to another replica"};
     if (m.group != cfg_.group) return error{errc::wrong_group, "message for another replication group"};
     if (auto s = leader_based_detail::boundary<wire>::check(m.term, m.payload); !s) return s;
-    const bool is_pre = is_pre_vote_message(m.payload);
+    const bool is_pre = wire::is_pre_vote(m.payload);
     if (m.term < hard_.current && !is_pre) {
       // Tell a stale sender about the newer term, so a deposed leader steps down.
       if (std::holds_alternative<append_request>(m.payload) || std::holds_alternative<install_snapshot>(m.payload))
@@ -298,11 +298,7 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
   /// directory on a node that was a member): empty, and marked rebuilding, so the replica
   /// does not vote or count as if it still held the log it acknowledged. An empty
   /// `durable_state{}` is for a replica of a new cluster (`--bootstrap`).
-  static durable_state lost_disk() {
-    durable_state d;
-    d.hard.rebuilding = true;
-    return d;
-  }
+  static durable_state lost_disk() { return wire::lost_disk(); }
 
   // ---- observation ------------------------------------------------------------------------------
 
@@ -346,22 +342,7 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
                     .lease = holds_lease(),
                     .rebuilding = hard_.rebuilding,
                     .followers = {}};
-    if (role_ == role::leader)
-      for (std::uint32_t i = 0; i < n_; ++i) {
-        if (i == self_.value()) continue;
-        const progress& p = tracker_[replica_id{i}];
-        const std::uint64_t m = std::min(last_index(), p.match(ack_point));
-        const std::uint64_t lag = last_index() - m;
-        s.followers.push_back({.id = replica_id{i},
-                               .match = m,
-                               .lag_entries = lag,
-                               .lag_bytes = log_.bytes_through(last_index()) - log_.bytes_through(m),
-                               .inflight_bytes = p.inflight_bytes(log_),
-                               .lag_time = lag == 0 ? duration{} : now_ - p.caught_up_at,
-                               .since_heard = now_ - p.last_heard,
-                               .in_sync = tracker_.in_sync(i, now_, cfg_.max_lag),
-                               .rebuilding = p.rebuilding});
-      }
+    if (role_ == role::leader) this->report_followers(s.followers);
     return s;
   }
 
@@ -382,11 +363,6 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
     else
       return c.nodes;
   }
-  static bool is_pre_vote_message(const message& m) {
-    if (const auto* v = std::get_if<vote_request>(&m)) return v->pre;
-    if (const auto* v = std::get_if<vote_response>(&m)) return v->pre;
-    return false;
-  }
   /// On the first input after starting: under lease_reads a restarted replica does not vote
   /// for election_min, as if it had just heard from a leader (it may have, before the crash).
   /// A replica rebuilding a lost disk makes that durable first (its disk may be a new, empty
@@ -398,15 +374,6 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
       persist_hard_state();
       emit(leader_event::kind::rebuild_started);
     }
-  }
-  /// A leader caught this rebuilding replica up (`append_request::rebuilt`): it votes and counts
-  /// again. In this term it has followed `leader` and votes for no one else (it may have voted
-  /// in this term before it lost its disk).
-  void finish_rebuild(replica_id leader) {
-    hard_.rebuilding = false;
-    hard_.voted_for = leader;
-    persist_hard_state();
-    emit(leader_event::kind::rebuilt);
   }
 
   // ---- log ----

@@ -61,12 +61,21 @@ class follower_steps {
       n().commit_ = std::max(n().commit_, std::min(a.commit, c.last_new));
       n().apply_committed();
     }
-    if (a.rebuilt && c.success && n().hard_.rebuilding) n().finish_rebuild(from);
+    if (a.rebuilt && c.success && n().hard_.rebuilding) finish_rebuild(from);
     // Acknowledge only what this request verified: entries past `last_new` may be stale ones
     // of an older term (etcd answers with lastnewi for the same reason).
     const std::uint64_t verified = c.success ? n().last_new_verified_ : n().last_index();
     n().template send_new<typename Node::append_response>(from, c.success, verified, std::min(n().durable_index_, verified), std::min(n().applied_, verified), c.hint,
                               a.read_round, c.need_snapshot, n().hard_.rebuilding);
+  }
+  /// A leader caught this rebuilding replica up (`append_request::rebuilt`): it votes and counts
+  /// again. In this term it has followed `leader` and votes for no one else (it may have voted
+  /// in this term before it lost its disk).
+  void finish_rebuild(replica_id leader) {
+    n().hard_.rebuilding = false;
+    n().hard_.voted_for = leader;
+    n().persist_hard_state();
+    n().emit(leader_event::kind::rebuilt);
   }
   /// A leader's snapshot: replaces the state unless this replica already has it (or more).
   template <class Install>

@@ -9,6 +9,7 @@
 #include <replica/commit/ack_on.hpp>
 #include <replica/core/client.hpp>
 #include <replica/core/ids.hpp>
+#include <replica/topology/leader_based/config.hpp>
 #include <replica/topology/leader_based/events.hpp>
 #include <replica/topology/leader_based/progress.hpp>
 
@@ -17,6 +18,7 @@
 #include <optional>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace replica::leader_based_detail {
 
@@ -233,6 +235,25 @@ class leader_steps {
     a.rebuilt = p.rebuilt(n().commit_);
     if (!a.entries.empty()) p.sent_entries(upto);
     n().send(to, std::move(a));
+  }
+  /// Each follower as this leader sees it (`report()`): position, lag, bytes in flight, in sync.
+  void report_followers(std::vector<follower_status>& out) const {
+    const Node& nd = n();
+    for (std::uint32_t i = 0; i < nd.n_; ++i) {
+      if (i == nd.self_.value()) continue;
+      const progress& p = nd.tracker_[replica_id{i}];
+      const std::uint64_t m = std::min(nd.last_index(), p.match(Node::ack_point));
+      const std::uint64_t lag = nd.last_index() - m;
+      out.push_back({.id = replica_id{i},
+                     .match = m,
+                     .lag_entries = lag,
+                     .lag_bytes = nd.log_.bytes_through(nd.last_index()) - nd.log_.bytes_through(m),
+                     .inflight_bytes = p.inflight_bytes(nd.log_),
+                     .lag_time = lag == 0 ? duration{} : nd.now_ - p.caught_up_at,
+                     .since_heard = nd.now_ - p.last_heard,
+                     .in_sync = nd.tracker_.in_sync(i, nd.now_, nd.cfg_.max_lag),
+                     .rebuilding = p.rebuilding});
+    }
   }
   void step_down_pending() {
     // Writes we accepted may or may not commit under the next leader: the outcome is unknown.

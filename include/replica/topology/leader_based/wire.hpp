@@ -109,6 +109,12 @@ struct wire {
     friend bool operator==(const timeout_now&, const timeout_now&) = default;
   };
   using message = std::variant<vote_request, vote_response, append_request, append_response, install_snapshot, timeout_now>;
+  /// A pre-vote request or answer (it asks about a term without moving to it).
+  static bool is_pre_vote(const message& m) {
+    if (const auto* v = std::get_if<vote_request>(&m)) return v->pre;
+    if (const auto* v = std::get_if<vote_response>(&m)) return v->pre;
+    return false;
+  }
 
   // ---- persistence ----
   struct hard_state {
@@ -138,6 +144,12 @@ struct wire {
     friend bool operator==(const durable_state&, const durable_state&) = default;
   };
 
+  /// The disk of a replica that lost its own: empty, and marked rebuilding (hard_state).
+  static durable_state lost_disk() {
+    durable_state d;
+    d.hard.rebuilding = true;
+    return d;
+  }
   /// What writing one persist entry does to the disk (the simulator's disk; the write-ahead
   /// log replays the same way).
   static void persist(durable_state& d, const persist_entry& p) {
