@@ -1,0 +1,208 @@
+#pragma once
+/// \file
+/// The runner: drives any `protocol_node` from a real event loop, a real clock and a real disk.
+/// A steady timer calls `tick`, a frame from a peer calls `step`, a client request `submit`;
+/// each effects batch is carried out in the order core/effects.hpp requires: the persist
+/// entries appended to the write-ahead log and made durable with one sync, then the messages
+/// sent, then the replies delivered. It batches by itself: the batch is carried out from a
+/// handler posted behind whatever input is ready, so everything that arrived while the disk was
+/// busy goes into the next batch and costs one sync together (group commit).
+/// Never included by replica/replica.hpp; docs/server.md describes it.
+///
+///   boost::asio::io_context io;
+///   auto log = replica::io::wal<Node>::open(files, dir, {}, disk);
+///   replica::io::runner<Node> run{io, self, cfg, std::move(*log), std::move(disk), {},
+///       {.send = [&](auto&& m) { net.send(m.to, m); }, .reply = [&](auto&& r) { ... }}};
+///   run.start();
+///   io.run();
+///
+/// The runner keeps a copy of the node's disk (every persist entry applied to it, as
+/// `Node::persist` says) so that it can hand the log a checkpoint when one is due.
+
+#include <replica/core/client.hpp>
+#include <replica/core/envelope.hpp>
+#include <replica/core/ids.hpp>
+#include <replica/core/node.hpp>
+#include <replica/core/time.hpp>
+#include <replica/io/file_system.hpp>
+#include <replica/io/wal.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+namespace replica::io {
+
+struct runner_options {
+  std::chrono::milliseconds tick{5};  ///< how often the node's `tick` is called
+  /// The clock the node reads: `steady` (monotonic, since the process started; right for a
+  /// leader-based node's timeouts and leases) or `wall` (the system clock, comparable across
+  /// processes: what last-writer-wins and hybrid logical clocks need).
+  enum class clock_kind : std::uint8_t { steady, wall } clock = clock_kind::steady;
+};
+
+/// What the runner has done (for `INFO` and benchmarks).
+struct runner_stats {
+  std::uint64_t batches = 0;       ///< effects batches carried out
+  std::uint64_t syncs = 0;         ///< log appends (each one sync)
+  std::uint64_t persisted = 0;     ///< persist entries written
+  std::uint64_t checkpoints = 0;
+  std::uint64_t refused = 0;       ///< peer messages the node refused (an error value)
+};
+
+template <protocol_node Node, file_system Files = posix_file_system>
+class runner {
+ public:
+  using message = typename Node::message;
+  using operation = operation_t<Node>;
+  using reply = reply_t<Node>;
+  using event = typename Node::event;
+  using durable_state = typename Node::durable_state;
+
+  /// Where the effects go. `send` and `reply` are required; `event` and `refused` are
+  /// informational. `fatal` is called once when the log fails a write or a sync: from then on
+  /// nothing is sent or acknowledged (what the disk holds is unknown), and the process should
+  /// exit and recover from its log.
+  struct sinks {
+    std::function<void(envelope<message>&&)> send;
+    std::function<void(reply&&)> reply;
+    std::function<void(const event&)> event{};
+    std::function<void(replica_id from, const error&)> refused{};
+    std::function<void(const std::string&)> fatal{};
+  };
+
+  runner(boost::asio::io_context& io, replica_id self, const typename Node::config& cfg, wal<Node, Files> log, durable_state disk,
+         runner_options o, sinks s)
+      : io_{io}, opt_{o}, out_{std::move(s)}, log_{std::move(log)}, disk_{std::move(disk)}, node_{self, cfg, disk_}, timer_{io},
+        start_{std::chrono::steady_clock::now()}, alive_{std::make_shared<bool>(true)} {}
+  runner(const runner&) = delete;
+  runner& operator=(const runner&) = delete;
+  ~runner() { *alive_ = false; }
+
+  /// Starts the tick timer.
+  void start() {
+    node_.tick(now());
+    schedule();
+    arm();
+  }
+  /// Stops the timer; effects already produced are still carried out by a posted handler.
+  void stop() {
+    stopped_ = true;
+    timer_.cancel();
+  }
+
+  /// A message from a peer.
+  void step(envelope<message>&& m) {
+    if (failed_) return;
+    const replica_id from = m.from;
+    if (auto s = node_.step(std::move(m), now()); !s) {
+      ++stats_.refused;
+      if (out_.refused) out_.refused(from, s.err());
+    }
+    schedule();
+  }
+  /// A client request; its reply comes through `sinks::reply`, after what it relies on is durable.
+  void submit(const client_request<operation>& r) {
+    if (failed_) return;
+    node_.submit(r, now());
+    schedule();
+  }
+  /// An operator action on the node (`transfer_leadership`, `compact`, ...): `f(node, now)`;
+  /// its effects are carried out like any other.
+  template <class F>
+  auto act(F&& f) {
+    if constexpr (std::is_void_v<decltype(f(node_, now()))>) {
+      f(node_, now());
+      schedule();
+    } else {
+      auto r = f(node_, now());
+      schedule();
+      return r;
+    }
+  }
+
+  [[nodiscard]] const Node& node() const noexcept { return node_; }
+  [[nodiscard]] const runner_stats& stats() const noexcept { return stats_; }
+  /// Whether the log failed (nothing is acknowledged any more).
+  [[nodiscard]] bool failed() const noexcept { return failed_; }
+  /// The node's clock reading now (`steady`: time since the runner was made, so that a
+  /// restarted node waits a whole election timeout before it campaigns, as at boot).
+  [[nodiscard]] local_time now() const {
+    using namespace std::chrono;
+    if (opt_.clock == runner_options::clock_kind::wall)
+      return local_time{duration_cast<duration>(system_clock::now().time_since_epoch())};
+    return local_time{duration_cast<duration>(steady_clock::now() - start_)};
+  }
+
+ private:
+  void arm() {
+    if (stopped_) return;
+    timer_.expires_after(opt_.tick);
+    timer_.async_wait([this, alive = alive_](const boost::system::error_code& ec) {
+      if (!*alive || ec || stopped_ || failed_) return;
+      node_.tick(now());
+      schedule();
+      arm();
+    });
+  }
+
+  /// Carries out the effects from a handler behind what is ready now, so that inputs that
+  /// arrived together share one batch and one sync.
+  void schedule() {
+    if (scheduled_) return;
+    scheduled_ = true;
+    boost::asio::post(io_, [this, alive = alive_] {
+      if (!*alive) return;
+      scheduled_ = false;
+      carry_out();
+    });
+  }
+
+  void carry_out() {
+    auto& fx = node_.effects();
+    if (fx.empty() || failed_) return;
+    ++stats_.batches;
+    if (!fx.persist.empty()) {
+      if (auto s = log_.append(fx.persist); !s) {
+        failed_ = true;
+        stop();
+        fx.clear();
+        if (out_.fatal) out_.fatal("the write-ahead log failed (" + std::string{s.err().detail} + "): stopping");
+        return;
+      }
+      ++stats_.syncs;
+      stats_.persisted += fx.persist.size();
+      for (const auto& p : fx.persist) Node::persist(disk_, p);
+      if (log_.checkpoint_due() && log_.checkpoint(disk_)) ++stats_.checkpoints;
+    }
+    for (auto& m : fx.messages) out_.send(std::move(m));
+    for (auto& r : fx.replies) out_.reply(std::move(r));
+    if (out_.event)
+      for (const auto& e : fx.events) out_.event(e);
+    fx.clear();
+  }
+
+  boost::asio::io_context& io_;
+  runner_options opt_;
+  sinks out_;
+  wal<Node, Files> log_;
+  durable_state disk_;
+  Node node_;
+  boost::asio::steady_timer timer_;
+  std::chrono::steady_clock::time_point start_;
+  std::shared_ptr<bool> alive_;
+  runner_stats stats_;
+  bool scheduled_ = false;
+  bool stopped_ = false;
+  bool failed_ = false;
+};
+
+}  // namespace replica::io

@@ -1,0 +1,245 @@
+"""Fault tests on real replica-server processes (FAULTS.md D6 to D9; docs/server.md).
+
+    /usr/bin/python3 scenarios.py SERVER CHECKER TEST
+
+Each test starts a three-node cluster on 127.0.0.1, runs its faults and checks, and stops
+everything it started. REPLICA_SEED reruns a test's random choices.
+"""
+
+import os
+import socket
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+
+
+def expect(cond, what, cluster=None):
+    if not cond:
+        if cluster is not None:
+            for i in range(cluster.n):
+                sys.stderr.write("---- replica %d's log ----\n%s\n" % (i, cluster.log(i)[-4000:]))
+        raise AssertionError(what)
+
+
+def kill_leader_under_load(server, checker, seed, model):
+    """Writes, reads and compare-and-sets from 4 clients for 9 s while the leader is killed with
+    kill -9 (and restarted), then the new leader is cut off by the proxies for 1.5 s and healed:
+    the history must be linearizable, with operations done before and after each fault."""
+    c = harness.Cluster(server, model)
+    try:
+        first = c.leader(timeout=5)
+        expect(first is not None, "no leader within 5 s of starting", c)
+        followers = [i for i in range(3) if i != first]
+        # A write through a follower is forwarded to the leader; a read on the other follower sees it.
+        expect(c.client(followers[0]).set("greeting", "hello") is True, "SET through a follower failed", c)
+        expect(c.client(followers[1]).get("greeting") == b"hello", "GET on the other follower did not return the value", c)
+
+        history = harness.History()
+        threads, ok = harness.workload(c, history, seconds=9, clients=4, seed=seed)
+        time.sleep(2)
+        before_kill = ok[0]
+        old = c.leader(timeout=2)
+        expect(old is not None, "no leader under load", c)
+        killed_at = time.time()
+        c.kill_9(old)
+        new = c.leader(timeout=5, among=[i for i in range(3) if i != old])
+        elected_after = time.time() - killed_at
+        expect(new is not None, "no new leader within 5 s of kill -9 of the leader", c)
+        print("kill -9 of leader %d: replica %d leads after %.2f s" % (old, new, elected_after), flush=True)
+        time.sleep(1)
+        c.start(old)
+        time.sleep(1)
+        cut = c.leader(timeout=3)
+        expect(cut is not None, "no leader after the restart", c)
+        c.isolate(cut)
+        time.sleep(1.5)
+        c.heal()
+        for t in threads:
+            t.join(timeout=30)
+        after = ok[0]
+        # Final reads of every key, through the leader, so that a lost write shows in the history.
+        last = c.leader(timeout=5)
+        expect(last is not None, "no leader after healing", c)
+        reader = c.client(last, timeout=3)
+        for key in range(3):
+            history.add(1000, "invoke", "read", key, None)
+            got = reader.get("k%d" % key)
+            history.add(1000, "ok", "read", key, None if got is None else int(got))
+        code, out = harness.check(checker, history, os.path.join(c.dir, "history.edn"))
+        print("%d operations ok (%d before the kill); replica-check: %s" % (after, before_kill, out.strip().splitlines()[0]), flush=True)
+        expect(before_kill >= 20, "fewer than 20 operations completed before the kill (%d)" % before_kill, c)
+        expect(after - before_kill >= 20, "fewer than 20 operations completed after the kill", c)
+        if code != 0:
+            keep = tempfile.mkdtemp(prefix="replica-history-")
+            history.write(os.path.join(keep, "history.edn"))
+            print("history kept in %s" % keep)
+        expect(code == 0, "the history is not linearizable (replica-check exit %d):\n%s" % (code, out), c)
+    finally:
+        c.close()
+
+
+def isolated_leader(server, checker, seed, model):
+    """Cuts the leader off at the proxies, writes to it at once, kills it with kill -9 while the
+    others elect a new leader, heals and restarts it. Returns (acknowledged, lost): writes the
+    old leader acknowledged, and how many of those the new leader does not hold."""
+    c = harness.Cluster(server, model, extra=["--request-timeout-ms", "1000"])
+    try:
+        old = c.leader(timeout=5)
+        expect(old is not None, "no leader within 5 s of starting", c)
+        expect(c.client(old).set("before", "1") is True, "a write before the partition failed", c)
+        c.isolate(old)
+        conn = c.client(old, timeout=2)
+        acked, refused = [], {}
+        for k in range(10):
+            try:
+                if conn.set("lost%d" % k, str(k)) is True:
+                    acked.append(k)
+            except Exception as e:  # noqa: BLE001: an error or an unknown outcome is not an acknowledgement
+                refused[str(e).split(" ")[0]] = refused.get(str(e).split(" ")[0], 0) + 1
+        others = [i for i in range(3) if i != old]
+        new = c.leader(timeout=5, among=others)
+        expect(new is not None, "the majority side elected no leader within 5 s", c)
+        c.kill_9(old)
+        c.heal()
+        c.start(old)
+        reader = c.client(new, timeout=3)
+        expect(reader.get("before") == b"1", "the write acknowledged before the partition is gone", c)
+        lost = [k for k in acked if reader.get("lost%d" % k) != str(k).encode()]
+        # The restarted replica follows the new leader and holds what it holds.
+        deadline = time.time() + 5
+        while time.time() < deadline:
+            inf = c.info(old)
+            if inf and inf.get("leader") == new and inf.get("applied_index") == c.info(new).get("applied_index"):
+                break
+            time.sleep(0.1)
+        expect(c.info(old).get("leader") == new, "the restarted old leader does not follow the new one", c)
+        print("%s: %d writes acknowledged by the isolated leader, %d of them lost; refused: %r" % (model, len(acked), len(lost), refused), flush=True)
+        return len(acked), len(lost)
+    finally:
+        c.close()
+
+
+def async_loses(server, checker, seed):
+    acked, lost = isolated_leader(server, checker, seed, "async")
+    expect(acked >= 1, "the isolated asynchronous leader acknowledged nothing")
+    expect(lost >= 1, "no acknowledged write was lost: asynchronous failover should lose them (FAULTS.md D7)")
+
+
+def raft_isolated(server, checker, seed):
+    acked, lost = isolated_leader(server, checker, seed, "raft")
+    expect(acked == 0, "an isolated raft leader acknowledged %d writes" % acked)
+    expect(lost == 0, "raft lost an acknowledged write")
+
+
+def recv_reply(s, timeout=2.0):
+    s.settimeout(timeout)
+    data = b""
+    while not data.endswith(b"\r\n"):
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def hostile_clients(server, checker, seed):
+    """Garbage, oversized requests, half-sent requests and unknown commands: each gets an error
+    or a clean close; the server and the other clients carry on."""
+    c = harness.Cluster(server, "raft")
+    try:
+        lead = c.leader(timeout=5)
+        expect(lead is not None, "no leader", c)
+        good = c.client(lead)
+        expect(good.set("a", "1") is True, "a SET failed before the hostile clients", c)
+        port = c.client_ports[lead]
+
+        def conn():
+            return socket.create_connection(("127.0.0.1", port), timeout=2)
+
+        s = conn()
+        s.sendall(b"HELLO 3\r\n")
+        expect(recv_reply(s).startswith(b"-ERR unknown command 'HELLO'"), "HELLO did not get -ERR unknown command", c)
+        s.sendall(b"PING\r\n")
+        expect(recv_reply(s) == b"+PONG\r\n", "the connection did not stay open after an unknown command", c)
+        s.sendall(b"SET inline 'two words'\r\nGET inline\r\n")
+        expect(recv_reply(s) == b"+OK\r\n", "an inline SET failed", c)
+        expect(recv_reply(s) == b"$9\r\ntwo words\r\n", "an inline GET did not return the quoted value", c)
+        s.close()
+
+        for junk in [b"*abc\r\n", b"*2\r\n+x\r\n", b"*1\r\n$999999999999\r\n", b"*1\r\n$4\r\nPINGxx", b"*100000000\r\n"]:
+            s = conn()
+            s.sendall(junk)
+            reply = recv_reply(s)
+            expect(reply.startswith(b"-ERR Protocol error"), "%r got %r, not a protocol error" % (junk, reply), c)
+            expect(s.recv(10) == b"", "the connection stayed open after a protocol error", c)
+            s.close()
+
+        s = conn()
+        s.sendall(b"x" * (200 * 1024))  # an inline line longer than the limit, never ended
+        reply = recv_reply(s)
+        expect(reply.startswith(b"-ERR Protocol error"), "an endless line got %r" % reply, c)
+        s.close()
+
+        s = conn()
+        s.sendall(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nhal")  # cut off mid-request
+        s.close()
+
+        s = conn()
+        s.sendall(b"".join(b"*3\r\n$3\r\nSET\r\n$2\r\np%d\r\n$1\r\n%d\r\n" % (i % 10, i % 10) for i in range(100)) + b"*2\r\n$3\r\nGET\r\n$2\r\np7\r\n")
+        s.settimeout(5)
+        data = b""
+        while data.count(b"\r\n") < 102:
+            chunk = s.recv(65536)
+            expect(chunk != b"", "the pipelined connection closed early", c)
+            data += chunk
+        expect(data == b"+OK\r\n" * 100 + b"$1\r\n7\r\n", "pipelined replies out of order or wrong: %r" % data[-40:], c)
+        s.close()
+
+        expect(good.get("a") == b"1", "a well-behaved client was disturbed", c)
+        expect(good.incrby("n", 5) == 5 and good.incrby("n", -2) == 3, "INCRBY did not count", c)
+        expect(good.setnx("fresh", "x") is True and good.setnx("fresh", "y") is False, "SETNX did not refuse the second", c)
+        expect(good.execute_command("CAS", "fresh", "x", "z") == 1 and good.execute_command("CAS", "fresh", "x", "w") == 0,
+               "CAS did not check its expected value", c)
+        expect(good.delete("fresh") == 1 and good.get("fresh") is None, "DEL did not remove", c)
+        expect(c.alive(lead), "the server died", c)
+        inf = c.info(lead)
+        expect(inf.get("role") == "leader" and inf.get("commit_index", 0) > 0, "INFO replication is wrong: %r" % inf, c)
+    finally:
+        c.close()
+
+
+def sigterm_hands_over(server, checker, seed):
+    """SIGTERM on the leader hands leadership to a follower before the process exits (0)."""
+    c = harness.Cluster(server, "raft")
+    try:
+        old = c.leader(timeout=5)
+        expect(old is not None, "no leader", c)
+        expect(c.client(old).set("x", "1") is True, "a write failed", c)
+        t0 = time.time()
+        code = c.terminate(old)
+        expect(code == 0, "the leader exited with %s after SIGTERM" % code, c)
+        new = c.leader(timeout=1, among=[i for i in range(3) if i != old])
+        took = time.time() - t0
+        expect(new is not None, "no leader within 1 s of the old one's exit", c)
+        expect("handing leadership to replica" in c.log(old), "the leader did not hand over", c)
+        expect(c.client(new).get("x") == b"1", "the new leader lacks the write", c)
+        print("SIGTERM: replica %d leads %.2f s after the signal" % (new, took), flush=True)
+    finally:
+        c.close()
+
+
+TESTS = {
+    "raft_kill_leader": lambda s, k, seed: kill_leader_under_load(s, k, seed, "raft"),
+    "semi_sync_kill_leader": lambda s, k, seed: kill_leader_under_load(s, k, seed, "semi-sync"),
+    "async_loses_acknowledged_writes": async_loses,
+    "raft_isolated_leader_acknowledges_nothing": raft_isolated,
+    "hostile_clients": hostile_clients,
+    "sigterm_hands_over": sigterm_hands_over,
+}
+
+if __name__ == "__main__":
+    harness.main(TESTS)

@@ -1,0 +1,133 @@
+// replica-server: one replica of a replicated key-value store per process, behind the Redis
+// protocol (docs/server.md). To serve a composition of your own, copy this file: add a row to
+// `models` with your replicator type, and keep the rest.
+#include "server.hpp"
+
+#include <replica/commit/ack_on.hpp>
+#include <replica/commit/asynchronous.hpp>
+#include <replica/commit/majority.hpp>
+#include <replica/commit/semi_synchronous.hpp>
+#include <replica/data/kv_store.hpp>
+#include <replica/describe.hpp>
+#include <replica/reads/strong_reads.hpp>
+#include <replica/replicator.hpp>
+#include <replica/topology/leader_based_node.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <boost/asio/ip/address.hpp>
+
+#include <cstdio>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace rp = replica;
+
+namespace {
+
+using raft = rp::replicator<rp::leader_based, rp::majority, rp::strong_reads>;
+using async = rp::replicator<rp::leader_based, rp::asynchronous>;
+using semi_sync = rp::replicator<rp::leader_based, rp::semi_synchronous<1, rp::ack_on::flushed>>;
+
+struct model {
+  std::string name;
+  std::string what;  ///< one line for --help
+  std::function<int(const replica_server::options&)> serve;
+};
+
+template <class R>
+model leader_based(std::string name) {
+  const rp::description d = rp::describe<R>();
+  std::string what = d.topology + ", " + d.commit + ", " + d.reads;
+  return {name, what, [name](const replica_server::options& o) {
+            using node = rp::leader_based_node<R, rp::kv_store>;
+            typename node::config cfg;
+            cfg.nodes = o.peers.size();
+            cfg.seed = o.id.value() + 1;
+            cfg.compact_every = 100'000;  // fold applied entries into a snapshot, keeping the log short
+            cfg.compact_keep = 10'000;
+            return replica_server::serve<node>(o, name, cfg);
+          }};
+}
+
+std::vector<model> models() {
+  return {leader_based<raft>("raft"), leader_based<async>("async"), leader_based<semi_sync>("semi-sync")};
+}
+
+std::optional<boost::asio::ip::tcp::endpoint> parse_endpoint(const std::string& s) {
+  const auto colon = s.rfind(':');
+  if (colon == std::string::npos) return std::nullopt;
+  boost::system::error_code ec;
+  const auto addr = boost::asio::ip::make_address(s.substr(0, colon), ec);
+  if (ec) return std::nullopt;
+  const std::string port = s.substr(colon + 1);
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  const unsigned long p = std::stoul(port);
+  if (p > 65535) return std::nullopt;
+  return boost::asio::ip::tcp::endpoint{addr, static_cast<unsigned short>(p)};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const auto all = models();
+  std::string help = "Models (--model):\n";
+  for (const auto& m : all) help += "  " + m.name + std::string(12 - std::min<std::size_t>(11, m.name.size()), ' ') + m.what + "\n";
+
+  CLI::App app{"replica-server: one replica of a replicated key-value store, behind the Redis protocol (docs/server.md)"};
+  app.footer(help);
+  std::uint32_t id = 0;
+  std::string peers_text, listen_text, data, model_name = "raft";
+  bool bootstrap = false, quiet = false;
+  unsigned timeout_ms = 5000;
+  app.add_option("--id", id, "this replica's id: its position in --peers (0-based)")->required();
+  app.add_option("--peers", peers_text, "every replica's peer address, HOST:PORT,HOST:PORT,... in id order")->required();
+  app.add_option("--listen", listen_text, "this replica's client (Redis protocol) address, HOST:PORT")->required();
+  app.add_option("--data", data, "the data directory (write-ahead log and snapshots)")->required();
+  app.add_option("--model", model_name, "the composition to run (below)");
+  app.add_flag("--bootstrap", bootstrap,
+               "an empty data directory belongs to a new cluster; without it, an empty directory is a lost disk and "
+               "this replica neither votes nor acknowledges until a leader has caught it up");
+  app.add_option("--request-timeout-ms", timeout_ms, "answer -UNKNOWN to a request not done within this time");
+  app.add_flag("--quiet", quiet, "no event lines on stderr");
+  CLI11_PARSE(app, argc, argv);
+
+  replica_server::options o;
+  o.id = rp::replica_id{id};
+  o.data = data;
+  o.bootstrap = bootstrap;
+  o.quiet = quiet;
+  o.request_timeout = std::chrono::milliseconds{timeout_ms};
+  std::size_t start = 0;
+  while (start <= peers_text.size()) {
+    const auto comma = peers_text.find(',', start);
+    const std::string one = peers_text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    auto e = parse_endpoint(one);
+    if (!e) {
+      std::fprintf(stderr, "replica-server: --peers: '%s' is not HOST:PORT with a numeric address\n", one.c_str());
+      return 2;
+    }
+    o.peers.push_back(*e);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  if (o.peers.size() > 255) {
+    std::fprintf(stderr, "replica-server: --peers lists %zu replicas; at most 255\n", o.peers.size());
+    return 2;
+  }
+  if (id >= o.peers.size()) {
+    std::fprintf(stderr, "replica-server: --id %u is not a position in --peers (%zu replicas)\n", id, o.peers.size());
+    return 2;
+  }
+  auto l = parse_endpoint(listen_text);
+  if (!l) {
+    std::fprintf(stderr, "replica-server: --listen: '%s' is not HOST:PORT with a numeric address\n", listen_text.c_str());
+    return 2;
+  }
+  o.listen = *l;
+  for (const auto& m : all)
+    if (m.name == model_name) return m.serve(o);
+  std::fprintf(stderr, "replica-server: unknown --model '%s'\n%s", model_name.c_str(), help.c_str());
+  return 2;
+}
