@@ -110,7 +110,7 @@ TEST_CASE("tcp_transport: a bad frame closes its connection and never reaches th
   CHECK(got[0].n == 7);
 }
 
-TEST_CASE("tcp_transport: what waits for a dead peer is bounded; the rest is dropped and counted") {
+TEST_CASE("tcp_transport: what waits for a dead peer is bounded, and the rest is dropped and counted") {
   asio::io_context io;
   const auto peers = free_endpoints(io, 2);  // nobody listens on peers[1]
   std::vector<std::string> notes;
