@@ -525,7 +525,7 @@ TEST_CASE("leaderless: bad input is refused with an error and changes no state",
   CHECK(refused(other) == errc::wrong_key);
   // A compare-and-set needs one order of writes.
   client_request<kv_op> cas{client_id{1}, request_id{5}, {op_kind::cas, k, 5, 4}};
-  CHECK(refused(cas) == errc::unavailable);
+  CHECK(refused(cas) == errc::unsupported);
 }
 
 TEST_CASE("leaderless: a hint for a replica that does not replicate its key is refused, not kept and re-sent for ever",

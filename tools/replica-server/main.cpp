@@ -1,58 +1,28 @@
 // replica-server: one replica of a replicated key-value store per process, behind the Redis
-// protocol (docs/server.md). To serve a composition of your own, copy this file: add a row to
-// `models` with your replicator type, and keep the rest.
-#include "server.hpp"
-
-#include <replica/commit/ack_on.hpp>
-#include <replica/commit/asynchronous.hpp>
-#include <replica/commit/majority.hpp>
-#include <replica/commit/semi_synchronous.hpp>
-#include <replica/data/kv_store.hpp>
-#include <replica/describe.hpp>
-#include <replica/reads/strong_reads.hpp>
-#include <replica/replicator.hpp>
-#include <replica/topology/leader_based_node.hpp>
+// protocol (docs/server.md). The models are made in models_*.cpp; server.hpp is the body, generic
+// over the node.
+#include "model.hpp"
 
 #include <CLI/CLI.hpp>
 
 #include <boost/asio/ip/address.hpp>
 
 #include <cstdio>
-#include <functional>
 #include <string>
 #include <vector>
 
 namespace rp = replica;
+using replica_server::model;
 
 namespace {
 
-using raft = rp::replicator<rp::leader_based, rp::majority, rp::strong_reads>;
-using async = rp::replicator<rp::leader_based, rp::asynchronous>;
-using semi_sync = rp::replicator<rp::leader_based, rp::semi_synchronous<1, rp::ack_on::flushed>>;
-
-struct model {
-  std::string name;
-  std::string what;  ///< one line for --help
-  std::function<int(const replica_server::options&)> serve;
-};
-
-template <class R>
-model leader_based(std::string name) {
-  const rp::description d = rp::describe<R>();
-  std::string what = d.topology + ", " + d.commit + ", " + d.reads;
-  return {name, what, [name](const replica_server::options& o) {
-            using node = rp::leader_based_node<R, rp::kv_store>;
-            typename node::config cfg;
-            cfg.nodes = o.peers.size();
-            cfg.seed = o.id.value() + 1;
-            cfg.compact_every = 100'000;  // fold applied entries into a snapshot, keeping the log short
-            cfg.compact_keep = 10'000;
-            return replica_server::serve<node>(o, name, cfg);
-          }};
-}
-
+/// Every model --model accepts. To serve a composition of your own, add a file like
+/// models_leader_based.cpp with your replicator type, and its models here.
 std::vector<model> models() {
-  return {leader_based<raft>("raft"), leader_based<async>("async"), leader_based<semi_sync>("semi-sync")};
+  std::vector<model> all = replica_server::leader_based_models();
+  for (auto& m : replica_server::leaderless_models()) all.push_back(std::move(m));
+  for (auto& m : replica_server::multi_leader_models()) all.push_back(std::move(m));
+  return all;
 }
 
 std::optional<boost::asio::ip::tcp::endpoint> parse_endpoint(const std::string& s) {
@@ -73,7 +43,7 @@ std::optional<boost::asio::ip::tcp::endpoint> parse_endpoint(const std::string& 
 int main(int argc, char** argv) {
   const auto all = models();
   std::string help = "Models (--model):\n";
-  for (const auto& m : all) help += "  " + m.name + std::string(12 - std::min<std::size_t>(11, m.name.size()), ' ') + m.what + "\n";
+  for (const auto& m : all) help += "  " + m.name + std::string(15 - std::min<std::size_t>(14, m.name.size()), ' ') + m.what + "\n";
 
   CLI::App app{"replica-server: one replica of a replicated key-value store, behind the Redis protocol (docs/server.md)"};
   app.footer(help);

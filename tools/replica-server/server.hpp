@@ -48,6 +48,12 @@ struct options {
   std::chrono::milliseconds request_timeout{5000};  ///< a request not answered by then gets -UNKNOWN
   std::size_t max_pipeline = 1024;   ///< requests in flight per connection before reading pauses
   bool quiet = false;                ///< no event lines on stderr
+  // What the model offers over RESP (set by the model's row in main.cpp):
+  bool contexts = false;  ///< causal contexts (GETCTX, SETCTX, DELCTX): leaderless models with siblings
+  bool levels = false;    ///< per-request consistency levels (CONSISTENCY): leaderless models
+  /// The clock the node reads: monotonic for leader-based timeouts and leases; the wall clock
+  /// where versions carry time (last-writer-wins, hybrid logical clocks).
+  replica::io::runner_options::clock_kind clock = replica::io::runner_options::clock_kind::steady;
 };
 
 /// A request a follower hands to the leader (the leader's runner submits it as its own).
@@ -83,7 +89,7 @@ class server {
          const typename Node::config& cfg)
       : io_{io}, opt_{o}, model_{std::move(model)},
         net_{io, o.id, o.peers, {}, [this](frame&& f) { on_frame(std::move(f)); }, [this](const std::string& s) { note(s); }},
-        run_{io, o.id, cfg, std::move(log), std::move(disk), {},
+        run_{io, o.id, cfg, std::move(log), std::move(disk), {.clock = o.clock},
              {.send = [this](replica::envelope<message>&& m) { net_.send(m.to, frame{std::move(m)}); },
               .reply = [this](reply&& r) { on_reply(std::move(r)); },
               .event = [this](const auto& e) { on_event(e); },
@@ -134,6 +140,7 @@ class server {
     std::array<char, 16 * 1024> buffer{};
     replica::client_id client{};
     std::uint64_t next_request = 1;
+    replica::consistency_level level = replica::consistency_level::configured;  // CONSISTENCY
     std::deque<std::optional<std::string>> slots;  // replies in request order; nullopt: not yet
     std::uint64_t first_slot = 0;                  // the slot number of slots.front()
     std::string out, writing;
@@ -252,7 +259,20 @@ class server {
         case local::config_get:
         case local::command: resp::array_header(r, 0); break;
         case local::info: resp::bulk(r, std::string_view{info()}); break;
+        case local::consistency:
+          if (!opt_.levels) {
+            resp::error_reply(r, "ERR this model has no per-request consistency levels");
+          } else {
+            c->level = p.level;
+            resp::simple(r, "OK");
+          }
+          break;
       }
+      return fill(c, slot, std::move(r));
+    }
+    if ((p.has_context || p.kind == verb::getctx) && !opt_.contexts) {
+      std::string r;
+      resp::error_reply(r, "ERR this model has no causal contexts (GETCTX, SETCTX and DELCTX are for models that keep siblings)");
       return fill(c, slot, std::move(r));
     }
     if (run_.failed()) {
@@ -261,6 +281,8 @@ class server {
       return fill(c, slot, std::move(r));
     }
     replica::client_request<operation> req{c->client, replica::request_id{c->next_request++}, std::get<replica::kv_store::operation>(p.what)};
+    req.level = c->level;
+    if (p.has_context) req.context = std::move(p.context);
     pending_[{req.client.value(), req.id.value()}] =
         pending{c, slot, p.kind, req, std::chrono::steady_clock::now() + opt_.request_timeout, false};
     run_.submit(req);
@@ -344,10 +366,14 @@ class server {
 
   // ---- events, INFO, shutdown ----
 
+  /// Role changes and the like (events with a term) go to the log; the rest (read repairs,
+  /// discarded writes, ...: as many as the requests) are counted for INFO.
   template <class E>
   void on_event(const E& e) {
-    if constexpr (requires { to_string(e.what); })
+    if constexpr (requires { e.term.value(); e.index; })
       note(std::string{to_string(e.what)} + " (term " + std::to_string(e.term.value()) + ", index " + std::to_string(e.index) + ")");
+    else if constexpr (requires { to_string(e.what); })
+      ++event_counts_[std::string{to_string(e.what)}];
   }
 
   std::string info() const {
@@ -371,6 +397,12 @@ class server {
              ",in_sync=" + (f.in_sync ? "1" : "0") + ",rebuilding=" + (f.rebuilding ? "1" : "0") + "\r\n";
       }
     }
+    if constexpr (replica::has_digest<Node>) {
+      // A hash of the replicated state: equal on replicas that hold the same (convergence).
+      char hex[17];
+      std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(n.digest()));
+      s += std::string{"digest:"} + hex + "\r\n";
+    }
     const auto& st = run_.stats();
     const auto& ns = net_.stats();
     s += "# Runner\r\nbatches:" + std::to_string(st.batches) + "\r\nsyncs:" + std::to_string(st.syncs) +
@@ -378,6 +410,10 @@ class server {
          "\r\nrefused_messages:" + std::to_string(st.refused) + "\r\nframes_sent:" + std::to_string(ns.frames_sent) +
          "\r\nframes_received:" + std::to_string(ns.frames_received) + "\r\nframes_dropped:" + std::to_string(ns.dropped) +
          "\r\nbad_frames:" + std::to_string(ns.bad_frames) + "\r\n";
+    if (!event_counts_.empty()) {
+      s += "# Events\r\n";
+      for (const auto& [k, count] : event_counts_) s += k + ":" + std::to_string(count) + "\r\n";
+    }
     return s;
   }
 
@@ -436,6 +472,7 @@ class server {
   std::unique_ptr<asio::steady_timer> handover_;
   std::map<request_key, pending> pending_;
   std::map<request_key, std::pair<replica::replica_id, std::chrono::steady_clock::time_point>> forwarded_;
+  std::map<std::string, std::uint64_t> event_counts_;
   std::uint32_t next_client_ = 0;
   bool stopping_ = false;
   int exit_code_ = 0;

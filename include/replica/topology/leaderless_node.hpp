@@ -33,7 +33,8 @@
 ///   what the deleting client saw. A key that is only tombstones is collected after
 ///   `tombstone_grace`; collected before every replica has the tombstone, the value comes back
 ///   from a replica that missed the delete (FAULTS B9).
-/// - Compare-and-set needs a single order of writes; it is refused (`fail`, `unavailable`).
+/// - Compare-and-set needs a single order of writes; it is refused (`fail`, `unsupported`, as in
+///   every topology without one order of writes).
 ///
 /// - Consistency levels per request (`client_request::level`; `configured` is W or R), checked
 ///   against the key's replicas and datacenters: one that cannot be met fails at once
@@ -343,7 +344,7 @@ class leaderless_node : private leaderless_detail::coordinator<leaderless_node<R
       case data_access::read: return this->start_read(req);
       case data_access::write:
       case data_access::remove: return this->start_write(req);
-      case data_access::cas: return this->refuse(req, errc::unavailable);  // needs one order of writes: a leader or consensus
+      case data_access::cas: return this->refuse(req, errc::unsupported);  // needs one order of writes: a leader or consensus
       case data_access::add:
         if constexpr (data_mode) return this->start_write(req);  // what the CRDT makes of it (kv_data)
         return this->refuse(req, errc::unsupported);           // registers only (counters, sets: crdt_merge)
