@@ -147,3 +147,61 @@ TEST_CASE("tcp_transport: a peer that restarts is reconnected to") {
   }));
   CHECK(a.stats().connects >= 2);
 }
+
+TEST_CASE("tcp_transport: a message ten times the frame limit travels in chunks and arrives whole") {
+  asio::io_context io;
+  const auto peers = free_endpoints(io, 2);
+  io::tcp_transport_options o;
+  o.limits.max_frame_bytes = 64 * 1024;
+  std::vector<note_frame> got;
+  transport a{io, replica_id{0}, peers, o, [](note_frame&&) {}};
+  transport b{io, replica_id{1}, peers, o, [&](note_frame&& f) { got.push_back(std::move(f)); }};
+  REQUIRE(b.listen());
+  std::string big(10 * o.limits.max_frame_bytes, 'z');
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>('a' + i % 23);
+  a.send(replica_id{1}, note_frame{1, "small"});
+  a.send(replica_id{1}, note_frame{2, big});
+  a.send(replica_id{1}, note_frame{3, "after"});
+  REQUIRE(run_until(io, [&] { return got.size() == 3; }));
+  CHECK(got[1].n == 2);
+  CHECK(got[1].text == big);
+  CHECK(got[2].text == "after");
+  CHECK(a.stats().chunked == 1);
+  CHECK(b.stats().frames_received >= 12);  // 2 whole frames and at least 10 chunks
+  CHECK(b.stats().bad_frames == 0);
+}
+
+TEST_CASE("tcp_transport: a message over max_message_bytes is dropped at the sender") {
+  asio::io_context io;
+  const auto peers = free_endpoints(io, 2);
+  io::tcp_transport_options o;
+  o.limits.max_frame_bytes = 1024;
+  o.max_message_bytes = 8 * 1024;
+  std::vector<note_frame> got;
+  transport a{io, replica_id{0}, peers, o, [](note_frame&&) {}};
+  transport b{io, replica_id{1}, peers, o, [&](note_frame&& f) { got.push_back(std::move(f)); }};
+  REQUIRE(b.listen());
+  a.send(replica_id{1}, note_frame{1, std::string(9 * 1024, 'q')});
+  a.send(replica_id{1}, note_frame{2, "fits"});
+  REQUIRE(run_until(io, [&] { return got.size() == 1; }));
+  CHECK(got[0].n == 2);
+  CHECK(a.stats().dropped == 1);
+}
+
+TEST_CASE("tcp_transport: chunks out of order close the connection") {
+  asio::io_context io;
+  const auto peers = free_endpoints(io, 2);
+  std::vector<note_frame> got;
+  std::vector<std::string> notes;
+  transport b{io, replica_id{1}, peers, {}, [&](note_frame&& f) { got.push_back(std::move(f)); },
+              [&](const std::string& s) { notes.push_back(s); }};
+  REQUIRE(b.listen());
+  std::vector<std::byte> bytes;
+  REQUIRE(io::encode_frame(transport::wire{std::in_place_index<1>, io::frame_chunk{1, 3, {std::byte{1}}}}, bytes));
+  tcp::socket raw{io};
+  raw.connect(peers[1]);
+  asio::write(raw, asio::buffer(bytes));
+  REQUIRE(run_until(io, [&] { return !notes.empty(); }));
+  CHECK(notes.back().find("out of order") != std::string::npos);
+  CHECK(got.empty());
+}

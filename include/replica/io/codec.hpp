@@ -566,6 +566,16 @@ result<T> decode(std::span<const std::byte> bytes, const codec_limits& limits = 
   return v;
 }
 
+/// Writes a frame's header (`frame_header_bytes` at `at`) for a body of `body` bytes.
+inline void write_frame_header(std::byte* at, std::uint32_t body) noexcept {
+  const auto len = codec_impl::to_little(body);
+  const auto ver = codec_impl::to_little(format_version);
+  const std::uint16_t zero = 0;
+  std::memcpy(at, &len, 4);
+  std::memcpy(at + 4, &ver, 2);
+  std::memcpy(at + 6, &zero, 2);
+}
+
 /// Appends a frame (header, then `v`'s bytes) to `out`. Refuses, appending nothing, a value
 /// whose body would exceed `limits.max_frame_bytes`.
 template <encodable T>
@@ -576,12 +586,7 @@ status encode_frame(const T& v, std::vector<std::byte>& out, const codec_limits&
     out.resize(at);
     return error{errc::out_of_range, "encode_frame: body larger than codec_limits::max_frame_bytes"};
   }
-  const auto len = codec_impl::to_little(static_cast<std::uint32_t>(out.size() - at - frame_header_bytes));
-  const auto ver = codec_impl::to_little(format_version);
-  const std::uint16_t zero = 0;
-  std::memcpy(out.data() + at, &len, 4);
-  std::memcpy(out.data() + at + 4, &ver, 2);
-  std::memcpy(out.data() + at + 6, &zero, 2);
+  write_frame_header(out.data() + at, static_cast<std::uint32_t>(out.size() - at - frame_header_bytes));
   return {};
 }
 

@@ -18,7 +18,13 @@
 /// and counted (the protocols tolerate loss; `on_note` says so once per outage). A frame that
 /// does not decode (a bad header, a length over the limit, bytes that are not a `Frame`) closes
 /// the connection it came on, with the reason in a note; it never reaches the caller.
+///
+/// On the wire each frame's body is a `std::variant<Frame, frame_chunk>`: a `Frame` whose
+/// encoding exceeds `limits.max_frame_bytes` (a snapshot) is sent as consecutive chunks of at
+/// most that size, which the receiver joins (up to `max_message_bytes`) and decodes. Chunks out
+/// of order, or more than the limit, close the connection like any bad frame.
 
+#include <replica/core/fields.hpp>
 #include <replica/core/ids.hpp>
 #include <replica/core/result.hpp>
 #include <replica/io/codec.hpp>
@@ -47,6 +53,15 @@ struct tcp_transport_options {
   std::size_t max_queue_bytes = 64u << 20;    ///< bytes waiting for one peer before frames are dropped
   std::chrono::milliseconds backoff_min{20};  ///< first reconnect delay, doubled up to `backoff_max`
   std::chrono::milliseconds backoff_max{1000};
+  std::size_t max_message_bytes = 1u << 30;  ///< a message sent in chunks (a snapshot): at most this much
+};
+
+/// One piece of a message larger than a frame, `index` of `count`, sent in order on one connection.
+struct frame_chunk {
+  std::uint32_t index = 0;
+  std::uint32_t count = 0;
+  std::vector<std::byte> bytes;
+  REPLICA_FIELDS(index, count, bytes);
 };
 
 /// What a transport has done, for `INFO` and tests.
@@ -55,6 +70,7 @@ struct tcp_transport_stats {
   std::uint64_t dropped = 0;     ///< frames dropped because a peer's queue was full or encoding failed
   std::uint64_t bad_frames = 0;  ///< connections closed for a frame that did not decode
   std::uint64_t connects = 0;    ///< outgoing connections established
+  std::uint64_t chunked = 0;     ///< messages sent in chunks (larger than a frame)
 };
 
 template <class Frame>
@@ -62,6 +78,8 @@ class tcp_transport {
  public:
   using tcp = boost::asio::ip::tcp;
   using on_frame_fn = std::function<void(Frame&&)>;
+  /// What a frame's body holds on the wire.
+  using wire = std::variant<Frame, frame_chunk>;
   using on_note_fn = std::function<void(const std::string&)>;
 
   /// `peers[i]` is replica i's peer address; `peers[self]` is where this one listens.
@@ -105,11 +123,18 @@ class tcp_transport {
     }
     link& l = *links_[to.value()];
     const std::size_t at = l.queue.size();
-    if (!encode_frame(f, l.queue, opt_.limits)) {
+    // The body is the variant's index (0: a whole Frame) and the Frame, written in place.
+    l.queue.resize(at + frame_header_bytes + 1);
+    l.queue[at + frame_header_bytes] = std::byte{0};
+    if (!encode_to(f, l.queue)) {
+      l.queue.resize(at);
       ++stats_.dropped;
-      note("a frame for replica " + std::to_string(to.value()) + " is larger than the frame limit: dropped");
+      note("a frame for replica " + std::to_string(to.value()) + " does not encode (a container of 2^32 elements): dropped");
       return;
     }
+    const std::size_t body = l.queue.size() - at - frame_header_bytes;
+    if (body > opt_.limits.max_frame_bytes && !chunk(l, at, to)) return;
+    if (body <= opt_.limits.max_frame_bytes) write_frame_header(l.queue.data() + at, static_cast<std::uint32_t>(body));
     const std::size_t added = l.queue.size() - at;
     if (l.queued_bytes + added > opt_.max_queue_bytes) {
       l.queue.resize(at);
@@ -119,6 +144,7 @@ class tcp_transport {
       return;
     }
     l.queued_bytes += added;
+    ++stats_.frames_sent;
     pump(to);
   }
 
@@ -159,6 +185,8 @@ class tcp_transport {
     tcp::socket socket;
     std::byte header[frame_header_bytes]{};
     std::vector<std::byte> frame;
+    std::vector<std::byte> joined;  // the chunks of a message so far
+    std::uint32_t next_chunk = 0, chunks = 0;
   };
 
   void note(const std::string& s) const {
@@ -166,6 +194,36 @@ class tcp_transport {
   }
 
   // ---- outgoing ----
+
+  /// Replaces the oversized frame at `at` in `l.queue` (header, tag, the Frame's bytes) by
+  /// chunk frames of at most `max_frame_bytes` each. False (and nothing queued) when the message
+  /// exceeds `max_message_bytes`.
+  bool chunk(link& l, std::size_t at, replica_id to) {
+    const std::size_t start = at + frame_header_bytes + 1;
+    const std::size_t size = l.queue.size() - start;
+    // A chunk's body: tag (1), index and count (8), the bytes' length (4), the bytes.
+    const std::size_t room = opt_.limits.max_frame_bytes > 64 ? opt_.limits.max_frame_bytes - 16 : 0;
+    if (size > opt_.max_message_bytes || room == 0) {
+      l.queue.resize(at);
+      ++stats_.dropped;
+      note("a message for replica " + std::to_string(to.value()) + " is larger than max_message_bytes: dropped");
+      return false;
+    }
+    std::vector<std::byte> whole(l.queue.begin() + static_cast<std::ptrdiff_t>(start), l.queue.end());
+    l.queue.resize(at);
+    const auto count = static_cast<std::uint32_t>((size + room - 1) / room);
+    frame_chunk c;
+    c.count = count;
+    for (std::uint32_t i = 0; i < count; ++i) {
+      c.index = i;
+      const std::size_t from = static_cast<std::size_t>(i) * room;
+      c.bytes.assign(whole.begin() + static_cast<std::ptrdiff_t>(from),
+                     whole.begin() + static_cast<std::ptrdiff_t>(std::min(size, from + room)));
+      (void)encode_frame(wire{std::in_place_index<1>, c}, l.queue, opt_.limits);
+    }
+    ++stats_.chunked;
+    return true;
+  }
 
   void pump(replica_id to) {
     link& l = *links_[to.value()];
@@ -185,7 +243,6 @@ class tcp_transport {
                                  k.writing.clear();
                                  return fail(to, "write failed: " + ec.message());
                                }
-                               ++stats_.frames_sent;
                                k.writing.clear();
                                if (k.queued_bytes < opt_.max_queue_bytes / 2) k.dropping = false;
                                pump(to);
@@ -263,13 +320,44 @@ class tcp_transport {
                             [this, alive = alive_, c = std::move(c)](const boost::system::error_code& ec, std::size_t) mutable {
                               if (!*alive || ec) return;
                               decode_error why;
-                              auto f = decode_frame<Frame>(c->frame, opt_.limits, &why);
-                              if (!f) return refuse(*c, why.message());
+                              auto w = decode_frame<wire>(c->frame, opt_.limits, &why);
+                              if (!w) return refuse(*c, why.message());
                               ++stats_.frames_received;
                               if (c->frame.capacity() > (1u << 20)) std::vector<std::byte>{}.swap(c->frame);
-                              on_frame_(std::move(*f));
+                              if (auto* whole = std::get_if<0>(&*w)) {
+                                if (c->chunks != 0) return refuse(*c, "a frame in the middle of a chunked message");
+                                on_frame_(std::move(*whole));
+                              } else if (!join(*c, std::get<1>(*w))) {
+                                return;
+                              }
                               if (*alive) read_header(std::move(c));
                             });
+  }
+
+  /// Adds a chunk to the connection's message; delivers the message at its last chunk. False
+  /// when the connection was refused (chunks out of order or over the limit, a bad message).
+  bool join(inbound& c, frame_chunk& piece) {
+    if (piece.count < 2 || piece.index != c.next_chunk || (c.chunks != 0 && piece.count != c.chunks)) {
+      refuse(c, "a chunk out of order");
+      return false;
+    }
+    if (c.joined.size() + piece.bytes.size() > opt_.max_message_bytes) {
+      refuse(c, "a chunked message larger than max_message_bytes");
+      return false;
+    }
+    c.chunks = piece.count;
+    c.joined.insert(c.joined.end(), piece.bytes.begin(), piece.bytes.end());
+    if (++c.next_chunk < c.chunks) return true;
+    decode_error why;
+    auto f = decode<Frame>(c.joined, opt_.limits, &why);
+    std::vector<std::byte>{}.swap(c.joined);
+    c.next_chunk = c.chunks = 0;
+    if (!f) {
+      refuse(c, "a chunked message: " + why.message());
+      return false;
+    }
+    on_frame_(std::move(*f));
+    return true;
   }
 
   void refuse(inbound& c, const std::string& why) {
