@@ -189,7 +189,7 @@ def main():
                         results.setdefault((s.name, test, c, p), []).append(r)
                         if before is not None and test == "set":
                             after = info(s.port)
-                            d = {k: int(after[k]) - int(before[k]) for k in ("syncs", "batches", "persisted", "node_us", "log_us", "send_us")}
+                            d = {k: int(after[k]) - int(before[k]) for k in ("syncs", "batches", "persisted", "node_us", "log_us", "send_us", "request_batches", "requests_batched")}
                             d["n"], d["cpu_us"] = n, cpu * 1e6
                             breakdown.setdefault((c, p), []).append(d)
                         print("run %d: %-36s %-3s -c %-2d -P %-2d %9.0f req/s  p50 %.3f ms  p99 %.3f ms" % (run + 1, s.name, test, c, p, *r),
@@ -211,13 +211,14 @@ def main():
                 med(r, 1), med(r, 2), med(d, 1), med(d, 2), med(f, 1), med(f, 2)))
     print("\nWhere the raft leader's time went during SET (medians per request; the loop's time in the node, in the")
     print("log (encoding, write and fdatasync of each batch) and in sending (encoding and queueing frames), and CPU):\n")
-    print("| clients | pipeline | requests per fdatasync | node µs | log µs | send µs | CPU µs |")
-    print("|---|---|---|---|---|---|---|")
+    print("| clients | pipeline | requests per batch | requests per fdatasync | node µs | log µs | send µs | CPU µs |")
+    print("|---|---|---|---|---|---|---|---|")
     for c, p in configs:
         ds = breakdown[(c, p)]
         per = lambda k: statistics.median(x[k] / x["n"] for x in ds)  # noqa: E731
-        print("| %d | %d | %.1f | %.2f | %.2f | %.2f | %.2f |" % (
-            c, p, statistics.median(x["n"] / max(1, x["syncs"]) for x in ds), per("node_us"), per("log_us"), per("send_us"), per("cpu_us")))
+        print("| %d | %d | %.1f | %.1f | %.2f | %.2f | %.2f | %.2f |" % (
+            c, p, statistics.median(x["requests_batched"] / max(1, x["request_batches"]) for x in ds),
+            statistics.median(x["n"] / max(1, x["syncs"]) for x in ds), per("node_us"), per("log_us"), per("send_us"), per("cpu_us")))
 
 
 if __name__ == "__main__":

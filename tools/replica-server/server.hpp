@@ -407,7 +407,8 @@ class server {
     const auto& ns = net_.stats();
     s += "# Runner\r\nbatches:" + std::to_string(st.batches) + "\r\nsyncs:" + std::to_string(st.syncs) +
          "\r\npersisted:" + std::to_string(st.persisted) + "\r\ncheckpoints:" + std::to_string(st.checkpoints) +
-         "\r\nrefused_messages:" + std::to_string(st.refused) + "\r\nnode_us:" + std::to_string(st.node_ns / 1000) +
+         "\r\nrefused_messages:" + std::to_string(st.refused) + "\r\nrequest_batches:" + std::to_string(st.request_batches) + "\r\nrequests_batched:" + std::to_string(st.requests) +
+         "\r\nnode_us:" + std::to_string(st.node_ns / 1000) +
          "\r\nlog_us:" + std::to_string(st.log_ns / 1000) + "\r\nsend_us:" + std::to_string(st.send_ns / 1000) + "\r\nframes_sent:" + std::to_string(ns.frames_sent) +
          "\r\nframes_received:" + std::to_string(ns.frames_received) + "\r\nframes_dropped:" + std::to_string(ns.dropped) +
          "\r\nbad_frames:" + std::to_string(ns.bad_frames) + "\r\n";

@@ -36,8 +36,10 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace replica::io {
 
@@ -60,6 +62,7 @@ struct runner_stats {
   // in the log (append: encoding, write, fdatasync; checkpoints), and handing the messages and
   // replies to their sinks (the transport encodes and queues them there).
   std::uint64_t node_ns = 0, log_ns = 0, send_ns = 0;
+  std::uint64_t requests = 0, request_batches = 0;  ///< requests handed to a node's submit_batch, and in how many calls
 };
 
 template <protocol_node Node, file_system Files = posix_file_system>
@@ -117,11 +120,19 @@ class runner {
     schedule();
   }
   /// A client request; its reply comes through `sinks::reply`, after what it relies on is durable.
+  ///
+  /// A node that takes requests in batches (`submit_batch`, as the leader-based node does:
+  /// appended together, one append per follower) gets every request that arrived before the
+  /// batch is carried out in one call.
   void submit(const client_request<operation>& r) {
     if (failed_) return;
-    const auto t0 = clock::now();
-    node_.submit(r, now());
-    stats_.node_ns += elapsed(t0);
+    if constexpr (batches_requests) {
+      waiting_.push_back(r);
+    } else {
+      const auto t0 = clock::now();
+      node_.submit(r, now());
+      stats_.node_ns += elapsed(t0);
+    }
     schedule();
   }
   /// An operator action on the node (`transfer_leadership`, `compact`, ...): `f(node, now)`;
@@ -152,6 +163,8 @@ class runner {
   }
 
  private:
+  static constexpr bool batches_requests =
+      requires(Node& n, std::span<const client_request<operation>> s, local_time t) { n.submit_batch(s, t); };
   using clock = std::chrono::steady_clock;
   static std::uint64_t elapsed(clock::time_point since) {
     return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now() - since).count());
@@ -183,6 +196,16 @@ class runner {
   }
 
   void carry_out() {
+    if constexpr (batches_requests) {
+      if (!waiting_.empty() && !failed_) {
+        const auto t0 = clock::now();
+        node_.submit_batch(std::span<const client_request<operation>>{waiting_}, now());
+        stats_.node_ns += elapsed(t0);
+        stats_.requests += waiting_.size();
+        ++stats_.request_batches;
+      }
+      waiting_.clear();
+    }
     auto& fx = node_.effects();
     if (fx.empty() || failed_) return;
     ++stats_.batches;
@@ -223,6 +246,7 @@ class runner {
   std::chrono::steady_clock::time_point start_;
   std::shared_ptr<bool> alive_;
   runner_stats stats_;
+  std::vector<client_request<operation>> waiting_;  // requests for the next submit_batch
   bool scheduled_ = false;
   bool stopped_ = false;
   bool failed_ = false;

@@ -37,6 +37,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -183,8 +184,9 @@ class tcp_transport {
   struct inbound {
     explicit inbound(boost::asio::io_context& io) : socket{io} {}
     tcp::socket socket;
-    std::byte header[frame_header_bytes]{};
-    std::vector<std::byte> frame;
+    std::vector<std::byte> buffer;  // bytes received, [0, used) not yet delivered
+    std::size_t used = 0;
+    std::size_t need = 0;  // bytes still missing from the frame at the front
     std::vector<std::byte> joined;  // the chunks of a message so far
     std::uint32_t next_chunk = 0, chunks = 0;
   };
@@ -295,43 +297,70 @@ class tcp_transport {
         c->socket.set_option(tcp::no_delay(true), e2);
         std::erase_if(inbound_, [](const std::weak_ptr<inbound>& w) { return w.expired(); });
         inbound_.push_back(c);
-        read_header(std::move(c));
+        read(std::move(c));
       }
       accept();
     });
   }
 
-  void read_header(std::shared_ptr<inbound> c) {
+  /// Reads whatever has arrived (up to 64 KiB, or the rest of a larger frame) and delivers
+  /// every complete frame in it from this one handler, so that a runner posting its batch
+  /// behind the handler gets all of them in one batch (one sync for a burst of appends, not one
+  /// each).
+  void read(std::shared_ptr<inbound> c) {
     inbound& in = *c;
-    boost::asio::async_read(in.socket, boost::asio::buffer(in.header, frame_header_bytes),
-                            [this, alive = alive_, c = std::move(c)](const boost::system::error_code& ec, std::size_t) mutable {
-                              if (!*alive || ec) return;  // closed by the peer (or by stop): nothing to say
-                              auto body = frame_body_bytes(std::span<const std::byte>{c->header, frame_header_bytes}, opt_.limits);
-                              if (!body) return refuse(*c, std::string{body.err().detail});
-                              c->frame.resize(frame_header_bytes + *body);
-                              std::copy(std::begin(c->header), std::end(c->header), c->frame.begin());
-                              read_body(std::move(c));
-                            });
+    const std::size_t want = std::max<std::size_t>(64u << 10, in.need > in.buffer.size() - in.used ? in.need : 0);
+    if (in.buffer.size() < in.used + want) in.buffer.resize(in.used + want);
+    in.socket.async_read_some(boost::asio::buffer(in.buffer.data() + in.used, in.buffer.size() - in.used),
+                              [this, alive = alive_, c = std::move(c)](const boost::system::error_code& ec, std::size_t n) mutable {
+                                if (!*alive || ec) return;  // closed by the peer (or by stop): nothing to say
+                                c->used += n;
+                                if (!deliver(*c)) return;
+                                if (*alive) read(std::move(c));
+                              });
   }
 
-  void read_body(std::shared_ptr<inbound> c) {
-    inbound& in = *c;
-    boost::asio::async_read(in.socket, boost::asio::buffer(in.frame.data() + frame_header_bytes, in.frame.size() - frame_header_bytes),
-                            [this, alive = alive_, c = std::move(c)](const boost::system::error_code& ec, std::size_t) mutable {
-                              if (!*alive || ec) return;
-                              decode_error why;
-                              auto w = decode_frame<wire>(c->frame, opt_.limits, &why);
-                              if (!w) return refuse(*c, why.message());
-                              ++stats_.frames_received;
-                              if (c->frame.capacity() > (1u << 20)) std::vector<std::byte>{}.swap(c->frame);
-                              if (auto* whole = std::get_if<0>(&*w)) {
-                                if (c->chunks != 0) return refuse(*c, "a frame in the middle of a chunked message");
-                                on_frame_(std::move(*whole));
-                              } else if (!join(*c, std::get<1>(*w))) {
-                                return;
-                              }
-                              if (*alive) read_header(std::move(c));
-                            });
+  /// Delivers the complete frames at the front of the connection's buffer. False when the
+  /// connection was refused.
+  bool deliver(inbound& c) {
+    std::size_t at = 0;
+    while (c.used - at >= frame_header_bytes) {
+      const std::span<const std::byte> rest{c.buffer.data() + at, c.used - at};
+      auto body = frame_body_bytes(rest, opt_.limits);
+      if (!body) {
+        refuse(c, std::string{body.err().detail});
+        return false;
+      }
+      const std::size_t size = frame_header_bytes + *body;
+      if (rest.size() < size) {
+        c.need = size - rest.size();
+        break;
+      }
+      decode_error why;
+      auto w = decode_frame<wire>(rest.first(size), opt_.limits, &why);
+      if (!w) {
+        refuse(c, why.message());
+        return false;
+      }
+      ++stats_.frames_received;
+      at += size;
+      if (auto* whole = std::get_if<0>(&*w)) {
+        if (c.chunks != 0) {
+          refuse(c, "a frame in the middle of a chunked message");
+          return false;
+        }
+        on_frame_(std::move(*whole));
+      } else if (!join(c, std::get<1>(*w))) {
+        return false;
+      }
+      if (!*alive_) return false;
+    }
+    if (c.used - at < frame_header_bytes) c.need = 0;
+    // Keep what is left (part of a frame) at the front; give back a buffer a large frame grew.
+    std::memmove(c.buffer.data(), c.buffer.data() + at, c.used - at);
+    c.used -= at;
+    if (c.used == 0 && c.buffer.capacity() > (1u << 20)) std::vector<std::byte>{}.swap(c.buffer);
+    return true;
   }
 
   /// Adds a chunk to the connection's message; delivers the message at its last chunk. False
