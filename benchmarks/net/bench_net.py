@@ -146,12 +146,17 @@ def bench(port, test, clients, pipeline, n):
     """One redis-benchmark run: (requests/s, p50 ms, p99 ms)."""
     args = ["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-t", test, "-d", "256", "-r", "100000",
             "-c", str(clients), "-P", str(pipeline), "-n", str(n), "--csv"]
-    res = subprocess.run(args, capture_output=True, text=True, timeout=60)
-    rows = list(csv.DictReader(io.StringIO(res.stdout)))
-    if not rows:
-        sys.exit("bench-net: redis-benchmark gave no result:\n%s%s" % (res.stdout, res.stderr))
-    r = rows[0]
-    return float(r["rps"]), float(r["p50_latency_ms"]), float(r["p99_latency_ms"])
+    for attempt in range(3):
+        res = subprocess.run(args, capture_output=True, text=True, timeout=60)
+        rows = list(csv.DictReader(io.StringIO(res.stdout)))
+        if rows:
+            r = rows[0]
+            return float(r["rps"]), float(r["p50_latency_ms"]), float(r["p99_latency_ms"])
+        # redis-benchmark stops at the first error reply (a -TRYAGAIN or -UNKNOWN while a leader
+        # changes): say so, and run the configuration again.
+        print("bench-net: port %d, %s -c %d -P %d: no result (%s); again" % (port, test, clients, pipeline, res.stderr.strip().splitlines()[-1:]),
+              file=sys.stderr, flush=True)
+    sys.exit("bench-net: redis-benchmark failed three times")
 
 
 def sized(port, test, clients, pipeline):

@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
   std::uint32_t id = 0;
   std::string peers_text, listen_text, data, model_name = "raft";
   bool bootstrap = false, quiet = false;
-  unsigned timeout_ms = 5000;
+  unsigned timeout_ms = 5000, election_ms = 1000, heartbeat_ms = 50;
   app.add_option("--id", id, "this replica's id: its position in --peers (0-based)")->required();
   app.add_option("--peers", peers_text, "every replica's peer address, HOST:PORT,HOST:PORT,... in id order")->required();
   app.add_option("--listen", listen_text, "this replica's client (Redis protocol) address, HOST:PORT")->required();
@@ -60,6 +60,9 @@ int main(int argc, char** argv) {
                "an empty data directory belongs to a new cluster; without it, an empty directory is a lost disk and "
                "this replica neither votes nor acknowledges until a leader has caught it up");
   app.add_option("--request-timeout-ms", timeout_ms, "answer -UNKNOWN to a request not done within this time");
+  app.add_option("--election-ms", election_ms, "leader-based models: election timeout, at least this and at most twice it")
+      ->check(CLI::Range(10u, 600'000u));
+  app.add_option("--heartbeat-ms", heartbeat_ms, "leader-based models: the leader's heartbeat interval")->check(CLI::Range(1u, 60'000u));
   app.add_flag("--quiet", quiet, "no event lines on stderr");
   CLI11_PARSE(app, argc, argv);
 
@@ -69,6 +72,12 @@ int main(int argc, char** argv) {
   o.bootstrap = bootstrap;
   o.quiet = quiet;
   o.request_timeout = std::chrono::milliseconds{timeout_ms};
+  o.election = std::chrono::milliseconds{election_ms};
+  o.heartbeat = std::chrono::milliseconds{heartbeat_ms};
+  if (heartbeat_ms >= election_ms) {
+    std::fprintf(stderr, "replica-server: --heartbeat-ms (%u) must be below --election-ms (%u)\n", heartbeat_ms, election_ms);
+    return 2;
+  }
   std::size_t start = 0;
   while (start <= peers_text.size()) {
     const auto comma = peers_text.find(',', start);

@@ -26,6 +26,9 @@ model leader_based(std::string name) {
             typename node::config cfg;
             cfg.nodes = o.peers.size();
             cfg.seed = o.id.value() + 1;
+            cfg.election_min = o.election;
+            cfg.election_max = 2 * o.election;
+            cfg.heartbeat = o.heartbeat;
             cfg.compact_every = 100'000;  // fold applied entries into a snapshot, keeping the log short
             cfg.compact_keep = 10'000;
             return serve<node>(o, name, cfg);

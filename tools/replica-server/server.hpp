@@ -48,6 +48,12 @@ struct options {
   std::chrono::milliseconds request_timeout{5000};  ///< a request not answered by then gets -UNKNOWN
   std::size_t max_pipeline = 1024;   ///< requests in flight per connection before reading pauses
   bool quiet = false;                ///< no event lines on stderr
+  /// Leader-based models: the election timeout's lower bound (the upper is twice it) and the
+  /// heartbeat interval. Larger than the simulator's defaults, as etcd's (100 ms heartbeats,
+  /// 1 s elections) are: a real process stalls (an fsync, a snapshot, the scheduler) where a
+  /// simulated one does not, and a follower that times out during a stall deposes a live leader.
+  std::chrono::milliseconds election{1000};
+  std::chrono::milliseconds heartbeat{50};
   // What the model offers over RESP (set by the model's row in main.cpp):
   bool contexts = false;  ///< causal contexts (GETCTX, SETCTX, DELCTX): leaderless models with siblings
   bool levels = false;    ///< per-request consistency levels (CONSISTENCY): leaderless models
