@@ -8,6 +8,7 @@ everything it started. REPLICA_SEED reruns a test's random choices.
 
 import os
 import socket
+import subprocess
 import sys
 import tempfile
 import threading
@@ -220,6 +221,10 @@ def hostile_clients(server, checker, seed):
                "CAS did not check its expected value", c)
         expect(good.delete("fresh") == 1 and good.get("fresh") is None, "DEL did not remove", c)
         expect(c.alive(lead), "the server died", c)
+        # redis-cli, as a person would use it.
+        cli = lambda *a: subprocess.run(["redis-cli", "-p", str(port)] + list(a), capture_output=True, text=True, timeout=10).stdout  # noqa: E731
+        expect(cli("SET", "from-cli", "x y").strip() == "OK" and cli("GET", "from-cli").strip() == "x y", "redis-cli SET/GET failed", c)
+        expect(cli("PING").strip() == "PONG", "redis-cli PING failed", c)
         inf = c.info(lead)
         expect(inf.get("role") == "leader" and inf.get("commit_index", 0) > 0, "INFO replication is wrong: %r" % inf, c)
     finally:
@@ -313,6 +318,17 @@ def dynamo_keeps_every_write(server, checker, seed):
             expect(not missing, "key k%d lost %d acknowledged writes" % (key, len(missing)), c)
             most = max(most, len(siblings))
         expect(most >= 2, "no key has siblings: the concurrent writes were not concurrent", c)
+        # Siblings resolved as a client does: read with the context, write the merge with it.
+        ctx, siblings = reader.execute_command("GETCTX", "k0")
+        expect(len(siblings) >= 2, "GETCTX k0 did not answer the siblings", c)
+        expect(reader.execute_command("SETCTX", "k0", ctx, b"merged") in (b"OK", "OK", True), "SETCTX refused the context GETCTX gave", c)
+        expect(reader.execute_command("GET", "k0") == b"merged", "the context write did not supersede the siblings it saw", c)
+        bad = False
+        try:
+            reader.execute_command("SETCTX", "k1", "zz", "x")
+        except Exception as e:  # noqa: BLE001
+            bad = "context" in str(e)
+        expect(bad, "a malformed context was not refused", c)
         print("dynamo: %d writes acknowledged, none lost; up to %d siblings per key; converged (digest %s)" % (total, most, digests[0]),
               flush=True)
     finally:
