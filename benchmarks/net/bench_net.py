@@ -13,7 +13,10 @@ For the raft leader, INFO before and after each SET run gives where the time wen
 (each one fdatasync) per request, batch size, and the loop's time in the node, in the log and in
 sending, with the process's CPU time.
 
-    /usr/bin/python3 benchmarks/net/bench_net.py SERVER FLOOR [--runs N] [--quick]
+Then our own load generator (replica-load: 64 connections, one request in flight each, 5 s per
+system) gives the tail redis-benchmark does not print: p99.9 and the maximum.
+
+    /usr/bin/python3 benchmarks/net/bench_net.py SERVER FLOOR LOAD [--runs N] [--quick]
 """
 
 import argparse
@@ -169,6 +172,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("server")
     ap.add_argument("floor")
+    ap.add_argument("load")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="one run, 1 and 64 clients, pipeline 1 (a smoke test)")
     ap.add_argument("--dir", default="build/net/run")
@@ -180,6 +184,7 @@ def main():
         configs, runs = [(1, 1), (64, 1)], 1
     results = {}  # (system, test, c, p) -> list of (rps, p50, p99)
     breakdown = {}  # (c, p) -> list of dicts
+    tails = {}  # (system, test) -> list of (rps, p50, p99, p999, max)
     for run in range(runs):
         systems = [Raft(a.server, a.dir), DurableRedis(a.dir), Floor(a.floor)]
         try:
@@ -199,6 +204,16 @@ def main():
                             breakdown.setdefault((c, p), []).append(d)
                         print("run %d: %-36s %-3s -c %-2d -P %-2d %9.0f req/s  p50 %.3f ms  p99 %.3f ms" % (run + 1, s.name, test, c, p, *r),
                               file=sys.stderr, flush=True)
+            for test in ("set", "get"):
+                for s in systems:
+                    res = subprocess.run([a.load, str(s.port), test, "64", "1", "2" if a.quick else "5"], capture_output=True, text=True, timeout=60)
+                    row = list(csv.DictReader(io.StringIO(res.stdout)))
+                    if not row:
+                        sys.exit("bench-net: replica-load gave no result:\n%s" % res.stderr)
+                    t = tuple(float(row[0][k]) for k in ("rps", "p50_ms", "p99_ms", "p999_ms", "max_ms"))
+                    tails.setdefault((s.name, test), []).append(t)
+                    print("run %d: %-36s %-3s replica-load 64x1 %9.0f req/s  p50 %.3f  p99 %.3f  p99.9 %.3f  max %.3f ms" % (run + 1, s.name, test, *t),
+                          file=sys.stderr, flush=True)
         finally:
             for s in systems:
                 s.stop()
@@ -214,6 +229,13 @@ def main():
             print("| %s | %d | %d | %.0f | %.0f | %.0f | %.2f | %.3f | %.2f / %.2f | %.2f / %.2f | %.2f / %.2f |" % (
                 test.upper(), c, p, med(r, 0), med(d, 0), med(f, 0), med(r, 0) / med(d, 0), med(r, 0) / med(f, 0),
                 med(r, 1), med(r, 2), med(d, 1), med(d, 2), med(f, 1), med(f, 2)))
+    print("\nThe tail, by replica-load (64 connections, one request each in flight, %d s per system; medians of the runs):\n" % (2 if a.quick else 5))
+    print("| test | system | req/s | p50 ms | p99 ms | p99.9 ms | max ms |")
+    print("|---|---|---|---|---|---|---|")
+    for test in ("set", "get"):
+        for name in (raft, redis, floor):
+            ts = tails[(name, test)]
+            print("| %s | %s | %.0f | %.2f | %.2f | %.2f | %.2f |" % (test.upper(), name, *(statistics.median(t[i] for t in ts) for i in range(5))))
     print("\nWhere the raft leader's time went during SET (medians per request; the loop's time in the node, in the")
     print("log (encoding, write and fdatasync of each batch) and in sending (encoding and queueing frames), and CPU):\n")
     print("| clients | pipeline | requests per batch | requests per fdatasync | node µs | log µs | send µs | CPU µs |")
