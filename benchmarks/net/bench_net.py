@@ -80,7 +80,9 @@ def cpu_seconds(pid):
 class Raft:
     name = "replica raft (3 nodes)"
 
-    def __init__(self, server, base):
+    def __init__(self, server, base, extra=(), name=None):
+        if name:
+            self.name = name
         self.dir = tempfile.mkdtemp(prefix="bench-net-raft-", dir=base)
         ports = free_ports(6)
         peers = ",".join("127.0.0.1:%d" % p for p in ports[:3])
@@ -89,7 +91,7 @@ class Raft:
         for i in range(3):
             self.procs.append(subprocess.Popen(
                 [server, "--id", str(i), "--peers", peers, "--listen", "127.0.0.1:%d" % self.clients[i],
-                 "--data", os.path.join(self.dir, "d%d" % i), "--model", "raft", "--bootstrap", "--quiet"],
+                 "--data", os.path.join(self.dir, "d%d" % i), "--model", "raft", "--bootstrap", "--quiet"] + list(extra),
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         for i in range(3):
             wait_port(self.clients[i], self.procs[i], "replica-server %d" % i)
@@ -110,6 +112,9 @@ class Raft:
             p.kill()
             p.wait()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+SYNC_FIRST = "replica raft, leader syncs before sending"
 
 
 class DurableRedis:
@@ -204,8 +209,12 @@ def main():
                             breakdown.setdefault((c, p), []).append(d)
                         print("run %d: %-36s %-3s -c %-2d -P %-2d %9.0f req/s  p50 %.3f ms  p99 %.3f ms" % (run + 1, s.name, test, c, p, *r),
                               file=sys.stderr, flush=True)
+            sync_first = Raft(a.server, a.dir, ["--sync-before-send"], SYNC_FIRST)
+            systems.append(sync_first)
             for test in ("set", "get"):
                 for s in systems:
+                    if s is sync_first and test != "set":
+                        continue
                     res = subprocess.run([a.load, str(s.port), test, "64", "1", "2" if a.quick else "5"], capture_output=True, text=True, timeout=60)
                     row = list(csv.DictReader(io.StringIO(res.stdout)))
                     if not row:
@@ -229,11 +238,14 @@ def main():
             print("| %s | %d | %d | %.0f | %.0f | %.0f | %.2f | %.3f | %.2f / %.2f | %.2f / %.2f | %.2f / %.2f |" % (
                 test.upper(), c, p, med(r, 0), med(d, 0), med(f, 0), med(r, 0) / med(d, 0), med(r, 0) / med(f, 0),
                 med(r, 1), med(r, 2), med(d, 1), med(d, 2), med(f, 1), med(f, 2)))
-    print("\nThe tail, by replica-load (64 connections, one request each in flight, %d s per system; medians of the runs):\n" % (2 if a.quick else 5))
+    print("\nThe tail, by replica-load (64 connections, one request each in flight, %d s per system; medians of the runs;" % (2 if a.quick else 5))
+    print("the second row is the same cluster with --sync-before-send: the leader's appends leave after its own fdatasync):\n")
     print("| test | system | req/s | p50 ms | p99 ms | p99.9 ms | max ms |")
     print("|---|---|---|---|---|---|---|")
     for test in ("set", "get"):
-        for name in (raft, redis, floor):
+        for name in (raft, SYNC_FIRST, redis, floor):
+            if (name, test) not in tails:
+                continue
             ts = tails[(name, test)]
             print("| %s | %s | %.0f | %.2f | %.2f | %.2f | %.2f |" % (test.upper(), name, *(statistics.median(t[i] for t in ts) for i in range(5))))
     print("\nWhere the raft leader's time went during SET (medians per request; the loop's time in the node, in the")

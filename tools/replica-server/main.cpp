@@ -49,7 +49,7 @@ int main(int argc, char** argv) {
   app.footer(help);
   std::uint32_t id = 0;
   std::string peers_text, listen_text, data, model_name = "raft";
-  bool bootstrap = false, quiet = false;
+  bool bootstrap = false, quiet = false, sync_before_send = false;
   unsigned timeout_ms = 5000, election_ms = 1000, heartbeat_ms = 50;
   app.add_option("--id", id, "this replica's id: its position in --peers (0-based)")->required();
   app.add_option("--peers", peers_text, "every replica's peer address, HOST:PORT,HOST:PORT,... in id order")->required();
@@ -63,6 +63,8 @@ int main(int argc, char** argv) {
   app.add_option("--election-ms", election_ms, "leader-based models: election timeout, at least this and at most twice it")
       ->check(CLI::Range(10u, 600'000u));
   app.add_option("--heartbeat-ms", heartbeat_ms, "leader-based models: the leader's heartbeat interval")->check(CLI::Range(1u, 60'000u));
+  app.add_flag("--sync-before-send", sync_before_send,
+               "a leader syncs its new entries before sending them to followers (slower; to measure what sending first saves)");
   app.add_flag("--quiet", quiet, "no event lines on stderr");
   CLI11_PARSE(app, argc, argv);
 
@@ -71,6 +73,7 @@ int main(int argc, char** argv) {
   o.data = data;
   o.bootstrap = bootstrap;
   o.quiet = quiet;
+  o.send_before_sync = !sync_before_send;
   o.request_timeout = std::chrono::milliseconds{timeout_ms};
   o.election = std::chrono::milliseconds{election_ms};
   o.heartbeat = std::chrono::milliseconds{heartbeat_ms};

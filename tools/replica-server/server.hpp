@@ -60,6 +60,9 @@ struct options {
   /// The clock the node reads: monotonic for leader-based timeouts and leases; the wall clock
   /// where versions carry time (last-writer-wins, hybrid logical clocks).
   replica::io::runner_options::clock_kind clock = replica::io::runner_options::clock_kind::steady;
+  /// A leader sends its new entries before its own sync (runner_options::send_before_sync);
+  /// `--sync-before-send` turns it off, to measure what it saves.
+  bool send_before_sync = true;
 };
 
 /// A request a follower hands to the leader (the leader's runner submits it as its own).
@@ -95,7 +98,7 @@ class server {
          const typename Node::config& cfg)
       : io_{io}, opt_{o}, model_{std::move(model)},
         net_{io, o.id, o.peers, {}, [this](frame&& f) { on_frame(std::move(f)); }, [this](const std::string& s) { note(s); }},
-        run_{io, o.id, cfg, std::move(log), std::move(disk), {.clock = o.clock},
+        run_{io, o.id, cfg, std::move(log), std::move(disk), {.clock = o.clock, .send_before_sync = o.send_before_sync},
              {.send = [this](replica::envelope<message>&& m) { net_.send(m.to, frame{std::move(m)}); },
               .reply = [this](reply&& r) { on_reply(std::move(r)); },
               .event = [this](const auto& e) { on_event(e); },
@@ -413,7 +416,7 @@ class server {
     const auto& ns = net_.stats();
     s += "# Runner\r\nbatches:" + std::to_string(st.batches) + "\r\nsyncs:" + std::to_string(st.syncs) +
          "\r\npersisted:" + std::to_string(st.persisted) + "\r\ncheckpoints:" + std::to_string(st.checkpoints) +
-         "\r\nrefused_messages:" + std::to_string(st.refused) + "\r\nrequest_batches:" + std::to_string(st.request_batches) + "\r\nrequests_batched:" + std::to_string(st.requests) +
+         "\r\nrefused_messages:" + std::to_string(st.refused) + "\r\nrequest_batches:" + std::to_string(st.request_batches) + "\r\nrequests_batched:" + std::to_string(st.requests) + "\r\nsent_before_sync:" + std::to_string(st.early_sent) +
          "\r\nnode_us:" + std::to_string(st.node_ns / 1000) +
          "\r\nlog_us:" + std::to_string(st.log_ns / 1000) + "\r\nsend_us:" + std::to_string(st.send_ns / 1000) + "\r\nframes_sent:" + std::to_string(ns.frames_sent) +
          "\r\nframes_received:" + std::to_string(ns.frames_received) + "\r\nframes_dropped:" + std::to_string(ns.dropped) +

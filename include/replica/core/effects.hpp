@@ -22,6 +22,11 @@ namespace replica {
 /// 4. `events` are informational (role changes, lag, conflicts, degraded commit modes); they
 ///    never require action for safety and may be dropped.
 ///
+/// One relaxation of rule 1, which a node opts into (core/node.hpp, `sendable_before_persist`):
+/// a message that relies on nothing in this batch's `persist` may leave while `persist` is
+/// being written (Raft's §10.2.1: a leader sends its new entries to its followers in parallel
+/// with writing them to its own disk). A caller that does not use it loses nothing but time.
+///
 /// Buffers are reused: `clear()` keeps capacity, so a steady state allocates nothing.
 template <class Message, class Reply, class Persist, class Event>
 struct ready {

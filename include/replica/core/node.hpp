@@ -13,6 +13,7 @@
 #include <replica/core/time.hpp>
 
 #include <concepts>
+#include <span>
 #include <cstdint>
 
 namespace replica {
@@ -93,6 +94,19 @@ template <class N>
 concept has_digest = requires(const N& n) {
   { n.digest() } -> std::convertible_to<std::uint64_t>;
 };
+
+/// Whether message `m` of a batch whose persist entries are `batch` may be sent before those
+/// entries are durable (core/effects.hpp, the relaxation of rule 1): what the node says
+/// through a static `N::sendable_before_persist(m, batch)`, and `false` for a node without
+/// one. A caller that uses it must still make `batch` durable before it hands the node any
+/// input that could answer such a message (a single-threaded loop does: it syncs, then reads).
+template <class N>
+bool sendable_before_persist(const typename N::message& m, std::span<const typename N::persist_entry> batch) {
+  if constexpr (requires { { N::sendable_before_persist(m, batch) } -> std::convertible_to<bool>; })
+    return N::sendable_before_persist(m, batch);
+  else
+    return false;
+}
 
 /// The disk a replica of node type `N` starts from after losing its own (FAULTS.md D10: a
 /// member restarted with a new, empty data directory): `N::lost_disk()` when the node has one

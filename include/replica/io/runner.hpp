@@ -4,7 +4,8 @@
 /// A steady timer calls `tick`, a frame from a peer calls `step`, a client request `submit`;
 /// each effects batch is carried out in the order core/effects.hpp requires: the persist
 /// entries appended to the write-ahead log and made durable with one sync, then the messages
-/// sent, then the replies delivered. It batches by itself: the batch is carried out from a
+/// sent, then the replies delivered (messages the node marks `sendable_before_persist`, a
+/// leader's appends, leave before the sync). It batches by itself: the batch is carried out from a
 /// handler posted behind whatever input is ready, so everything that arrived while the disk was
 /// busy goes into the next batch and costs one sync together (group commit).
 /// Never included by replica/replica.hpp; docs/server.md describes it.
@@ -49,6 +50,9 @@ struct runner_options {
   /// leader-based node's timeouts and leases) or `wall` (the system clock, comparable across
   /// processes: what last-writer-wins and hybrid logical clocks need).
   enum class clock_kind : std::uint8_t { steady, wall } clock = clock_kind::steady;
+  /// Send what the node marks `sendable_before_persist` before the batch's sync (a leader's
+  /// appends: its followers write while it does). `false` keeps the plain order, to measure.
+  bool send_before_sync = true;
 };
 
 /// What the runner has done (for `INFO` and benchmarks).
@@ -58,6 +62,7 @@ struct runner_stats {
   std::uint64_t persisted = 0;     ///< persist entries written
   std::uint64_t checkpoints = 0;
   std::uint64_t refused = 0;       ///< peer messages the node refused (an error value)
+  std::uint64_t early_sent = 0;    ///< messages sent while their batch was being written (sendable_before_persist)
   // Where the loop's time goes (steady-clock nanoseconds): in the node (step, submit, tick),
   // in the log (append: encoding, write, fdatasync; checkpoints), and handing the messages and
   // replies to their sinks (the transport encodes and queues them there).
@@ -209,6 +214,25 @@ class runner {
     auto& fx = node_.effects();
     if (fx.empty() || failed_) return;
     ++stats_.batches;
+    // Messages that rely on nothing this batch persists leave first, so that a follower writes
+    // a leader's new entries while the leader does (core/effects.hpp). Safe because the sync
+    // below completes before this thread steps any answer to them.
+    if (opt_.send_before_sync && !fx.persist.empty() && !fx.messages.empty()) {
+      const auto t0 = clock::now();
+      const std::span<const typename Node::persist_entry> batch{fx.persist};
+      auto late = fx.messages.begin();
+      for (auto it = fx.messages.begin(); it != fx.messages.end(); ++it) {
+        if (sendable_before_persist<Node>(it->payload, batch)) {
+          out_.send(std::move(*it));
+          ++stats_.early_sent;
+        } else {
+          if (late != it) *late = std::move(*it);
+          ++late;
+        }
+      }
+      fx.messages.erase(late, fx.messages.end());
+      stats_.send_ns += elapsed(t0);
+    }
     if (!fx.persist.empty()) {
       const auto t0 = clock::now();
       auto appended = log_.append(fx.persist);
