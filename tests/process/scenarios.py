@@ -335,7 +335,63 @@ def dynamo_keeps_every_write(server, checker, seed):
         c.close()
 
 
+def async_tokens(server, checker, seed):
+    """Read-your-writes over RESP (async model, whose followers serve reads from what they have
+    applied): with the leader's link to a follower cut, a write acknowledged by the leader is
+    missing at the follower (the stale read asserted), a read there carrying the write's token
+    (TOKEN n) is never answered with the stale value, and after the heal it sees the write."""
+    c = harness.Cluster(server, "async", extra=["--request-timeout-ms", "1000"])
+    try:
+        leader = c.leader(timeout=5)
+        expect(leader is not None, "no leader within 5 s of starting", c)
+        f = [i for i in range(3) if i != leader][0]
+        w = c.client(leader)
+        expect(w.execute_command("TOKEN") is None, "a new connection has a token", c)
+        expect(w.set("k", "old") is True, "the first write failed", c)
+        plain = c.client(f)
+        deadline = time.time() + 5
+        while plain.get("k") != b"old" and time.time() < deadline:
+            time.sleep(0.02)
+        expect(plain.get("k") == b"old", "the follower never applied the first write", c)
+        c.proxies[(leader, f)].cut()  # the leader's appends no longer reach the follower
+        expect(w.set("k", "new") is True, "the asynchronous leader refused a write with one follower cut off", c)
+        token = w.execute_command("TOKEN")
+        expect(isinstance(token, int) and token > 0, "no token after an acknowledged write: %r" % (token,), c)
+        # Without the token the follower answers what it has: the write is missing (the anomaly).
+        expect(plain.get("k") == b"old", "the cut-off follower's plain read is not stale", c)
+        # With it, never the stale value: the follower forwards the read, whose answer cannot come
+        # back over the cut link, so the outcome is an error, not "old".
+        reader = c.client(f, timeout=3)
+        expect(reader.execute_command("TOKEN", token) == b"OK", "TOKEN n was refused", c)
+        try:
+            got = reader.get("k")
+        except harness.redis.ResponseError as e:
+            got = "error: %s" % e
+        expect(got != b"old", "a read carrying the write's token saw the stale value", c)
+        c.heal()
+        deadline = time.time() + 5
+        seen = None
+        while time.time() < deadline:
+            try:
+                seen = reader.get("k")
+            except harness.redis.ResponseError as e:
+                seen = "error: %s" % e
+            expect(seen != b"old", "after the heal a read carrying the token saw the stale value", c)
+            if seen == b"new":
+                break
+            time.sleep(0.05)
+        expect(seen == b"new", "the read with the token never saw the write after the heal (last: %r)" % (seen,), c)
+        # A connection's own writes: a write through the follower (forwarded), then a read there.
+        expect(reader.set("k2", "mine") is True and reader.get("k2") == b"mine", "read-your-writes on one connection", c)
+        expect(reader.execute_command("TOKEN") >= token, "the connection's token went backwards", c)
+        print("async: token %d; while cut the follower's read without it was stale, with it: %s; after the heal: %r"
+              % (token, got, seen), flush=True)
+    finally:
+        c.close()
+
+
 TESTS = {
+    "async_follower_reads_your_writes": async_tokens,
     "dynamo_keeps_every_acknowledged_write": dynamo_keeps_every_write,
     "raft_kill_leader": lambda s, k, seed: kill_leader_under_load(s, k, seed, "raft"),
     "semi_sync_kill_leader": lambda s, k, seed: kill_leader_under_load(s, k, seed, "semi-sync"),

@@ -27,8 +27,9 @@ namespace replica_server {
 enum class verb : std::uint8_t { get, set, del, incr, setnx, cas, getctx };
 
 /// A command the server answers itself, without the replicated state. `consistency` sets the
-/// connection's level for the requests that follow.
-enum class local : std::uint8_t { ping, echo, select, quit, config_get, command, info, consistency };
+/// connection's level for the requests that follow; `token` answers the connection's
+/// read-your-writes token, or adopts one (`TOKEN n`).
+enum class local : std::uint8_t { ping, echo, select, quit, config_get, command, info, consistency, token };
 
 /// One parsed command: a replicated operation, a local command, or an error reply to send.
 struct parsed {
@@ -38,6 +39,7 @@ struct parsed {
   replica::payload context{};  ///< SETCTX, DELCTX: the causal context the write supersedes
   bool has_context = false;
   replica::consistency_level level = replica::consistency_level::configured;  ///< CONSISTENCY's argument
+  std::optional<std::uint64_t> token{};  ///< TOKEN's argument (a token to adopt), if it has one
 };
 
 /// A causal context as text: lowercase hex of its bytes (what GETCTX answers and SETCTX takes).
@@ -152,6 +154,15 @@ inline parsed parse(const std::vector<std::string>& args) {
     else return parsed{std::monostate{}, verb::get, "ERR CONSISTENCY takes DEFAULT, ONE, TWO, THREE, QUORUM or ALL"};
     return p;
   }
+  if (name == "TOKEN") {
+    if (n == 1) return loc(local::token);
+    if (n != 2) return arity("token");
+    auto t = to_int(args[1]);
+    if (!t || *t < 0) return parsed{std::monostate{}, verb::get, "ERR TOKEN takes a non-negative integer (what TOKEN answered)"};
+    parsed p = loc(local::token);
+    p.token = static_cast<std::uint64_t>(*t);
+    return p;
+  }
   std::string shown = args[0].substr(0, 128);
   for (char& c : shown)
     if (static_cast<unsigned char>(c) < 32) c = ' ';
@@ -203,6 +214,9 @@ void render(std::string& out, verb v, const replica::basic_client_reply<Result>&
         return resp::error_reply(out, "ERR value is not an integer or out of range");
       if (r.error == replica::errc::unavailable || r.error == replica::errc::not_leader)
         return resp::error_reply(out, "TRYAGAIN not done: " + std::string{replica::to_string(*r.error)});
+      if (v == verb::get && r.error == replica::errc::out_of_range)
+        return resp::error_reply(out, "ERR not done: the read's token is ahead of the leader's log (the write it names is not "
+                                      "there: lost in a failover?)");
       if (r.error == replica::errc::unsupported)
         return resp::error_reply(out, "ERR not done: this model does not support the operation (it needs one order of writes)");
       return resp::error_reply(out, "ERR not done: " + std::string{r.error ? replica::to_string(*r.error) : "refused"});

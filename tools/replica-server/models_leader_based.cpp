@@ -6,6 +6,7 @@
 #include <replica/commit/majority.hpp>
 #include <replica/commit/semi_synchronous.hpp>
 #include <replica/data/kv_store.hpp>
+#include <replica/reads/eventual_reads.hpp>
 #include <replica/reads/strong_reads.hpp>
 #include <replica/replicator.hpp>
 #include <replica/topology/leader_based_node.hpp>
@@ -15,7 +16,9 @@ namespace {
 
 namespace rp = replica;
 using raft = rp::replicator<rp::leader_based, rp::majority, rp::strong_reads>;
-using async = rp::replicator<rp::leader_based, rp::asynchronous>;
+// Asynchronous replicas that serve reads from what they have applied, as PostgreSQL's and
+// MySQL's asynchronous replicas do: the model that shows replication lag, and tokens against it.
+using async = rp::replicator<rp::leader_based, rp::asynchronous, rp::eventual_reads>;
 using semi_sync = rp::replicator<rp::leader_based, rp::semi_synchronous<1, rp::ack_on::flushed>>;
 
 // One leader; followers forward to it. The node reads a monotonic clock (timeouts, leases).
@@ -31,6 +34,7 @@ model leader_based(std::string name) {
             cfg.heartbeat = o.heartbeat;
             cfg.compact_every = 100'000;  // fold applied entries into a snapshot, keeping the log short
             cfg.compact_keep = 10'000;
+            o.tokens = true;
             return serve<node>(o, name, cfg);
           }};
 }

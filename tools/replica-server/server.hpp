@@ -21,6 +21,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -57,6 +58,8 @@ struct options {
   // What the model offers over RESP (set by the model's row in main.cpp):
   bool contexts = false;  ///< causal contexts (GETCTX, SETCTX, DELCTX): leaderless models with siblings
   bool levels = false;    ///< per-request consistency levels (CONSISTENCY): leaderless models
+  /// Read-your-writes tokens (TOKEN): leader-based models, whose replies name a log position.
+  bool tokens = false;
   /// The clock the node reads: monotonic for leader-based timeouts and leases; the wall clock
   /// where versions carry time (last-writer-wins, hybrid logical clocks).
   replica::io::runner_options::clock_kind clock = replica::io::runner_options::clock_kind::steady;
@@ -150,6 +153,10 @@ class server {
     replica::client_id client{};
     std::uint64_t next_request = 1;
     replica::consistency_level level = replica::consistency_level::configured;  // CONSISTENCY
+    /// The newest state this connection has seen (the greatest token of its replies, or one
+    /// adopted with TOKEN n): its reads carry it, so they never see older (read-your-writes,
+    /// monotonic reads).
+    std::optional<std::uint64_t> token;
     std::deque<std::optional<std::string>> slots;  // replies in request order; nullopt: not yet
     std::uint64_t first_slot = 0;                  // the slot number of slots.front()
     std::string out, writing;
@@ -276,6 +283,18 @@ class server {
             resp::simple(r, "OK");
           }
           break;
+        case local::token:
+          if (!opt_.tokens) {
+            resp::error_reply(r, "ERR this model has no read-your-writes tokens (leader-based models have them)");
+          } else if (p.token) {
+            c->token = std::max(c->token.value_or(0), *p.token);
+            resp::simple(r, "OK");
+          } else if (c->token) {
+            resp::integer(r, static_cast<std::int64_t>(*c->token));
+          } else {
+            resp::bulk(r, std::nullopt);
+          }
+          break;
       }
       return fill(c, slot, std::move(r));
     }
@@ -291,6 +310,7 @@ class server {
     }
     replica::client_request<operation> req{c->client, replica::request_id{c->next_request++}, std::get<replica::kv_store::operation>(p.what)};
     req.level = c->level;
+    if (opt_.tokens && p.kind == verb::get) req.token = c->token;
     if (p.has_context) req.context = std::move(p.context);
     pending_[{req.client.value(), req.id.value()}] =
         pending{c, slot, p.kind, req, std::chrono::steady_clock::now() + opt_.request_timeout, false};
@@ -323,6 +343,7 @@ class server {
     pending_.erase(p);
     auto c = q.conn.lock();
     if (!c) return;
+    if (opt_.tokens && r.status == replica::reply_status::ok && r.token) c->token = std::max(c->token.value_or(0), *r.token);
     std::string text;
     render(text, q.kind, r);
     fill(c, q.slot, std::move(text));
