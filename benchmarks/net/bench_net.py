@@ -80,18 +80,23 @@ def cpu_seconds(pid):
 class Raft:
     name = "replica raft (3 nodes)"
 
-    def __init__(self, server, base, extra=(), name=None):
+    def __init__(self, server, base, extra=(), name=None, follower_base=None):
         if name:
             self.name = name
+        # With follower_base, replicas 1 and 2 keep their data there, and replica 0 (on `base`)
+        # campaigns first (a shorter election timeout), so that it leads.
+        self.follower_dir = tempfile.mkdtemp(prefix="bench-net-raft-", dir=follower_base) if follower_base else None
         self.dir = tempfile.mkdtemp(prefix="bench-net-raft-", dir=base)
         ports = free_ports(6)
         peers = ",".join("127.0.0.1:%d" % p for p in ports[:3])
         self.clients = ports[3:]
         self.procs = []
         for i in range(3):
+            where = self.follower_dir if self.follower_dir and i > 0 else self.dir
+            first = ["--election-ms", "300"] if self.follower_dir and i == 0 else []
             self.procs.append(subprocess.Popen(
                 [server, "--id", str(i), "--peers", peers, "--listen", "127.0.0.1:%d" % self.clients[i],
-                 "--data", os.path.join(self.dir, "d%d" % i), "--model", "raft", "--bootstrap", "--quiet"] + list(extra),
+                 "--data", os.path.join(where, "d%d" % i), "--model", "raft", "--bootstrap", "--quiet"] + list(extra) + first,
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         for i in range(3):
             wait_port(self.clients[i], self.procs[i], "replica-server %d" % i)
@@ -104,6 +109,8 @@ class Raft:
             time.sleep(0.05)
         if self.leader is None:
             sys.exit("bench-net: no raft leader within 10 s")
+        if self.follower_dir and self.leader != 0:
+            sys.exit("bench-net: replica %d leads, not replica 0 (whose data is on the disk): run again" % self.leader)
         self.port = self.clients[self.leader]
         self.pid = self.procs[self.leader].pid
 
@@ -112,9 +119,12 @@ class Raft:
             p.kill()
             p.wait()
         shutil.rmtree(self.dir, ignore_errors=True)
+        if self.follower_dir:
+            shutil.rmtree(self.follower_dir, ignore_errors=True)
 
 
 SYNC_FIRST = "replica raft, leader syncs before sending"
+OWN_DISK = "replica raft, followers' logs in memory"
 
 
 class DurableRedis:
@@ -181,6 +191,9 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="one run, 1 and 64 clients, pipeline 1 (a smoke test)")
     ap.add_argument("--dir", default="build/net/run")
+    ap.add_argument("--follower-dir", default="/dev/shm",
+                    help="where a further raft cluster keeps its followers' logs (a memory file system: the leader's disk is "
+                         "then not shared with its followers' syncs); '' leaves that row out")
     a = ap.parse_args()
     os.makedirs(a.dir, exist_ok=True)
     configs = [(c, p) for p in (1, 16) for c in (1, 16, 64)]
@@ -211,9 +224,14 @@ def main():
                               file=sys.stderr, flush=True)
             sync_first = Raft(a.server, a.dir, ["--sync-before-send"], SYNC_FIRST)
             systems.append(sync_first)
+            extra_rows = [sync_first]
+            if a.follower_dir:
+                own_disk = Raft(a.server, a.dir, [], OWN_DISK, a.follower_dir)
+                systems.append(own_disk)
+                extra_rows.append(own_disk)
             for test in ("set", "get"):
                 for s in systems:
-                    if s is sync_first and test != "set":
+                    if s in extra_rows and test != "set":
                         continue
                     res = subprocess.run([a.load, str(s.port), test, "64", "1", "2" if a.quick else "5"], capture_output=True, text=True, timeout=60)
                     row = list(csv.DictReader(io.StringIO(res.stdout)))
@@ -239,11 +257,12 @@ def main():
                 test.upper(), c, p, med(r, 0), med(d, 0), med(f, 0), med(r, 0) / med(d, 0), med(r, 0) / med(f, 0),
                 med(r, 1), med(r, 2), med(d, 1), med(d, 2), med(f, 1), med(f, 2)))
     print("\nThe tail, by replica-load (64 connections, one request each in flight, %d s per system; medians of the runs;" % (2 if a.quick else 5))
-    print("the second row is the same cluster with --sync-before-send: the leader's appends leave after its own fdatasync):\n")
+    print("the second row is the same cluster with --sync-before-send: the leader's appends leave after its own fdatasync;")
+    print("the third keeps the followers' logs in %s, so that the leader's disk serves its own syncs alone):\n" % (a.follower_dir or "(not run)"))
     print("| test | system | req/s | p50 ms | p99 ms | p99.9 ms | max ms |")
     print("|---|---|---|---|---|---|---|")
     for test in ("set", "get"):
-        for name in (raft, SYNC_FIRST, redis, floor):
+        for name in (raft, SYNC_FIRST, OWN_DISK, redis, floor):
             if (name, test) not in tails:
                 continue
             ts = tails[(name, test)]
