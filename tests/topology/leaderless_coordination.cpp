@@ -198,6 +198,30 @@ TEST_CASE("per-bucket quorums: configured W and R must keep the overlap that str
   CHECK(eventual::validate(loose).ok());  // nothing promised: R = W = 1 is a choice
 }
 
+TEST_CASE("per-request levels: under strong_reads, a level that breaks the overlap is refused when it arrives", "[leaderless][bad_input]") {
+  using strong = leaderless_node<replicator<leaderless<n<3>, w<2>, r<2>>, last_write_wins, hybrid_logical_clock, strong_reads>>;
+  auto c = make_cluster<strong>(nodes<strong>(3), 1);
+  const replica_id a{0};
+  auto ask = [&](kv_op op, consistency_level l) -> const check::event& {
+    c.invoke(a, op, 1s, std::nullopt, {}, l);
+    c.run_for(30ms);
+    return last(c);
+  };
+  CHECK(ask({op_kind::write, 9, 5}, consistency_level::one).type == check::event_type::fail);  // 1 + R 2 <= 3
+  CHECK(c.node(a)->applied_writes().empty());  // refused before anything was stored
+  CHECK(ask({op_kind::write, 9, 6}, consistency_level::all).type == check::event_type::ok);    // 3 + 2 > 3
+  CHECK(ask({op_kind::read, 9}, consistency_level::one).type == check::event_type::fail);      // 1 + W 2 <= 3
+  const auto& read = ask({op_kind::read, 9}, consistency_level::two);                          // 2 + 2 > 3
+  REQUIRE(read.type == check::event_type::ok);
+  CHECK(read.value == std::optional<value_type>{6});
+  // Without the promise a level is the client's choice.
+  using eventual = lww_node<async_read_repair>;
+  auto e = make_cluster<eventual>(nodes<eventual>(3), 1);
+  e.invoke(a, {op_kind::write, 9, 5}, 1s, std::nullopt, {}, consistency_level::one);
+  e.run_for(30ms);
+  CHECK(last(e).type == check::event_type::ok);
+}
+
 TEMPLATE_TEST_CASE("client-side coordinator: owns no keys, coordinates reads and writes at the quorum",
                    "[leaderless][coordinator]", lww_node<async_read_repair>, dvv_node<>) {
   using node = TestType;

@@ -585,6 +585,33 @@ TEST_CASE("leaderless context: a causal history round-trips exactly, and bad byt
   CHECK(causal_context::decode_history(payload::copy_of(longer), 7).code() == errc::malformed);
 }
 
+TEST_CASE("leaderless: a version no correct replica makes is refused, and the replica's clock keeps room to advance",
+          "[leaderless][bad_input]") {
+  using node = lww_node<3, 2, 2>;
+  node::config cfg;
+  cfg.nodes = 3;
+  node a{replica_id{0}, cfg, {}};
+  const key_type k = 4;
+  const local_time now{std::chrono::duration_cast<duration>(1s)};
+  // A stamp at the end of the logical counter: merged into the clock, it would leave no room
+  // for the next write's version, and every later write coordinated here would fail.
+  node::put p;
+  p.key = k;
+  p.versions.push_back({hybrid_logical_clock{std::int64_t{1} << 40, UINT64_MAX, replica_id{1}}, 9, false});
+  auto s = a.step({replica_id{1}, replica_id{0}, cfg.group, term{}, node::message{p}}, now);
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.err().code == errc::out_of_range);
+  CHECK(a.values(k).empty());
+  CHECK(a.effects().empty());
+  node::get_reply g{1, k, p.versions};
+  CHECK(a.step({replica_id{1}, replica_id{0}, cfg.group, term{}, node::message{g}}, now).err().code == errc::out_of_range);
+  // The replica coordinates writes as before: its version is made, the replicas are asked.
+  a.submit({client_id{1}, request_id{1}, {op_kind::write, k, 5}}, now);
+  CHECK(a.effects().replies.empty());  // no refusal: waiting for W acknowledgements
+  CHECK(a.effects().messages.size() == 2);
+  CHECK(a.values(k) == std::vector<value_type>{5});
+}
+
 TEST_CASE("leaderless: a level that asks more than N replicas is refused at once", "[leaderless][consistency][bad_input]") {
   using node = lww_node<2, 1, 1>;
   node::config cfg;

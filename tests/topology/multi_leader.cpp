@@ -3,7 +3,9 @@
 // bad input refused with no state change.
 #include "../support/multi_leader.hpp"
 
+#include <replica/core/fields.hpp>
 #include <replica/crdt/or_set.hpp>
+#include <replica/io/codec.hpp>
 #include <replica/crdt/pn_counter.hpp>
 #include <replica/resolve/crdt_merge.hpp>
 #include <replica/resolve/keep_siblings.hpp>
@@ -213,6 +215,24 @@ TEST_CASE("multi_leader: bad input is refused with an error and no state change"
     REQUIRE_FALSE(s.ok());
     CHECK(s.err().code == errc::unknown_replica);
   }
+  SECTION("a sequence number at 2^63") {
+    auto s = n.step(make(n1, std::uint64_t{1} << 63, good), {});
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.err().code == errc::out_of_range);
+  }
+  SECTION("dependencies on a replica outside the cluster (the change would be held for ever)") {
+    counter_node::change ch{n1, 1, 1, good, version_vector<>{{replica_id{40}, 1}}};
+    auto s = n.step({n1, n0, {}, term{0}, counter_node::message{counter_node::ship{{ch}}}}, {});
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.err().code == errc::out_of_range);
+  }
+  SECTION("an acknowledgement naming a replica outside the cluster, or a counter at 2^64 - 1") {
+    for (const auto& applied : {version_vector<>{{replica_id{40}, 1}}, version_vector<>{{n1, UINT64_MAX}}}) {
+      auto s = n.step({n1, n0, {}, term{0}, counter_node::message{counter_node::ship_ack{applied}}}, {});
+      REQUIRE_FALSE(s.ok());
+      CHECK(s.err().code == errc::out_of_range);
+    }
+  }
   CHECK(n.digest() == before);
   CHECK(n.delivered().empty());
   CHECK(n.effects().empty());
@@ -223,6 +243,32 @@ TEST_CASE("multi_leader: bad input is refused with an error and no state change"
     CHECK(n.effects().persist.empty());
     CHECK(n.read(1).empty());
   }
+}
+
+TEST_CASE("multi_leader: a last-write-wins stamp no correct clock makes is refused; the key stays writable", "[multi_leader]") {
+  lww_node::config cfg;
+  cfg.nodes = 3;
+  lww_node n{n0, cfg, {}};
+  // A register written by replica 1 with a stamp at the logical counter's end: merged, it would
+  // leave the key's register no room to advance, and every later write of the key would fail.
+  // (No correct replica makes one: it is decoded from bytes, as a peer's message would be.)
+  struct same_fields {
+    hybrid_logical_clock version;
+    std::optional<value_type> value;
+    bool written = true;
+    REPLICA_FIELDS(version, value, written);
+  };
+  auto far = io::decode<lww_node::data_type>(io::encode(same_fields{hybrid_logical_clock{0, UINT64_MAX, n1}, 5}));
+  REQUIRE(far.ok());
+  REQUIRE(far->version().logical() == UINT64_MAX);
+  auto s = n.step({n1, n0, {}, term{0}, lww_node::message{lww_node::ship{{{n1, 1, 1, *far, {}}}}}}, {});
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.err().code == errc::out_of_range);
+  CHECK(n.read(1).empty());
+  n.submit({client_id{1}, request_id{1}, {op_kind::write, 1, 3}}, {});
+  REQUIRE(n.effects().replies.size() == 1);
+  CHECK(n.effects().replies[0].status == reply_status::ok);
+  CHECK(n.read(1) == std::vector<value_type>{3});  // (had the stamp been taken, this write would have lost to 5)
 }
 
 TEST_CASE("multi_leader: a sequence gap without causal delivery is applied, reported, and filled by a re-send", "[multi_leader]") {

@@ -298,11 +298,16 @@ class leaderless_node : private leaderless_detail::coordinator<leaderless_node<R
   /// Whether `c` describes a cluster this node can run in: a node count the ring accepts,
   /// `storage_nodes` within it, datacenter tags below 16, quorums at most N (and, with
   /// `strong_reads`, W + R > N).
-  static status validate(const config& c) {
-    bool strong = false;
-    if constexpr (requires { R::reads::strong; }) strong = R::reads::strong;
-    return leaderless_detail::validate(c, n_replicas, w_quorum, r_quorum, strong);
-  }
+  static status validate(const config& c) { return leaderless_detail::validate(c, n_replicas, w_quorum, r_quorum, strong_reads); }
+  /// Whether the composition promises that reads see the latest acknowledged write (W + R > N).
+  /// The promise holds per request too: a request whose level's quorum, with the configured
+  /// quorum of the other kind, does not exceed N is refused (`out_of_range`) when it arrives.
+  static constexpr bool strong_reads = [] {
+    if constexpr (requires { R::reads::strong; })
+      return bool{R::reads::strong};
+    else
+      return false;
+  }();
 
   leaderless_node(replica_id self, const config& cfg, const durable_state& disk)
       : self_{self}, cfg_{cfg}, config_{validate(cfg)}, ring_{make_ring(cfg)},
@@ -320,6 +325,7 @@ class leaderless_node : private leaderless_detail::coordinator<leaderless_node<R
   status step(const envelope<message>& m, local_time now) {
     now_ = now;
     if (auto ok = check_addressing(m, self_, cfg_.nodes, cfg_.group); !ok) return ok;
+    if (!bounded(m.payload)) return out_of_bounds;
     return std::visit([&](const auto& p) { return handle(m.from, p); }, m.payload);
   }
 
@@ -405,6 +411,24 @@ class leaderless_node : private leaderless_detail::coordinator<leaderless_node<R
   using request = leaderless_detail::request<state, n_replicas, key_type>;
   /// The 32-bit id a causal context is bound to (the key itself for integer keys).
   static std::uint32_t context_key(const key_type& k) noexcept { return static_cast<std::uint32_t>(model::key_id(k)); }
+  static constexpr error out_of_bounds{errc::out_of_range, "a version no correct replica makes (a counter at or above 2^63)"};
+  /// Whether every version `m` carries is within the bounds correct replicas stay in
+  /// (versions::within_bounds): a clock that merged one beyond would have no room to advance,
+  /// and every later write at this replica would fail.
+  static bool bounded(const message& m) {
+    if constexpr (data_mode) {
+      return true;
+    } else {
+      auto fine = [](const state& s) {
+        return std::all_of(s.begin(), s.end(), [](const auto& v) { return versions::within_bounds(v.version); });
+      };
+      if (const auto* p = std::get_if<put>(&m)) return fine(p->versions);
+      if (const auto* g = std::get_if<get_reply>(&m)) return fine(g->versions);
+      if (const auto* a = std::get_if<ae_sync>(&m))
+        return std::all_of(a->entries.begin(), a->entries.end(), [&](const auto& e) { return fine(e.second); });
+      return true;
+    }
+  }
   static constexpr error order_broken{errc::malformed, "last_write_wins: two concurrent versions of one key (the version type breaks its total order)"};
 
   static hash_ring make_ring(const config& c) {

@@ -50,6 +50,8 @@
 #include <replica/topology/multi_leader/events.hpp>
 #include <replica/topology/multi_leader/outbox.hpp>
 #include <replica/topology/multi_leader/propagation.hpp>
+#include <replica/versioning/version_traits.hpp>
+#include <replica/versioning/version_vector.hpp>
 
 #include <algorithm>
 #include <cstdint>
@@ -311,9 +313,22 @@ class multi_leader_node {
     out_.replies.push_back(std::move(r));
   }
 
+  /// Whether `v` names only replicas of the cluster, each once, in order, with counters below
+  /// 2^63 (where a correct replica's stay).
+  [[nodiscard]] bool sane(const version_vector<>& v) const {
+    return v.well_formed() && v.within_bounds() &&
+           std::all_of(v.entries().begin(), v.entries().end(), [&](const auto& e) { return e.id.value() < cfg_.nodes; });
+  }
   [[nodiscard]] status validate(const change& c) const {
     if (c.origin.value() >= cfg_.nodes) return error{errc::unknown_replica, "a change from an origin outside the cluster"};
     if (c.seq == 0) return error{errc::malformed, "a change with sequence number 0"};
+    if (c.seq >= (std::uint64_t{1} << 63)) return error{errc::out_of_range, "a change with a sequence number at or above 2^63"};
+    // Dependencies on replicas that do not exist would hold the change back for ever.
+    if (!sane(c.deps)) return error{errc::out_of_range, "a change whose dependencies name a replica outside the cluster or a counter at or above 2^63"};
+    if constexpr (lww) {
+      // A stamp beyond any correct clock would leave the key's register no room to advance.
+      if (!versions::within_bounds(c.delta.version())) return error{errc::out_of_range, "a change whose version no correct replica makes"};
+    }
     if constexpr (requires(const data_type& d) { kv_data<data_type>::minted_by(d, replica_id{}); }) {
       if (!kv_data<data_type>::minted_by(c.delta, c.origin))
         return error{errc::malformed, "a delta carrying updates its origin could not have made"};
@@ -389,6 +404,7 @@ class multi_leader_node {
         if (p != from && plan_.ships(c.origin, p)) send(p, ship{{c}});
   }
   status handle(replica_id from, const ship_ack& a) {
+    if (!sane(a.applied)) return error{errc::out_of_range, "an acknowledgement naming a replica outside the cluster or a counter at or above 2^63"};
     acks_.heard(from, a.applied);
     if (acks_.waiting())
       acks_.confirm(self_, wait_for(), [&](client_id client, request_id id) { out_.replies.push_back(reply{client, id}); });

@@ -173,6 +173,11 @@ class dotted_version_vector {
            std::all_of(cloud_.begin(), cloud_.end(), [&](const dot& d) { return d.counter > base_.counter(d.id) + 1; }) &&
            (!dot_ || contains(*dot_));
   }
+  /// Every counter below 2^63, where a correct replica's stay (versions::within_bounds).
+  [[nodiscard]] bool within_bounds() const noexcept {
+    return base_.within_bounds() &&
+           std::all_of(cloud_.begin(), cloud_.end(), [](const dot& d) { return d.counter < (std::uint64_t{1} << 63); });
+  }
 
  private:
   void insert(dot d) {

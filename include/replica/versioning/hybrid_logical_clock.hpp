@@ -53,6 +53,13 @@ class hybrid_logical_clock {
     return {};
   }
 
+  /// Whether the stamp is one a correct replica makes (wall time within ±2^62 µs, the logical
+  /// counter below 2^63): merging one beyond would leave `advance` no room, and every later
+  /// event of the clock that took it would fail (versions::within_bounds).
+  [[nodiscard]] constexpr bool within_bounds() const noexcept {
+    return wall_ < (std::int64_t{1} << 62) && wall_ > -(std::int64_t{1} << 62) && logical_ < (std::uint64_t{1} << 63);
+  }
+
   friend constexpr bool operator==(const hybrid_logical_clock&, const hybrid_logical_clock&) noexcept =
       default;
 

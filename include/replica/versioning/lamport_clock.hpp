@@ -44,6 +44,9 @@ class lamport_clock {
     return {};
   }
 
+  /// Whether the counter is below 2^63, where every correct replica's stays (versions::within_bounds).
+  [[nodiscard]] constexpr bool within_bounds() const noexcept { return counter_ < (std::uint64_t{1} << 63); }
+
   friend constexpr bool operator==(const lamport_clock&, const lamport_clock&) noexcept = default;
 
   /// A hash of the stamp (the fields multiplied apart, then mixed once: cheap on a hot path).

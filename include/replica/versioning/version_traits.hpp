@@ -17,6 +17,7 @@
 /// | `using context_type = C;` | `V` |
 /// | `C context(const Range& versions)` (non-empty range of `const V&`) | their least upper bound (`merge`) |
 /// | `payload encode_context(key_type, const C&)` and `result<C> decode_context(const payload&, key_type)` | none: the type carries no context (a read hands an empty one; a write that passes bytes is refused, `malformed`) |
+/// | `bool within_bounds(const V&)` | `v.within_bounds()` if `V` has it, else true: whether a version is one a correct replica could make (the library's clocks and vectors: every counter below 2^63), so that one from a faulty peer cannot leave a clock that merged it no room to advance |
 /// | `result<V> next(const std::optional<C>& seen, const Range& stored, const V& clock, replica_id self, local_time now)` | a totally ordered `V`: `clock` merged with `seen`, then `advance(self, now)`; a partially ordered one has none (the node's static_assert asks for it) |
 ///
 /// `stored` is the versions the coordinating replica holds for the key (empty for a totally
@@ -89,6 +90,18 @@ inline constexpr bool one_vector_per_key = [] {
     return false;
 }();
 
+/// Whether `v` is one a correct replica could make (see the file comment); a node refuses a
+/// message carrying one that is not.
+template <class V>
+[[nodiscard]] bool within_bounds(const V& v) {
+  if constexpr (requires { { version_traits<V>::within_bounds(v) } -> std::convertible_to<bool>; })
+    return version_traits<V>::within_bounds(v);
+  else if constexpr (requires { { v.within_bounds() } -> std::convertible_to<bool>; })
+    return v.within_bounds();
+  else
+    return true;
+}
+
 /// A hash of `v` (equal versions hash alike).
 template <class V>
 [[nodiscard]] std::uint64_t hash(const V& v) {
@@ -138,6 +151,7 @@ template <class V>
   if constexpr (carries_context<V>) {
     auto c = version_traits<V>::decode_context(bytes, k);
     if (!c) return c.err();
+    if (!within_bounds(*c)) return error{errc::malformed, "a causal context no correct replica made (a counter at or above 2^63)"};
     return std::optional<context_t<V>>{std::move(*c)};
   } else {
     return error{errc::malformed, "this version type takes no causal context (specialise version_traits<V>::encode_context and decode_context)"};

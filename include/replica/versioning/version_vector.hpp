@@ -67,6 +67,11 @@ class version_vector {
     return {};
   }
 
+  /// Every counter below 2^63, where a correct replica's stay (versions::within_bounds).
+  [[nodiscard]] constexpr bool within_bounds() const noexcept {
+    return std::all_of(counters_.begin(), counters_.end(), [](std::uint64_t c) { return c < (std::uint64_t{1} << 63); });
+  }
+
   friend constexpr bool operator==(const version_vector&, const version_vector&) noexcept = default;
 
   /// (The codec's description: core/fields.hpp.)
@@ -180,6 +185,10 @@ class version_vector<dynamic_extent> {
   }
 
   friend bool operator==(const version_vector&, const version_vector&) = default;
+  /// Every counter below 2^63, where a correct replica's stay (versions::within_bounds).
+  [[nodiscard]] bool within_bounds() const noexcept {
+    return std::all_of(entries_.begin(), entries_.end(), [](const entry& e) { return e.counter < (std::uint64_t{1} << 63); });
+  }
 
   REPLICA_FIELDS(entries_);
   /// Sorted by id, unique ids, counters > 0 (what decoding checks).

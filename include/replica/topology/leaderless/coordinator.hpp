@@ -221,6 +221,13 @@ class coordinator {
     const std::size_t quorum = n().quorum_[k == request_kind::write];
     if (auto ok = require(q.needs, req.level, std::span<const ring_member>{q.targets.data(), home}, quorum, n().local_dc_); !ok)
       return ok;  // a level the key's replicas cannot meet
+    if constexpr (Node::strong_reads) {
+      // The composed promise holds per request: this level's quorum must overlap the other
+      // kind's configured one (a read at ONE under W = 2, N = 3 may miss the latest write).
+      const std::size_t other = n().quorum_[k != request_kind::write];
+      if (q.needs.total + other <= Node::n_replicas)
+        return error{errc::out_of_range, "strong_reads promised: this level's quorum and the configured other one do not overlap"};
+    }
     q.primaries = k == request_kind::write ? n().cfg_.primary_writes : n().cfg_.primary_reads;
     if (q.primaries > home) return error{errc::unavailable, "the primary quorum (PW, PR) needs more replicas than the key has"};
     return {};
