@@ -294,17 +294,9 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
 
   /// What writing one persist entry does to the disk.
   static void persist(durable_state& d, const persist_entry& p) { wire::persist(d, p); }
-  /// A leader's append may leave while its own batch is being written (Raft's §10.2.1): it
-  /// relies only on the leader's term, made durable in the batch that asked for votes, and the
-  /// leader counts itself for a commit only when it steps the followers' answers, after the
-  /// batch is durable. Not when the batch changes the hard state (a term or a vote the message
-  /// could rely on, e.g. a promotion that starts a term and appends at once); nothing else is
-  /// sent early (a vote or an acknowledgement relies on what the batch persists).
+  /// Whether `m` may leave before `batch` is durable: a leader's appends (core/node.hpp; why, in wire.hpp).
   static bool sendable_before_persist(const message& m, std::span<const persist_entry> batch) {
-    if (!std::holds_alternative<append_request>(m)) return false;
-    for (const persist_entry& p : batch)
-      if (std::holds_alternative<hard_state>(p)) return false;
-    return true;
+    return wire::sendable_before_persist(m, batch);
   }
   /// The disk to start from when this replica's disk was lost (FAULTS.md D10; a new data
   /// directory on a node that was a member): empty, and marked rebuilding, so the replica

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <variant>
 #include <vector>
 
@@ -143,6 +144,17 @@ struct wire {
     REPLICA_FIELDS(hard, snap, log);
     friend bool operator==(const durable_state&, const durable_state&) = default;
   };
+
+  /// Whether `m` may leave while `batch` is being written (core/effects.hpp): a leader's
+  /// append (Raft's §10.2.1). It relies only on the leader's term, made durable in the batch
+  /// that asked for votes, and the leader counts itself for a commit only when it steps the
+  /// followers' answers, after the batch is durable. Not when the batch changes the hard state
+  /// (a term or a vote the message could rely on: a promotion that starts a term and appends
+  /// at once); nothing else leaves early (a vote or an acknowledgement relies on the batch).
+  static bool sendable_before_persist(const message& m, std::span<const persist_entry> batch) {
+    if (!std::holds_alternative<append_request>(m)) return false;
+    return std::none_of(batch.begin(), batch.end(), [](const persist_entry& p) { return std::holds_alternative<hard_state>(p); });
+  }
 
   /// The disk of a replica that lost its own: empty, and marked rebuilding (hard_state).
   static durable_state lost_disk() {
