@@ -299,22 +299,11 @@ TEST_CASE("leader-based under random nemeses (every fault kind): one leader per 
                 sim::fault_kind::ring,    sim::fault_kind::crash,          sim::fault_kind::pause, sim::fault_kind::clock_skew,
                 sim::fault_kind::lossy};
     no.safety = 6s;
-    const auto faults = sim::plan_faults(no, c.size(), c.random());
-    INFO("faults: " << sim::describe(faults));
-    sim::schedule_faults<node>(c, faults, [](sim::cluster<node>& cl) { return sim::current_leader(cl); });
-    sim::session_options s;
-    s.clients = 6;
-    s.keys = 3;
-    s.cas_weight = 1;
-    s.timeout = 500ms;
-    s.sticky = false;
-    s.stop = no.safety.count();
-    c.add_sessions(s);
     std::map<std::uint64_t, term> committed;  // index -> the term it was first seen committed with
     std::size_t changed = 0, sampled = 0;
-    auto sample = [&] {
+    auto sample = [&](sim::cluster<node>& cl) {
       for (std::uint32_t i = 0; i < 5; ++i) {
-        const node* n = c.node(replica_id{i});
+        const node* n = cl.node(replica_id{i});
         if (!n) continue;
         for (std::uint64_t x = n->snapshot_index() + 1; x <= n->commit_index(); ++x) {
           const auto* e = n->entry_at(x);
@@ -325,15 +314,8 @@ TEST_CASE("leader-based under random nemeses (every fault kind): one leader per 
         }
       }
     };
-    const auto step = std::chrono::duration_cast<duration>(50ms).count();
-    for (sim::sim_time t = step; t < no.safety.count(); t += step) {
-      c.run_until(t);
-      sample();
-    }
-    c.run_until(no.safety.count());
-    sim::heal_everything(c);
-    CHECK(c.run_until([](auto& cl) { return cl.clients_idle() && cl.converged(); }, c.now() + no.liveness_bound.count()));
-    sample();
+    CHECK(random_faults_then_heal(c, no, sample));
+    sample(c);
     CHECK(sampled > 1000);  // the sampling saw committed entries (it can fail)
     CHECK(changed == 0);
     std::map<std::uint64_t, std::set<std::uint32_t>> leaders_by_term;

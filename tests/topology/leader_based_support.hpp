@@ -68,15 +68,12 @@ std::size_t acked_writes(sim::cluster<Node>& c) {
   return k;
 }
 
-/// Six seconds of random faults of `kinds` on a five-node cluster while six clients read,
-/// write and cas three keys; then everything heals. Returns whether the clients finished and
-/// the replicas converged within the liveness bound. The faults are reported with the next
-/// failing assertion.
-template <class Node>
-bool random_faults_then_heal(sim::cluster<Node>& c, std::vector<sim::fault_kind> kinds) {
-  sim::nemesis_options no;
-  no.kinds = std::move(kinds);
-  no.safety = std::chrono::seconds{6};
+/// Random faults drawn from `no` on a five-node cluster while six clients read, write and cas
+/// three keys; then everything heals. `watch(c)` runs every 50 ms of the fault phase (to sample
+/// invariants as they go). Returns whether the clients finished and the replicas converged
+/// within the liveness bound. The faults are reported with the next failing assertion.
+template <class Node, class Watch>
+bool random_faults_then_heal(sim::cluster<Node>& c, const sim::nemesis_options& no, Watch&& watch) {
   const auto faults = sim::plan_faults(no, c.size(), c.random());
   UNSCOPED_INFO("faults: " << sim::describe(faults));
   sim::schedule_faults<Node>(c, faults, [](sim::cluster<Node>& cl) { return sim::current_leader(cl); });
@@ -88,9 +85,22 @@ bool random_faults_then_heal(sim::cluster<Node>& c, std::vector<sim::fault_kind>
   s.sticky = false;
   s.stop = no.safety.count();
   c.add_sessions(s);
+  const auto step = std::chrono::duration_cast<duration>(std::chrono::milliseconds{50}).count();
+  for (sim::sim_time t = step; t < no.safety.count(); t += step) {
+    c.run_until(t);
+    watch(c);
+  }
   c.run_until(no.safety.count());
   sim::heal_everything(c);
   return c.run_until([](auto& cl) { return cl.clients_idle() && cl.converged(); }, c.now() + no.liveness_bound.count());
+}
+/// Six seconds of random faults of `kinds`, as above.
+template <class Node>
+bool random_faults_then_heal(sim::cluster<Node>& c, std::vector<sim::fault_kind> kinds) {
+  sim::nemesis_options no;
+  no.kinds = std::move(kinds);
+  no.safety = std::chrono::seconds{6};
+  return random_faults_then_heal(c, no, [](sim::cluster<Node>&) {});
 }
 
 /// Acknowledged writes missing from what survived.
