@@ -80,11 +80,12 @@ TEST_CASE("tcp_transport: a bad frame closes its connection and never reaches th
     std::vector<std::uint8_t> bytes;
     std::string why;
   };
+  constexpr auto v = static_cast<std::uint8_t>(io::format_version);
   const std::vector<row> rows = {
       {{4, 0, 0, 0, 9, 0, 0, 0, 1, 2, 3, 4}, "unknown format version"},
-      {{4, 0, 0, 0, 1, 0, 7, 0, 1, 2, 3, 4}, "reserved"},
-      {{0xff, 0xff, 0xff, 0x7f, 1, 0, 0, 0}, "larger than"},
-      {{3, 0, 0, 0, 1, 0, 0, 0, 1, 2, 3}, "decode"},  // a body that is not a note_frame
+      {{4, 0, 0, 0, v, 0, 7, 0, 1, 2, 3, 4}, "reserved"},
+      {{0xff, 0xff, 0xff, 0x7f, v, 0, 0, 0}, "larger than"},
+      {{3, 0, 0, 0, v, 0, 0, 0, 1, 2, 3}, "decode"},  // a body that is not a note_frame
   };
   for (const auto& r : rows) {
     INFO(r.why);

@@ -27,6 +27,7 @@ enum class errc {
   unsupported,          ///< an operation this data type or topology does not have
   io_failed,            ///< the storage failed a read, a write or a sync (EIO): what it holds is unknown
   no_space,             ///< the storage is full (ENOSPC)
+  duplicate,            ///< a retry of a client request older than the client's last (its outcome is no longer kept)
 };
 
 /// Human-readable name of an error code (stable: tests and logs use it).
@@ -44,6 +45,7 @@ constexpr std::string_view to_string(errc e) noexcept {
     case errc::unsupported: return "unsupported";
     case errc::io_failed: return "io_failed";
     case errc::no_space: return "no_space";
+    case errc::duplicate: return "duplicate";
   }
   return "unknown_error";
 }

@@ -47,7 +47,7 @@
 namespace replica::io {
 
 /// The format this codec writes and the only one it reads (in every frame's header).
-inline constexpr std::uint16_t format_version = 1;
+inline constexpr std::uint16_t format_version = 2;
 /// Bytes of a frame's header.
 inline constexpr std::size_t frame_header_bytes = 8;
 

@@ -141,7 +141,7 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
         durable_index_{log_.last_index()},
         commit_{disk.snap.index},
         applied_{disk.snap.index},
-        state_{disk.snap.state},
+        state_{disk.snap.state, disk.snap.sessions, cfg.sessions},
         tracker_{self, n_},
         timer_{cfg.seed, self} {
     reset_election_timeout();
@@ -283,7 +283,7 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
     if (index <= log_.snapshot_index()) return {};
     // The state at `index`: the state now, if nothing after it is applied; otherwise replay.
     snapshot s = snapshot_at(index);
-    state_.compacted_to(s.state);
+    state_.compacted_to(s.state, s.sessions);
     log_.compact_through(index);
     out_.persist.push_back(std::move(s));
     emit(leader_event::kind::compacted);
@@ -383,12 +383,24 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
   // ---- log ----
   [[nodiscard]] replica::term term_at(std::uint64_t index) const { return log_.term_or_zero(index); }
   [[nodiscard]] log_position last_position() const { return {term_at(last_index()), log_index{last_index()}}; }
-  /// Appends the entry (term, index, op) made where it lies in the log (no temporary to copy).
+  /// Appends a client's command at the next index, made where it lies in the log (no temporary
+  /// to copy), stamped with who asked and the cluster time.
   template <class C>  // (forwarded: a command that `command_of` made is moved into the log)
-  void append_local(replica::term t, std::uint64_t index, C&& op) { write_log_from(log_.emplace_back(t, index, std::forward<C>(op)).index); }
+  void append_local(C&& op, client_id client, request_id request) {
+    write_log_from(log_.emplace_back(hard_.current, last_index() + 1, std::forward<C>(op), 0, false, client, request, cluster_time()).index);
+  }
   /// Appends a no-op of the current term: committing it commits what is before it; the
   /// machine never sees it.
-  void append_noop() { write_log_from(log_.emplace_back(hard_.current, last_index() + 1, command{}, 0, true).index); }
+  void append_noop() {
+    write_log_from(log_.emplace_back(hard_.current, last_index() + 1, command{}, 0, true, client_id{}, request_id{}, cluster_time()).index);
+  }
+  /// The cluster time of the last entry in the log (or of the compaction point).
+  [[nodiscard]] std::int64_t last_cluster_time() const {
+    return log_.entries().empty() ? state_.compacted_sessions().time : log_.entries().back().time;
+  }
+  /// The leader's cluster time now: its clock, continued from the last entry's time when it
+  /// took office, and never below that of the last entry (sessions.hpp).
+  [[nodiscard]] std::int64_t cluster_time() const { return std::max(last_cluster_time(), micros(now_) + cluster_clock_offset_); }
   /// Records that the log changed from `index` on; persisted now, or at the next flush when
   /// followers acknowledge on receipt.
   void write_log_from(std::uint64_t index) {
@@ -413,10 +425,8 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
   void persist_hard_state() { out_.persist.push_back(hard_); }
   /// The applied state at `index` (snapshot_index() <= index <= applied_).
   [[nodiscard]] snapshot snapshot_at(std::uint64_t index) const {
-    return {.index = index,
-            .term = term_at(index),
-            .bytes = log_.bytes_through(index),
-            .state = state_.state_at(log_.snapshot_index(), index, applied_, log_.entries().data())};
+    auto [state, sessions] = state_.state_at(log_.snapshot_index(), index, applied_, log_.entries().data());
+    return {.index = index, .term = term_at(index), .bytes = log_.bytes_through(index), .state = std::move(state), .sessions = std::move(sessions)};
   }
   /// Automatic compaction (`compact_every`), at the end of an input (step, tick, submit): after
   /// the messages it sends are built, so a batch committed and applied at once (asynchronous
@@ -484,6 +494,7 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
     tracker_.reset(last_index(), now_);
     emit(leader_event::kind::became_leader);
     term_start_ = last_index() + 1;
+    cluster_clock_offset_ = last_cluster_time() - micros(now_);  // cluster time goes on from the last entry's
     append_noop();  // commits everything before it
     broadcast_append(ship::heartbeat);
     advance_commit();
@@ -679,6 +690,7 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
   replica::role role_ = role::follower;
   std::optional<replica_id> leader_;
   std::uint64_t term_start_ = 0;
+  std::int64_t cluster_clock_offset_ = 0;  ///< a leader's cluster time minus its clock (µs)
   leader_based_detail::applier<Machine> state_;  ///< the machine, applied through applied_
   leader_based_detail::tracker<fixed_nodes> tracker_;  ///< the followers, as this node leads them
   leader_based_detail::vote_tally votes_;

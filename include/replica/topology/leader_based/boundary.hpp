@@ -10,7 +10,9 @@
 ///   no entry of a term after its own);
 /// - an append whose entries are not numbered consecutively after `prev`, or whose terms
 ///   decrease or pass the message's term (a log's terms never decrease);
-/// - a snapshot above the message's term.
+/// - an entry whose request id is at or above 2^63, or whose cluster time is negative, at or
+///   above 2^62 µs, or below the entry's before it in the append;
+/// - a snapshot above the message's term, or whose sessions hold such ids or times.
 /// Which replica sent it, to whom and for which group is checked by the node before this.
 
 #include <replica/core/ids.hpp>
@@ -34,6 +36,8 @@ struct boundary {
 
  private:
   static bool small(std::uint64_t v) noexcept { return v < position_limit; }
+  /// Cluster time (µs): from 0 (the group's first leader) to 2^62 (146,000 years).
+  static bool time_ok(std::int64_t v) noexcept { return v >= 0 && v < (std::int64_t{1} << 62); }
   static status position(replica::term t, const log_position& p) {
     if (!small(p.index.value())) return error{errc::out_of_range, "a log index at or above 2^63"};
     if (p.term > t) return error{errc::out_of_range, "a log position whose term is above the message's"};
@@ -47,10 +51,14 @@ struct boundary {
     if (!small(a.commit) || !small(a.read_round)) return error{errc::out_of_range, "a commit index or read round at or above 2^63"};
     std::uint64_t expect = a.prev.index.value() + 1;  // (no wrap: prev's index is below 2^63, the count below 2^32)
     replica::term last = a.prev.term;
+    std::int64_t last_time = 0;
     for (const auto& e : a.entries) {
       if (e.index != expect++) return error{errc::out_of_range, "entries not numbered consecutively after prev"};
       if (e.term < last || e.term > t) return error{errc::out_of_range, "entry terms that decrease or pass the message's term"};
+      if (!small(e.request.value()) || !time_ok(e.time) || e.time < last_time)
+        return error{errc::out_of_range, "an entry's request id at or above 2^63, or a cluster time out of bounds or going back"};
       last = e.term;
+      last_time = e.time;
     }
     return {};
   }
@@ -62,6 +70,10 @@ struct boundary {
   static status payload(replica::term t, const typename Wire::install_snapshot& m) {
     if (auto s = position(t, {m.snap.term, log_index{m.snap.index}}); !s) return s;
     if (!small(m.commit) || !small(m.snap.bytes)) return error{errc::out_of_range, "a snapshot's commit index or size at or above 2^63"};
+    if (!time_ok(m.snap.sessions.time)) return error{errc::out_of_range, "a snapshot's cluster time out of bounds"};
+    for (const auto& r : m.snap.sessions.records)
+      if (!small(r.last.value()) || !time_ok(r.active) || r.active > m.snap.sessions.time)
+        return error{errc::out_of_range, "a snapshot's session with a request id or time out of bounds"};
     return {};
   }
   static status payload(replica::term, const typename Wire::timeout_now&) { return {}; }

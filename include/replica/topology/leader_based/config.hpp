@@ -14,6 +14,13 @@
 
 namespace replica {
 
+/// How long a client session lives and how many are kept (leader_based/sessions.hpp). Every
+/// replica of a group must use the same limits: forgetting a session is part of applying the log.
+struct session_limits {
+  std::size_t max = 4096;                                   ///< sessions kept (0: sessions off, retries apply again)
+  std::int64_t expiry_us = std::int64_t{3600} * 1'000'000;  ///< idle cluster time before one is forgotten (µs)
+};
+
 /// Shared configuration of a leader-based group (`leader_based_node<R, M>::config`).
 struct leader_based_config {
   std::size_t nodes = 3;  ///< used when the cluster size is dynamic
@@ -37,6 +44,9 @@ struct leader_based_config {
   /// whenever more than this many follow the compaction point (keeping `compact_keep`).
   std::uint64_t compact_every = 0;
   std::uint64_t compact_keep = 0;
+  /// Client sessions: a retried write (same client, same request id) applies at most once
+  /// within these limits (docs/models/leader_based.md, "Retries").
+  session_limits sessions{};
 };
 
 /// One follower, as its leader sees it (lag, in-sync set).

@@ -94,7 +94,7 @@ class follower_steps {
       // Applied entries past the snapshot that the snapshot's log does not have are discarded.
       if (n().applied_ > s.index && !agrees) n().emit(leader_event::kind::rewound);
       n().log_.install(s.index, s.term, s.bytes);
-      n().state_.install(s.state);
+      n().state_.install(s.state, s.sessions);
       n().applied_ = s.index;
       n().commit_ = agrees ? std::max(n().commit_, s.index) : s.index;
       n().durable_index_ = agrees ? std::max(s.index, std::min(n().durable_index_, n().last_index())) : s.index;

@@ -103,7 +103,7 @@ class leader_steps {
       }
     }
     const std::uint64_t index = n().last_index() + 1;
-    n().append_local(n().hard_.current, index, Node::traits::command_of(req.op));
+    n().append_local(Node::traits::command_of(req.op), req.client, req.id);
     n().pending_writes_.emplace_back(index, req.id, n().now_, req.client);
     return true;
   }

@@ -8,6 +8,7 @@
 #include <replica/core/ids.hpp>
 #include <replica/core/state_machine.hpp>
 #include <replica/topology/leader_based/entry_batch.hpp>
+#include <replica/topology/leader_based/sessions.hpp>
 
 #include <algorithm>
 #include <cstddef>
@@ -25,6 +26,7 @@ namespace replica::leader_based_detail {
 template <state_machine Machine, class Owner = void>
 struct wire {
   using command = typename machine_traits<Machine>::command;
+  using sessions = session_table<typename Machine::result>;
 
   /// One log entry: a client's command (or a leader's no-op) at a position.
   struct entry {
@@ -37,12 +39,19 @@ struct wire {
     /// A leader's no-op (appended when it takes office): it commits the entries before it and
     /// does not reach the state machine.
     bool is_noop = false;
-    REPLICA_FIELDS(term, index, op, is_noop);  // (not log_bytes: the receiving log sets it)
+    /// Who asked for it (sessions.hpp: a retried write applies at most once); request 0: no
+    /// session (a no-op, or a client that does not retry).
+    client_id client{};
+    request_id request{};
+    /// The leader's cluster time when it appended the entry (µs; sessions expire by it).
+    std::int64_t time = 0;
+    REPLICA_FIELDS(term, index, op, is_noop, client, request, time);  // (not log_bytes: the receiving log sets it)
     [[nodiscard]] bool noop() const noexcept { return is_noop; }
     /// The command's variable size on the wire (the log counts bytes with it).
     [[nodiscard]] std::uint64_t body_bytes() const noexcept { return machine_traits<Machine>::body_bytes(op); }
     friend bool operator==(const entry& a, const entry& b) noexcept {
-      return a.term == b.term && a.index == b.index && a.is_noop == b.is_noop && a.op == b.op;
+      return a.term == b.term && a.index == b.index && a.is_noop == b.is_noop && a.client == b.client &&
+             a.request == b.request && a.time == b.time && a.op == b.op;
     }
   };
   /// Entries shipped or persisted together, sharing one buffer (see entry_batch.hpp).
@@ -95,7 +104,9 @@ struct wire {
     /// The machine's state after applying through `index` (an empty disk: the state of a
     /// default-constructed machine, before any command).
     typename Machine::snapshot_type state = Machine{}.snapshot();
-    REPLICA_FIELDS(index, term, bytes, state);
+    /// The client sessions at `index` (part of the replicated state; sessions.hpp).
+    session_image<typename Machine::result> sessions{};
+    REPLICA_FIELDS(index, term, bytes, state, sessions);
     friend bool operator==(const snapshot&, const snapshot&) = default;
   };
   struct install_snapshot {
