@@ -297,7 +297,7 @@ TEST_CASE("leader-based under random nemeses (every fault kind): one leader per 
     no.mean_fault = 600ms;
     no.kinds = {sim::fault_kind::isolate, sim::fault_kind::isolate_leader, sim::fault_kind::split, sim::fault_kind::bridge,
                 sim::fault_kind::ring,    sim::fault_kind::crash,          sim::fault_kind::pause, sim::fault_kind::clock_skew,
-                sim::fault_kind::lossy};
+                sim::fault_kind::lossy,   sim::fault_kind::replayed};
     no.safety = 6s;
     std::map<std::uint64_t, term> committed;  // index -> the term it was first seen committed with
     std::size_t changed = 0, sampled = 0;

@@ -568,7 +568,6 @@ TEST_CASE("fail_fast: a batch is appended whole while the in-sync set can take i
           "[leader_based][log]") {
   using node = lb<synchronous_with<2>, cluster_size<3>>;  // acks=all, min.insync.replicas = 2, fail fast
   node::config cfg;
-  cfg.heartbeat = std::chrono::hours{1};
   cfg.check_quorum = false;
   node n = hand_elected_leader<node>(cfg);
   auto batch_at = [&](std::int64_t ms, std::uint64_t first_id) {

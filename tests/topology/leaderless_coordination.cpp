@@ -163,13 +163,17 @@ TEST_CASE("primary-only quorums and configurations out of range are refused", "[
   CHECK(node::validate(cfg).ok());
   cfg.primary_writes = 4;
   CHECK(node::validate(cfg).err().code == errc::out_of_range);
-  // A node run with it anyway refuses each write at once, and stores nothing.
+  // The simulator refuses to start it (no replica runs, and it says why)...
   auto c = make_cluster<node>(cfg, 1);
-  const auto ids = walk(c, 9);
-  c.invoke(ids[0], {op_kind::write, 9, 5});
-  c.run_for(20ms);
-  CHECK(last(c).type == check::event_type::fail);
-  CHECK(c.node(ids[0])->values(9).empty());
+  CHECK(c.config_status().code() == errc::out_of_range);
+  CHECK(!c.up(replica_id{0}));
+  // ...and a node made with it anyway refuses each write at once, and stores nothing.
+  node made{replica_id{0}, cfg, {}};
+  made.submit(client_request<kv_op>{client_id{1}, request_id{1}, {op_kind::write, 9, 5}}, local_time{});
+  REQUIRE(made.effects().replies.size() == 1);
+  CHECK(made.effects().replies[0].status == reply_status::fail);
+  CHECK(made.effects().replies[0].error == errc::out_of_range);
+  CHECK(made.values(9).empty());
   auto bad = nodes<node>(3);
   bad.storage_nodes = 4;
   CHECK(node::validate(bad).err().code == errc::out_of_range);
@@ -188,10 +192,12 @@ TEST_CASE("per-bucket quorums: configured W and R must keep the overlap that str
   cfg.write_quorum = 1;
   CHECK(strong::validate(cfg).err().code == errc::out_of_range);  // 1 + 2 <= 3: not what was promised
   auto c = make_cluster<strong>(cfg, 1);
-  c.invoke(replica_id{0}, {op_kind::write, 9, 5});
-  c.run_for(20ms);
-  CHECK(last(c).type == check::event_type::fail);
-  CHECK(c.node(replica_id{0})->applied_writes().empty());
+  CHECK(c.config_status().code() == errc::out_of_range);  // the simulator starts no replica
+  strong made{replica_id{0}, cfg, {}};  // one made anyway refuses every request
+  made.submit(client_request<kv_op>{client_id{1}, request_id{1}, {op_kind::write, 9, 5}}, local_time{});
+  REQUIRE(made.effects().replies.size() == 1);
+  CHECK(made.effects().replies[0].status == reply_status::fail);
+  CHECK(made.applied_writes().empty());
   using eventual = lww_node<async_read_repair>;
   auto loose = nodes<eventual>(3);
   loose.write_quorum = loose.read_quorum = 1;

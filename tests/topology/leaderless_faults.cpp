@@ -822,7 +822,7 @@ TEMPLATE_TEST_CASE("leaderless: replicas converge after random faults heal (read
     sim::cluster<node> c{o, cfg};
     sim::nemesis_options no;
     no.kinds = {sim::fault_kind::isolate, sim::fault_kind::split, sim::fault_kind::crash, sim::fault_kind::pause,
-                sim::fault_kind::lossy};
+                sim::fault_kind::lossy,   sim::fault_kind::replayed};
     no.safety = 4s;
     const auto faults = sim::plan_faults(no, 5, c.random());
     INFO("faults: " << sim::describe(faults));

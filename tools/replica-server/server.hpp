@@ -514,6 +514,12 @@ class server {
 /// Opens the data directory and serves until a signal; the process's exit code.
 template <replica::protocol_node Node>
 int serve(const options& o, const std::string& model, typename Node::config cfg) {
+  if constexpr (requires { Node::validate(cfg); }) {
+    if (auto ok = Node::validate(cfg); !ok) {  // (a node would refuse every request with it)
+      std::fprintf(stderr, "replica-server: model %s cannot run with these flags: %s\n", model.c_str(), std::string{ok.err().detail}.c_str());
+      return 2;
+    }
+  }
   replica::io::posix_file_system files;
   typename Node::durable_state disk{};
   replica::io::wal_recovery found;

@@ -89,13 +89,29 @@ class cluster {
   /// another state machine is driven with `submit` and heard through `on_reply`.
   static constexpr bool speaks_registers = std::is_same_v<operation, kv_op> && std::is_same_v<reply_type, client_reply>;
 
+  /// A cluster of `o.nodes` replicas configured with `cfg`. A configuration the node refuses
+  /// (`Node::validate`), or whose node count (`Node::nodes_in`) is not `o.nodes`, starts no
+  /// replica: `config_status()` says why, and nothing happens until the cluster is made again.
   explicit cluster(cluster_options o, config cfg = {})
-      : opt_{std::move(o)}, cfg_{std::move(cfg)}, rng_{opt_.seed}, net_{opt_.nodes, opt_.link} {
+      : opt_{std::move(o)}, cfg_{std::move(cfg)}, config_status_{check_config(opt_, cfg_)}, rng_{opt_.seed}, net_{opt_.nodes, opt_.link} {
     slots_.resize(opt_.nodes);
     for (std::size_t i = 0; i < opt_.nodes; ++i) {
       slots_[i].random = rng_.fork();
-      start_node(id(i), rng_.below(static_cast<std::uint64_t>(opt_.tick_interval.count())));
+      if (config_status_) start_node(id(i), rng_.below(static_cast<std::uint64_t>(opt_.tick_interval.count())));
     }
+  }
+
+  /// Why this cluster's configuration was refused (then no replica runs), or success.
+  [[nodiscard]] const status& config_status() const noexcept { return config_status_; }
+  /// What the constructor checks: the node's own validation, then the node counts.
+  static status check_config(const cluster_options& o, const config& c) {
+    if (o.nodes == 0) return error{errc::out_of_range, "cluster_options::nodes is 0"};
+    if constexpr (requires { { Node::validate(c) } -> std::convertible_to<status>; })
+      if (status s = Node::validate(c); !s) return s;
+    if constexpr (requires { { Node::nodes_in(c) } -> std::convertible_to<std::size_t>; })
+      if (Node::nodes_in(c) != o.nodes)
+        return error{errc::out_of_range, "cluster_options::nodes and the node's config::nodes (or cluster_size<N>) disagree: make them equal"};
+    return {};
   }
 
   cluster(const cluster&) = delete;
@@ -155,7 +171,7 @@ class cluster {
   }
   /// Starts a crashed node again from its disk.
   void restart(replica_id r) {
-    if (slot(r).node) return;
+    if (slot(r).node || !config_status_) return;
     trace(kind::restart, r.value(), 0);
     if (restart_tap_) restart_tap_(r, slot(r).disk);
     start_node(r, 0);
@@ -272,6 +288,26 @@ class cluster {
   [[nodiscard]] std::uint64_t events_processed() const noexcept { return processed_; }
   [[nodiscard]] std::uint64_t messages_delivered() const noexcept { return delivered_; }
   [[nodiscard]] std::uint64_t messages_dropped() const noexcept { return dropped_; }
+
+  /// A network that holds messages and lets them go much later (a stalled switch queue, a
+  /// retransmitting middlebox; FAULTS.md A10, "replayed"): from now on a copy of every message
+  /// sent is kept, up to `limit` of them.
+  void record_messages(std::size_t limit = 10'000) {
+    recording_ = true;
+    record_limit_ = limit;
+  }
+  /// Stops keeping copies and delivers every kept one again, each after a fresh delay on its
+  /// link (they may arrive in any order, terms and positions long out of date); how many.
+  std::size_t replay_recorded() {
+    recording_ = false;
+    auto old = std::move(recorded_);
+    recorded_.clear();
+    for (auto& m : old) {
+      const sim_time at = now_ + net_.link(m.from, m.to).latency.sample(slot(m.from).random).count();
+      push(at, deliver{std::move(m)});
+    }
+    return old.size();
+  }
   /// Messages and client requests node `r` has handled (times the service time: its busy time).
   [[nodiscard]] std::uint64_t inputs_served(replica_id r) const { return slot(r).served; }
 
@@ -573,6 +609,7 @@ class cluster {
   }
 
   void send(envelope<message> m) {
+    if (recording_ && recorded_.size() < record_limit_) recorded_.push_back(m);
     if (m.to.value() >= opt_.nodes || !net_.reachable(m.from, m.to)) {
       ++dropped_;
       return;
@@ -657,6 +694,7 @@ class cluster {
 
   cluster_options opt_;
   config cfg_;
+  status config_status_;
   rng rng_;
   network net_;
   std::function<const latency_model*(const envelope<message>&)> message_latency_;
@@ -672,6 +710,9 @@ class cluster {
   std::uint64_t seq_ = 0;
   std::uint64_t hash_ = 0xcbf29ce484222325ULL;
   std::uint64_t processed_ = 0, delivered_ = 0, dropped_ = 0;
+  bool recording_ = false;
+  std::size_t record_limit_ = 0;
+  std::vector<envelope<message>> recorded_;  ///< copies kept for replay_recorded
   value_type next_value_ = 1'000'000;  // workload values: unique, clear of hand-picked ones
 };
 

@@ -24,6 +24,7 @@ enum class fault_kind : std::uint8_t {
   pause,           ///< SIGSTOP, SIGCONT at the end
   clock_skew,      ///< one node's clock jumps ahead or behind, reset at the end
   lossy,           ///< every link drops, duplicates and reorders messages
+  replayed,        ///< every message sent during the fault is delivered again when it ends
 };
 
 constexpr std::string_view to_string(fault_kind k) noexcept {
@@ -37,6 +38,7 @@ constexpr std::string_view to_string(fault_kind k) noexcept {
     case fault_kind::pause: return "pause";
     case fault_kind::clock_skew: return "clock_skew";
     case fault_kind::lossy: return "lossy";
+    case fault_kind::replayed: return "replayed";
   }
   return "?";
 }
@@ -132,6 +134,7 @@ void schedule_faults(cluster<Node>& c, const std::vector<fault>& faults,
           cl.net().set_all_links(l);
           break;
         }
+        case fault_kind::replayed: cl.record_messages(); break;
       }
     });
     c.at(f.end, [f](cluster<Node>& cl) {
@@ -140,6 +143,7 @@ void schedule_faults(cluster<Node>& c, const std::vector<fault>& faults,
         case fault_kind::pause: cl.resume(f.node); break;
         case fault_kind::clock_skew: cl.clock(f.node).reset(); break;
         case fault_kind::lossy: cl.net().set_all_links(cl.options().link); break;
+        case fault_kind::replayed: (void)cl.replay_recorded(); break;
         default: cl.net().heal(); break;
       }
     });

@@ -135,6 +135,7 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
   leader_based_node(replica_id self, const config& cfg, const durable_state& disk)
       : self_{self},
         cfg_{cfg},
+        config_{validate(cfg)},
         n_{cluster_nodes(cfg)},
         hard_{disk.hard},
         log_{disk.snap.index, disk.snap.term, disk.snap.bytes, disk.log},
@@ -149,6 +150,14 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
 
   // ---- inputs ---------------------------------------------------------------------------------
 
+  /// Whether a node of this composition can run with `c` (leader_based/config.hpp). A node
+  /// built with a configuration this refuses takes no part: `step` returns the error, every
+  /// request is refused with its code, and it never campaigns.
+  static status validate(const config& c) { return leader_based_detail::validate(c, fixed_nodes); }
+  /// How many replicas a cluster of these nodes has under `c`.
+  static std::size_t nodes_in(const config& c) { return cluster_nodes(c); }
+  [[nodiscard]] const status& config_status() const noexcept { return config_; }
+
   status step(const envelope<message>& m, local_time now) { return receive(m, now); }
   /// The same, from a caller that owns the message and is done with it (a network layer or the
   /// simulator, after taking it off its queue): a follower then persists the batch of entries it
@@ -159,6 +168,7 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
   /// step's body, for a message read (`const envelope&`) or owned (`envelope&&`).
   template <class E>
   status receive(E&& m, local_time now) {
+    if (!config_) return config_;
     now_ = now;
     if (!booted_) boot();
     if (m.from.value() >= n_ || m.from == self_) return error{errc::unknown_replica, "sender is not a peer in this cluster"};
@@ -198,6 +208,7 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
 
  public:
   void tick(local_time now) {
+    if (!config_) return;
     now_ = now;
     if (!booted_) boot();
     if (ack_point == ack_on::received) flush();
@@ -216,6 +227,7 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
   /// shipped in one append per follower. Reads in the batch are served as single reads.
   void submit_batch(std::span<const client_request<operation>> reqs, local_time now) {
     now_ = now;
+    if (!config_) return refuse_all(reqs);
     if (!booted_) boot();
     bool appended = false;
     batching_ = true;  // one persisted write for the whole batch (group commit)
@@ -258,6 +270,7 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
   /// controller_election: become leader at `at_term`, which the controller chose above every
   /// term it has seen (it fences the old leader).
   status promote(local_time now, std::optional<replica::term> at_term = std::nullopt) {
+    if (!config_) return config_;
     now_ = now;
     if (!booted_) boot();
     if (hard_.rebuilding) return error{errc::unavailable, "this replica is rebuilding a lost disk: it cannot lead until a leader has caught it up"};
@@ -361,12 +374,7 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
 
   /// The compile-time cluster size, or dynamic_extent.
   static constexpr std::size_t fixed_nodes = R::cluster_size_policy::extent;
-  static std::size_t cluster_nodes(const config& c) {
-    if constexpr (fixed_nodes != dynamic_extent)
-      return fixed_nodes;
-    else
-      return c.nodes;
-  }
+  static std::size_t cluster_nodes(const config& c) { return leader_based_detail::nodes_of(c, fixed_nodes); }
   /// On the first input after starting: under lease_reads a restarted replica does not vote
   /// for election_min, as if it had just heard from a leader (it may have, before the crash).
   /// A replica rebuilding a lost disk makes that durable first (its disk may be a new, empty
@@ -545,6 +553,14 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
   }
 
 
+  /// A node whose configuration `validate` refuses answers every request with that refusal.
+  void refuse_all(std::span<const client_request<operation>> reqs) {
+    for (const auto& req : reqs) {
+      reply& r = out_.replies.emplace_back(req.client, req.id);
+      r.status = reply_status::fail;
+      r.error = config_.code();
+    }
+  }
   void fail_read(const pending_read& rd) {
     reply r{rd.client, rd.id};
     r.status = reply_status::fail;  // a read that was not served had no effect
@@ -680,6 +696,7 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
 
   replica_id self_;
   config cfg_;
+  status config_;  ///< validate(cfg_)
   /// How many replicas: a constant under a compile-time cluster size (loops over it unroll).
   [[no_unique_address]] extent_count<fixed_nodes> n_;
   hard_state hard_;

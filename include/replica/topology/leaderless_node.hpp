@@ -299,6 +299,8 @@ class leaderless_node : private leaderless_detail::coordinator<leaderless_node<R
   /// `storage_nodes` within it, datacenter tags below 16, quorums at most N (and, with
   /// `strong_reads`, W + R > N).
   static status validate(const config& c) { return leaderless_detail::validate(c, n_replicas, w_quorum, r_quorum, strong_reads); }
+  /// How many nodes a cluster of these nodes has under `c`.
+  static std::size_t nodes_in(const config& c) { return c.nodes; }
   /// Whether the composition promises that reads see the latest acknowledged write (W + R > N).
   /// The promise holds per request too: a request whose level's quorum, with the configured
   /// quorum of the other kind, does not exceed N is refused (`out_of_range`) when it arrives.

@@ -35,6 +35,7 @@
 #include <replica/core/client.hpp>
 #include <replica/core/effects.hpp>
 #include <replica/core/envelope.hpp>
+#include <replica/core/extent.hpp>
 #include <replica/core/fields.hpp>
 #include <replica/core/ids.hpp>
 #include <replica/core/node.hpp>
@@ -144,7 +145,9 @@ class multi_leader_node {
   using event = basic_multi_leader_event<key_type, value_type>;
 
   struct config {
-    std::size_t nodes = 2;
+    /// How many leaders. 0: the composition's `cluster_size<N>`, or 3 when the size is dynamic
+    /// (the same default in every topology). A nonzero count that contradicts N is refused.
+    std::size_t nodes = 0;
     group_id group{};
     propagation_topology topology = propagation_topology::all_to_all;
     replica_id hub{0};  ///< star: the hub
@@ -157,27 +160,50 @@ class multi_leader_node {
     duration request_timeout = std::chrono::seconds{1};  ///< commit modes that wait for other leaders
   };
 
+  /// The compile-time cluster size, or dynamic_extent.
+  static constexpr std::size_t fixed_nodes = R::cluster_size_policy::extent;
+  /// Whether a node of this composition can run with `c`: at least one node, as many as a
+  /// `cluster_size<N>` says, a star's hub among them, batches of at least one change. A node
+  /// built with a configuration this refuses takes no part: `step` returns the error, every
+  /// request is refused with its code, and it sends nothing.
+  static status validate(const config& c) {
+    if (fixed_nodes != dynamic_extent && c.nodes != 0 && c.nodes != fixed_nodes)
+      return error{errc::out_of_range, "config::nodes contradicts the composition's cluster_size<N>: set nodes to N, or use a dynamic size"};
+    if (c.topology == propagation_topology::star && c.hub.value() >= nodes_in(c))
+      return error{errc::unknown_replica, "the star's hub is not a replica of the cluster"};
+    if (c.max_batch == 0) return error{errc::out_of_range, "max_batch must be at least 1"};
+    return {};
+  }
+  /// How many replicas a cluster of these nodes has under `c`.
+  static std::size_t nodes_in(const config& c) { return fixed_nodes != dynamic_extent ? fixed_nodes : c.nodes != 0 ? c.nodes : 3; }
+  [[nodiscard]] const status& config_status() const noexcept { return config_; }
+  /// The configuration in use: `nodes` as `nodes_in` resolves it.
+  [[nodiscard]] const config& configuration() const noexcept { return cfg_; }
+
   multi_leader_node(replica_id self, const config& cfg, const durable_state& disk)
       : self_{self},
-        cfg_{cfg},
-        plan_{cfg.topology, self, cfg.nodes, cfg.hub},
+        cfg_{with_count(cfg)},
+        config_{validate(cfg)},
+        plan_{cfg.topology, self, cfg_.nodes, cfg.hub},
         targets_{plan_.targets()},
         store_{disk.store},
         delivered_{disk.delivered},
         outbox_{disk.log},
-        acks_{cfg.nodes} {
+        acks_{cfg_.nodes} {
     own_seq_ = delivered_.compact_part().counter(self_);
   }
 
   // ---- inputs ----
 
   status step(const envelope<message>& m, local_time now) {
+    if (!config_) return config_;
     now_ = now;
     if (auto ok = check_addressing(m, self_, cfg_.nodes, cfg_.group); !ok) return ok;
     return std::visit([&](const auto& p) { return handle(m.from, p); }, m.payload);
   }
 
   void tick(local_time now) {
+    if (!config_) return;
     now_ = now;
     acks_.expire(now_, [&](client_id client, request_id id) {
       reply r{client, id};
@@ -194,6 +220,7 @@ class multi_leader_node {
 
   void submit(const client_request<operation>& req, local_time now) {
     now_ = now;
+    if (!config_) return refuse(req, config_.code());
     const data_access kind = model::kind_of(req.op);
     if (kind == data_access::read) return read(req);
     if (kind == data_access::cas) return refuse(req, errc::unsupported);  // needs one order of writes
@@ -283,6 +310,10 @@ class multi_leader_node {
   }
 
  private:
+  static config with_count(config c) {
+    c.nodes = nodes_in(c);
+    return c;
+  }
   using buffer = multi_leader_detail::causal_buffer<change>;
 
   static constexpr std::size_t wait_for_of(std::size_t n) noexcept {
@@ -422,6 +453,7 @@ class multi_leader_node {
 
   replica_id self_;
   config cfg_;
+  status config_;  ///< validate(cfg_)
   propagation_plan plan_;
   std::vector<replica_id> targets_;
   std::map<key_type, stored> store_;

@@ -128,6 +128,9 @@ class sharded_node {
     duration rebalance_interval = std::chrono::milliseconds{200};
   };
 
+  /// How many nodes a cluster of these nodes has under `c`.
+  static std::size_t nodes_in(const config& c) { return c.nodes; }
+
   sharded_node(replica_id self, const config& cfg, const durable_state& disk)
       : self_{self}, cfg_{cfg}, map_{make_map(cfg)} {
     for (std::uint32_t s : map_.hosted_by(self_)) {

@@ -2,7 +2,9 @@
 /// \file
 /// A leader-based node's configuration, and the status report it gives an operator.
 
+#include <replica/core/extent.hpp>
 #include <replica/core/ids.hpp>
+#include <replica/core/result.hpp>
 #include <replica/core/time.hpp>
 #include <replica/topology/leader_based/events.hpp>
 
@@ -23,7 +25,9 @@ struct session_limits {
 
 /// Shared configuration of a leader-based group (`leader_based_node<R, M>::config`).
 struct leader_based_config {
-  std::size_t nodes = 3;  ///< used when the cluster size is dynamic
+  /// How many replicas. 0: the composition's `cluster_size<N>`, or 3 when the size is dynamic
+  /// (the same default in every topology). A nonzero count that contradicts N is refused.
+  std::size_t nodes = 0;
   group_id group{};
   duration election_min = std::chrono::milliseconds{150};
   duration election_max = std::chrono::milliseconds{300};
@@ -48,6 +52,37 @@ struct leader_based_config {
   /// within these limits (docs/models/leader_based.md, "Retries").
   session_limits sessions{};
 };
+
+namespace leader_based_detail {
+
+/// Whether a node of a composition whose cluster size is `fixed` (or dynamic_extent) can run
+/// with `c` (issue 27, point 4: a contradictory configuration is refused where it is made, not
+/// found later as a cluster that never elects):
+/// - `nodes` 0 (the default: N, or 3) or, under `cluster_size<N>`, N itself (a count that
+///   contradicts the composition is refused, not silently overridden);
+/// - `0 < election_min <= election_max`, and heartbeats more often than `election_min` (or the
+///   followers campaign against a live leader);
+/// - `max_batch` and `max_inflight` at least 1 (or a leader never ships an entry).
+/// The default replica count of every topology when nothing says otherwise.
+inline constexpr std::size_t default_nodes = 3;
+
+/// The replicas a node of a composition of size `fixed` (or dynamic_extent) has under `c`.
+inline std::size_t nodes_of(const leader_based_config& c, std::size_t fixed) {
+  return fixed != dynamic_extent ? fixed : c.nodes != 0 ? c.nodes : default_nodes;
+}
+
+inline status validate(const leader_based_config& c, std::size_t fixed) {
+  if (fixed != dynamic_extent && c.nodes != 0 && c.nodes != fixed)
+    return error{errc::out_of_range, "config::nodes contradicts the composition's cluster_size<N>: set nodes to N, or use a dynamic size"};
+  if (c.election_min.count() <= 0 || c.election_min > c.election_max)
+    return error{errc::out_of_range, "election timeouts: 0 < election_min <= election_max is required"};
+  if (c.heartbeat.count() <= 0 || c.heartbeat >= c.election_min)
+    return error{errc::out_of_range, "heartbeat must be positive and shorter than election_min (followers would campaign against a live leader)"};
+  if (c.max_batch == 0 || c.max_inflight == 0) return error{errc::out_of_range, "max_batch and max_inflight must be at least 1"};
+  return {};
+}
+
+}  // namespace leader_based_detail
 
 /// One follower, as its leader sees it (lag, in-sync set).
 struct follower_status {
