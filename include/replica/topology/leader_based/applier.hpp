@@ -17,6 +17,7 @@
 ///   after it); `install` replaces everything with a leader's snapshot.
 
 #include <replica/core/client.hpp>
+#include <replica/core/inline.hpp>
 #include <replica/core/result.hpp>
 #include <replica/core/state_machine.hpp>
 #include <replica/topology/leader_based/sessions.hpp>
@@ -53,8 +54,12 @@ class applier {
   template <class Entry, class Wanted>
   void apply(const Entry* first, const Entry* last, Wanted&& wanted) {
     for (; first != last; ++first) {
+      if (first->noop()) {
+        sessions_.advance(first->time, limits_);
+        continue;
+      }
       outcome r = apply_one(machine_, sessions_, *first, limits_);
-      if (!first->noop() && worth_keeping(r) && wanted(first->index)) outcomes_.emplace(first->index, std::move(r));
+      if (worth_keeping(r) && wanted(first->index)) outcomes_.emplace(first->index, std::move(r));
     }
   }
   /// Moves the kept result of the write at `index` into its reply (a refusal: `fail` with the
@@ -109,14 +114,16 @@ class applier {
   /// One entry's effect on a machine and its sessions: a no-op moves cluster time only; a
   /// retry the sessions recognise gets its first outcome; anything else is applied.
   template <class Entry>
-  static outcome apply_one(Machine& m, sessions_type& ss, const Entry& e, const session_limits& lim) {
+  REPLICA_ALWAYS_INLINE static outcome apply_one(Machine& m, sessions_type& ss, const Entry& e, const session_limits& lim) {
     if (e.noop()) {
       ss.advance(e.time, lim);
       return outcome{result_type{}};
     }
-    if (auto seen = ss.check(e.client, e.request, e.time, lim)) return std::move(*seen);
+    auto s = ss.open(e.client, e.request, e.time, lim);
+    if (s != nullptr && sessions_type::seen(s, e.request)) [[unlikely]]
+      return ss.answer(s, e.request);
     outcome r = m.apply(e.op);
-    ss.remember(e.client, e.request, r, lim);
+    if (s != nullptr) ss.record(s, e.request, r);
     return r;
   }
   static bool worth_keeping(const outcome& r) {

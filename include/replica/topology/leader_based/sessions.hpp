@@ -23,10 +23,12 @@
 
 #include <replica/core/client.hpp>
 #include <replica/core/fields.hpp>
+#include <replica/core/inline.hpp>
 #include <replica/core/result.hpp>
 #include <replica/topology/leader_based/config.hpp>
 
 #include <algorithm>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -56,42 +58,69 @@ struct session_image {
 
 template <class Result>
 class session_table {
+  struct session {
+    request_id last{};  ///< 0: new (any request id applies)
+    std::int64_t active = 0;
+    std::optional<errc> error{};
+    Result result{};
+  };
+
  public:
   using image = session_image<Result>;
   using outcome = replica::result<Result>;
+  using handle = session*;
 
   session_table() = default;
   explicit session_table(const image& im) { restore(im); }
-
-  /// What applying a write of (client, request) at cluster time `at` comes to: `nullopt`,
-  /// apply it (then call `remember`); otherwise the answer to give instead of applying.
-  std::optional<outcome> check(client_id client, request_id request, std::int64_t at, const session_limits& lim) {
-    advance(at, lim);
-    if (request.value() == 0 || lim.max == 0) return std::nullopt;
-    auto it = sessions_.find(client);
-    if (it == sessions_.end() || request > it->second.last) return std::nullopt;
-    it->second.active = time_;
-    if (request < it->second.last) return outcome{error{errc::duplicate, "a retry of a request older than the client's last write"}};
-    if (it->second.error) return outcome{error{*it->second.error, "the first attempt's outcome"}};
-    return outcome{it->second.result};
-  }
-  /// Records what the write of (client, request) returned (after `check` said to apply it).
-  void remember(client_id client, request_id request, const outcome& r, const session_limits& lim) {
-    if (request.value() == 0 || lim.max == 0) return;
-    auto it = sessions_.find(client);
-    if (it == sessions_.end()) {
-      if (sessions_.size() >= lim.max) evict_idlest();
-      it = sessions_.emplace(client, session{}).first;
+  // (Copies and moves forget the cached session: it points into the other table.)
+  session_table(const session_table& o) : time_{o.time_}, sessions_{o.sessions_} {}
+  session_table(session_table&& o) noexcept : time_{o.time_}, sessions_{std::move(o.sessions_)} { o.cached_ = nullptr; }
+  session_table& operator=(const session_table& o) {
+    if (this != &o) {
+      time_ = o.time_;
+      sessions_ = o.sessions_;
+      cached_ = nullptr;
     }
-    session& s = it->second;
-    s.last = request;
-    s.active = time_;
+    return *this;
+  }
+  session_table& operator=(session_table&& o) noexcept {
+    time_ = o.time_;
+    sessions_ = std::move(o.sessions_);
+    cached_ = o.cached_ = nullptr;
+    return *this;
+  }
+  ~session_table() = default;
+
+  /// Moves cluster time to `at` and gives the session a write of (client, request) is subject
+  /// to, made if new: nullptr when none is (request 0, or sessions off).
+  REPLICA_ALWAYS_INLINE handle open(client_id client, request_id request, std::int64_t at, const session_limits& lim) {
+    if (at > time_) [[unlikely]]
+      advance(at, lim);
+    if (request.value() == 0 || lim.max == 0) return nullptr;
+    if (cached_ != nullptr && cached_client_ == client) [[likely]]
+      return cached_;  // (one client's writes in a row)
+    return find_or_make(client, lim);
+  }
+  /// Whether `request` was seen already in session `s` (a retry, or an older request).
+  static bool seen(handle s, request_id request) noexcept { return request <= s->last; }
+  /// The answer to a request `seen` in `s`: the first outcome of its last request; for an
+  /// older one, `errc::duplicate` (its outcome is no longer kept).
+  outcome answer(handle s, request_id request) {
+    s->active = time_;
+    if (request < s->last) return outcome{error{errc::duplicate, "a retry of a request older than the client's last write"}};
+    if (s->error) return outcome{error{*s->error, "the first attempt's outcome"}};
+    return outcome{s->result};
+  }
+  /// Records what the write of `request` returned in session `s` (it was applied).
+  REPLICA_ALWAYS_INLINE void record(handle s, request_id request, const outcome& r) {
+    s->last = request;
+    s->active = time_;
     if (r.ok()) {
-      s.error.reset();
-      s.result = *r;
+      s->error.reset();
+      assign(s->result, *r);
     } else {
-      s.error = r.code();
-      s.result = Result{};
+      s->error = r.code();
+      assign(s->result, Result{});
     }
   }
   /// Moves cluster time to `at` (never back) and forgets the sessions idle past the expiry.
@@ -102,7 +131,10 @@ class session_table {
     const std::int64_t step = std::max<std::int64_t>(1, lim.expiry_us / 8);
     const bool sweep = at / step != time_ / step;
     time_ = at;
-    if (sweep) std::erase_if(sessions_, [&](const auto& kv) { return time_ - kv.second.active > lim.expiry_us; });
+    if (sweep) {
+      cached_ = nullptr;
+      std::erase_if(sessions_, [&](const auto& kv) { return time_ - kv.second.active > lim.expiry_us; });
+    }
   }
 
   [[nodiscard]] std::int64_t time() const noexcept { return time_; }
@@ -121,20 +153,32 @@ class session_table {
     return im;
   }
   void restore(const image& im) {
+    cached_ = nullptr;
     sessions_.clear();
     time_ = im.time;
     for (const auto& r : im.records) sessions_[r.client] = session{r.last, r.active, r.error, r.result};
   }
 
  private:
-  struct session {
-    request_id last{};
-    std::int64_t active = 0;
-    std::optional<errc> error{};
-    Result result{};
-  };
+  handle find_or_make(client_id client, const session_limits& lim) {
+    auto it = sessions_.find(client);
+    if (it == sessions_.end()) {
+      if (sessions_.size() >= lim.max) evict_idlest();
+      it = sessions_.emplace(client, session{}).first;
+    }
+    cached_client_ = client;
+    return cached_ = &it->second;
+  }
+  /// (Most writes return the default result: comparing first spares the copy.)
+  static void assign(Result& to, const Result& from) {
+    if constexpr (std::equality_comparable<Result>) {
+      if (to == from) return;
+    }
+    to = from;
+  }
   /// Forgets the session idle longest (the lowest client id among equals: deterministic).
   void evict_idlest() {
+    cached_ = nullptr;
     auto idlest = std::min_element(sessions_.begin(), sessions_.end(),
                                    [](const auto& a, const auto& b) { return a.second.active < b.second.active; });
     if (idlest != sessions_.end()) sessions_.erase(idlest);
@@ -142,6 +186,8 @@ class session_table {
 
   std::int64_t time_ = 0;
   std::map<client_id, session> sessions_;
+  session* cached_ = nullptr;  ///< the session `open` gave last (map nodes do not move)
+  client_id cached_client_{};
 };
 
 }  // namespace replica::leader_based_detail
