@@ -21,6 +21,17 @@ using namespace std::chrono_literals;
 
 namespace {
 const kv_op unknown_kind{static_cast<op_kind>(42), 1, 7, 0, {}};
+
+/// Submits `unknown_kind` to node `n`, made by hand: refused at once, nothing persisted or sent.
+template <class Node>
+void refused_at_once(Node& n) {
+  n.submit({client_id{9}, request_id{1}, unknown_kind}, local_time{});
+  REQUIRE(n.effects().replies.size() == 1);
+  CHECK(n.effects().replies[0].status == reply_status::fail);
+  CHECK(n.effects().replies[0].error == errc::unsupported);
+  CHECK(n.effects().persist.empty());
+  CHECK(n.effects().messages.empty());
+}
 }  // namespace
 
 TEST_CASE("every topology answers an operation it cannot do with fail/unsupported, and applies nothing", "[composition][bad_input]") {
@@ -44,20 +55,11 @@ TEST_CASE("every topology answers an operation it cannot do with fail/unsupporte
   SECTION("leaderless: refused by the coordinator") {
     using node = leaderless_node<replicator<leaderless<n<3>, w<2>, r<2>>, last_write_wins, hybrid_logical_clock>>;
     node n{replica_id{0}, {}, {}};
-    n.submit({client_id{9}, request_id{1}, unknown_kind}, local_time{});
-    REQUIRE(n.effects().replies.size() == 1);
-    CHECK(n.effects().replies[0].status == reply_status::fail);
-    CHECK(n.effects().replies[0].error == errc::unsupported);
-    CHECK(n.effects().persist.empty());
-    CHECK(n.effects().messages.empty());
+    refused_at_once(n);
   }
   SECTION("multi-leader: refused by the leader that takes it") {
     using node = multi_leader_node<replicator<multi_leader, last_write_wins, hybrid_logical_clock>>;
     node n{replica_id{0}, {}, {}};
-    n.submit({client_id{9}, request_id{1}, unknown_kind}, local_time{});
-    REQUIRE(n.effects().replies.size() == 1);
-    CHECK(n.effects().replies[0].status == reply_status::fail);
-    CHECK(n.effects().replies[0].error == errc::unsupported);
-    CHECK(n.effects().persist.empty());
+    refused_at_once(n);
   }
 }
