@@ -110,14 +110,30 @@ class bottleneck_experiment final : public experiment {
         ->capture_default_str()->check(CLI::Range(0, 1000000));
     app.add_option("--seconds", p_.seconds, "measured window (simulated)")->capture_default_str()->check(CLI::Range(0.1, 60.0));
   }
+  figure plot(const outcome& o) const override {
+    figure f;
+    figure::series wps{"writes per second", {}, false}, util{"busiest node's utilisation", {}, true};
+    for (const auto& row : o.rows) {
+      wps.points.emplace_back(row.at("shards").get<double>(), row.at("writes_per_second").get<double>());
+      util.points.emplace_back(row.at("shards").get<double>(), row.at("busiest_node_util").get<double>());
+    }
+    f.data = {std::move(wps), std::move(util)};
+    f.title = "bottleneck: write throughput against shards \n(" +
+              params_text(o, {"nodes", "clients", "service_us", "linger_us", "seconds"}) + ")";
+    f.xlabel = "shards (leaders spread over the nodes)";
+    f.ylabel = "writes per second";
+    f.y2label = "busiest node's utilisation (1 = saturated)";
+    return f;
+  }
   outcome run(std::uint64_t seed, std::uint64_t seeds) const override {
     outcome o;
     o.params = {{"nodes", p_.nodes}, {"service_us", p_.service_us}, {"clients", p_.clients}, {"seconds", p_.seconds},
                 {"linger_us", p_.linger_us}};
+    meter().start(name(), p_.shard_counts.size() * seeds, "runs");
     double base = 0;
     for (std::size_t k : p_.shard_counts) {
       double wps = 0, p99 = 0, umax = 0, umean = 0;
-      for (std::uint64_t s = seed; s < seed + seeds; ++s) {
+      for (const std::uint64_t s : seeds_from(seed, seeds)) {
         const auto r = run_once(p_, k, s);
         wps += r.writes_per_second / static_cast<double>(seeds);
         p99 = std::max(p99, r.p99_ms);

@@ -54,7 +54,7 @@ nlohmann::json failover_row(const char* name, const failover_params& p, std::uin
   using node = leader_based_node<replicator<leader_based, Commit>>;
   std::size_t acked = 0, lost = 0;
   std::vector<double> latencies;
-  for (std::uint64_t s = seed; s < seed + seeds; ++s) {
+  for (const std::uint64_t s : seeds_from(seed, seeds)) {
     sim::cluster_options o;
     o.nodes = p.nodes;
     o.seed = s;
@@ -126,11 +126,25 @@ class failover_experiment final : public experiment {
     if (!(p_.duration_s > 0 && p_.duration_s <= 3600)) return "--duration-s must be in (0, 3600]";
     return {};
   }
+  figure plot(const outcome& o) const override {
+    figure f = bars_by_row(o, [](const auto& row) { return row.at("commit_mode").template get<std::string>(); },
+                           {{"lost_acked_writes", "acknowledged writes lost"}});
+    figure::series p99{"write latency p99 (ms)", {}, true};
+    for (std::size_t i = 0; i < o.rows.size(); ++i) p99.points.emplace_back(i, o.rows[i].at("write_latency_p99_ms").get<double>());
+    f.data.push_back(std::move(p99));
+    f.title = "failover: acknowledged writes lost when leaders crash \n(" +
+              params_text(o, {"nodes", "crashes", "duration_s", "latency_ms", "ship_ms", "seeds"}) + ")";
+    f.xlabel = "commit mode";
+    f.ylabel = "acknowledged writes lost (count)";
+    f.y2label = "write latency p99 (ms)";
+    return f;
+  }
   outcome run(std::uint64_t seed, std::uint64_t seeds) const override {
     outcome out;
     out.params = {{"nodes", p_.nodes}, {"clients", p_.clients}, {"latency_ms", p_.latency_ms},
                   {"crashes", p_.crashes}, {"duration_s", p_.duration_s}, {"ship_ms", p_.ship_ms}, {"seeds", seeds}};
     out.columns = {"commit_mode", "acked_writes", "lost_acked_writes", "write_latency_p50_ms", "write_latency_p99_ms"};
+    meter().start(name(), 7 * seeds, "runs");
     out.rows.push_back(failover_row<asynchronous>("asynchronous", p_, seed, seeds));
     out.rows.push_back(failover_row<semi_synchronous<1, ack_on::received>>("semi_synchronous<1, received>", p_, seed, seeds));
     out.rows.push_back(failover_row<semi_synchronous<1>>("semi_synchronous<1, flushed>", p_, seed, seeds));
@@ -164,13 +178,31 @@ class read_your_writes_experiment final : public experiment {
     if (!(latency_ms_ >= 0 && latency_ms_ <= 10'000)) return "--latency-ms must be in [0, 10000]";
     return {};
   }
+  figure plot(const outcome& o) const override {
+    figure f;
+    f.bars = true;
+    figure::series s{"reads that miss the client's own write", {}, false};
+    for (std::size_t i = 0; i < o.rows.size(); ++i) {
+      f.categories.push_back(o.rows[i].at("read_mode").get<std::string>());
+      const double reads = o.rows[i].at("reads").get<double>();
+      s.points.emplace_back(i, reads > 0 ? o.rows[i].at("stale_reads").get<double>() / reads : 0);
+    }
+    f.data.push_back(std::move(s));
+    f.title = "read-your-writes: a read right after the client's write, asynchronous replication \n(" +
+              params_text(o, {"writes", "latency_ms", "seeds"}) + ")";
+    f.xlabel = "where the read goes";
+    f.ylabel = "share of reads missing the write";
+    f.ymax = 1.05;
+    return f;
+  }
   outcome run(std::uint64_t seed, std::uint64_t seeds) const override {
     outcome out;
     out.params = {{"writes", writes_}, {"latency_ms", latency_ms_}, {"seeds", seeds}};
+    meter().start(name(), 3 * seeds, "runs");
     out.columns = {"read_mode", "reads", "stale_reads"};
     for (const char* mode : {"leader", "follower", "follower_with_token"}) {
       std::size_t reads = 0, stale = 0;
-      for (std::uint64_t s = seed; s < seed + seeds; ++s) {
+      for (const std::uint64_t s : seeds_from(seed, seeds)) {
         // Asynchronous replication, reads served by whichever replica is asked.
         using node = leader_based_node<replicator<leader_based, asynchronous, eventual_reads, cluster_size<3>>>;
         sim::cluster_options o;

@@ -2,17 +2,25 @@
 //
 //   replica-lab                          every experiment at its defaults, as tables
 //   replica-lab list                     the experiments
-//   replica-lab run NAME [--seed S] [--seeds K] [--json] [experiment options]
+//   replica-lab run NAME [--seed S] [--seeds K] [--json] [--plot FILE.svg] [experiment options]
+//   replica-lab --plot-all DIR           every experiment at its defaults, and its figure in DIR
 //
-// Same seed, same output. Unknown names and bad options: a message and exit code 2.
+// Same seed, same output. Unknown names and bad options: a message and exit code 2; a figure
+// that could not be drawn (gnuplot missing or failing): exit code 3, after the results.
 // docs/lab.md documents every experiment and its JSON keys.
 #include "experiment.hpp"
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <sstream>
 
 namespace lab {
+progress& meter() {
+  static progress line;
+  return line;
+}
+
 std::unique_ptr<experiment> make_versions_experiment();
 std::unique_ptr<experiment> make_failover_experiment();
 std::unique_ptr<experiment> make_read_your_writes_experiment();
@@ -81,12 +89,16 @@ int main(int argc, char** argv) {
   auto* run = app.add_subcommand("run", "run one experiment");
   run->require_subcommand(1);
   std::uint64_t seed = 1, seeds = 1;
-  bool json = false;
+  bool json = false, show_progress = false;
+  std::string plot_file, plot_dir;
+  app.add_option("--plot-all", plot_dir, "write every experiment's figure into this folder, as NAME.svg (needs gnuplot)");
   for (auto& e : experiments) {
     auto* sub = run->add_subcommand(e->name(), e->summary());
     sub->add_option("--seed", seed, "first seed")->capture_default_str();
     sub->add_option("--seeds", seeds, "number of seeds to aggregate")->capture_default_str()->check(CLI::Range(1, 100000));
     sub->add_flag("--json", json, "print JSON instead of a table");
+    sub->add_flag("--progress", show_progress, "show progress on stderr even when it is not a terminal");
+    sub->add_option("--plot", plot_file, "also draw the experiment's figure into this SVG file (needs gnuplot)");
     e->add_options(*sub);
   }
   if (argc >= 3 && std::string{argv[1]} == "run" && argv[2][0] != '-') {
@@ -104,10 +116,20 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : 2;
   }
 
+  if (show_progress) lab::meter().force_shown();
   if (list->parsed()) {
     for (const auto& e : experiments) std::printf("%-18s %s\n", e->name().c_str(), e->summary().c_str());
     return 0;
   }
+  if (!plot_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(plot_dir, ec);
+    if (ec || !std::filesystem::is_directory(plot_dir)) {
+      std::fprintf(stderr, "replica-lab: --plot-all %s: not a folder that can be made (%s)\n", plot_dir.c_str(), ec.message().c_str());
+      return 2;
+    }
+  }
+  int rc = 0;
   for (const auto& e : experiments) {
     if (run->parsed() && !run->got_subcommand(e->name())) continue;
     if (const std::string bad = e->validate(); !bad.empty()) {
@@ -115,12 +137,22 @@ int main(int argc, char** argv) {
       return 2;
     }
     const lab::outcome o = e->run(seed, seeds);
+    lab::meter().finish();
     if (json) {
       nlohmann::json out = {{"experiment", e->name()}, {"seed", seed}, {"params", o.params}, {"rows", o.rows}};
       std::cout << out.dump(2) << "\n";
     } else {
       print_table(e->name(), seed, o);
     }
+    std::string svg = plot_file;
+    if (!plot_dir.empty()) svg = (std::filesystem::path{plot_dir} / (e->name() + ".svg")).string();
+    if (svg.empty()) continue;
+    if (const std::string bad = lab::render(e->plot(o), svg); !bad.empty()) {
+      std::fprintf(stderr, "replica-lab: %s: %s\n", e->name().c_str(), bad.c_str());
+      rc = 3;
+    } else if (!json) {
+      std::printf("-- figure: %s\n\n", svg.c_str());
+    }
   }
-  return 0;
+  return rc;
 }

@@ -197,10 +197,37 @@ class conflicts_experiment final : public experiment {
     app.add_option("--skew-ms", p_.skew_ms, "region i's clock runs i times this ahead")->capture_default_str()->check(CLI::Range(0.0, 100000.0));
   }
   std::string validate() const override { return regions_ == 1 ? "--regions: at least 2 (or 0 for both)" : ""; }
+  figure plot(const outcome& o) const override {
+    figure f;
+    f.bars = true;
+    std::vector<std::string> regions;
+    for (const auto& row : o.rows) {
+      const std::string c = row.at("resolver").get<std::string>() + " / " + row.at("versioning").get<std::string>();
+      if (std::find(f.categories.begin(), f.categories.end(), c) == f.categories.end()) f.categories.push_back(c);
+      const std::string r = row.at("regions").dump() + " regions";
+      if (std::find(regions.begin(), regions.end(), r) == regions.end()) regions.push_back(r);
+    }
+    for (const auto& r : regions) {
+      figure::series s{"acknowledged writes lost, " + r, {}, false};
+      for (const auto& row : o.rows)
+        if (row.at("regions").dump() + " regions" == r) {
+          const std::string c = row.at("resolver").get<std::string>() + " / " + row.at("versioning").get<std::string>();
+          const auto at = std::find(f.categories.begin(), f.categories.end(), c);
+          s.points.emplace_back(at - f.categories.begin(), row.at("lost_acked_writes").get<double>());
+        }
+      f.data.push_back(std::move(s));
+    }
+    f.title = "conflicts: acknowledged writes lost per resolver, multi-leader \n(" +
+              params_text(o, {"rounds", "partition", "write_share", "skew_ms"}) + ")";
+    f.xlabel = "resolver / version type";
+    f.ylabel = "acknowledged writes lost (count)";
+    return f;
+  }
   outcome run(std::uint64_t seed, std::uint64_t seeds) const override {
     outcome o;
     o.params = {{"rounds", p_.rounds}, {"partition", p_.partition}, {"write_share", p_.write_share}, {"skew_ms", p_.skew_ms},
                 {"wan_ms", {p_.wan_lo, p_.wan_hi}}};
+    meter().start(name(), (regions_ == 0 ? 2 : 1) * 6 * seeds, "runs");
     for (std::size_t regions : regions_ == 0 ? std::vector<std::size_t>{2, 3} : std::vector<std::size_t>{regions_}) {
       region_params p = p_;
       p.regions = regions;
@@ -226,7 +253,7 @@ class conflicts_experiment final : public experiment {
     std::size_t acked = 0, lost = 0, siblings = 0;
     std::uint64_t counted = 0;
     double conv = 0;
-    for (std::uint64_t s = seed; s < seed + seeds; ++s) {
+    for (const std::uint64_t s : seeds_from(seed, seeds)) {
       const run_result r = run_regions<Node>(p, s, rmw);
       for (const done_op& d : r.ops) {
         if (!d.ok) continue;
@@ -259,9 +286,19 @@ class cart_experiment final : public experiment {
     app.add_option("--partition", p_.partition, "probability a round isolates one region")->capture_default_str()->check(CLI::Range(0.0, 1.0));
     app.add_option("--remove-share", p_.remove_share, "share of updates that remove an item in the cart")->capture_default_str()->check(CLI::Range(0.0, 1.0));
   }
+  figure plot(const outcome& o) const override {
+    figure f = bars_by_row(o, [](const auto& row) { return row.at("strategy").template get<std::string>(); },
+                           {{"items_lost", "acknowledged adds lost"}, {"deleted_items_resurrected", "deleted items resurrected"}});
+    f.title = "cart: the Dynamo shopping cart per merge strategy \n(" +
+              params_text(o, {"regions", "rounds", "partition", "remove_share"}) + ")";
+    f.xlabel = "merge strategy";
+    f.ylabel = "items (count)";
+    return f;
+  }
   outcome run(std::uint64_t seed, std::uint64_t seeds) const override {
     outcome o;
     o.params = {{"regions", p_.regions}, {"rounds", p_.rounds}, {"partition", p_.partition}, {"remove_share", p_.remove_share}};
+    meter().start(name(), 3 * seeds, "runs");
     row<union_leader>(o, seed, seeds, "union_merge", true);
     row<lww_leader<hybrid_logical_clock>>(o, seed, seeds, "last_write_wins", true);
     row<or_set_leader>(o, seed, seeds, "or_set", false);
@@ -277,7 +314,7 @@ class cart_experiment final : public experiment {
     std::size_t added = 0, lost = 0, resurrected = 0;
     region_params p = p_;
     p.keys = 1;  // one cart
-    for (std::uint64_t s = seed; s < seed + seeds; ++s) {
+    for (const std::uint64_t s : seeds_from(seed, seeds)) {
       const run_result r = run_regions<Node>(p, s, rmw);
       std::set<value_type> removed;
       for (const done_op& d : r.ops)

@@ -124,7 +124,7 @@ nlohmann::json row(const params& p, std::size_t w, std::size_t r, const char* qu
     into.reads += m.reads;
     into.stale += m.stale;
   };
-  for (std::uint64_t s = seed; s < seed + seeds; ++s) {
+  for (const std::uint64_t s : seeds_from(seed, seeds)) {
     add(all, run_once<Node>(p, w, r, fault::none, s));
     add(one, run_once<Node>(p, w, r, fault::one_failed, s));
     add(two, run_once<Node>(p, w, r, fault::two_failed, s));
@@ -168,9 +168,26 @@ class quorum_experiment final : public experiment {
       if (x > p_.n) return "--r: at most --n";
     return {};
   }
+  figure plot(const outcome& o) const override {
+    figure f = bars_by_row(o,
+                           [](const auto& row) {
+                             return "W=" + row.at("w").dump() + " R=" + row.at("r").dump() + " " +
+                                    row.at("quorum").template get<std::string>();
+                           },
+                           {{"write_latency_p99_ms", "write latency p99 (ms)"}, {"read_latency_p99_ms", "read latency p99 (ms)"}});
+    figure::series stale{"stale read rate (share)", {}, true};
+    for (std::size_t i = 0; i < o.rows.size(); ++i) stale.points.emplace_back(i, o.rows[i].at("stale_read_rate").get<double>());
+    f.data.push_back(std::move(stale));
+    f.title = "quorum: latency and stale reads per W and R \n(" + params_text(o, {"n", "nodes", "clients", "seconds"}) + ")";
+    f.xlabel = "quorum";
+    f.ylabel = "p99 latency (ms)";
+    f.y2label = "stale read rate";
+    return f;
+  }
   outcome run(std::uint64_t seed, std::uint64_t seeds) const override {
     outcome o;
     o.params = {{"n", p_.n}, {"nodes", 5}, {"seconds", p_.seconds}, {"clients", p_.clients}, {"keys", p_.keys}};
+    meter().start(name(), (p_.quorum == "both" ? 2 : 1) * p_.ws.size() * p_.rs.size() * seeds, "runs");
     for (const char* q : {"strict", "sloppy"}) {
       if (p_.quorum != "both" && p_.quorum != q) continue;
       const bool sloppy = std::string_view{q} == "sloppy";

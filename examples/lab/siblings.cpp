@@ -79,13 +79,38 @@ class siblings_experiment final : public experiment {
     app.add_option("--writers", p_.writers, "concurrent writers, one row per count and version type")->capture_default_str()->check(CLI::Range(1, 64));
     app.add_option("--rounds", p_.rounds, "writes per writer")->capture_default_str()->check(CLI::Range(1, 1000));
   }
+  figure plot(const outcome& o) const override {
+    figure f;
+    f.bars = true;
+    std::vector<std::string> versions;
+    for (const auto& row : o.rows) {
+      const std::string w = "writers=" + row.at("writers").dump();
+      if (std::find(f.categories.begin(), f.categories.end(), w) == f.categories.end()) f.categories.push_back(w);
+      const std::string v = row.at("version").get<std::string>();
+      if (std::find(versions.begin(), versions.end(), v) == versions.end()) versions.push_back(v);
+    }
+    for (const auto& v : versions) {
+      figure::series s{v, {}, false};
+      for (const auto& row : o.rows)
+        if (row.at("version").get<std::string>() == v) {
+          const auto at = std::find(f.categories.begin(), f.categories.end(), "writers=" + row.at("writers").dump());
+          s.points.emplace_back(at - f.categories.begin(), row.at("max_siblings").get<double>());
+        }
+      f.data.push_back(std::move(s));
+    }
+    f.title = "siblings: how many siblings a key holds at most, per version type \n(" + params_text(o, {"rounds", "n", "w", "r"}) + ")";
+    f.xlabel = "concurrent writers";
+    f.ylabel = "most siblings at once";
+    return f;
+  }
   outcome run(std::uint64_t seed, std::uint64_t seeds) const override {
     outcome o;
     o.params = {{"rounds", p_.rounds}, {"n", 3}, {"w", 2}, {"r", 2}};
+    meter().start(name(), 2 * p_.writers.size() * seeds, "runs");
     for (std::size_t writers : p_.writers)
       for (const char* version : {"dotted_version_vector", "version_vector"}) {
         measured total;
-        for (std::uint64_t s = seed; s < seed + seeds; ++s) {
+        for (const std::uint64_t s : seeds_from(seed, seeds)) {
           const measured m = std::string_view{version} == "version_vector" ? run_once<vv_node>(writers, p_.rounds, s)
                                                                             : run_once<dvv_node>(writers, p_.rounds, s);
           total.max_siblings = std::max(total.max_siblings, m.max_siblings);

@@ -139,19 +139,33 @@ const std::vector<double>& offsets() {
 
 struct params {
   std::size_t n = 3, r = 1, w = 1;
-  std::string wars_spec = "lnkd-ssd";
+  std::vector<std::string> wars_specs{"lnkd-ssd"};
   double percentile = 99.9;
   std::size_t trials = 200;
 };
 
-/// P(consistent) at each offset, over `trials` writes.
+/// Trials run on a fresh cluster every `chunk` writes (seeded from the run's seed and the
+/// chunk's number; chunk 0 from the seed itself), so the history, the clients and the store stay
+/// small: memory is flat and the cost linear in the trials.
+constexpr std::size_t chunk = 250;
+
+/// Reads at each offset, and how many returned the write.
+struct tally {
+  std::vector<std::size_t> fresh = std::vector<std::size_t>(offsets().size(), 0);
+  std::vector<std::size_t> asked = std::vector<std::size_t>(offsets().size(), 0);
+};
+
+/// `trials` writes on one cluster, each read at every offset after it commits.
 template <std::size_t N>
-std::vector<double> simulate(std::size_t w, std::size_t r, const wars& legs, std::size_t trials, std::uint64_t seed) {
+void simulate(std::size_t w, std::size_t r, const wars& legs, std::size_t trials, std::uint64_t seed, tally& out) {
   using node = pbs_node<N>;
   sim::cluster_options o;
   o.nodes = N + 1;  // node N is a client-side coordinator: it holds no keys
   o.seed = seed;
   o.client_latency = sim::constant_latency{0ms};
+  // Ticks only drive the 60 s request timeouts here (no hints, no anti-entropy), and each trial
+  // spans 10 s of reads: a tick a second instead of the default 10 ms is 100 times fewer events.
+  o.tick_interval = 1s;
   typename node::config cfg;
   cfg.nodes = N + 1;
   cfg.storage_nodes = N;
@@ -168,8 +182,9 @@ std::vector<double> simulate(std::size_t w, std::size_t r, const wars& legs, std
     return nullptr;
   });
   const replica_id coordinator{static_cast<std::uint32_t>(N)};
-  std::vector<std::size_t> fresh(offsets().size(), 0), asked(offsets().size(), 0);
+  std::vector<std::uint64_t> readers;
   for (std::size_t t = 0; t < trials; ++t) {
+    meter().advance();
     const key_type k = static_cast<key_type>(t + 1);
     const value_type v = static_cast<value_type>(t + 1);
     const std::size_t writer = c.history().size();
@@ -177,7 +192,7 @@ std::vector<double> simulate(std::size_t w, std::size_t r, const wars& legs, std
     c.run_until([&](auto& cl) { return cl.history().size() > writer + 1; }, c.now() + 60'000'000);
     if (c.history().size() <= writer + 1 || c.history()[writer + 1].type != check::event_type::ok) continue;
     const sim::sim_time committed = c.history()[writer + 1].time;
-    std::vector<std::size_t> readers;
+    readers.clear();
     for (std::size_t i = 0; i < offsets().size(); ++i) {
       const sim::sim_time at = committed + static_cast<sim::sim_time>(offsets()[i] * 1000);
       c.at(at, [&readers, coordinator, k](sim::cluster<node>& cl) {
@@ -185,21 +200,30 @@ std::vector<double> simulate(std::size_t w, std::size_t r, const wars& legs, std
       });
     }
     c.run_until([&](auto& cl) { return readers.size() == offsets().size() && cl.clients_idle(); }, c.now() + 120'000'000);
-    // Pair each reader's completion with its offset (readers were created in offset order).
-    std::map<std::uint64_t, std::size_t> offset_of;
-    for (std::size_t i = 0; i < readers.size(); ++i) offset_of[readers[i]] = i;
+    // Readers were created in offset order, with consecutive process ids.
+    if (readers.size() != offsets().size()) continue;
     for (std::size_t e = writer + 2; e < c.history().size(); ++e) {
       const auto& ev = c.history()[e];
-      if (ev.type != check::event_type::ok || ev.f != op_kind::read) continue;
-      const auto it = offset_of.find(ev.process);
-      if (it == offset_of.end()) continue;
-      ++asked[it->second];
-      fresh[it->second] += ev.value == std::optional<value_type>{v};
+      if (ev.type != check::event_type::ok || ev.f != op_kind::read || ev.process < readers.front()) continue;
+      const std::size_t i = ev.process - readers.front();
+      if (i >= readers.size() || readers[i] != ev.process) continue;
+      ++out.asked[i];
+      out.fresh[i] += ev.value == std::optional<value_type>{v};
     }
   }
-  std::vector<double> p(offsets().size(), 0);
-  for (std::size_t i = 0; i < p.size(); ++i) p[i] = asked[i] ? static_cast<double>(fresh[i]) / static_cast<double>(asked[i]) : 0;
-  return p;
+}
+
+/// P(consistent) at each offset for one configuration, over `trials` writes per seed.
+template <std::size_t N>
+std::vector<double> curve(const params& p, const wars& legs, std::uint64_t seed, std::uint64_t seeds) {
+  tally all;
+  for (std::uint64_t s = seed; s < seed + seeds; ++s)
+    for (std::size_t first = 0, i = 0; first < p.trials; first += chunk, ++i)
+      simulate<N>(p.w, p.r, legs, std::min(chunk, p.trials - first), i == 0 ? s : s ^ (i * 0x9E3779B97F4A7C15ULL), all);
+  std::vector<double> out(offsets().size(), 0);
+  for (std::size_t i = 0; i < out.size(); ++i)
+    out[i] = all.asked[i] ? static_cast<double>(all.fresh[i]) / static_cast<double>(all.asked[i]) : 0;
+  return out;
 }
 
 class staleness_experiment final : public experiment {
@@ -210,47 +234,70 @@ class staleness_experiment final : public experiment {
     app.add_option("--n", p_.n, "replicas of a key")->capture_default_str()->check(CLI::Range(1, 5));
     app.add_option("--r", p_.r, "read quorum")->capture_default_str()->check(CLI::Range(1, 5));
     app.add_option("--w", p_.w, "write quorum")->capture_default_str()->check(CLI::Range(1, 5));
-    app.add_option("--wars", p_.wars_spec,
-                   "lnkd-ssd, lnkd-disk, ymmr, a mixture for every leg such as 0.9:pareto(0.2,10)+0.1:exp(1.5), or "
-                   "W=...;A=...;R=...;S=... (ms; exp takes a rate)")
+    app.add_option("--wars", p_.wars_specs,
+                   "one row each: lnkd-ssd, lnkd-disk, ymmr, a mixture for every leg such as "
+                   "0.9:pareto(0.2,10)+0.1:exp(1.5), or W=...;A=...;R=...;S=... (ms; exp takes a rate)")
         ->capture_default_str();
     app.add_option("--percentile", p_.percentile, "for t_visibility")->capture_default_str()->check(CLI::Range(0.0, 100.0));
-    app.add_option("--trials", p_.trials, "writes simulated")->capture_default_str()->check(CLI::Range(10, 1000000));
+    app.add_option("--trials", p_.trials, "writes simulated per seed and row")->capture_default_str()->check(CLI::Range(10, 10000000));
   }
   std::string validate() const override {
     if (p_.r > p_.n || p_.w > p_.n) return "--r and --w must not exceed --n";
-    if (!parse_wars(p_.wars_spec)) return "--wars: unknown preset or malformed mixture";
+    if (p_.wars_specs.empty() || p_.wars_specs.size() > 16) return "--wars takes 1 to 16 values";
+    for (const auto& spec : p_.wars_specs)
+      if (!parse_wars(spec)) return "--wars " + spec + ": unknown preset or malformed mixture";
     return {};
+  }
+  figure plot(const outcome& o) const override {
+    figure f;
+    f.logx = true;
+    f.ymax = 1.02;
+    f.key = "inside bottom right vertical box opaque";
+    for (const auto& row : o.rows) {
+      const std::string wars = row.at("wars").get<std::string>();
+      figure::series s{wars, {}, false};
+      for (const auto& point : row.at("curve"))
+        if (point.at(0).get<double>() > 0) s.points.emplace_back(point.at(0).get<double>(), point.at(1).get<double>());
+      f.data.push_back(std::move(s));
+      if (const double t = row.at("t_visibility_ms").get<double>(); t > 0)
+        f.marks.emplace_back(t, "t-visibility " + wars + ": " + row.at("t_visibility_ms").dump() + " ms");
+    }
+    f.title = "staleness: P(a read sees the last committed write) after the commit \n(" +
+              params_text(o, {"n", "r", "w", "trials", "percentile"}) + ", PBS WARS model)";
+    f.xlabel = "time after the write commits (ms, log scale)";
+    f.ylabel = "P(consistent read)";
+    return f;
   }
   outcome run(std::uint64_t seed, std::uint64_t seeds) const override {
     outcome o;
-    o.params = {{"n", p_.n}, {"r", p_.r}, {"w", p_.w}, {"wars", p_.wars_spec}, {"percentile", p_.percentile}, {"trials", p_.trials}};
-    const wars legs = *parse_wars(p_.wars_spec);
-    std::vector<double> sum(offsets().size(), 0);
-    for (std::uint64_t s = seed; s < seed + seeds; ++s) {
+    o.params = {{"n", p_.n}, {"r", p_.r}, {"w", p_.w}, {"wars", p_.wars_specs}, {"percentile", p_.percentile}, {"trials", p_.trials}};
+    meter().start(name(), p_.wars_specs.size() * seeds * p_.trials, "trials");
+    auto round4 = [](double x) { return std::round(x * 10000) / 10000; };
+    for (const auto& spec : p_.wars_specs) {
+      const wars legs = *parse_wars(spec);
       std::vector<double> p;
       switch (p_.n) {
-        case 1: p = simulate<1>(p_.w, p_.r, legs, p_.trials, s); break;
-        case 2: p = simulate<2>(p_.w, p_.r, legs, p_.trials, s); break;
-        case 3: p = simulate<3>(p_.w, p_.r, legs, p_.trials, s); break;
-        case 4: p = simulate<4>(p_.w, p_.r, legs, p_.trials, s); break;
-        default: p = simulate<5>(p_.w, p_.r, legs, p_.trials, s); break;
+        case 1: p = curve<1>(p_, legs, seed, seeds); break;
+        case 2: p = curve<2>(p_, legs, seed, seeds); break;
+        case 3: p = curve<3>(p_, legs, seed, seeds); break;
+        case 4: p = curve<4>(p_, legs, seed, seeds); break;
+        default: p = curve<5>(p_, legs, seed, seeds); break;
       }
-      for (std::size_t i = 0; i < sum.size(); ++i) sum[i] += p[i] / static_cast<double>(seeds);
+      double t_vis = -1;
+      for (std::size_t i = 0; i < p.size(); ++i)
+        if (p[i] * 100.0 >= p_.percentile) {
+          t_vis = offsets()[i];
+          break;
+        }
+      nlohmann::json points = nlohmann::json::array();
+      for (std::size_t i = 0; i < p.size(); ++i) points.push_back({offsets()[i], round4(p[i])});
+      o.rows.push_back({{"n", p_.n}, {"r", p_.r}, {"w", p_.w}, {"wars", spec}, {"p_consistent", round4(p[0])},
+                        {"t_visibility_ms", t_vis}, {"curve", points}});
     }
-    double t_vis = -1;
-    for (std::size_t i = 0; i < sum.size(); ++i)
-      if (sum[i] * 100.0 >= p_.percentile) {
-        t_vis = offsets()[i];
-        break;
-      }
-    auto round4 = [](double x) { return std::round(x * 10000) / 10000; };
-    nlohmann::json row = {{"n", p_.n}, {"r", p_.r}, {"w", p_.w}, {"wars", p_.wars_spec},
-                          {"p_consistent", round4(sum[0])}, {"t_visibility_ms", t_vis}};
-    o.rows.push_back(row);
     o.columns = {"n", "r", "w", "wars", "p_consistent", "t_visibility_ms"};
     o.note = "p_consistent: a read at the moment the write commits returns it; t_visibility_ms: the first offset (on a "
-             "x1.25 grid from 0.1 ms) at which that reaches the percentile (-1: not within 10 s)";
+             "x1.25 grid from 0.1 ms) at which that reaches the percentile (-1: not within 10 s); the JSON's curve: "
+             "[offset ms, P(consistent)] at every offset";
     return o;
   }
 

@@ -274,11 +274,7 @@ class cluster {
   [[nodiscard]] std::optional<std::uint64_t> last_token(std::uint64_t client) const { return clients_.at(client).token; }
   [[nodiscard]] const check::history& history() const noexcept { return history_; }
   /// Whether any client operation is outstanding.
-  [[nodiscard]] bool clients_idle() const {
-    for (const auto& c : clients_)
-      if (c.pending) return false;
-    return true;
-  }
+  [[nodiscard]] bool clients_idle() const noexcept { return pending_clients_ == 0; }
 
   // ---- observation ---------------------------------------------------------------------------
 
@@ -358,10 +354,12 @@ class cluster {
   };
   using queued = std::variant<deliver, tick_ev, request_ev, reply_ev, timeout_ev, next_op, action, serve_ev>;
 
+  /// The queue orders small records; what happens waits in `pool_` (the heap moves 24 bytes,
+  /// not a message).
   struct scheduled {
     sim_time at;
     std::uint64_t seq;
-    queued what;
+    std::size_t what;  ///< index in pool_
     friend bool operator>(const scheduled& a, const scheduled& b) { return a.at != b.at ? a.at > b.at : a.seq > b.seq; }
   };
 
@@ -401,7 +399,17 @@ class cluster {
   slot_state& slot(replica_id r) { return slots_.at(r.value()); }
   const slot_state& slot(replica_id r) const { return slots_.at(r.value()); }
 
-  void push(sim_time at, queued p) { queue_.push(scheduled{at, seq_++, std::move(p)}); }
+  void push(sim_time at, queued p) {
+    std::size_t i = pool_.size();
+    if (free_.empty()) {
+      pool_.push_back(std::move(p));
+    } else {
+      i = free_.back();
+      free_.pop_back();
+      pool_[i] = std::move(p);
+    }
+    queue_.push(scheduled{at, seq_++, i});
+  }
 
   void trace(kind k, std::uint64_t a, std::uint64_t b) {
     auto mix = [this](std::uint64_t x) {
@@ -424,11 +432,13 @@ class cluster {
   }
 
   void process_one() {
-    scheduled ev = queue_.top();
+    const scheduled ev = queue_.top();
     queue_.pop();
     now_ = ev.at;
     ++processed_;
-    std::visit([this](auto& p) { this->handle(p); }, ev.what);
+    queued what = std::move(pool_[ev.what]);
+    free_.push_back(ev.what);
+    std::visit([this](auto& p) { this->handle(p); }, what);
   }
 
   void handle(deliver& d) {
@@ -652,6 +662,7 @@ class cluster {
 
   void begin(std::uint32_t client, kv_op op) {
     auto& c = clients_[client];
+    pending_clients_ += c.pending ? 0 : 1;
     c.pending = true;
     c.current = request_id{c.next_request++};
     c.op = op;
@@ -676,6 +687,7 @@ class cluster {
 
   void finish(std::uint32_t client) {
     auto& c = clients_[client];
+    pending_clients_ -= c.pending ? 1 : 0;
     c.pending = false;
     if (now_ < c.opt.stop) push(now_ + c.opt.think.sample(c.random).count(), next_op{client});
   }
@@ -703,7 +715,10 @@ class cluster {
   std::function<void(const reply_type&)> reply_handler_;
   std::vector<slot_state> slots_;
   std::vector<client_state> clients_;
+  std::size_t pending_clients_ = 0;  ///< clients with an operation outstanding
   std::priority_queue<scheduled, std::vector<scheduled>, std::greater<>> queue_;
+  std::vector<queued> pool_;        ///< what each queued record stands for
+  std::vector<std::size_t> free_;  ///< slots of pool_ to reuse
   check::history history_;
   std::vector<logged_event<node_event>> events_;
   sim_time now_ = 0;

@@ -150,6 +150,17 @@ TEST_CASE("applier: sessions expire by the cluster time in the log, and are boun
     CHECK(!a.sessions().last_of(client_id{1}));
     CHECK(a.sessions().last_of(client_id{2}) == request_id{1});
   }
+  SECTION("a full table makes room by the eighth: the idlest two of 16 go, the rest stay") {
+    auto a = fresh({.max = 16, .expiry_us = 1'000'000});
+    std::vector<entry> log;
+    for (std::uint32_t c = 1; c <= 17; ++c) log.push_back(by(c, kv::increment{"n", 1}, c, 1, static_cast<std::int64_t>(10 * c)));
+    a.apply(log.data(), log.data() + log.size(), [](std::uint64_t) { return false; });
+    CHECK(a.machine().read(kv::get{"n"}) == "17");
+    CHECK(a.sessions().size() == 15);
+    CHECK(!a.sessions().last_of(client_id{1}));
+    CHECK(!a.sessions().last_of(client_id{2}));
+    for (std::uint32_t c = 3; c <= 17; ++c) CHECK(a.sessions().last_of(client_id{c}) == request_id{1});
+  }
   SECTION("max 0: sessions off") {
     auto a = fresh({.max = 0});
     const std::vector<entry> log{by(1, kv::increment{"n", 1}, 1, 1), by(2, kv::increment{"n", 1}, 1, 1)};

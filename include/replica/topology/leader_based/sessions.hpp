@@ -17,8 +17,9 @@
 /// Bounded, by leader time carried in the log: each entry holds the leader's clock as
 /// "cluster time" (it continues from the last entry's at each election, as LogCabin's does, so
 /// it never goes back and does not depend on any one replica's clock). A session idle for
-/// longer than `expiry` of cluster time is forgotten, and when `max` sessions are held the one
-/// idle longest goes first. A retry of a forgotten session's write applies again: the
+/// longer than `expiry` of cluster time is forgotten, and when `max` sessions are held a new
+/// one makes the idlest eighth of them go (at least one): one scan per max/8 new clients, so a
+/// stream of one-shot clients costs a constant per write, not a scan of the table each. A retry of a forgotten session's write applies again: the
 /// guarantee holds within the expiry and the bound (docs/models/leader_based.md, "Retries").
 
 #include <replica/core/client.hpp>
@@ -163,7 +164,7 @@ class session_table {
   handle find_or_make(client_id client, const session_limits& lim) {
     auto it = sessions_.find(client);
     if (it == sessions_.end()) {
-      if (sessions_.size() >= lim.max) evict_idlest();
+      if (sessions_.size() >= lim.max) evict_idlest(lim.max);
       it = sessions_.emplace(client, session{}).first;
     }
     cached_client_ = client;
@@ -176,12 +177,17 @@ class session_table {
     }
     to = from;
   }
-  /// Forgets the session idle longest (the lowest client id among equals: deterministic).
-  void evict_idlest() {
+  /// Forgets the idlest eighth of `max` sessions, at least one (the lowest client ids among
+  /// equals: every replica forgets the same ones).
+  void evict_idlest(std::size_t max) {
     cached_ = nullptr;
-    auto idlest = std::min_element(sessions_.begin(), sessions_.end(),
-                                   [](const auto& a, const auto& b) { return a.second.active < b.second.active; });
-    if (idlest != sessions_.end()) sessions_.erase(idlest);
+    std::vector<std::pair<std::int64_t, client_id>> idle;
+    idle.reserve(sessions_.size());
+    for (const auto& [c, s] : sessions_) idle.emplace_back(s.active, c);
+    if (idle.empty()) return;
+    const std::size_t k = std::clamp<std::size_t>(max / 8, 1, idle.size());
+    std::nth_element(idle.begin(), idle.begin() + static_cast<std::ptrdiff_t>(k - 1), idle.end());
+    for (std::size_t i = 0; i < k; ++i) sessions_.erase(idle[i].second);
   }
 
   std::int64_t time_ = 0;
