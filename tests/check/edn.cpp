@@ -74,3 +74,34 @@ TEST_CASE("edn: a history may be one EDN vector, with maps over several lines", 
   const auto bad2 = read_edn_history("{:process 0, :type :invoke, :f :write, :value 1}\n\n{:process 0, :type :ok, :f :frob}\n");
   CHECK(bad2.error_line == 3);
 }
+
+TEST_CASE("edn: hostile input is refused with a reason, within the limits", "[check][edn]") {
+  edn_limits lim;
+  lim.max_operations = 3;
+  const std::string deep = "{:process 0, :type :invoke, :f :cas, :value " + std::string(40, '[') + "}";
+  const std::string wide = "{:process 0, :type :invoke, :f :cas, :value [" + [] {
+    std::string s;
+    for (int i = 0; i < 2000; ++i) s += "1 ";
+    return s;
+  }() + "]}";
+  const std::string many = "{:process 0, :type :invoke, :f :read}\n{:process 0, :type :ok, :f :read, :value nil}\n"
+                           "{:process 0, :type :invoke, :f :read}\n{:process 0, :type :ok, :f :read, :value nil}\n";
+  const std::string open_map = "{:process 0, :type :invoke, :f :read, :value\n" + std::string(70'000, ' ') + "\n";
+  struct hostile {
+    std::string text;
+    std::string why;
+  };
+  for (const auto& [text, why] : {hostile{deep, "nested deeper than 16"}, hostile{wide, "more than 1024 elements"},
+                                  hostile{many, "more than 3 operations"}, hostile{open_map, "longer than 65536 bytes"},
+                                  hostile{"{:process 0, :type :ok, :f :write, :value 9223372036854775808}", "fit 64 bits"},
+                                  hostile{std::string(100, '\0'), "expected '{'"}}) {
+    INFO(why);
+    const edn_history h = read_edn_history(text, lim);
+    CHECK(h.error_line != 0);
+    CHECK_THAT(h.error, Catch::Contains(why));
+  }
+  // Within the limits, the same shapes read.
+  const edn_history ok = read_edn_history(many);
+  CHECK(ok.error_line == 0);
+  CHECK(ok.events.size() == 4);
+}

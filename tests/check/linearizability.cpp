@@ -281,3 +281,36 @@ TEST_CASE("linearizability: a single-copy register run on the simulator is linea
   REQUIRE_FALSE(r.linearizable());
   CHECK(r.culprit->f == op_kind::read);
 }
+
+TEST_CASE("linearizability: an add past 64 bits takes no effect a register can hold", "[check][linearizability]") {
+  // (Before, the sum overflowed: undefined behaviour on input anyone can write.)
+  CHECK_FALSE(check_linearizable(parse(R"(
+{:process 0, :type :invoke, :f :add, :value 9223372036854775807}
+{:process 0, :type :ok, :f :add, :value 9223372036854775807}
+{:process 0, :type :invoke, :f :add, :value 9223372036854775807}
+{:process 0, :type :ok, :f :add, :value 9223372036854775807}
+)")).linearizable());
+  CHECK(check_linearizable(parse(R"(
+{:process 0, :type :invoke, :f :add, :value 9223372036854775806}
+{:process 0, :type :ok, :f :add, :value 9223372036854775806}
+{:process 0, :type :invoke, :f :add, :value 1}
+{:process 0, :type :ok, :f :add, :value 1}
+{:process 1, :type :invoke, :f :read, :value nil}
+{:process 1, :type :ok, :f :read, :value 9223372036854775807}
+)")).linearizable());
+}
+
+TEST_CASE("linearizability: a time limit answers unknown instead of running on", "[check][linearizability]") {
+  // Forty concurrent writes and reads of one register that no order explains: the search
+  // backtracks through far more orders than it can try in 50 ms.
+  history h;
+  for (std::uint64_t p = 0; p < 40; ++p) h.push_back(event{p, event_type::invoke, op_kind::write, 0, static_cast<value_type>(p + 1)});
+  for (std::uint64_t p = 0; p < 40; ++p) h.push_back(event{p, event_type::ok, op_kind::write, 0, static_cast<value_type>(p + 1)});
+  for (std::uint64_t p = 40; p < 80; ++p) h.push_back(event{p, event_type::invoke, op_kind::read, 0, std::nullopt});
+  for (std::uint64_t p = 40; p < 80; ++p) h.push_back(event{p, event_type::ok, op_kind::read, 0, static_cast<value_type>(80 - p)});
+  linearizability_options opt;
+  opt.max_steps_per_key = std::uint64_t{1} << 62;
+  opt.time_limit = 50ms;
+  const auto r = check_linearizable(h, opt);
+  CHECK(r.outcome == linearizability_result::verdict::unknown);
+}

@@ -14,11 +14,13 @@
 
 #include <CLI/CLI.hpp>
 
+#include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <iterator>
 #include <string>
+#include <vector>
 
 using namespace replica::check;
 
@@ -28,6 +30,12 @@ int main(int argc, char** argv) {
   std::uint64_t max_steps = linearizability_options{}.max_steps_per_key;
   app.add_option("file", file, "history file; - or absent for standard input");
   app.add_option("--max-steps", max_steps, "search steps allowed per key before answering unknown");
+  std::size_t max_ops = edn_limits{}.max_operations;
+  app.add_option("--max-ops", max_ops, "operations (events) read at most; a longer history is refused (exit 2)")
+      ->capture_default_str();
+  double time_limit_s = 0;
+  app.add_option("--time-limit", time_limit_s, "seconds allowed for the search before answering unknown (0: none)")
+      ->check(CLI::Range(0.0, 1e6));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -37,7 +45,12 @@ int main(int argc, char** argv) {
 
   std::ifstream f;
   if (file != "-") {
-    f.open(file);
+    std::error_code ec;
+    if (std::filesystem::is_directory(file, ec)) {
+      std::fprintf(stderr, "replica-check: %s is a folder, not a history file\n", file.c_str());
+      return 2;
+    }
+    f.open(file, std::ios::binary);
     if (!f) {
       std::fprintf(stderr, "replica-check: cannot open %s\n", file.c_str());
       return 2;
@@ -45,8 +58,25 @@ int main(int argc, char** argv) {
   }
   std::istream& in = file == "-" ? std::cin : f;
 
-  const std::string text{std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
-  edn_history read = read_edn_history(text);
+  // Read in blocks, up to a bound: a history is a file of any size from anywhere (even
+  // /dev/zero), and it is held whole in memory.
+  constexpr std::size_t max_input = std::size_t{1} << 30;
+  std::string text;
+  std::vector<char> block(std::size_t{1} << 16);
+  while (in.read(block.data(), static_cast<std::streamsize>(block.size())) || in.gcount() > 0) {
+    text.append(block.data(), static_cast<std::size_t>(in.gcount()));
+    if (text.size() > max_input) {
+      std::fprintf(stderr, "replica-check: %s: larger than 1 GiB; split the history by key\n", file.c_str());
+      return 2;
+    }
+  }
+  if (in.bad()) {
+    std::fprintf(stderr, "replica-check: cannot read %s\n", file.c_str());
+    return 2;
+  }
+  edn_limits limits;
+  limits.max_operations = max_ops;
+  edn_history read = read_edn_history(text, limits);
   if (read.error_line != 0) {
     std::fprintf(stderr, "replica-check: line %zu: %s\n", read.error_line, read.error.c_str());
     return 2;
@@ -64,13 +94,15 @@ int main(int argc, char** argv) {
 
   linearizability_options opt;
   opt.max_steps_per_key = max_steps;
+  opt.time_limit = std::chrono::milliseconds{static_cast<std::int64_t>(time_limit_s * 1000)};
   const auto r = check_linearizable(ops, opt);
   switch (r.outcome) {
     case linearizability_result::verdict::linearizable:
       std::printf("linearizable (%zu operations)\n", ops.size());
       return 0;
     case linearizability_result::verdict::unknown:
-      std::printf("unknown: the search budget (--max-steps %llu) ran out\n", static_cast<unsigned long long>(max_steps));
+      std::printf("unknown: the search budget (--max-steps %llu, --time-limit %g s) ran out\n",
+                  static_cast<unsigned long long>(max_steps), time_limit_s);
       return 3;
     case linearizability_result::verdict::not_linearizable: {
       const operation& op = *r.culprit;

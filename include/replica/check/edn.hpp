@@ -4,6 +4,11 @@
 /// `{:process 0, :type :invoke, :f :cas, :value [1 2]}`. Only what register histories use is
 /// understood: integers, nil, keywords, strings, vectors. Lines of the nemesis (`:process
 /// :nemesis`) and blank lines are skipped. No I/O: the caller supplies the text.
+///
+/// The text is not trusted (a history is often downloaded): nesting depth, the length of one
+/// operation, the elements of a vector and the number of operations are bounded (`edn_limits`),
+/// integers must fit 64 bits, and any input gives events or an error naming its line; never a
+/// crash, and memory within a small multiple of the text's size.
 
 #include <replica/check/history.hpp>
 #include <replica/core/result.hpp>
@@ -26,6 +31,14 @@ struct edn_line {
   std::string why{};
 };
 
+/// Bounds on what a history may hold (replica-check's `--max-ops` sets `max_operations`).
+struct edn_limits {
+  std::size_t max_depth = 16;             ///< vectors within vectors
+  std::size_t max_record = 64 * 1024;     ///< bytes of one operation map (over its lines)
+  std::size_t max_vector = 1024;          ///< elements of one vector
+  std::size_t max_operations = 10'000'000;  ///< events in the history
+};
+
 namespace detail {
 
 struct edn_value {
@@ -37,9 +50,9 @@ struct edn_value {
 
 class edn_reader {
  public:
-  explicit edn_reader(std::string_view text) : s_{text} {}
+  explicit edn_reader(std::string_view text, const edn_limits& lim = {}) : s_{text}, lim_{lim} {}
 
-  std::optional<edn_value> value() {
+  std::optional<edn_value> value(std::size_t depth = 0) {
     skip_ws();
     if (p_ >= s_.size()) return fail("unexpected end of line");
     const char c = s_[p_];
@@ -62,6 +75,7 @@ class edn_reader {
       return v;
     }
     if (c == '[' || c == '(') {
+      if (depth >= lim_.max_depth) return fail("vectors nested deeper than " + std::to_string(lim_.max_depth));
       const char close = c == '[' ? ']' : ')';
       ++p_;
       edn_value v{edn_value::type::vector};
@@ -72,7 +86,8 @@ class edn_reader {
           ++p_;
           return v;
         }
-        auto e = value();
+        if (v.v.size() >= lim_.max_vector) return fail("a vector of more than " + std::to_string(lim_.max_vector) + " elements");
+        auto e = value(depth + 1);
         if (!e) return std::nullopt;
         v.v.push_back(std::move(*e));
       }
@@ -83,7 +98,8 @@ class edn_reader {
       std::string_view digits = t;
       if (!digits.empty() && digits.back() == 'N') digits.remove_suffix(1);  // EDN bigint suffix
       auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v.i);
-      if (ec != std::errc{} || ptr != digits.data() + digits.size()) return fail("bad integer '" + t + "'");
+      if (ec != std::errc{} || ptr != digits.data() + digits.size())
+        return fail("bad integer '" + t.substr(0, 32) + (t.size() > 32 ? "...'" : "'") + " (integers must fit 64 bits)");
       return v;
     }
     const std::string t = token();
@@ -93,7 +109,8 @@ class edn_reader {
       v.i = t == "true";
       return v;
     }
-    return fail(t.empty() ? std::string{"unexpected '"} + c + "'" : "unknown symbol '" + t + "'");
+    if (t.empty()) return fail(std::string{"unexpected '"} + c + "'");
+    return fail("unknown symbol '" + t.substr(0, 32) + (t.size() > 32 ? "...'" : "'"));
   }
 
   /// Reads `{k v, ...}` into key/value pairs.
@@ -141,6 +158,7 @@ class edn_reader {
   }
 
   std::string_view s_;
+  edn_limits lim_;
   std::size_t p_ = 0;
   std::string err_;
 };
@@ -156,7 +174,7 @@ inline std::optional<value_type> as_register_value(const edn_value& v, bool& ok)
 
 /// Reads one history line. Tolerates the brackets of a history written as one EDN vector or
 /// list, one operation per line, and `;` comments on their own line.
-inline edn_line parse_edn_line(std::string_view line) {
+inline edn_line parse_edn_line(std::string_view line, const edn_limits& limits = {}) {
   edn_line out;
   auto trim = [](std::string_view& s) {
     while (!s.empty() && (std::isspace(static_cast<unsigned char>(s.front())) || s.front() == ',')) s.remove_prefix(1);
@@ -177,7 +195,7 @@ inline edn_line parse_edn_line(std::string_view line) {
     out.why = std::move(why);
     return out;
   };
-  detail::edn_reader r{line};
+  detail::edn_reader r{line, limits};
   auto m = r.map();
   if (!m) return error(r.error());
   if (!r.at_end()) return error("text after the operation map");
@@ -204,13 +222,13 @@ inline edn_line parse_edn_line(std::string_view line) {
   else if (type->s == "ok") e.type = event_type::ok;
   else if (type->s == "fail") e.type = event_type::fail;
   else if (type->s == "info") e.type = event_type::info;
-  else return error(":type must be :invoke, :ok, :fail or :info, not :" + type->s);
+  else return error(":type must be :invoke, :ok, :fail or :info, not :" + type->s.substr(0, 32));
   if (f->s == "read") e.f = op_kind::read;
   else if (f->s == "write") e.f = op_kind::write;
   else if (f->s == "cas") e.f = op_kind::cas;
   else if (f->s == "remove" || f->s == "delete") e.f = op_kind::remove;
   else if (f->s == "add") e.f = op_kind::add;
-  else return error(":f must be :read, :write, :cas, :remove or :add, not :" + f->s);
+  else return error(":f must be :read, :write, :cas, :remove or :add, not :" + f->s.substr(0, 32));
 
   bool ok = true;
   if (e.f == op_kind::cas) {
@@ -245,8 +263,8 @@ struct edn_history {
 
 /// Reads a history, one operation map per line. A map may also span several lines (as the
 /// nemesis entries of some Jepsen histories do): a line that leaves a `{` open continues on the
-/// next. Stops at the first malformed operation, naming its line.
-inline edn_history read_edn_history(std::string_view text) {
+/// next. Stops at the first malformed operation, or the first past `limits`, naming its line.
+inline edn_history read_edn_history(std::string_view text, const edn_limits& limits = {}) {
   edn_history out;
   std::string record;
   std::size_t record_line = 0, line_no = 0;
@@ -262,6 +280,11 @@ inline edn_history read_edn_history(std::string_view text) {
     } else {
       record += ' ';
     }
+    if (record.size() + line.size() > limits.max_record) {
+      out.error_line = record_line;
+      out.error = "an operation longer than " + std::to_string(limits.max_record) + " bytes";
+      return out;
+    }
     record.append(line);
     bool in_string = false;
     for (std::size_t i = 0; i < line.size(); ++i) {
@@ -274,13 +297,18 @@ inline edn_history read_edn_history(std::string_view text) {
     }
     if (depth > 0) continue;
     depth = 0;
-    const edn_line l = parse_edn_line(record);
+    const edn_line l = parse_edn_line(record, limits);
     if (l.what == edn_line::kind::error) {
       out.error_line = record_line;
       out.error = l.why;
       return out;
     }
     if (l.what == edn_line::kind::event) {
+      if (out.events.size() >= limits.max_operations) {
+        out.error_line = record_line;
+        out.error = "more than " + std::to_string(limits.max_operations) + " operations (--max-ops)";
+        return out;
+      }
       out.events.push_back(l.ev);
       out.lines.push_back(record_line);
     }

@@ -4,6 +4,14 @@
 /// Wing & Gong's search as improved by Lowe (a cache of (linearized set, state) pairs), one key
 /// at a time (a key-value store is linearizable iff each key is: Herlihy & Wing's locality).
 ///
+/// The cache holds each linearized set as a 128-bit fingerprint, kept up to date as operations
+/// are placed and lifted (the XOR of a pseudo-random 128-bit word per operation; Zobrist
+/// hashing), not as a bitset of every operation: a step costs the same at the 100,000th
+/// operation as at the first, and memory grows with the steps taken, not with steps times the
+/// history's length (a bitset per entry made 100,000 operations over 10 processes need 14 GB).
+/// Two different sets share a fingerprint with probability 2^-128 per pair of cache entries;
+/// at the default budget of 2*10^7 steps, below 10^-23 for a whole check.
+///
 /// As in Jepsen and Knossos: a `fail` operation did not take effect and is dropped; an `info`
 /// write or cas may take effect at any time after its invocation, or never; an `info` read
 /// constrains nothing and is dropped. Registers start as nil.
@@ -11,6 +19,7 @@
 #include <replica/check/history.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -35,6 +44,8 @@ struct linearizability_result {
 struct linearizability_options {
   /// Search steps allowed per key before giving up with `unknown` (the problem is NP-complete).
   std::uint64_t max_steps_per_key = 20'000'000;
+  /// Wall-clock time allowed for the whole check before giving up with `unknown` (0: no limit).
+  std::chrono::milliseconds time_limit{0};
 };
 
 namespace detail {
@@ -57,28 +68,57 @@ inline bool apply_register(const operation& op, reg& s) {
     case op_kind::remove:
       s.reset();
       return true;
-    case op_kind::add:  // on a register: add to the stored number (nil counts as 0)
-      s = s.value_or(0) + op.value.value_or(0);
+    case op_kind::add: {  // on a register: add to the stored number (nil counts as 0)
+      value_type sum = 0;
+      if (__builtin_add_overflow(s.value_or(0), op.value.value_or(0), &sum)) return false;  // no 64-bit register holds it
+      s = sum;
       return true;
+    }
   }
   return false;
 }
 
+/// A linearized set's fingerprint: the XOR of `mark(i)` over its operations.
+struct fingerprint {
+  std::uint64_t lo = 0, hi = 0;
+  friend bool operator==(const fingerprint&, const fingerprint&) = default;
+};
+inline std::uint64_t splitmix(std::uint64_t x) noexcept {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+/// Adds operation `i` to the set `f` stands for, or takes it out.
+inline void toggle(fingerprint& f, std::size_t i) noexcept {
+  f.lo ^= splitmix(2 * static_cast<std::uint64_t>(i));
+  f.hi ^= splitmix(2 * static_cast<std::uint64_t>(i) + 1);
+}
+
 struct cache_key {
-  std::vector<std::uint64_t> bits;
+  fingerprint set;
   reg state;
   friend bool operator==(const cache_key&, const cache_key&) = default;
 };
 struct cache_hash {
   std::size_t operator()(const cache_key& k) const noexcept {
-    std::uint64_t h = k.state ? static_cast<std::uint64_t>(*k.state) * 0x9e3779b97f4a7c15ULL : 0x51ed27ULL;
-    for (auto w : k.bits) h = (h ^ w) * 0x100000001b3ULL + (h >> 29);
-    return static_cast<std::size_t>(h);
+    const std::uint64_t s = k.state ? static_cast<std::uint64_t>(*k.state) * 0x9e3779b97f4a7c15ULL : 0x51ed27ULL;
+    return static_cast<std::size_t>(k.set.lo ^ (s + (k.set.hi >> 17)));
+  }
+};
+
+/// Whether the check has run past its deadline (looked at every 2^16 steps).
+struct deadline {
+  std::chrono::steady_clock::time_point at{};
+  bool set = false;
+  [[nodiscard]] bool passed(std::uint64_t steps) const {
+    return set && (steps & 0xffff) == 0 && std::chrono::steady_clock::now() >= at;
   }
 };
 
 /// Checks the operations of one key (already filtered to ok and info ones that matter).
-inline linearizability_result check_one_register(const std::vector<operation>& ops, std::uint64_t max_steps) {
+inline linearizability_result check_one_register(const std::vector<operation>& ops, std::uint64_t max_steps,
+                                                 const deadline& until = {}) {
   linearizability_result res;
   const std::size_t n = ops.size();
   if (n == 0) return res;
@@ -132,7 +172,8 @@ inline linearizability_result check_one_register(const std::vector<operation>& o
   std::size_t remaining_ok = 0;
   for (const auto& op : ops) remaining_ok += op.outcome == event_type::ok;
 
-  std::vector<std::uint64_t> bits((n + 63) / 64, 0);
+  fingerprint placed;
+  constexpr std::size_t cache_limit = std::size_t{1} << 21;
   std::unordered_set<cache_key, cache_hash> cache;
   struct frame {
     int call;
@@ -145,7 +186,7 @@ inline linearizability_result check_one_register(const std::vector<operation>& o
   std::optional<std::size_t> culprit;
 
   while (remaining_ok > 0) {
-    if (++res.steps > max_steps) {
+    if (++res.steps > max_steps || until.passed(res.steps)) {
       res.outcome = linearizability_result::verdict::unknown;
       return res;
     }
@@ -153,8 +194,12 @@ inline linearizability_result check_one_register(const std::vector<operation>& o
       reg next = state;
       const std::size_t o = es[cur].op;
       if (apply_register(ops[o], next)) {
-        bits[o / 64] |= std::uint64_t{1} << (o % 64);
-        if (cache.insert(cache_key{bits, next}).second) {
+        toggle(placed, o);
+        // The cache only prunes (a configuration on the current path cannot come back deeper:
+        // the set grows along it), so forgetting it costs work, never a wrong answer: bounded,
+        // it keeps the search's memory under about 150 MB whatever the budget.
+        if (cache.size() >= cache_limit) cache.clear();
+        if (cache.insert(cache_key{placed, next}).second) {
           stack.push_back({cur, state});
           state = next;
           if (ops[o].outcome == event_type::ok) --remaining_ok;
@@ -162,7 +207,7 @@ inline linearizability_result check_one_register(const std::vector<operation>& o
           cur = head;
           continue;
         }
-        bits[o / 64] &= ~(std::uint64_t{1} << (o % 64));
+        toggle(placed, o);
       }
       cur = es[cur].next;
       continue;
@@ -188,7 +233,7 @@ inline linearizability_result check_one_register(const std::vector<operation>& o
     const frame f = stack.back();
     stack.pop_back();
     const std::size_t o = es[f.call].op;
-    bits[o / 64] &= ~(std::uint64_t{1} << (o % 64));
+    toggle(placed, o);
     if (ops[o].outcome == event_type::ok) ++remaining_ok;
     unlift(f.call);
     state = f.state;
@@ -209,8 +254,13 @@ inline linearizability_result check_linearizable(const std::vector<operation>& a
     by_key[op.key].push_back(op);
   }
   linearizability_result total;
+  detail::deadline until;
+  if (opt.time_limit.count() > 0) {
+    until.at = std::chrono::steady_clock::now() + opt.time_limit;
+    until.set = true;
+  }
   for (auto& [key, ops] : by_key) {
-    auto r = detail::check_one_register(ops, opt.max_steps_per_key);
+    auto r = detail::check_one_register(ops, opt.max_steps_per_key, until);
     total.steps += r.steps;
     if (!r.linearizable()) {
       r.steps = total.steps;

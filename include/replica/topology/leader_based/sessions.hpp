@@ -134,7 +134,7 @@ class session_table {
     time_ = at;
     if (sweep) {
       cached_ = nullptr;
-      std::erase_if(sessions_, [&](const auto& kv) { return time_ - kv.second.active > lim.expiry_us; });
+      std::erase_if(sessions_, [&](const auto& held) { return time_ - held.second.active > lim.expiry_us; });
     }
   }
 
