@@ -54,7 +54,7 @@ std::optional<wars> preset(const std::string& name) {
 }
 
 /// Parses "weight:dist+weight:dist..." with dist one of pareto(xm,alpha), exp(lambda),
-/// const(ms), uniform(lo,hi) (milliseconds).
+/// const(ms), uniform(lo,hi) (milliseconds; every number finite, in [0, 10^6]).
 std::optional<sim::latency_model> parse_mixture(const std::string& text) {
   std::vector<sim::latency_model::component> parts;
   std::stringstream in{text};
@@ -83,7 +83,10 @@ std::optional<sim::latency_model> parse_mixture(const std::string& text) {
         return std::nullopt;
       }
     }
-    if (weight <= 0) return std::nullopt;
+    // (Finite and bounded: "nan", "inf" or 1e300 parse as numbers, and a latency past the
+    // simulator's clock would overflow it.)
+    auto sane = [](double x) { return std::isfinite(x) && x >= 0 && x <= 1e6; };
+    if (!sane(weight) || weight == 0 || !std::all_of(args.begin(), args.end(), sane)) return std::nullopt;
     if (head == "pareto" && args.size() == 2 && args[0] > 0 && args[1] > 0)
       parts.push_back({weight, sim::pareto_latency{ms(args[0]), args[1]}});
     else if (head == "exp" && args.size() == 1 && args[0] > 0)

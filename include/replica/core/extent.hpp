@@ -31,4 +31,15 @@ class extent_count<dynamic_extent> {
   std::size_t n_;
 };
 
+/// The replica count of every topology when nothing says otherwise.
+inline constexpr std::size_t default_nodes = 3;
+
+/// The replicas of a composition of size `fixed` (`dynamic_extent`: chosen at run time) whose
+/// configuration says `configured` (0: nothing said): `fixed` when the type fixes it, else
+/// `configured`, else `default_nodes`. (Whether `configured` contradicts `fixed` is each
+/// topology's `validate`.)
+constexpr std::size_t resolve_nodes(std::size_t fixed, std::size_t configured) noexcept {
+  return fixed != dynamic_extent ? fixed : configured != 0 ? configured : default_nodes;
+}
+
 }  // namespace replica

@@ -175,7 +175,7 @@ class multi_leader_node {
     return {};
   }
   /// How many replicas a cluster of these nodes has under `c`.
-  static std::size_t nodes_in(const config& c) { return fixed_nodes != dynamic_extent ? fixed_nodes : c.nodes != 0 ? c.nodes : 3; }
+  static std::size_t nodes_in(const config& c) { return resolve_nodes(fixed_nodes, c.nodes); }
   [[nodiscard]] const status& config_status() const noexcept { return config_; }
   /// The configuration in use: `nodes` as `nodes_in` resolves it.
   [[nodiscard]] const config& configuration() const noexcept { return cfg_; }

@@ -118,7 +118,7 @@ class sharded_node {
   };
 
   struct config {
-    std::size_t nodes = 3;
+    std::size_t nodes = default_nodes;
     std::size_t shards = topology::shard_count == dynamic_extent ? 8 : topology::shard_count;
     std::size_t replicas_per_shard = 3;
     std::uint64_t key_space = std::uint64_t{1} << 32;  ///< by_range: keys 0 .. key_space-1

@@ -63,13 +63,8 @@ namespace leader_based_detail {
 /// - `0 < election_min <= election_max` (a heartbeat as slow as `election_min` is allowed: a
 ///   benchmark with steady appends has no need of heartbeats);
 /// - `max_batch` and `max_inflight` at least 1 (or a leader never ships an entry).
-/// The default replica count of every topology when nothing says otherwise.
-inline constexpr std::size_t default_nodes = 3;
-
 /// The replicas a node of a composition of size `fixed` (or dynamic_extent) has under `c`.
-inline std::size_t nodes_of(const leader_based_config& c, std::size_t fixed) {
-  return fixed != dynamic_extent ? fixed : c.nodes != 0 ? c.nodes : default_nodes;
-}
+inline std::size_t nodes_of(const leader_based_config& c, std::size_t fixed) { return resolve_nodes(fixed, c.nodes); }
 
 inline status validate(const leader_based_config& c, std::size_t fixed) {
   if (fixed != dynamic_extent && c.nodes != 0 && c.nodes != fixed)

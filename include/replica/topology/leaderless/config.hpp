@@ -2,6 +2,7 @@
 /// \file
 /// A leaderless node's run-time configuration (`leaderless_node<R>::config`) and its check.
 
+#include <replica/core/extent.hpp>
 #include <replica/core/ids.hpp>
 #include <replica/core/result.hpp>
 #include <replica/core/time.hpp>
@@ -16,7 +17,7 @@
 namespace replica {
 
 struct leaderless_config {
-  std::size_t nodes = 3;
+  std::size_t nodes = default_nodes;
   group_id group{};
   std::size_t vnodes = 64;
   std::vector<std::uint16_t> datacenters{};  ///< datacenter of node i (empty: all in 0)
