@@ -1,7 +1,11 @@
 #pragma once
 /// \file
-/// Everything: the core vocabulary, every policy family, composition and description.
-/// Prefer the narrower headers in your own translation units; this one is for convenience.
+/// The vocabulary of compositions: the core types, every policy family, `replicator` and
+/// `describe`, the data models. Not the nodes that run a composition
+/// (`replica/topology/leader_based_node.hpp`, `leaderless_node.hpp`, `multi_leader_node.hpp`,
+/// `sharded_node.hpp`), the simulator (`replica/sim/`), the checkers (`replica/check/`) or the
+/// I/O layer (`replica/io/`): include those you use; each is heavier to compile, and most
+/// translation units need one at most. Prefer the narrower headers in your own code.
 
 #include <replica/cluster.hpp>
 #include <replica/commit.hpp>
