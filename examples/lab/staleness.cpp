@@ -141,7 +141,8 @@ const std::vector<double>& offsets() {
 }
 
 struct params {
-  std::size_t n = 3, r = 1, w = 1;
+  std::size_t n = 3;
+  std::vector<std::size_t> rs{1}, ws{1};  ///< a row for each (R, W) pair and preset
   std::vector<std::string> wars_specs{"lnkd-ssd"};
   double percentile = 99.9;
   std::size_t trials = 200;
@@ -218,11 +219,12 @@ void simulate(std::size_t w, std::size_t r, const wars& legs, std::size_t trials
 
 /// P(consistent) at each offset for one configuration, over `trials` writes per seed.
 template <std::size_t N>
-std::vector<double> curve(const params& p, const wars& legs, std::uint64_t seed, std::uint64_t seeds) {
+std::vector<double> curve(const params& p, std::size_t r, std::size_t w, const wars& legs, std::uint64_t seed,
+                          std::uint64_t seeds) {
   tally all;
   for (std::uint64_t s = seed; s < seed + seeds; ++s)
     for (std::size_t first = 0, i = 0; first < p.trials; first += chunk, ++i)
-      simulate<N>(p.w, p.r, legs, std::min(chunk, p.trials - first), i == 0 ? s : s ^ (i * 0x9E3779B97F4A7C15ULL), all);
+      simulate<N>(w, r, legs, std::min(chunk, p.trials - first), i == 0 ? s : s ^ (i * 0x9E3779B97F4A7C15ULL), all);
   std::vector<double> out(offsets().size(), 0);
   for (std::size_t i = 0; i < out.size(); ++i)
     out[i] = all.asked[i] ? static_cast<double>(all.fresh[i]) / static_cast<double>(all.asked[i]) : 0;
@@ -235,8 +237,8 @@ class staleness_experiment final : public experiment {
   std::string summary() const override { return "PBS: how soon after a write commits do reads see it (WARS legs, N/R/W)"; }
   void add_options(CLI::App& app) override {
     app.add_option("--n", p_.n, "replicas of a key")->capture_default_str()->check(CLI::Range(1, 5));
-    app.add_option("--r", p_.r, "read quorum")->capture_default_str()->check(CLI::Range(1, 5));
-    app.add_option("--w", p_.w, "write quorum")->capture_default_str()->check(CLI::Range(1, 5));
+    app.add_option("--r", p_.rs, "read quorums (a row for each R and W)")->capture_default_str()->check(CLI::Range(1, 5));
+    app.add_option("--w", p_.ws, "write quorums")->capture_default_str()->check(CLI::Range(1, 5));
     app.add_option("--wars", p_.wars_specs,
                    "one row each: lnkd-ssd, lnkd-disk, ymmr, a mixture for every leg such as "
                    "0.9:pareto(0.2,10)+0.1:exp(1.5), or W=...;A=...;R=...;S=... (ms; exp takes a rate)")
@@ -245,7 +247,11 @@ class staleness_experiment final : public experiment {
     app.add_option("--trials", p_.trials, "writes simulated per seed and row")->capture_default_str()->check(CLI::Range(10, 10000000));
   }
   std::string validate() const override {
-    if (p_.r > p_.n || p_.w > p_.n) return "--r and --w must not exceed --n";
+    if (p_.rs.empty() || p_.ws.empty() || p_.rs.size() > 5 || p_.ws.size() > 5) return "--r and --w take 1 to 5 values";
+    for (std::size_t x : p_.rs)
+      if (x > p_.n) return "--r must not exceed --n";
+    for (std::size_t x : p_.ws)
+      if (x > p_.n) return "--w must not exceed --n";
     if (p_.wars_specs.empty() || p_.wars_specs.size() > 16) return "--wars takes 1 to 16 values";
     for (const auto& spec : p_.wars_specs)
       if (!parse_wars(spec)) return "--wars " + spec + ": unknown preset or malformed mixture";
@@ -257,7 +263,7 @@ class staleness_experiment final : public experiment {
     f.ymax = 1.02;
     f.key = "inside bottom right vertical box opaque";
     for (const auto& row : o.rows) {
-      const std::string wars = row.at("wars").get<std::string>();
+      const std::string wars = "R=" + row.at("r").dump() + " W=" + row.at("w").dump() + " " + row.at("wars").get<std::string>();
       figure::series s{wars, {}, false};
       for (const auto& point : row.at("curve"))
         if (point.at(0).get<double>() > 0) s.points.emplace_back(point.at(0).get<double>(), point.at(1).get<double>());
@@ -266,37 +272,19 @@ class staleness_experiment final : public experiment {
         f.marks.emplace_back(t, "t-visibility " + wars + ": " + row.at("t_visibility_ms").dump() + " ms");
     }
     f.title = "staleness: P(a read sees the last committed write) after the commit \n(" +
-              params_text(o, {"n", "r", "w", "trials", "percentile"}) + ", PBS WARS model)";
+              params_text(o, {"n", "trials", "percentile"}) + ", PBS WARS model)";
     f.xlabel = "time after the write commits (ms, log scale)";
     f.ylabel = "P(consistent read)";
     return f;
   }
   outcome run(std::uint64_t seed, std::uint64_t seeds) const override {
     outcome o;
-    o.params = {{"n", p_.n}, {"r", p_.r}, {"w", p_.w}, {"wars", p_.wars_specs}, {"percentile", p_.percentile}, {"trials", p_.trials}};
-    meter().start(name(), p_.wars_specs.size() * seeds * p_.trials, "trials");
+    o.params = {{"n", p_.n}, {"r", p_.rs}, {"w", p_.ws}, {"wars", p_.wars_specs}, {"percentile", p_.percentile}, {"trials", p_.trials}};
+    meter().start(name(), p_.rs.size() * p_.ws.size() * p_.wars_specs.size() * seeds * p_.trials, "trials");
     auto round4 = [](double x) { return std::round(x * 10000) / 10000; };
-    for (const auto& spec : p_.wars_specs) {
-      const wars legs = *parse_wars(spec);
-      std::vector<double> p;
-      switch (p_.n) {
-        case 1: p = curve<1>(p_, legs, seed, seeds); break;
-        case 2: p = curve<2>(p_, legs, seed, seeds); break;
-        case 3: p = curve<3>(p_, legs, seed, seeds); break;
-        case 4: p = curve<4>(p_, legs, seed, seeds); break;
-        default: p = curve<5>(p_, legs, seed, seeds); break;
-      }
-      double t_vis = -1;
-      for (std::size_t i = 0; i < p.size(); ++i)
-        if (p[i] * 100.0 >= p_.percentile) {
-          t_vis = offsets()[i];
-          break;
-        }
-      nlohmann::json points = nlohmann::json::array();
-      for (std::size_t i = 0; i < p.size(); ++i) points.push_back({offsets()[i], round4(p[i])});
-      o.rows.push_back({{"n", p_.n}, {"r", p_.r}, {"w", p_.w}, {"wars", spec}, {"p_consistent", round4(p[0])},
-                        {"t_visibility_ms", t_vis}, {"curve", points}});
-    }
+    for (const std::size_t r : p_.rs)
+      for (const std::size_t w : p_.ws)
+        for (const auto& spec : p_.wars_specs) o.rows.push_back(row(r, w, spec, seed, seeds, round4));
     o.columns = {"n", "r", "w", "wars", "p_consistent", "t_visibility_ms"};
     o.note = "p_consistent: a read at the moment the write commits returns it; t_visibility_ms: the first offset (on a "
              "x1.25 grid from 0.1 ms) at which that reaches the percentile (-1: not within 10 s); the JSON's curve: "
@@ -305,6 +293,30 @@ class staleness_experiment final : public experiment {
   }
 
  private:
+  template <class Round>
+  nlohmann::json row(std::size_t r, std::size_t w, const std::string& spec, std::uint64_t seed, std::uint64_t seeds,
+                     Round round4) const {
+    const wars legs = *parse_wars(spec);
+    std::vector<double> p;
+    switch (p_.n) {
+      case 1: p = curve<1>(p_, r, w, legs, seed, seeds); break;
+      case 2: p = curve<2>(p_, r, w, legs, seed, seeds); break;
+      case 3: p = curve<3>(p_, r, w, legs, seed, seeds); break;
+      case 4: p = curve<4>(p_, r, w, legs, seed, seeds); break;
+      default: p = curve<5>(p_, r, w, legs, seed, seeds); break;
+    }
+    double t_vis = -1;
+    for (std::size_t i = 0; i < p.size(); ++i)
+      if (p[i] * 100.0 >= p_.percentile) {
+        t_vis = offsets()[i];
+        break;
+      }
+    nlohmann::json points = nlohmann::json::array();
+    for (std::size_t i = 0; i < p.size(); ++i) points.push_back({offsets()[i], round4(p[i])});
+    return {{"n", p_.n}, {"r", r}, {"w", w}, {"wars", spec}, {"p_consistent", round4(p[0])}, {"t_visibility_ms", t_vis},
+            {"curve", points}};
+  }
+
   params p_;
 };
 
