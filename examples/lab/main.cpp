@@ -30,6 +30,7 @@ std::unique_ptr<experiment> make_cart_experiment();
 std::unique_ptr<experiment> make_bottleneck_experiment();
 std::unique_ptr<experiment> make_quorum_experiment();
 std::unique_ptr<experiment> make_siblings_experiment();
+std::unique_ptr<experiment> make_regions_experiment();
 
 std::vector<std::unique_ptr<experiment>> all_experiments() {
   std::vector<std::unique_ptr<experiment>> v;
@@ -42,6 +43,7 @@ std::vector<std::unique_ptr<experiment>> all_experiments() {
   v.push_back(make_conflicts_experiment());
   v.push_back(make_cart_experiment());
   v.push_back(make_bottleneck_experiment());
+  v.push_back(make_regions_experiment());
   return v;
 }
 }  // namespace lab

@@ -41,7 +41,7 @@ struct session_options {
                                      ///< (after a redirect that names no one, always another)
   std::vector<replica_id> targets{};  ///< nodes the clients talk to (client i starts on targets[i % size]); empty: all
   bool send_tokens = false;          ///< pass the last write's token with each request
-  bool send_context = false;         ///< pass the last read's causal context with each write (read-modify-write)
+  bool send_context = false;         ///< pass the context of the client's last read of the key with each write (read-modify-write)
   consistency_level level = consistency_level::configured;  ///< per request (leaderless topologies)
   int max_redirects = 3;
   /// A client that knows placement (a routing layer, a smart driver): the node each new
@@ -198,6 +198,12 @@ class cluster {
   /// link's). For models where each kind of message has its own distribution, as PBS's WARS
   /// model gives writes, acknowledgements, reads and responses each their own leg.
   void set_message_latency(std::function<const latency_model*(const envelope<message>&)> f) { message_latency_ = std::move(f); }
+  /// The latency between client `client` and node `node`, both ways, for clients that are not
+  /// all in one place (a region's clients near its replica, far from the others): `f` returns
+  /// the model to use, or nullptr for `cluster_options::client_latency`.
+  void set_client_latency(std::function<const latency_model*(std::uint64_t client, replica_id node)> f) {
+    client_latency_ = std::move(f);
+  }
   /// `f(replica, effects)` sees every effects batch a node produces, before it is carried out:
   /// a test's tap on the real messages and persist entries of a run (the codec's round trip).
   void on_effects(std::function<void(replica_id, const effects_of<Node>&)> f) { effects_tap_ = std::move(f); }
@@ -254,6 +260,7 @@ class cluster {
     clients_[c].target = target;
     clients_[c].token = token;
     clients_[c].context = std::move(context);
+    clients_[c].context_key = op.key;
     begin(static_cast<std::uint32_t>(c), op);
     return c;
   }
@@ -261,7 +268,7 @@ class cluster {
   /// after the client latency; its reply goes to the `on_reply` handler. Use client ids that the
   /// cluster's own sessions do not (they count from 0).
   void submit(replica_id target, client_request<operation> req) {
-    const sim_time at = now_ + opt_.client_latency.sample(rng_).count();
+    const sim_time at = now_ + client_delay(req.client.value(), target, rng_);
     push(at, request_ev{target, std::move(req)});
   }
   /// Called with every reply a node sends, when it reaches the client (also for the cluster's
@@ -393,6 +400,7 @@ class cluster {
     std::optional<std::uint64_t> token{};
     std::optional<value_type> last_seen{};
     replica::payload context{};
+    key_type context_key{};  ///< the key `context` is for
   };
 
   static replica_id id(std::size_t i) { return replica_id{static_cast<std::uint32_t>(i)}; }
@@ -517,7 +525,10 @@ class cluster {
           c.last_seen = c.op.value;
         }
         if (r.reply.token) c.token = r.reply.token;
-        if (!r.reply.context.empty()) c.context = r.reply.context;
+        if (!r.reply.context.empty()) {
+          c.context = r.reply.context;
+          c.context_key = c.op.key;
+        }
         history_.push_back(std::move(e));
         finish(r.reply.client.value());
         return;
@@ -611,7 +622,7 @@ class cluster {
     for (const auto& p : fx.persist) Node::persist(s.disk, p);
     for (auto& m : fx.messages) send(std::move(m));
     for (auto& rep : fx.replies) {
-      const sim_time at = now_ + opt_.client_latency.sample(s.random).count();
+      const sim_time at = now_ + client_delay(rep.client.value(), r, s.random);
       push(at, reply_ev{std::move(rep)});
     }
     for (auto& e : fx.events) events_.push_back({now_, r, std::move(e)});
@@ -675,9 +686,14 @@ class cluster {
   void send_request(std::uint32_t client) {
     auto& c = clients_[client];
     client_request<kv_op> req{client_id{client}, c.current, c.op, c.opt.send_tokens ? c.token : std::nullopt, c.opt.level};
-    if (c.opt.send_context && c.op.kind != op_kind::read) req.context = c.context;
-    const sim_time at = now_ + opt_.client_latency.sample(c.random).count();
+    if (c.opt.send_context && c.op.kind != op_kind::read && c.context_key == c.op.key) req.context = c.context;
+    const sim_time at = now_ + client_delay(client, c.target, c.random);
     push(at, request_ev{c.target, req});
+  }
+
+  std::int64_t client_delay(std::uint64_t client, replica_id node, rng& random) {
+    const latency_model* m = client_latency_ ? client_latency_(client, node) : nullptr;
+    return (m ? *m : opt_.client_latency).sample(random).count();
   }
 
   /// Another node for the client's next operation, among its allowed targets.
@@ -710,6 +726,7 @@ class cluster {
   rng rng_;
   network net_;
   std::function<const latency_model*(const envelope<message>&)> message_latency_;
+  std::function<const latency_model*(std::uint64_t, replica_id)> client_latency_;
   std::function<void(replica_id, const effects_of<Node>&)> effects_tap_;
   std::function<void(replica_id, durable_state&)> restart_tap_;
   std::function<void(const reply_type&)> reply_handler_;
