@@ -10,6 +10,8 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -89,6 +91,14 @@ figure bars_by_row(const outcome& o, Label label, const std::vector<std::pair<st
     f.data.push_back(std::move(s));
   }
   return f;
+}
+
+/// The `p` quantile of `xs` (0 when empty), to three decimals: the lab's latency columns.
+inline double percentile(std::vector<double> xs, double p) {
+  if (xs.empty()) return 0;
+  std::sort(xs.begin(), xs.end());
+  const std::size_t k = std::min(xs.size() - 1, static_cast<std::size_t>(p * static_cast<double>(xs.size())));
+  return std::round(xs[k] * 1000) / 1000;
 }
 
 /// "k=v, k=v" of the parameters `keys` of `o` (a figure's title).

@@ -33,13 +33,6 @@ std::optional<replica_id> leader_of(sim::cluster<Node>& c) {
   return sim::current_leader(c);
 }
 
-double percentile(std::vector<double> xs, double p) {
-  if (xs.empty()) return 0;
-  std::sort(xs.begin(), xs.end());
-  const std::size_t k = std::min(xs.size() - 1, static_cast<std::size_t>(p * static_cast<double>(xs.size())));
-  return std::round(xs[k] * 1000) / 1000;
-}
-
 struct failover_params {
   std::size_t nodes = 3;
   std::size_t clients = 4;

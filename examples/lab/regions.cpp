@@ -108,13 +108,6 @@ std::pair<std::size_t, std::size_t> definitely_stale(const check::history& h) {
   return {reads, stale};
 }
 
-double percentile(std::vector<double> xs, double p) {
-  if (xs.empty()) return -1;
-  std::sort(xs.begin(), xs.end());
-  const std::size_t k = std::min(xs.size() - 1, static_cast<std::size_t>(p * static_cast<double>(xs.size())));
-  return std::round(xs[k] * 100) / 100;
-}
-
 duration ms(double x) { return duration{static_cast<duration::rep>(std::llround(x * 1000.0))}; }
 
 /// Runs one system: `setup(cluster)` after it is made (leader placement), sessions of
