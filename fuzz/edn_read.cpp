@@ -9,6 +9,8 @@
 #include <replica/check/edn.hpp>
 #include <replica/check/linearizability.hpp>
 
+#include "seeds.hpp"
+
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -60,11 +62,5 @@ std::vector<std::vector<std::byte>> replica_fuzz_seeds() {
       "{:process 0, :type :invoke, :f :read, :value [[[[[1]]]]]}\n",
       "{:process 0, :type :ok, :f :delete, :time 123456789}\n{:process 0 :type :fail :f :write :value 12N}\n",
   };
-  std::vector<std::vector<std::byte>> out;
-  for (const auto& t : texts) {
-    std::vector<std::byte> b(t.size());
-    for (std::size_t i = 0; i < t.size(); ++i) b[i] = static_cast<std::byte>(t[i]);
-    out.push_back(std::move(b));
-  }
-  return out;
+  return seeds_from_texts(texts);
 }

@@ -8,6 +8,8 @@
 //   build/clang/fuzz/fuzz_resp_parse -max_total_time=60 CORPUS_COPY   (scripts/fuzz)
 #include <replica/io/resp.hpp>
 
+#include "seeds.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -82,11 +84,5 @@ std::vector<std::vector<std::byte>> replica_fuzz_seeds() {
       "\x02*abc\r\n",
       "\x07\r\n*0\r\n*-1\r\nQUIT\r\n",
   };
-  std::vector<std::vector<std::byte>> out;
-  for (const auto& t : texts) {
-    std::vector<std::byte> b(t.size());
-    for (std::size_t i = 0; i < t.size(); ++i) b[i] = static_cast<std::byte>(t[i]);
-    out.push_back(std::move(b));
-  }
-  return out;
+  return seeds_from_texts(texts);
 }
