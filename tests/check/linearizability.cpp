@@ -214,6 +214,10 @@ TEST_CASE("linearizability: every single-copy register history is accepted", "[c
     const auto g = single_copy_run(script);
     const auto r = check_linearizable(g.h);
     RC_ASSERT(r.outcome == linearizability_result::verdict::linearizable);
+    // A cache of 64 entries forgets most of what it saw: slower, the same verdict.
+    linearizability_options tiny;
+    tiny.cache_bytes = 1024;
+    RC_ASSERT(check_linearizable(g.h, tiny).outcome == linearizability_result::verdict::linearizable);
   });
 }
 
@@ -237,6 +241,14 @@ TEST_CASE("linearizability: an injected stale read is rejected", "[check][linear
     RC_ASSERT(r.outcome == linearizability_result::verdict::not_linearizable);
     RC_ASSERT(r.culprit.has_value());
     RC_ASSERT(r.culprit->process == 91u);
+    // A cache of 64 entries forgets most of what it saw: the search may run out of steps
+    // (without its cache it is exponential), but it never calls the history linearizable.
+    linearizability_options tiny;
+    tiny.cache_bytes = 1024;
+    tiny.max_steps_per_key = 200'000;
+    const auto t = check_linearizable(h, tiny);
+    RC_ASSERT(t.outcome != linearizability_result::verdict::linearizable);
+    if (t.outcome == linearizability_result::verdict::not_linearizable) RC_ASSERT(t.culprit.has_value());
   });
 }
 

@@ -14,6 +14,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -35,6 +36,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   double time_limit_s = 0;
   app.add_option("--time-limit", time_limit_s, "seconds allowed for the search before answering unknown (0: none)")
+      ->check(CLI::Range(0.0, 1e6));
+  double cache_mb = 0;
+  app.add_option("--cache-mb", cache_mb,
+                 "MiB for the search's cache of visited states, per key (default: 12 times the "
+                 "history's size, at least 4 and at most 1024)")
       ->check(CLI::Range(0.0, 1e6));
   try {
     app.parse(argc, argv);
@@ -77,6 +83,8 @@ int main(int argc, char** argv) {
   edn_limits limits;
   limits.max_operations = max_ops;
   edn_history read = read_edn_history(text, limits);
+  const std::size_t text_size = text.size();
+  std::string{}.swap(text);  // read: its memory goes to the search
   if (read.error_line != 0) {
     std::fprintf(stderr, "replica-check: line %zu: %s\n", read.error_line, read.error.c_str());
     return 2;
@@ -95,6 +103,10 @@ int main(int argc, char** argv) {
   linearizability_options opt;
   opt.max_steps_per_key = max_steps;
   opt.time_limit = std::chrono::milliseconds{static_cast<std::int64_t>(time_limit_s * 1000)};
+  // The cache grows as the search needs it, up to this: with the history itself (a few times
+  // the file's size once read), memory stays within about 20 times the input.
+  opt.cache_bytes = cache_mb > 0 ? static_cast<std::size_t>(cache_mb * (1 << 20))
+                                 : std::clamp(12 * text_size, std::size_t{4} << 20, std::size_t{1} << 30);
   const auto r = check_linearizable(ops, opt);
   switch (r.outcome) {
     case linearizability_result::verdict::linearizable:

@@ -12,6 +12,11 @@
 /// Two different sets share a fingerprint with probability 2^-128 per pair of cache entries;
 /// at the default budget of 2*10^7 steps, below 10^-23 for a whole check.
 ///
+/// The cache is a fixed-size table (`linearizability_options::cache_bytes`, 64 MiB by default,
+/// 16 bytes an entry), grown from small as it fills, that forgets old entries when full: it only
+/// prunes, so forgetting costs search time, never a wrong answer, and memory stays within the
+/// bound whatever the budget of steps.
+///
 /// As in Jepsen and Knossos: a `fail` operation did not take effect and is dropped; an `info`
 /// write or cas may take effect at any time after its invocation, or never; an `info` read
 /// constrains nothing and is dropped. Registers start as nil.
@@ -19,12 +24,12 @@
 #include <replica/check/history.hpp>
 
 #include <algorithm>
+#include <bit>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
-#include <unordered_set>
 #include <vector>
 
 namespace replica::check {
@@ -46,6 +51,9 @@ struct linearizability_options {
   std::uint64_t max_steps_per_key = 20'000'000;
   /// Wall-clock time allowed for the whole check before giving up with `unknown` (0: no limit).
   std::chrono::milliseconds time_limit{0};
+  /// Memory for the search's cache of visited configurations, per key (grown up to this as
+  /// needed; beyond it old entries are forgotten, which costs time, never a wrong answer).
+  std::size_t cache_bytes = std::size_t{64} << 20;
 };
 
 namespace detail {
@@ -95,16 +103,56 @@ inline void toggle(fingerprint& f, std::size_t i) noexcept {
   f.hi ^= splitmix(2 * static_cast<std::uint64_t>(i) + 1);
 }
 
-struct cache_key {
-  fingerprint set;
-  reg state;
-  friend bool operator==(const cache_key&, const cache_key&) = default;
-};
-struct cache_hash {
-  std::size_t operator()(const cache_key& k) const noexcept {
-    const std::uint64_t s = k.state ? static_cast<std::uint64_t>(*k.state) * 0x9e3779b97f4a7c15ULL : 0x51ed27ULL;
-    return static_cast<std::size_t>(k.set.lo ^ (s + (k.set.hi >> 17)));
+/// The search's cache: a set of (linearized set, register state) configurations, each kept as
+/// one 128-bit key (the set's fingerprint XOR a mix of the state), in buckets of four (one cache
+/// line). It doubles while under half full and below `max_bytes`; at that size a new key
+/// replaces one of its bucket's, so memory is bounded and an insert never allocates.
+class seen_table {
+ public:
+  explicit seen_table(std::size_t max_bytes)
+      : max_buckets_(std::bit_floor(std::max<std::size_t>(max_bytes / sizeof(bucket), 1))),
+        slots_(std::min<std::size_t>(max_buckets_, 256)) {}
+
+  /// Adds `(set, state)`; false if it was there already.
+  bool insert(const fingerprint& set, const reg& state) {
+    fingerprint k = set;
+    const std::uint64_t v = state ? static_cast<std::uint64_t>(*state) : 0;
+    k.lo ^= splitmix(v ^ (state ? 0x243f6a8885a308d3ULL : 0x13198a2e03707344ULL));
+    k.hi ^= splitmix(splitmix(v) ^ 0xa4093822299f31d0ULL);
+    if (k == fingerprint{}) k.lo = 1;  // all zeros marks an empty entry
+    bucket& b = slots_[k.lo & (slots_.size() - 1)];
+    for (auto& e : b.keys) {
+      if (e == k) return false;
+      if (e == fingerprint{}) {
+        e = k;
+        if (++size_ * 2 > slots_.size() * 4 && slots_.size() < max_buckets_) grow();
+        return true;
+      }
+    }
+    b.keys[(k.hi >> 62) & 3] = k;  // full at its bound: forget one
+    return true;
   }
+
+ private:
+  struct alignas(64) bucket {
+    fingerprint keys[4]{};
+  };
+  void grow() {
+    std::vector<bucket> old(slots_.size() * 2);
+    old.swap(slots_);
+    for (const auto& b : old)
+      for (const auto& k : b.keys) {
+        if (k == fingerprint{}) continue;
+        for (auto& e : slots_[k.lo & (slots_.size() - 1)].keys)
+          if (e == fingerprint{}) {
+            e = k;
+            break;
+          }  // four entries of a bucket split between two new buckets: always room
+      }
+  }
+  std::size_t max_buckets_;
+  std::vector<bucket> slots_;
+  std::size_t size_ = 0;
 };
 
 /// Whether the check has run past its deadline (looked at every 2^16 steps).
@@ -118,7 +166,8 @@ struct deadline {
 
 /// Checks the operations of one key (already filtered to ok and info ones that matter).
 inline linearizability_result check_one_register(const std::vector<operation>& ops, std::uint64_t max_steps,
-                                                 const deadline& until = {}) {
+                                                 const deadline& until = {},
+                                                 std::size_t cache_bytes = linearizability_options{}.cache_bytes) {
   linearizability_result res;
   const std::size_t n = ops.size();
   if (n == 0) return res;
@@ -173,8 +222,7 @@ inline linearizability_result check_one_register(const std::vector<operation>& o
   for (const auto& op : ops) remaining_ok += op.outcome == event_type::ok;
 
   fingerprint placed;
-  constexpr std::size_t cache_limit = std::size_t{1} << 21;
-  std::unordered_set<cache_key, cache_hash> cache;
+  seen_table cache(cache_bytes);
   struct frame {
     int call;
     reg state;
@@ -196,10 +244,8 @@ inline linearizability_result check_one_register(const std::vector<operation>& o
       if (apply_register(ops[o], next)) {
         toggle(placed, o);
         // The cache only prunes (a configuration on the current path cannot come back deeper:
-        // the set grows along it), so forgetting it costs work, never a wrong answer: bounded,
-        // it keeps the search's memory under about 150 MB whatever the budget.
-        if (cache.size() >= cache_limit) cache.clear();
-        if (cache.insert(cache_key{placed, next}).second) {
+        // the set grows along it), so what it forgets costs work, never a wrong answer.
+        if (cache.insert(placed, next)) {
           stack.push_back({cur, state});
           state = next;
           if (ops[o].outcome == event_type::ok) --remaining_ok;
@@ -260,7 +306,7 @@ inline linearizability_result check_linearizable(const std::vector<operation>& a
     until.set = true;
   }
   for (auto& [key, ops] : by_key) {
-    auto r = detail::check_one_register(ops, opt.max_steps_per_key, until);
+    auto r = detail::check_one_register(ops, opt.max_steps_per_key, until, opt.cache_bytes);
     total.steps += r.steps;
     if (!r.linearizable()) {
       r.steps = total.steps;
