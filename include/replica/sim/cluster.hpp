@@ -280,12 +280,17 @@ class cluster {
   /// The token of the last reply a client received (a write's log position), if any.
   [[nodiscard]] std::optional<std::uint64_t> last_token(std::uint64_t client) const { return clients_.at(client).token; }
   [[nodiscard]] const check::history& history() const noexcept { return history_; }
+  /// Moves out the history recorded so far; what follows is recorded afresh. A long run that
+  /// reads its history in pieces keeps its memory flat (the `bottleneck` experiment).
+  [[nodiscard]] check::history take_history() noexcept { return std::exchange(history_, {}); }
   /// Whether any client operation is outstanding.
   [[nodiscard]] bool clients_idle() const noexcept { return pending_clients_ == 0; }
 
   // ---- observation ---------------------------------------------------------------------------
 
   [[nodiscard]] const std::vector<logged_event<node_event>>& events() const noexcept { return events_; }
+  /// Moves out the node events logged so far, as `take_history` does.
+  [[nodiscard]] std::vector<logged_event<node_event>> take_events() noexcept { return std::exchange(events_, {}); }
   /// FNV-1a over every processed event (time, kind, endpoints): equal for equal runs.
   [[nodiscard]] std::uint64_t trace_hash() const noexcept { return hash_; }
   [[nodiscard]] std::uint64_t events_processed() const noexcept { return processed_; }
