@@ -18,6 +18,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -158,4 +159,87 @@ TEST_CASE("runner: a leader's appends leave before its own sync; votes and ackno
     }
     for (const key_type k : acked) CHECK(copies(g, k) >= 2);  // on a majority of disks after a power cut
   }
+}
+
+TEST_CASE("runner: on the real file system checkpoints are written beside the loop, and the log recovers through them",
+          "[io][storage]") {
+  // posix_file_system is thread_safe, so the runner writes each checkpoint's file on a thread
+  // of its own while the loop goes on (a checkpoint every 4 KiB of records here). After the
+  // runners are gone, every node's log recovers from its newest snapshot plus the records after
+  // it, to exactly the disk the runner kept.
+  namespace fs = std::filesystem;
+  static_assert(io::thread_safe_file_system<io::posix_file_system>);
+  static_assert(!io::thread_safe_file_system<io::power_loss_disk>);
+  using real_run = io::runner<node>;
+  using real_log = io::wal<node>;
+  const fs::path dir = fs::current_path() / "runner_checkpoint_test";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  io::posix_file_system files;
+  io::wal_options o;
+  o.segment_bytes = 16u << 10;
+  o.checkpoint_bytes = 4u << 10;
+  asio::io_context io;
+  std::vector<std::unique_ptr<real_run>> runs;
+  std::size_t replies = 0;
+  for (std::uint32_t i = 0; i < 3; ++i) {
+    node::durable_state disk;
+    auto log = real_log::open(files, (dir / std::to_string(i)).string(), o, disk);
+    REQUIRE(log.ok());
+    node::config cfg;
+    cfg.seed = i + 1;
+    runs.push_back(std::make_unique<real_run>(
+        io, replica_id{i}, cfg, std::move(*log), std::move(disk), io::runner_options{},
+        real_run::sinks{.send = [&](envelope<node::message>&& m) {
+                          asio::post(io, [&, m = std::move(m)]() mutable { runs[m.to.value()]->step(std::move(m)); });
+                        },
+                        .reply = [&](client_reply&& r) { replies += r.status == reply_status::ok; }}));
+  }
+  for (auto& r : runs) r->start();
+  auto run_until = [&](const std::function<bool()>& done) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds{20};
+    while (!done() && std::chrono::steady_clock::now() < until) {
+      io.restart();
+      io.run_for(std::chrono::milliseconds{5});
+    }
+    return done();
+  };
+  auto leader = [&] {
+    for (std::size_t i = 0; i < 3; ++i)
+      if (runs[i]->node().is_leader()) return static_cast<int>(i);
+    return -1;
+  };
+  REQUIRE(run_until([&] { return leader() >= 0; }));
+  const auto l = static_cast<std::size_t>(leader());
+  constexpr int writes = 400;
+  for (int i = 0; i < writes; ++i) {
+    kv_op op{.kind = op_kind::write, .key = static_cast<key_type>(i % 50), .value = i};
+    runs[l]->submit(client_request<kv_op>{client_id{1}, request_id{static_cast<std::uint64_t>(i + 1)}, op});
+    if (i % 10 == 9) REQUIRE(run_until([&] { return replies == static_cast<std::size_t>(i + 1); }));
+  }
+  REQUIRE(replies == static_cast<std::size_t>(writes));
+  // Let the followers catch up and the last checkpoints finish.
+  REQUIRE(run_until([&] {
+    for (auto& r : runs)
+      if (r->node().commit_index() < runs[l]->node().commit_index()) return false;
+    return true;
+  }));
+  io.restart();
+  io.run_for(std::chrono::milliseconds{200});
+  for (std::size_t i = 0; i < 3; ++i) {
+    INFO("node " << i);
+    CHECK(runs[i]->stats().checkpoints >= 3);
+  }
+  std::vector<node::durable_state> kept;
+  for (auto& r : runs) kept.push_back(r->disk());
+  runs.clear();  // joins any checkpoint still being written
+  for (std::size_t i = 0; i < 3; ++i) {
+    INFO("node " << i);
+    node::durable_state back;
+    io::wal_recovery report;
+    REQUIRE(real_log::open(files, (dir / std::to_string(i)).string(), o, back, &report).ok());
+    CHECK(report.snapshot_sequence > 0);
+    CHECK(back == kept[i]);
+  }
+  fs::remove_all(dir);
 }

@@ -770,3 +770,69 @@ TEST_CASE("wal: checkpoints every N bytes keep a growing store's log bounded, an
   CHECK_FALSE(log_t::open(d, "n0", o, refused, nullptr, &why).ok());
   CHECK(why.file == "n0/" + snap);
 }
+
+TEST_CASE("wal: a checkpoint written while the log goes on appending recovers the old or the new snapshot with every record (D4)",
+          "[io][storage]") {
+  // The runner's way on a real disk: begin (encode) on the loop, write and sync the snapshot
+  // file on another thread while batches keep being appended (and segments roll), finish on
+  // the loop. A power cut at every disk call from the begin to the end of the finish.
+  const auto bs = real_batches(13);
+  REQUIRE(bs.size() > 40);
+  const std::size_t half = bs.size() / 2, three_quarters = bs.size() * 3 / 4;
+  io::wal_options o;
+  o.segment_bytes = 4096;  // segments roll during the checkpoint: the finish must keep those
+  const node::durable_state at_half = replay(bs, records_in(bs, half));
+  auto run = [&](crashing_disk& disk, std::size_t& acked) {
+    node::durable_state empty;
+    auto log = io::wal<node, crashing_disk>::open(disk, "n0", o, empty);
+    REQUIRE(log.ok());
+    for (; acked < half; ++acked) REQUIRE(log->append(bs[acked]).ok());
+    auto job = log->begin_checkpoint(at_half);
+    REQUIRE(job.ok());
+    CHECK_FALSE(log->checkpoint_due());
+    CHECK(log->begin_checkpoint(at_half).err().code == errc::precondition);  // one at a time
+    for (; acked < three_quarters; ++acked)
+      if (!log->append(bs[acked]).ok()) return;
+    log->write_checkpoint(*job);
+    for (; acked < bs.size(); ++acked)
+      if (!log->append(bs[acked]).ok()) return;
+    (void)log->finish_checkpoint(std::move(*job));
+  };
+  int before = 0, total_calls = 0;
+  {
+    io::power_loss_disk d{13};
+    crashing_disk count{d, 1 << 30};
+    std::size_t acked = 0;
+    {
+      node::durable_state empty;
+      auto log = io::wal<node, crashing_disk>::open(count, "n0", o, empty);
+      REQUIRE(log.ok());
+      for (; acked < half; ++acked) REQUIRE(log->append(bs[acked]).ok());
+      before = (1 << 30) - count.countdown;
+    }
+    io::power_loss_disk d2{13};
+    crashing_disk count2{d2, 1 << 30};
+    acked = 0;
+    run(count2, acked);
+    REQUIRE(acked == bs.size());
+    total_calls = (1 << 30) - count2.countdown;
+  }
+  std::size_t old_snapshot = 0, new_snapshot = 0;
+  for (int cut = before + 1; cut <= total_calls + 2; ++cut) {
+    INFO("power cut at disk call " << cut << " (the checkpoint begins after " << before << ", the run makes " << total_calls << ")");
+    io::power_loss_disk d{static_cast<std::uint64_t>(cut)};
+    crashing_disk crash{d, cut};
+    std::size_t acked = 0;
+    run(crash, acked);
+    if (!crash.dead) d.power_loss();
+    auto [back, report, log] = recover(d, o);
+    const std::uint64_t total = report.snapshot_sequence + report.records;
+    CHECK(total >= records_in(bs, acked));  // nothing acknowledged lost
+    CHECK(same(back, replay(bs, total)));   // nothing invented
+    if (report.snapshot_sequence == 0) ++old_snapshot;
+    else if (report.snapshot_sequence == records_in(bs, half)) ++new_snapshot;
+    else FAIL("recovered from a snapshot that was never written: " << report.snapshot_sequence);
+  }
+  CHECK(old_snapshot > 0);
+  CHECK(new_snapshot > 0);
+}

@@ -64,9 +64,16 @@ concept file_system = requires(F& fs, file_handle h, const std::string& path, st
   { fs.list(path) } -> std::same_as<result<std::vector<std::string>>>;
 };
 
-/// The real file system (Linux, POSIX calls).
+/// Whether a file system may be called from two threads at once (it says so with
+/// `static constexpr bool thread_safe = true`): then the runner writes checkpoints on a thread
+/// of their own while the log goes on appending. Fault-injecting test doubles are not.
+template <class F>
+inline constexpr bool thread_safe_file_system = requires { requires F::thread_safe; };
+
+/// The real file system (Linux, POSIX calls). Stateless: every call is a system call.
 class posix_file_system {
  public:
+  static constexpr bool thread_safe = true;
   result<file_handle> open(const std::string& path, open_mode mode) {
     int flags = O_CLOEXEC;
     switch (mode) {

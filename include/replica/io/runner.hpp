@@ -18,7 +18,10 @@
 ///   io.run();
 ///
 /// The runner keeps a copy of the node's disk (every persist entry applied to it, as
-/// `Node::persist` says) so that it can hand the log a checkpoint when one is due.
+/// `Node::persist` says) so that it can hand the log a checkpoint when one is due. The loop
+/// encodes the checkpoint; when the file system is `thread_safe` (the real one), a thread of its
+/// own writes, syncs and renames the snapshot file while the loop goes on, and the loop removes
+/// the old segments when it is durable: a checkpoint never holds up requests for its sync.
 
 #include <replica/core/client.hpp>
 #include <replica/core/envelope.hpp>
@@ -39,6 +42,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -60,7 +64,7 @@ struct runner_stats {
   std::uint64_t batches = 0;       ///< effects batches carried out
   std::uint64_t syncs = 0;         ///< log appends (each one sync)
   std::uint64_t persisted = 0;     ///< persist entries written
-  std::uint64_t checkpoints = 0;
+  std::uint64_t checkpoints = 0;   ///< checkpoints made durable
   std::uint64_t refused = 0;       ///< peer messages the node refused (an error value)
   std::uint64_t early_sent = 0;    ///< messages sent while their batch was being written (sendable_before_persist)
   // Where the loop's time goes (steady-clock nanoseconds): in the node (step, submit, tick),
@@ -97,7 +101,10 @@ class runner {
         start_{std::chrono::steady_clock::now()}, alive_{std::make_shared<bool>(true)} {}
   runner(const runner&) = delete;
   runner& operator=(const runner&) = delete;
-  ~runner() { *alive_ = false; }
+  ~runner() {
+    *alive_ = false;
+    if (checkpointer_.joinable()) checkpointer_.join();  // its file work done; its finish is dropped
+  }
 
   /// Starts the tick timer.
   void start() {
@@ -156,6 +163,8 @@ class runner {
 
   [[nodiscard]] const Node& node() const noexcept { return node_; }
   [[nodiscard]] const runner_stats& stats() const noexcept { return stats_; }
+  /// The runner's copy of the node's disk: what the log recovers to, every batch applied.
+  [[nodiscard]] const durable_state& disk() const noexcept { return disk_; }
   /// Whether the log failed (nothing is acknowledged any more).
   [[nodiscard]] bool failed() const noexcept { return failed_; }
   /// The node's clock reading now (`steady`: time since the runner was made, so that a
@@ -248,7 +257,7 @@ class runner {
       stats_.persisted += fx.persist.size();
       const auto t1 = clock::now();
       for (const auto& p : fx.persist) Node::persist(disk_, p);
-      if (log_.checkpoint_due() && log_.checkpoint(disk_)) ++stats_.checkpoints;
+      if (log_.checkpoint_due()) checkpoint();
       stats_.log_ns += elapsed(t1);
     }
     const auto t2 = clock::now();
@@ -258,6 +267,25 @@ class runner {
     if (out_.event)
       for (const auto& e : fx.events) out_.event(e);
     fx.clear();
+  }
+
+  /// Folds the log into a snapshot of `disk_`: the file work on a thread of its own when the
+  /// file system allows it, the rest (encoding, then removing what the snapshot replaces) here.
+  void checkpoint() {
+    if constexpr (thread_safe_file_system<Files>) {
+      auto job = log_.begin_checkpoint(disk_);
+      if (!job || job->seq == 0) return;  // a failed checkpoint costs the log nothing; it is due again later
+      checkpointer_ = std::thread([this, alive = alive_, j = std::move(*job)]() mutable {
+        log_.write_checkpoint(j);  // touches the file system only, never the log's state
+        boost::asio::post(io_, [this, alive, j = std::move(j)]() mutable {
+          if (!*alive) return;
+          checkpointer_.join();
+          if (log_.finish_checkpoint(std::move(j))) ++stats_.checkpoints;
+        });
+      });
+    } else if (log_.checkpoint(disk_)) {
+      ++stats_.checkpoints;
+    }
   }
 
   boost::asio::io_context& io_;
@@ -274,6 +302,7 @@ class runner {
   bool scheduled_ = false;
   bool stopped_ = false;
   bool failed_ = false;
+  std::thread checkpointer_;  // writing a checkpoint (joined when it is finished)
 };
 
 }  // namespace replica::io

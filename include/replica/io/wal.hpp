@@ -101,7 +101,7 @@ class wal {
         active_{std::exchange(o.active_, std::nullopt)}, active_size_{o.active_size_}, offset_{o.offset_},
         segment_no_{o.segment_no_}, next_{std::exchange(o.next_, std::nullopt)}, next_seq_{o.next_seq_},
         broken_{o.broken_}, no_sync_{o.no_sync_}, checkpoint_bytes_{o.checkpoint_bytes_}, since_checkpoint_{o.since_checkpoint_},
-        active_name_{std::move(o.active_name_)}, older_{std::move(o.older_)}, snapshot_name_{std::move(o.snapshot_name_)} {}
+        active_name_{std::move(o.active_name_)}, older_{std::move(o.older_)}, in_flight_{o.in_flight_}, snapshot_name_{std::move(o.snapshot_name_)} {}
   wal& operator=(wal&&) = delete;
   wal(const wal&) = delete;
   wal& operator=(const wal&) = delete;
@@ -143,7 +143,9 @@ class wal {
   }
 
   /// Whether `wal_options::checkpoint_bytes` of records were written since the last checkpoint.
-  [[nodiscard]] bool checkpoint_due() const noexcept { return checkpoint_bytes_ > 0 && since_checkpoint_ >= checkpoint_bytes_; }
+  [[nodiscard]] bool checkpoint_due() const noexcept {
+    return checkpoint_bytes_ > 0 && since_checkpoint_ >= checkpoint_bytes_ && !in_flight_;
+  }
 
   /// Writes `state` (what replaying every record appended so far gives: the caller's copy of
   /// the node's disk) as a snapshot file, then deletes the segments and the snapshot it makes
@@ -155,29 +157,76 @@ class wal {
   /// after from the new. A failure stops the checkpoint, not the log: nothing is removed, and a
   /// snapshot whose sync failed is never renamed.
   status checkpoint(const durable_state& state) {
+    auto job = begin_checkpoint(state);
+    if (!job) return job.err();
+    write_checkpoint(*job);
+    return finish_checkpoint(std::move(*job));
+  }
+
+  /// A checkpoint taken apart, so that its file work can run on another thread while the log
+  /// goes on appending (the runner does this when `Files::thread_safe`): `begin_checkpoint`
+  /// encodes the state (on the log's thread), `write_checkpoint` writes, syncs and renames the
+  /// snapshot file (touching only the file system, never the log), and `finish_checkpoint` (on
+  /// the log's thread again) removes what the snapshot made unnecessary: the segments that were
+  /// complete when it began (the active one then holds records after it) and the old snapshot.
+  /// A crash at any point leaves what a crash inside `checkpoint` leaves.
+  struct checkpoint_job {
+    std::uint64_t seq = 0;              ///< the last record the snapshot includes (0: nothing to do)
+    std::vector<std::byte> file;        ///< the snapshot file, header and body
+    std::vector<std::string> segments;  ///< complete segments when it began: removed once it is durable
+    status written{};                   ///< what `write_checkpoint` found
+  };
+  /// Encodes `state` (what replaying every record appended so far gives). Until the job is
+  /// finished the log does not ask for another (`checkpoint_due` is false).
+  result<checkpoint_job> begin_checkpoint(const durable_state& state) {
     if (broken_) return error{errc::io_failed, "wal: an earlier write or sync failed"};
-    const std::uint64_t seq = next_seq_ - 1;  // the last record the state includes
-    if (seq == 0) return {};                  // nothing written: nothing to fold
-    std::vector<std::byte> file(snapshot_header_bytes);
-    if (!encode_to(state, file)) return error{errc::out_of_range, "wal: a state too large to encode"};
-    seal_snapshot(file, seq);
-    const std::string name = snapshot_name(seq, false), temp = snapshot_name(seq, true);
+    if (in_flight_) return error{errc::precondition, "wal: a checkpoint is in progress; finish it first"};
+    checkpoint_job job;
+    job.seq = next_seq_ - 1;
+    if (job.seq == 0) return job;  // nothing written: nothing to fold
+    job.file.resize(snapshot_header_bytes);
+    if (!encode_to(state, job.file)) return error{errc::out_of_range, "wal: a state too large to encode"};
+    seal_snapshot(job.file, job.seq);
+    job.segments = std::move(older_);
+    older_.clear();
+    since_checkpoint_ = 0;
+    in_flight_ = true;
+    return job;
+  }
+  /// The snapshot file: written to a temporary, synced, renamed, the directory synced. Reads
+  /// only what never changes after `open` (the file system, the folder, whether to sync).
+  void write_checkpoint(checkpoint_job& job) const {
+    if (job.seq == 0) return;
+    const std::string name = snapshot_name(job.seq, false), temp = snapshot_name(job.seq, true);
     (void)fs_->remove(dir_ + "/" + temp);  // left by a checkpoint that failed or was cut short
     auto h = fs_->open(dir_ + "/" + temp, open_mode::create);
-    if (!h) return h.err();
-    status wrote = fs_->write_at(*h, 0, file);
+    if (!h) {
+      job.written = h.err();
+      return;
+    }
+    status wrote = fs_->write_at(*h, 0, job.file);
     if (wrote && !no_sync_) wrote = fs_->sync(*h);
     (void)fs_->close(*h);
-    if (!wrote) return wrote;
-    if (auto s = fs_->rename(dir_ + "/" + temp, dir_ + "/" + name); !s) return s;
-    if (!no_sync_)
-      if (auto s = fs_->sync_dir(dir_); !s) return s;
+    if (wrote) wrote = fs_->rename(dir_ + "/" + temp, dir_ + "/" + name);
+    if (wrote && !no_sync_) wrote = fs_->sync_dir(dir_);
+    job.written = wrote;
+  }
+  /// After `write_checkpoint`: when the snapshot is durable, removes the old snapshot and the
+  /// job's segments (then syncs the folder); when it failed, nothing is removed, the segments
+  /// wait for the next checkpoint, and one is due again.
+  status finish_checkpoint(checkpoint_job&& job) {
+    in_flight_ = false;
+    if (job.seq == 0) return {};
+    if (!job.written) {
+      older_.insert(older_.begin(), std::make_move_iterator(job.segments.begin()), std::make_move_iterator(job.segments.end()));
+      since_checkpoint_ = std::max(since_checkpoint_, checkpoint_bytes_);
+      return job.written;
+    }
     // The new snapshot is durable: what it replaces can go.
+    const std::string name = snapshot_name(job.seq, false);
     if (snapshot_name_ && *snapshot_name_ != name) (void)fs_->remove(dir_ + "/" + *snapshot_name_);
-    for (const std::string& old : older_) (void)fs_->remove(dir_ + "/" + old);
-    older_.clear();
+    for (const std::string& old : job.segments) (void)fs_->remove(dir_ + "/" + old);
     snapshot_name_ = name;
-    since_checkpoint_ = 0;
     if (!no_sync_)
       if (auto s = fs_->sync_dir(dir_); !s) return s;
     return {};
@@ -508,6 +557,7 @@ class wal {
   std::uint64_t since_checkpoint_ = 0;       ///< record bytes written since the last checkpoint
   std::string active_name_;
   std::vector<std::string> older_;            ///< segments before the active one: a checkpoint removes them
+  bool in_flight_ = false;                    ///< a checkpoint begun and not finished
   std::optional<std::string> snapshot_name_;  ///< the newest snapshot file
 };
 
