@@ -85,7 +85,7 @@ std::optional<sim::latency_model> parse_mixture(const std::string& text) {
     }
     // (Finite and bounded: "nan", "inf" or 1e300 parse as numbers, and a latency past the
     // simulator's clock would overflow it.)
-    auto sane = [](double x) { return std::isfinite(x) && x >= 0 && x <= 1e6; };
+    auto sane = [](double v) { return std::isfinite(v) && v >= 0 && v <= 1e6; };
     if (!sane(weight) || weight == 0 || !std::all_of(args.begin(), args.end(), sane)) return std::nullopt;
     if (head == "pareto" && args.size() == 2 && args[0] > 0 && args[1] > 0)
       parts.push_back({weight, sim::pareto_latency{ms(args[0]), args[1]}});

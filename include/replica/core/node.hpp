@@ -108,6 +108,20 @@ bool sendable_before_persist(const typename N::message& m, std::span<const typen
     return false;
 }
 
+/// Whether writing persist entry `p` onto disk `d` only restates what `d` already implies (a
+/// compaction: a snapshot of entries `d` holds), so that a write-ahead log may leave it out and
+/// fold it into its next checkpoint instead of syncing it before the batch's replies. What the
+/// node says through a static `N::restates(d, p)`, and `false` for a node without one. Leaving
+/// such an entry out, recovery gives the disk as it was before it (the leader-based node: the
+/// longer log and the older snapshot), from which the node behaves the same.
+template <class N>
+bool restates(const typename N::durable_state& d, const typename N::persist_entry& p) {
+  if constexpr (requires { { N::restates(d, p) } -> std::convertible_to<bool>; })
+    return N::restates(d, p);
+  else
+    return false;
+}
+
 /// The disk a replica of node type `N` starts from after losing its own (FAULTS.md D10: a
 /// member restarted with a new, empty data directory): `N::lost_disk()` when the node has one
 /// (the leader-based node's marks the replica as rebuilding, so it neither votes nor counts

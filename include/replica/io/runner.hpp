@@ -18,7 +18,9 @@
 ///   io.run();
 ///
 /// The runner keeps a copy of the node's disk (every persist entry applied to it, as
-/// `Node::persist` says) so that it can hand the log a checkpoint when one is due. The loop
+/// `Node::persist` says) so that it can hand the log a checkpoint when one is due. An entry
+/// that only restates that copy (`restates<Node>`: a leader-based compaction, the whole state
+/// machine as a snapshot) is not written to the log but starts a checkpoint, which holds it. The loop
 /// encodes the checkpoint; when the file system is `thread_safe` (the real one), a thread of its
 /// own writes, syncs and renames the snapshot file while the loop goes on, and the loop removes
 /// the old segments when it is durable: a checkpoint never holds up requests for its sync.
@@ -65,6 +67,7 @@ struct runner_stats {
   std::uint64_t syncs = 0;         ///< log appends (each one sync)
   std::uint64_t persisted = 0;     ///< persist entries written
   std::uint64_t checkpoints = 0;   ///< checkpoints made durable
+  std::uint64_t deferred = 0;      ///< persist entries left to a checkpoint (they restate the disk: compactions)
   std::uint64_t refused = 0;       ///< peer messages the node refused (an error value)
   std::uint64_t early_sent = 0;    ///< messages sent while their batch was being written (sendable_before_persist)
   // Where the loop's time goes (steady-clock nanoseconds): in the node (step, submit, tick),
@@ -244,7 +247,24 @@ class runner {
     }
     if (!fx.persist.empty()) {
       const auto t0 = clock::now();
-      auto appended = log_.append(fx.persist);
+      // Each entry is applied to the runner's copy of the disk in order; one that only restates
+      // that copy (a compaction) stays out of the log, which a checkpoint folds it into instead.
+      bool deferred = false;
+      for (std::size_t k = 0; k < fx.persist.size(); ++k) {
+        const auto& p = fx.persist[k];
+        if (restates<Node>(disk_, p)) {
+          if (!deferred) to_log_.assign(fx.persist.begin(), fx.persist.begin() + static_cast<std::ptrdiff_t>(k));
+          deferred = true;
+          ++stats_.deferred;
+        } else if (deferred) {
+          to_log_.push_back(p);
+        }
+        Node::persist(disk_, p);
+      }
+      const std::span<const typename Node::persist_entry> logged{deferred ? to_log_ : fx.persist};
+      auto appended = log_.append(logged);
+      const bool synced = !logged.empty();
+      if (deferred) to_log_.clear();
       stats_.log_ns += elapsed(t0);
       if (auto s = appended; !s) {
         failed_ = true;
@@ -253,11 +273,10 @@ class runner {
         if (out_.fatal) out_.fatal("the write-ahead log failed (" + std::string{s.err().detail} + "): stopping");
         return;
       }
-      ++stats_.syncs;
+      stats_.syncs += synced ? 1 : 0;
       stats_.persisted += fx.persist.size();
       const auto t1 = clock::now();
-      for (const auto& p : fx.persist) Node::persist(disk_, p);
-      if (log_.checkpoint_due()) checkpoint();
+      if (log_.checkpoint_due() || (deferred && !log_.checkpoint_in_flight())) checkpoint();
       stats_.log_ns += elapsed(t1);
     }
     const auto t2 = clock::now();
@@ -299,6 +318,7 @@ class runner {
   std::shared_ptr<bool> alive_;
   runner_stats stats_;
   std::vector<client_request<operation>> waiting_;  // requests for the next submit_batch
+  std::vector<typename Node::persist_entry> to_log_;  // a batch's entries less those it defers
   bool scheduled_ = false;
   bool stopped_ = false;
   bool failed_ = false;

@@ -142,6 +142,8 @@ class wal {
     return {};
   }
 
+  /// Whether a checkpoint was begun and not finished.
+  [[nodiscard]] bool checkpoint_in_flight() const noexcept { return in_flight_; }
   /// Whether `wal_options::checkpoint_bytes` of records were written since the last checkpoint.
   [[nodiscard]] bool checkpoint_due() const noexcept {
     return checkpoint_bytes_ > 0 && since_checkpoint_ >= checkpoint_bytes_ && !in_flight_;

@@ -40,3 +40,19 @@ TEST_CASE("wire: persist appends, truncates, keeps hard state and compacts", "[l
   CHECK(d.log.empty());  // a snapshot past the log replaces it
   CHECK(d.snap.index == 9);
 }
+
+TEST_CASE("wire: a snapshot of entries the disk holds restates it; one that replaces the log does not", "[leader_based][wire]") {
+  w::durable_state d;
+  w::persist(d, write(1, {e(1, 1, 10), e(1, 2, 20), e(2, 3, 30)}));
+  const auto snap = [](std::uint64_t i, std::uint64_t t) { return w::snapshot{.index = i, .term = term{t}, .bytes = 0, .state = {}}; };
+  CHECK(w::restates(d, snap(2, 1)));      // a compaction: entry 2 of term 1 is on the disk
+  CHECK(w::restates(d, snap(3, 2)));      // through the last entry
+  CHECK_FALSE(w::restates(d, snap(3, 1)));  // another term at 3: a leader's snapshot of a log this one does not hold
+  CHECK_FALSE(w::restates(d, snap(4, 2)));  // past the log: an install that replaces it
+  CHECK_FALSE(w::restates(d, w::persist_entry{w::hard_state{.current = term{3}}}));
+  CHECK_FALSE(w::restates(d, w::persist_entry{write(4, {e(2, 4, 40)})}));
+  w::persist(d, snap(2, 1));
+  CHECK_FALSE(w::restates(d, snap(2, 1)));  // at the disk's own snapshot: nothing to restate
+  CHECK_FALSE(w::restates(d, snap(1, 1)));
+  CHECK(w::restates(d, snap(3, 2)));
+}

@@ -167,6 +167,18 @@ struct wire {
     return std::none_of(batch.begin(), batch.end(), [](const persist_entry& p) { return std::holds_alternative<hard_state>(p); });
   }
 
+  /// Whether `p` is a snapshot that `d` already implies (core/node.hpp, `restates`): one at an
+  /// index past `d`'s snapshot whose entry `d`'s log holds with the same term. By Raft's log
+  /// matching, `d`'s log up to there is the log the snapshot folded (and a snapshot only folds
+  /// committed entries), so replaying `d` gives the same state: a compaction, or an installed
+  /// snapshot the replica had every entry of. An install that replaces the log is not.
+  static bool restates(const durable_state& d, const persist_entry& p) {
+    const auto* s = std::get_if<snapshot>(&p);
+    if (s == nullptr || s->index <= d.snap.index) return false;
+    const std::uint64_t at = s->index - d.snap.index;
+    return at <= d.log.size() && d.log[at - 1].term == s->term;
+  }
+
   /// The disk of a replica that lost its own: empty, and marked rebuilding (hard_state).
   static durable_state lost_disk() {
     durable_state d;
