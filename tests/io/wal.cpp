@@ -670,6 +670,27 @@ TEST_CASE("wal: a simulated run whose nodes' disks are write-ahead logs on the r
 
 // Checked once by hand (2026-12-05): without the temporary file's sync (a snapshot renamed
 // before its bytes are durable), two checks fail: recovery finds a damaged snapshot.
+namespace {
+/// Which snapshot recoveries after power cuts during a checkpoint came back from.
+struct checkpoint_outcomes {
+  std::size_t old_snapshot = 0, new_snapshot = 0;
+};
+/// Recovers `d` after a power cut during a checkpoint of the first `half` batches of `bs`, with
+/// `acked` batches acknowledged: nothing acknowledged lost, nothing invented, and the snapshot
+/// it started from either none (the old one) or the checkpoint's. Returns the recovered log.
+std::optional<log_t> recover_after_checkpoint_cut(io::power_loss_disk& d, const io::wal_options& o, const std::vector<batch>& bs,
+                                                  std::size_t half, std::size_t acked, checkpoint_outcomes& seen) {
+  auto [back, report, log] = recover(d, o);
+  const std::uint64_t total = report.snapshot_sequence + report.records;
+  CHECK(total >= records_in(bs, acked));  // nothing acknowledged lost
+  CHECK(same(back, replay(bs, total)));   // nothing invented
+  if (report.snapshot_sequence == 0) ++seen.old_snapshot;
+  else if (report.snapshot_sequence == records_in(bs, half)) ++seen.new_snapshot;
+  else FAIL("recovered from a snapshot that was never written: " << report.snapshot_sequence);
+  return std::move(log);
+}
+}  // namespace
+
 TEST_CASE("wal: a crash at each step of a checkpoint recovers the old or the new snapshot with its log (D4)", "[io][storage]") {
   const auto bs = real_batches(11);
   REQUIRE(bs.size() > 40);
@@ -692,7 +713,7 @@ TEST_CASE("wal: a crash at each step of a checkpoint recovers the old or the new
     during = (1 << 30) - count.countdown - before;
   }
   REQUIRE(during >= 6);  // remove temp, write, sync, rename, directory sync, removals, directory sync
-  std::size_t old_snapshot = 0, new_snapshot = 0;
+  checkpoint_outcomes seen;
   for (int cut = 1; cut <= during + 3; ++cut) {
     INFO("power cut at the " << cut << "th disk call of the checkpoint (of " << during << ")");
     io::power_loss_disk d{static_cast<std::uint64_t>(cut)};
@@ -708,18 +729,11 @@ TEST_CASE("wal: a crash at each step of a checkpoint recovers the old or the new
           if (!log->append(bs[acked]).ok()) break;
     }
     if (!crash.dead) d.power_loss();
-    auto [back, report, log] = recover(d, o);
-    const std::uint64_t total = report.snapshot_sequence + report.records;
-    CHECK(total >= records_in(bs, acked));  // nothing acknowledged lost
-    CHECK(same(back, replay(bs, total)));   // nothing invented
-    if (report.snapshot_sequence == 0) ++old_snapshot;
-    else if (report.snapshot_sequence == records_in(bs, half)) ++new_snapshot;
-    else FAIL("recovered from a snapshot that was never written: " << report.snapshot_sequence);
-    // And the log goes on from there.
-    REQUIRE(log->append(bs.back()).ok());
+    auto log = recover_after_checkpoint_cut(d, o, bs, half, acked, seen);
+    REQUIRE(log->append(bs.back()).ok());  // and the log goes on from there
   }
-  CHECK(old_snapshot > 0);  // cuts before the rename was durable
-  CHECK(new_snapshot > 0);  // cuts after
+  CHECK(seen.old_snapshot > 0);  // cuts before the rename was durable
+  CHECK(seen.new_snapshot > 0);  // cuts after
 }
 
 TEST_CASE("wal: checkpoints every N bytes keep a growing store's log bounded, and recovery exact", "[io][storage]") {
@@ -817,7 +831,7 @@ TEST_CASE("wal: a checkpoint written while the log goes on appending recovers th
     REQUIRE(acked == bs.size());
     total_calls = (1 << 30) - count2.countdown;
   }
-  std::size_t old_snapshot = 0, new_snapshot = 0;
+  checkpoint_outcomes seen;
   for (int cut = before + 1; cut <= total_calls + 2; ++cut) {
     INFO("power cut at disk call " << cut << " (the checkpoint begins after " << before << ", the run makes " << total_calls << ")");
     io::power_loss_disk d{static_cast<std::uint64_t>(cut)};
@@ -825,14 +839,8 @@ TEST_CASE("wal: a checkpoint written while the log goes on appending recovers th
     std::size_t acked = 0;
     run(crash, acked);
     if (!crash.dead) d.power_loss();
-    auto [back, report, log] = recover(d, o);
-    const std::uint64_t total = report.snapshot_sequence + report.records;
-    CHECK(total >= records_in(bs, acked));  // nothing acknowledged lost
-    CHECK(same(back, replay(bs, total)));   // nothing invented
-    if (report.snapshot_sequence == 0) ++old_snapshot;
-    else if (report.snapshot_sequence == records_in(bs, half)) ++new_snapshot;
-    else FAIL("recovered from a snapshot that was never written: " << report.snapshot_sequence);
+    (void)recover_after_checkpoint_cut(d, o, bs, half, acked, seen);
   }
-  CHECK(old_snapshot > 0);
-  CHECK(new_snapshot > 0);
+  CHECK(seen.old_snapshot > 0);
+  CHECK(seen.new_snapshot > 0);
 }
