@@ -105,8 +105,8 @@ inline void toggle(fingerprint& f, std::size_t i) noexcept {
 
 /// The search's cache: a set of (linearized set, register state) configurations, each kept as
 /// one 128-bit key (the set's fingerprint XOR a mix of the state), in buckets of four (one cache
-/// line). It doubles while under half full and below `max_bytes`; at that size a new key
-/// replaces one of its bucket's, so memory is bounded and an insert never allocates.
+/// line). It doubles when half full or when a key's bucket is full, up to `max_bytes`; at that
+/// size a key whose bucket is full replaces one of its four, so memory is bounded.
 class seen_table {
  public:
   explicit seen_table(std::size_t max_bytes)
@@ -120,17 +120,22 @@ class seen_table {
     k.lo ^= splitmix(v ^ (state ? 0x243f6a8885a308d3ULL : 0x13198a2e03707344ULL));
     k.hi ^= splitmix(splitmix(v) ^ 0xa4093822299f31d0ULL);
     if (k == fingerprint{}) k.lo = 1;  // all zeros marks an empty entry
-    bucket& b = slots_[k.lo & (slots_.size() - 1)];
-    for (auto& e : b.keys) {
-      if (e == k) return false;
-      if (e == fingerprint{}) {
-        e = k;
-        if (++size_ * 2 > slots_.size() * 4 && slots_.size() < max_buckets_) grow();
+    for (;;) {
+      bucket& b = slots_[k.lo & (slots_.size() - 1)];
+      for (auto& e : b.keys) {
+        if (e == k) return false;
+        if (e == fingerprint{}) {
+          e = k;
+          if (++size_ * 2 > slots_.size() * 4 && slots_.size() < max_buckets_) grow();
+          return true;
+        }
+      }
+      if (slots_.size() >= max_buckets_) {
+        b.keys[(k.hi >> 62) & 3] = k;  // a full bucket at the bound: forget one of its keys
         return true;
       }
+      grow();  // a full bucket below the bound: make room
     }
-    b.keys[(k.hi >> 62) & 3] = k;  // full at its bound: forget one
-    return true;
   }
 
  private:
