@@ -101,3 +101,12 @@ TEST_CASE("sim config: a multi-leader star whose hub is not a replica is refused
   mc.hub = replica_id{2};
   CHECK(regions::validate(mc).ok());
 }
+
+TEST_CASE("sim config: check_cluster_config answers as the cluster would, without making one", "[sim][config]") {
+  CHECK(sim::check_cluster_config<raft3>(nodes(3), {}).ok());
+  const auto five = sim::check_cluster_config<raft3>(nodes(5), {});
+  REQUIRE_FALSE(five.ok());
+  CHECK(five.err().code == errc::out_of_range);
+  CHECK(sim::check_cluster_config<raft3>(nodes(5), {}).err() == sim::cluster<raft3>{nodes(5), {}}.config_status().err());
+  CHECK(sim::check_cluster_config<raft3>(nodes(0), {}).err().code == errc::out_of_range);
+}
