@@ -15,7 +15,8 @@
 /// - leader_based/wire.hpp: entries, messages, persist entries, the disk;
 /// - leader_based/raft_log.hpp: the log and its consistency check; leader_based/applier.hpp:
 ///   the state machine behind its seam;
-/// - leader_based/campaign.hpp: votes and election timeouts (the election steps are here);
+/// - leader_based/campaign.hpp: votes and election timeouts; election_steps.hpp: pre-vote,
+///   elections, votes, the hand-over and taking office;
 /// - leader_based/leader_steps.hpp and follower_steps.hpp: each role's steps;
 /// - leader_based/tracker.hpp and progress.hpp: the followers' progress (probe, replicate,
 ///   snapshot) and the commit rule's inputs; commit/quorum.hpp: the arithmetic;
@@ -46,6 +47,7 @@
 #include <replica/topology/leader_based/entry_batch.hpp>
 #include <replica/topology/leader_based/events.hpp>
 #include <replica/topology/leader_based/fifo.hpp>
+#include <replica/topology/leader_based/election_steps.hpp>
 #include <replica/topology/leader_based/follower_steps.hpp>
 #include <replica/topology/leader_based/leader_steps.hpp>
 #include <replica/topology/leader_based/machine_check.hpp>
@@ -68,7 +70,8 @@ namespace replica {
 
 template <class R, class Machine = kv_register>
 class leader_based_node : private leader_based_detail::leader_steps<leader_based_node<R, Machine>>,
-                          private leader_based_detail::follower_steps<leader_based_node<R, Machine>> {
+                          private leader_based_detail::follower_steps<leader_based_node<R, Machine>>,
+                          private leader_based_detail::election_steps<leader_based_node<R, Machine>> {
   static_assert(leader_based_detail::machine_check<Machine>::checked);  // (each rule's message is there)
   using traits = machine_traits<Machine>;
   using leader_steps = leader_based_detail::leader_steps<leader_based_node>;
@@ -86,6 +89,14 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
   friend follower_steps;
   using follower_steps::on_append;
   using follower_steps::on_install_snapshot;
+  using election_steps = leader_based_detail::election_steps<leader_based_node>;
+  friend election_steps;
+  using election_steps::become_leader;
+  using election_steps::on_timeout_now;
+  using election_steps::on_vote_request;
+  using election_steps::on_vote_response;
+  using election_steps::start_election;
+  using election_steps::start_real_election;
 
  public:
   using replicator_type = R;
@@ -463,95 +474,14 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
     last_heard_leader_ = now_;
     reset_election_timeout();
   }
-  void start_election() {
-    votes_.start(n_, self_);
-    leader_.reset();
-    last_heard_leader_ = now_;
-    reset_election_timeout();
-    if (cfg_.pre_vote) {
-      role_ = role::pre_candidate;
-      emit(leader_event::kind::became_pre_candidate);
-      if (votes_.won()) return start_real_election();
-      for (std::uint32_t i = 0; i < n_; ++i)
-        if (i != self_.value()) send(replica_id{i}, vote_request{true, last_position()}, hard_.current.next());
-      return;
-    }
-    start_real_election();
-  }
-  void start_real_election(bool force = false) {
-    if (role_ == role::leader) step_down_pending();
-    role_ = role::candidate;
-    leader_.reset();
-    last_heard_leader_ = now_;
-    reset_election_timeout();
-    hard_.current = hard_.current.next();
-    hard_.voted_for = self_;
-    persist_hard_state();
-    votes_.start(n_, self_);
-    emit(leader_event::kind::became_candidate);
-    if (votes_.won()) return become_leader();
-    for (std::uint32_t i = 0; i < n_; ++i)
-      if (i != self_.value()) send(replica_id{i}, vote_request{false, last_position(), force});
-  }
-  void become_leader() {
-    role_ = role::leader;
-    leader_ = self_;
-    shipped_ = {};  // a leader's log only grows while it leads: the cache is valid from here on
-    degraded_ = false;
-    transfer_to_.reset();
-    rounds_.reset();
-    tracker_.reset(last_index(), now_);
-    emit(leader_event::kind::became_leader);
-    term_start_ = last_index() + 1;
-    cluster_clock_offset_ = last_cluster_time() - micros(now_);  // cluster time goes on from the last entry's
-    append_noop();  // commits everything before it
-    broadcast_append(ship::heartbeat);
-    advance_commit();
-  }
-
   // ---- handlers ----
-  void handle(replica_id from, replica::term t, const vote_request& v) {
-    if (hard_.rebuilding) {  // what it promised before it lost its disk is unknown: no vote
-      send(from, vote_response{v.pre, false}, v.pre ? std::optional{t} : std::nullopt);
-      return;
-    }
-    const bool up_to_date = v.last >= last_position();
-    if (v.pre) {
-      // Would we vote in term t? Only if we have not heard from a leader lately (so a node that
-      // was partitioned away cannot disrupt a working cluster when it returns).
-      const bool leader_alive =
-          role_ == role::leader || (leader_.has_value() && now_ - last_heard_leader_ < cfg_.election_min);
-      send(from, vote_response{true, t > hard_.current && up_to_date && !leader_alive}, t);
-      return;
-    }
-    const bool can_vote = !hard_.voted_for || *hard_.voted_for == from;
-    const bool grant = can_vote && up_to_date;
-    if (grant) {
-      hard_.voted_for = from;
-      persist_hard_state();  // durable before the response leaves
-      last_heard_leader_ = now_;
-    }
-    send(from, vote_response{false, grant});
-  }
-  void handle(replica_id from, replica::term t, const vote_response& v) {
-    if (v.pre) {
-      if (role_ != role::pre_candidate || t != hard_.current.next()) return;
-      if (v.granted) votes_.grant(from);
-      if (votes_.won()) start_real_election();
-      return;
-    }
-    if (role_ != role::candidate || t != hard_.current) return;
-    if (v.granted) votes_.grant(from);
-    if (votes_.won()) become_leader();
-  }
+  void handle(replica_id from, replica::term t, const vote_request& v) { on_vote_request(from, t, v); }
+  void handle(replica_id from, replica::term t, const vote_response& v) { on_vote_response(from, t, v); }
   void handle(replica_id from, replica::term, const append_request& a) { on_append(from, a, static_cast<batch*>(nullptr)); }
   void handle(replica_id from, replica::term, append_request&& a) { on_append(from, a, &a.entries); }
   void handle(replica_id from, replica::term, const install_snapshot& m) { on_install_snapshot(from, m); }
   void handle(replica_id from, replica::term, const append_response& a) { on_append_response(from, a); }
-  void handle(replica_id from, replica::term t, const timeout_now&) {
-    if (t != hard_.current || leader_ != from || hard_.rebuilding) return;  // only the current leader hands over
-    start_real_election(true);
-  }
+  void handle(replica_id from, replica::term t, const timeout_now& m) { on_timeout_now(from, t, m); }
 
 
   /// A node whose configuration `validate` refuses answers every request with that refusal.
