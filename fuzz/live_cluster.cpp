@@ -55,7 +55,8 @@ template <class Node>
 bool invariants_hold(const Node& n) {
   if constexpr (requires { n.commit_index(); n.log(); }) {
     if (n.applied_index() > n.commit_index() || n.commit_index() > n.last_index()) return false;
-    std::uint64_t index = n.snapshot_index();
+    if (n.first_index() > n.snapshot_index() + 1 || n.snapshot_index() > n.applied_index()) return false;
+    std::uint64_t index = n.first_index() - 1;
     term last{};
     for (const auto& e : n.log()) {
       if (e.index != ++index || e.term < last || e.term > n.current_term()) return false;

@@ -247,6 +247,56 @@ TEST_CASE("compaction: a follower behind the compaction point catches up by snap
   }
 }
 
+TEST_CASE("compaction: the snapshot is the applied state, and the log keeps compact_keep entries below it for followers that lag",
+          "[leader_based][log][snapshot]") {
+  using node = lb<majority, cluster_size<3>>;
+  for (std::uint64_t seed : test::seeds(3)) {
+    INFO("seed " << seed << " (replay: REPLICA_SEED=" << seed << ")");
+    node::config cfg;
+    cfg.compact_every = 20;
+    cfg.compact_keep = 10;
+    auto c = make_cluster<node>(3, seed, cfg);
+    const replica_id l = await_leader(c);
+    const replica_id f{(l.value() + 1) % 3};
+    value_type v = 0;
+    auto write = [&] {
+      const std::size_t before = c.history().size();
+      c.invoke(l, {op_kind::write, static_cast<key_type>(v % 4), v});
+      ++v;
+      REQUIRE(c.run_until([&](auto& cl) { return cl.history().size() == before + 2; }, c.now() + 1'000'000));
+      REQUIRE(c.history().back().type == check::event_type::ok);
+    };
+    while (c.node(l)->applied_index() < 15) write();
+    c.run_for(50ms);
+    REQUIRE(c.node(f)->last_index() >= 15);
+    c.net().isolate(f);
+    // The first compaction: at the applied index, with no replay (the compaction state is the
+    // machine's own snapshot), and the ten entries below it still in the log.
+    while (c.node(l)->snapshot_index() == 0) write();
+    const node& ln = *c.node(l);
+    CHECK(ln.snapshot_index() == ln.applied_index());
+    CHECK(ln.compacted_state() == ln.machine().snapshot());
+    CHECK(ln.first_index() == ln.snapshot_index() - cfg.compact_keep + 1);
+    CHECK(c.disk(l).snap.index == ln.snapshot_index());  // persisted; the disk's log starts after it
+    // f lacks entries the snapshot folds, but the log still holds them: it catches up by entries.
+    REQUIRE(c.node(f)->last_index() < ln.snapshot_index());
+    REQUIRE(c.node(f)->last_index() + 1 >= ln.first_index());
+    c.net().heal();
+    REQUIRE(c.run_until([&](auto& cl) { return cl.node(f)->applied_index() == cl.node(l)->applied_index(); }, c.now() + 2'000'000));
+    CHECK_FALSE(has_event(c, leader_event::kind::snapshot_installed));
+    CHECK(c.node(f)->digest() == c.node(l)->digest());
+    // Further behind than the entries kept: the snapshot.
+    c.net().isolate(f);
+    const std::uint64_t f_last = c.node(f)->last_index();
+    while (c.node(l)->first_index() <= f_last + 1) write();
+    c.net().heal();
+    REQUIRE(c.run_until([&](auto& cl) { return cl.node(f)->applied_index() == cl.node(l)->applied_index(); }, c.now() + 2'000'000));
+    CHECK(has_event(c, leader_event::kind::snapshot_installed));
+    CHECK(c.node(f)->digest() == c.node(l)->digest());
+    CHECK(check::check_linearizable(c.history()).linearizable());
+  }
+}
+
 TEST_CASE("compaction: an asynchronous leader that compacted writes nobody else had is repaired by snapshot",
           "[leader_based][log][snapshot]") {
   using node = lb<asynchronous, cluster_size<3>>;

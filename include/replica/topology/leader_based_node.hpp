@@ -300,17 +300,12 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
     return {};
   }
 
-  /// Folds applied entries up to `index` into a snapshot; later followers that need them get
-  /// the snapshot. `out_of_range` past the applied index.
+  /// Folds applied entries up to `index` into a snapshot and drops them from the log; later
+  /// followers that need them get the snapshot. `out_of_range` past the applied index.
   status compact(std::uint64_t index) {
     if (index > applied_) return error{errc::out_of_range, "cannot compact past the applied index"};
-    if (index <= log_.snapshot_index()) return {};
-    // The state at `index`: the state now, if nothing after it is applied; otherwise replay.
-    snapshot s = snapshot_at(index);
-    state_.compacted_to(s.state, s.sessions);
-    log_.compact_through(index);
-    out_.persist.push_back(std::move(s));
-    emit(leader_event::kind::compacted);
+    fold(index);
+    log_.discard_through(index);
     return {};
   }
 
@@ -339,7 +334,11 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
   [[nodiscard]] std::uint64_t applied_index() const noexcept { return applied_; }
   [[nodiscard]] std::uint64_t last_index() const noexcept { return log_.last_index(); }
   [[nodiscard]] std::uint64_t snapshot_index() const noexcept { return log_.snapshot_index(); }
-  /// The entries after the compaction point (all of them if nothing was compacted).
+  /// The index of the first entry the log holds (`log()[0]`). Up to `compact_keep` entries at
+  /// or below `snapshot_index()` stay for followers that lag (they are folded into the
+  /// snapshot too); after a restart the log starts after the snapshot.
+  [[nodiscard]] std::uint64_t first_index() const noexcept { return log_.base_index() + 1; }
+  /// The entries the log holds, from `first_index()`.
   [[nodiscard]] const std::vector<entry>& log() const noexcept { return log_.entries(); }
   /// The entry at `index`, unless compacted away or past the end.
   [[nodiscard]] const entry* entry_at(std::uint64_t index) const noexcept { return log_.contains(index) ? &log_.at(index) : nullptr; }
@@ -429,9 +428,9 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
   }
   void flush() {
     if (dirty_from_ == UINT64_MAX) return;
-    const std::uint64_t from = std::max(std::min<std::uint64_t>(dirty_from_, last_index() + 1), log_.snapshot_index() + 1);
+    const std::uint64_t from = std::max(std::min<std::uint64_t>(dirty_from_, last_index() + 1), log_.base_index() + 1);
     const auto& es = log_.entries();
-    const auto first = es.begin() + static_cast<std::ptrdiff_t>(from - log_.snapshot_index() - 1);
+    const auto first = es.begin() + static_cast<std::ptrdiff_t>(from - log_.base_index() - 1);
     // One shared copy of the new entries: persisted, and (on a leader) shipped from.
     batch b = batches_.copy_of(first, es.end());
     if (role_ == role::leader) {
@@ -445,15 +444,29 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
   void persist_hard_state() { out_.persist.push_back(hard_); }
   /// The applied state at `index` (snapshot_index() <= index <= applied_).
   [[nodiscard]] snapshot snapshot_at(std::uint64_t index) const {
-    auto [state, sessions] = state_.state_at(log_.snapshot_index(), index, applied_, log_.entries().data());
+    const entry* after_snapshot = log_.entries().data() + (log_.snapshot_index() - log_.base_index());
+    auto [state, sessions] = state_.state_at(log_.snapshot_index(), index, applied_, after_snapshot);
     return {.index = index, .term = term_at(index), .bytes = log_.bytes_through(index), .state = std::move(state), .sessions = std::move(sessions)};
   }
-  /// Automatic compaction (`compact_every`), at the end of an input (step, tick, submit): after
-  /// the messages it sends are built, so a batch committed and applied at once (asynchronous
-  /// commit) ships as entries, not as a snapshot of a log that no longer holds it.
+  /// Makes the state at `index` (snapshot_index() < index <= applied_) the compaction state,
+  /// persisted; the log keeps its entries.
+  void fold(std::uint64_t index) {
+    if (index <= log_.snapshot_index()) return;
+    snapshot s = snapshot_at(index);  // the state now, if nothing after it is applied; otherwise a replay
+    state_.compacted_to(s.state, s.sessions);
+    log_.fold_through(index);
+    out_.persist.push_back(std::move(s));
+    emit(leader_event::kind::compacted);
+  }
+  /// Automatic compaction (`compact_every`), at the end of an input (step, tick, submit), as
+  /// etcd does it: the snapshot is taken at the applied index (the machine's own state, no
+  /// replay), and the log keeps `compact_keep` entries below it for followers that lag. After
+  /// the messages the input sends are built, so a batch committed and applied at once
+  /// (asynchronous commit) ships as entries even without `compact_keep`.
   void maybe_compact() {
-    if (cfg_.compact_every == 0 || applied_ < log_.snapshot_index() + cfg_.compact_every + cfg_.compact_keep) return;
-    (void)compact(applied_ - cfg_.compact_keep);
+    if (cfg_.compact_every == 0 || applied_ < log_.snapshot_index() + cfg_.compact_every) return;
+    fold(applied_);
+    if (applied_ > cfg_.compact_keep) log_.discard_through(applied_ - cfg_.compact_keep);
   }
 
   // ---- roles ----
@@ -592,7 +605,7 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
     emit(leader_event::kind::rewound);
     state_.rewind();
     commit_ = std::min<std::uint64_t>(commit_, last_index());
-    applied_ = log_.snapshot_index();
+    applied_ = log_.snapshot_index();  // (the log never truncates a folded entry)
     apply_committed();
   }
   /// Applies the committed entries, in log order; what a command returned is kept for the reply

@@ -80,3 +80,55 @@ TEST_CASE("slice: the entries between two indexes, in place, above a snapshot", 
   CHECK(log.slice(14, 14).front().term == term{5});
   CHECK(log.slice(11, 14).size() == 4);
 }
+
+TEST_CASE("folded entries: held for followers that lag, matched, never truncated", "[leader_based][raft_log][snapshot]") {
+  auto log = log_of({1, 1, 2, 2, 3, 3});  // entries 1..6
+  log.fold_through(4);                   // the snapshot is at 4; the log still holds 1..6
+  CHECK(log.snapshot_index() == 4);
+  CHECK(log.base_index() == 0);
+  CHECK(log.contains(2));
+  log.discard_through(2);  // keep 3..6 (etcd's catch-up entries below its snapshot)
+  CHECK(log.base_index() == 2);
+  CHECK(log.base_term() == term{1});
+  CHECK(log.snapshot_index() == 4);
+  CHECK(log.term_at(3) == term{2});
+  CHECK(log.term_at(1) == std::nullopt);
+  log.discard_through(5);  // past the snapshot: refused, nothing dropped
+  CHECK(log.base_index() == 2);
+  log.fold_through(3);  // the compaction point never moves back
+  CHECK(log.snapshot_index() == 4);
+
+  // A leader's append that matches at a folded entry is accepted like any other.
+  auto c = log.check_append(3, term{2}, batch(4, {2, 3, 3, 4}), 0);
+  CHECK(c.success);
+  CHECK(c.first_new == 3);
+  CHECK_FALSE(c.conflict);
+  // One that differs at a folded entry cannot truncate it: it is asked for a snapshot.
+  c = log.check_append(3, term{2}, batch(4, {4}), 0);
+  CHECK_FALSE(c.success);
+  CHECK(c.need_snapshot);
+  c = log.check_append(4, term{4}, batch(5, {4}), 0);  // its previous entry is folded here with term 2
+  CHECK_FALSE(c.success);
+  CHECK(c.need_snapshot);
+  // After the compaction point a conflict truncates as usual, and backs off no lower than it.
+  c = log.check_append(6, term{4}, batch(7, {4}), 0);
+  CHECK_FALSE(c.success);
+  CHECK_FALSE(c.need_snapshot);
+  CHECK(c.hint == 4);
+  c = log.check_append(4, term{2}, batch(5, {4}), 0);
+  CHECK(c.success);
+  CHECK(c.conflict);
+  log.truncate_after(2);  // never below the compaction point
+  CHECK(log.last_index() == 4);
+  CHECK(log.term_at(4) == term{2});
+
+  // A snapshot the log agrees with moves both points; one it does not replaces the log.
+  log.install(4, term{2}, 99);
+  CHECK(log.base_index() == 4);
+  CHECK(log.snapshot_index() == 4);
+  CHECK(log.bytes_through(4) == 99);
+  log.install(9, term{5}, 7);
+  CHECK(log.base_index() == 9);
+  CHECK(log.snapshot_index() == 9);
+  CHECK(log.last_index() == 9);
+}

@@ -44,8 +44,10 @@ struct leader_based_config {
   /// are exactly what a leader crash loses.
   duration ship_interval{0};
   std::uint64_t max_inflight_bytes = 1 << 20;  ///< unacknowledged bytes per follower (a batch is cut to fit; one entry always goes)
-  /// 0: compact only when `compact` is called. Otherwise fold applied entries into a snapshot
-  /// whenever more than this many follow the compaction point (keeping `compact_keep`).
+  /// 0: compact only when `compact` is called. Otherwise, whenever this many entries are applied
+  /// past the compaction point, the applied state becomes the snapshot (etcd's way: no replay)
+  /// and the log keeps the last `compact_keep` entries below it for followers that lag (a
+  /// follower further behind gets the snapshot).
   std::uint64_t compact_every = 0;
   std::uint64_t compact_keep = 0;
   /// Client sessions: a retried write (same client, same request id) applies at most once

@@ -85,10 +85,10 @@ class follower_steps {
     n().last_heard_leader_ = n().now_;
     const auto& s = m.snap;
     // Already have it (or a later compaction point): nothing to replace.
-    // Below my compaction point only terms tell: logs' terms never decrease, so a leader's term
-    // above my snapshot's means my snapshot holds entries its log does not.
-    const bool have_it = s.index <= n().commit_ && (s.index < n().log_.snapshot_index() ? s.term <= n().log_.snapshot_term()
-                                                                                 : n().log_.term_at(s.index) == s.term);
+    // Below the entries my log holds only terms tell: logs' terms never decrease, so a leader's
+    // term above my base's means my snapshot holds entries its log does not.
+    const bool have_it = s.index <= n().commit_ && (s.index < n().log_.base_index() ? s.term <= n().log_.base_term()
+                                                                             : n().log_.term_at(s.index) == s.term);
     if (!have_it) {
       const bool agrees = n().log_.contains(s.index) && n().log_.at(s.index).term == s.term;
       // Applied entries past the snapshot that the snapshot's log does not have are discarded.

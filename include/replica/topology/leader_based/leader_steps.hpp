@@ -197,7 +197,7 @@ class leader_steps {
     const bool heartbeat = why == ship::heartbeat;
     progress& p = n().tracker_[to];
     if (why == ship::commit && (p.commit_sent >= n().commit_ || !n().tracker_.connected(to.value(), n().now_, n().cfg_.election_min))) return;
-    if (p.wants_snapshot(n().log_.snapshot_index())) {
+    if (p.wants_snapshot(n().log_.base_index())) {
       // The entries it needs are compacted away (or its log diverged below its own compaction
       // point): send the state instead, once per stall.
       if (p.inflight > 0 && !heartbeat) return;
