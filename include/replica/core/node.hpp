@@ -65,7 +65,8 @@ using effects_of = ready<typename N::message, reply_t<N>, typename N::persist_en
 /// - `void submit(const client_request<operation_t<N>>&, local_time now)`: a client request
 /// - `effects_of<N>& effects()`: the outbox; the caller carries it out in field order and clears it
 /// - `static void persist(durable_state&, const persist_entry&)`: what writing one entry does
-///   to the disk
+///   to the disk (an overload taking `persist_entry&&` may move what it holds into the disk: a
+///   runner calls it for an entry it has no further use for, a whole state machine's snapshot)
 ///
 /// Optional: `std::uint64_t digest() const` (a hash of the replicated state, for convergence);
 /// `static durable_state lost_disk()` (the disk a replica starts from when it lost its own; see

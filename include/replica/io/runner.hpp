@@ -249,16 +249,19 @@ class runner {
       const auto t0 = clock::now();
       // Each entry is applied to the runner's copy of the disk in order; one that only restates
       // that copy (a compaction) stays out of the log, which a checkpoint folds it into instead.
+      // The deferred entry is not needed again, so its state moves into the copy (a whole
+      // machine's snapshot: copying it cost as much as taking it).
       bool deferred = false;
       for (std::size_t k = 0; k < fx.persist.size(); ++k) {
-        const auto& p = fx.persist[k];
+        auto& p = fx.persist[k];
         if (restates<Node>(disk_, p)) {
           if (!deferred) to_log_.assign(fx.persist.begin(), fx.persist.begin() + static_cast<std::ptrdiff_t>(k));
           deferred = true;
           ++stats_.deferred;
-        } else if (deferred) {
-          to_log_.push_back(p);
+          Node::persist(disk_, std::move(p));
+          continue;
         }
+        if (deferred) to_log_.push_back(p);
         Node::persist(disk_, p);
       }
       const std::span<const typename Node::persist_entry> logged{deferred ? to_log_ : fx.persist};

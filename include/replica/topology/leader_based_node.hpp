@@ -313,6 +313,8 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
 
   /// What writing one persist entry does to the disk.
   static void persist(durable_state& d, const persist_entry& p) { wire::persist(d, p); }
+  /// The same, moving a snapshot's state into the disk.
+  static void persist(durable_state& d, persist_entry&& p) { wire::persist(d, std::move(p)); }
   static bool restates(const durable_state& d, const persist_entry& p) { return wire::restates(d, p); }
   /// Whether `m` may leave before `batch` is durable: a leader's appends (core/node.hpp; why, in wire.hpp).
   static bool sendable_before_persist(const message& m, std::span<const persist_entry> batch) {

@@ -56,3 +56,16 @@ TEST_CASE("wire: a snapshot of entries the disk holds restates it; one that repl
   CHECK_FALSE(w::restates(d, snap(1, 1)));
   CHECK(w::restates(d, snap(3, 2)));
 }
+
+TEST_CASE("wire: persisting an entry moved in gives the disk a copy gives", "[leader_based][wire]") {
+  // (A runner moves a compaction's snapshot into its copy of the disk, since the state is large.)
+  const std::vector<w::persist_entry> batch{write(1, {e(1, 1, 10), e(1, 2, 20), e(1, 3, 30)}),
+                                            w::snapshot{.index = 2, .term = term{1}, .bytes = 7, .state = {{0, 20}, {1, 5}}},
+                                            w::hard_state{.current = term{2}}};
+  w::durable_state copied, moved;
+  for (const auto& p : batch) w::persist(copied, p);
+  for (auto p : batch) w::persist(moved, std::move(p));
+  CHECK(moved == copied);
+  CHECK(moved.snap.state == kv_register::snapshot_type{{0, 20}, {1, 5}});
+  CHECK(moved.log.size() == 1);
+}

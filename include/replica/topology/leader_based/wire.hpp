@@ -16,6 +16,7 @@
 #include <optional>
 #include <span>
 #include <variant>
+#include <utility>
 #include <vector>
 
 namespace replica::leader_based_detail {
@@ -186,8 +187,14 @@ struct wire {
     return d;
   }
   /// What writing one persist entry does to the disk (the simulator's disk; the write-ahead
-  /// log replays the same way).
-  static void persist(durable_state& d, const persist_entry& p) {
+  /// log replays the same way). An rvalue is moved from: a snapshot's state goes into the disk
+  /// without a copy.
+  static void persist(durable_state& d, const persist_entry& p) { persist_impl(d, p); }
+  static void persist(durable_state& d, persist_entry&& p) { persist_impl(d, std::move(p)); }
+
+ private:
+  template <class P>
+  static void persist_impl(durable_state& d, P&& p) {
     if (const auto* h = std::get_if<hard_state>(&p)) {
       d.hard = *h;
     } else if (const auto* w = std::get_if<log_write>(&p)) {
@@ -196,14 +203,14 @@ struct wire {
       for (const entry& e : w->entries)
         if (e.index > d.snap.index) d.log.push_back(e);
     } else {
-      const auto& s = std::get<snapshot>(p);
+      auto&& s = std::get<snapshot>(std::forward<P>(p));
       const std::uint64_t at = s.index > d.snap.index ? s.index - d.snap.index : 0;  // position in d.log
       const bool keep_suffix = at >= 1 && at <= d.log.size() && d.log[at - 1].term == s.term;
       if (keep_suffix)
         d.log.erase(d.log.begin(), d.log.begin() + static_cast<std::ptrdiff_t>(at));
       else
         d.log.clear();
-      d.snap = s;
+      d.snap = std::forward<decltype(s)>(s);
     }
   }
 };
