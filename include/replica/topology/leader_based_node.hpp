@@ -465,8 +465,17 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
   /// replay), and the log keeps `compact_keep` entries below it for followers that lag. After
   /// the messages the input sends are built, so a batch committed and applied at once
   /// (asynchronous commit) ships as entries even without `compact_keep`.
+  ///
+  /// Each replica folds when its applied index passes a mark, every `compact_every` entries,
+  /// the marks staggered by replica id (`compact_every / nodes` apart; `compact_stagger`):
+  /// copying a large machine takes tens of milliseconds, and replicas that all did it at the
+  /// same index stalled every commit at once. Staggered, a follower's stall leaves the leader a
+  /// quorum with the others.
   void maybe_compact() {
-    if (cfg_.compact_every == 0 || applied_ < log_.snapshot_index() + cfg_.compact_every) return;
+    const std::uint64_t every = cfg_.compact_every;
+    if (every == 0 || applied_ <= log_.snapshot_index()) return;
+    const std::uint64_t shift = cfg_.compact_stagger ? every - every / cluster_nodes(cfg_) * self_.value() : 0;  // marks at -shift (mod every)
+    if ((applied_ + shift) / every == (log_.snapshot_index() + shift) / every) return;
     fold(applied_);
     if (applied_ > cfg_.compact_keep) log_.discard_through(applied_ - cfg_.compact_keep);
   }
