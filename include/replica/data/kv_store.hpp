@@ -14,6 +14,7 @@
 #include <replica/core/result.hpp>
 #include <replica/core/state_machine.hpp>
 #include <replica/data/data_model.hpp>
+#include <replica/data/kv_snapshot.hpp>
 
 #include <charconv>
 #include <cstdint>
@@ -24,7 +25,6 @@
 #include <system_error>
 #include <utility>
 #include <variant>
-#include <vector>
 
 namespace replica {
 
@@ -72,7 +72,9 @@ class kv_store {
   /// get: the value (nil if absent); remove: the old value; increment: the new value; put and
   /// compare-and-set: nothing.
   using result = std::optional<std::string>;
-  using snapshot_type = std::vector<std::pair<std::string, std::string>>;  ///< sorted by key
+  /// The whole store as one flat buffer, sorted by key (data/kv_snapshot.hpp: copying it is one
+  /// `memcpy`, which a compaction does several times).
+  using snapshot_type = kv_snapshot;
 
   // ---- as a data model (data/data_model.hpp) ----
   using key_type = std::string;
@@ -134,8 +136,11 @@ class kv_store {
     auto it = data_.find(q.key);
     return it == data_.end() ? std::nullopt : std::optional{it->second};
   }
-  [[nodiscard]] snapshot_type snapshot() const { return {data_.begin(), data_.end()}; }
-  void restore(const snapshot_type& s) { data_ = {s.begin(), s.end()}; }
+  [[nodiscard]] snapshot_type snapshot() const { return kv_snapshot::from_sorted(data_); }
+  void restore(const snapshot_type& s) {
+    data_.clear();
+    for (const auto& [k, v] : s) data_.emplace_hint(data_.end(), k, v);
+  }
 
   [[nodiscard]] const std::map<std::string, std::string, std::less<>>& entries() const noexcept { return data_; }
   /// FNV-1a over keys and values: equal states give equal digests.
