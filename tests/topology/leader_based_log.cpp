@@ -331,6 +331,37 @@ TEST_CASE("compaction: an asynchronous leader that compacted writes nobody else 
   CHECK(lost_acked_writes(c) == 20);  // the asynchronous loss, present
 }
 
+TEST_CASE("compaction: an asynchronous leader that stays up with folded writes nobody else had asks for a snapshot, "
+          "never truncates them",
+          "[leader_based][log][snapshot]") {
+  // Its log still holds the folded entries (compact_keep), and the new leader's log differs
+  // there: truncating them would leave its machine (rewound to the compaction state) holding
+  // writes the log no longer has.
+  using node = lb<asynchronous, cluster_size<3>>;
+  node::config cfg;
+  cfg.compact_every = 5;
+  cfg.compact_keep = 30;
+  auto c = make_cluster<node>(3, 11, cfg);
+  const replica_id l = await_leader(c);
+  c.invoke(l, {op_kind::write, 0, 1});
+  c.run_for(100ms);
+  c.net().isolate(l);
+  for (value_type v = 100; v < 120; ++v) c.invoke(l, {op_kind::write, 1, v});  // acked at once, never shipped
+  c.run_for(20ms);
+  REQUIRE(c.node(l)->snapshot_index() > 2);
+  REQUIRE(c.node(l)->first_index() <= 2);  // the folded writes are still in its log
+  std::optional<replica_id> l2;
+  REQUIRE(c.run_until([&](auto& cl) { return (l2 = sim::current_leader(cl)).has_value() && *l2 != l; }, c.now() + 3'000'000));
+  c.invoke(*l2, {op_kind::write, 0, 2});
+  c.run_for(200ms);
+  c.net().heal();
+  REQUIRE(c.run_until([](auto& cl) { return cl.converged(); }, c.now() + 2'000'000));
+  CHECK(has_event(c, leader_event::kind::snapshot_installed));
+  CHECK(c.node(l)->machine().value(1) == std::nullopt);  // its unshipped writes are gone everywhere
+  CHECK(c.node(l)->machine().value(0) == value_type{2});
+  CHECK(c.node(l)->digest() == c.node(*l2)->digest());
+}
+
 TEST_CASE("compaction: past the applied index is refused and changes nothing", "[leader_based][log][bad_input]") {
   using node = lb<majority, cluster_size<3>>;
   node l = hand_elected_leader<node>({});
