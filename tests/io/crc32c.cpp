@@ -59,3 +59,26 @@ TEST_CASE("crc32c: continuing over split input, and both loops, agree everywhere
     }
   }
 }
+
+#ifdef REPLICA_CRC32C_HARDWARE
+TEST_CASE("crc32c: each hardware loop this CPU has agrees with the table from any state, length and alignment", "[io][crc32c]") {
+  namespace d = replica::io::crc32c_detail;
+  for (std::uint64_t seed : test::seeds(4)) {
+    INFO("seed " << seed << " (replay: REPLICA_SEED=" << seed << ")");
+    std::mt19937_64 g{seed};
+    const auto data = filled(3 * 8192 * 2 + 4096, [&](std::size_t) { return g(); });
+    const auto* bytes = reinterpret_cast<const unsigned char*>(data.data());
+    std::vector<std::size_t> lengths;
+    for (std::size_t n = d::fold_min; n < 4 * d::fold_min + 40; ++n) lengths.push_back(n);  // every tail, one to four folds
+    for (std::size_t n : {std::size_t{8192}, std::size_t{24576}, std::size_t{24577}, std::size_t{49000}, data.size() - 64}) lengths.push_back(n);
+    for (const std::size_t n : lengths) {
+      const std::size_t offset = g() % 64;
+      const auto state = static_cast<std::uint32_t>(g());
+      const std::uint32_t table = d::update_portable(state, bytes + offset, n);
+      if (d::has_sse42()) REQUIRE(d::update_sse42(state, bytes + offset, n) == table);
+      if (d::has_vpclmul()) REQUIRE(d::update_vpclmul(state, bytes + offset, n) == table);
+    }
+  }
+}
+#endif
+
