@@ -49,7 +49,7 @@ int main(int argc, char** argv) {
   app.footer(help);
   std::uint32_t id = 0;
   std::string peers_text, listen_text, data, model_name = "raft";
-  bool bootstrap = false, quiet = false, sync_before_send = false;
+  bool bootstrap = false, quiet = false, sync_before_send = false, sync_before_reply = false;
   unsigned timeout_ms = 5000, election_ms = 1000, heartbeat_ms = 50;
   app.add_option("--id", id, "this replica's id: its position in --peers (0-based)")->required();
   app.add_option("--peers", peers_text, "every replica's peer address, HOST:PORT,HOST:PORT,... in id order")->required();
@@ -65,6 +65,9 @@ int main(int argc, char** argv) {
   app.add_option("--heartbeat-ms", heartbeat_ms, "leader-based models: the leader's heartbeat interval")->check(CLI::Range(1u, 60'000u));
   app.add_flag("--sync-before-send", sync_before_send,
                "a leader syncs its new entries before sending them to followers (slower; to measure what sending first saves)");
+  app.add_flag("--sync-before-reply", sync_before_reply,
+               "a leader acknowledges writes only after the sync of everything since (slower; to measure what replying "
+               "first saves)");
   app.add_flag("--quiet", quiet, "no event lines on stderr");
   CLI11_PARSE(app, argc, argv);
 
@@ -74,6 +77,7 @@ int main(int argc, char** argv) {
   o.bootstrap = bootstrap;
   o.quiet = quiet;
   o.send_before_sync = !sync_before_send;
+  o.reply_before_sync = !sync_before_reply;
   o.request_timeout = std::chrono::milliseconds{timeout_ms};
   o.election = std::chrono::milliseconds{election_ms};
   o.heartbeat = std::chrono::milliseconds{heartbeat_ms};

@@ -22,10 +22,14 @@ namespace replica {
 /// 4. `events` are informational (role changes, lag, conflicts, degraded commit modes); they
 ///    never require action for safety and may be dropped.
 ///
-/// One relaxation of rule 1, which a node opts into (core/node.hpp, `sendable_before_persist`):
-/// a message that relies on nothing in this batch's `persist` may leave while `persist` is
-/// being written (Raft's §10.2.1: a leader sends its new entries to its followers in parallel
-/// with writing them to its own disk). A caller that does not use it loses nothing but time.
+/// Two relaxations, which a node opts into (core/node.hpp), each for what relies on nothing in
+/// this batch's `persist`; a caller that does not use them loses nothing but time:
+/// - of rule 1 (`sendable_before_persist`): such a message may leave while `persist` is being
+///   written (Raft's §10.2.1: a leader sends its new entries to its followers in parallel with
+///   writing them to its own disk);
+/// - of rule 3 (`deliverable_before_persist`): such a reply may be delivered while `persist` is
+///   being written (a leader's acknowledgement of writes a quorum made durable in earlier
+///   batches does not wait for the sync of the writes that arrived since).
 ///
 /// Buffers are reused: `clear()` keeps capacity, so a steady state allocates nothing.
 template <class Message, class Reply, class Persist, class Event>

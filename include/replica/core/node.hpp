@@ -109,6 +109,19 @@ bool sendable_before_persist(const typename N::message& m, std::span<const typen
     return false;
 }
 
+/// Whether reply `r` of a batch whose persist entries are `batch` may be delivered before those
+/// entries are durable (core/effects.hpp, the relaxation of rule 3): what the node says through
+/// a static `N::deliverable_before_persist(r, batch)`, and `false` for a node without one. A
+/// leader acknowledging writes that a quorum made durable in earlier batches says yes: their
+/// replies need not wait for the sync of the writes that arrived since.
+template <class N>
+bool deliverable_before_persist(const reply_t<N>& r, std::span<const typename N::persist_entry> batch) {
+  if constexpr (requires { { N::deliverable_before_persist(r, batch) } -> std::convertible_to<bool>; })
+    return N::deliverable_before_persist(r, batch);
+  else
+    return false;
+}
+
 /// Whether writing persist entry `p` onto disk `d` only restates what `d` already implies (a
 /// compaction: a snapshot of entries `d` holds), so that a write-ahead log may leave it out and
 /// fold it into its next checkpoint instead of syncing it before the batch's replies. What the

@@ -5,7 +5,8 @@
 /// each effects batch is carried out in the order core/effects.hpp requires: the persist
 /// entries appended to the write-ahead log and made durable with one sync, then the messages
 /// sent, then the replies delivered (messages the node marks `sendable_before_persist`, a
-/// leader's appends, leave before the sync). It batches by itself: the batch is carried out from a
+/// leader's appends, leave before the sync, and so do replies it marks
+/// `deliverable_before_persist`, a leader's acknowledgements of earlier batches' writes). It batches by itself: the batch is carried out from a
 /// handler posted behind whatever input is ready, so everything that arrived while the disk was
 /// busy goes into the next batch and costs one sync together (group commit).
 /// Never included by replica/replica.hpp; docs/server.md describes it.
@@ -59,6 +60,10 @@ struct runner_options {
   /// Send what the node marks `sendable_before_persist` before the batch's sync (a leader's
   /// appends: its followers write while it does). `false` keeps the plain order, to measure.
   bool send_before_sync = true;
+  /// Deliver the replies the node marks `deliverable_before_persist` before the batch's sync (a
+  /// leader's acknowledgements of writes earlier batches made durable: they do not wait for the
+  /// sync of the writes that came since). `false` keeps the plain order, to measure.
+  bool reply_before_sync = true;
 };
 
 /// What the runner has done (for `INFO` and benchmarks).
@@ -70,6 +75,7 @@ struct runner_stats {
   std::uint64_t deferred = 0;      ///< persist entries left to a checkpoint (they restate the disk: compactions)
   std::uint64_t refused = 0;       ///< peer messages the node refused (an error value)
   std::uint64_t early_sent = 0;    ///< messages sent while their batch was being written (sendable_before_persist)
+  std::uint64_t early_replies = 0; ///< replies delivered while their batch was being written (deliverable_before_persist)
   // Where the loop's time goes (steady-clock nanoseconds): in the node (step, submit, tick),
   // in the log (append: encoding, write, fdatasync; checkpoints), and handing the messages and
   // replies to their sinks (the transport encodes and queues them there).
@@ -243,6 +249,24 @@ class runner {
         }
       }
       fx.messages.erase(late, fx.messages.end());
+      stats_.send_ns += elapsed(t0);
+    }
+    // Likewise replies that rely on nothing this batch persists (acknowledgements of writes a
+    // quorum made durable before): the sync below is for the writes that came since.
+    if (opt_.reply_before_sync && !fx.persist.empty() && !fx.replies.empty()) {
+      const auto t0 = clock::now();
+      const std::span<const typename Node::persist_entry> batch{fx.persist};
+      auto late = fx.replies.begin();
+      for (auto it = fx.replies.begin(); it != fx.replies.end(); ++it) {
+        if (deliverable_before_persist<Node>(*it, batch)) {
+          out_.reply(std::move(*it));
+          ++stats_.early_replies;
+        } else {
+          if (late != it) *late = std::move(*it);
+          ++late;
+        }
+      }
+      fx.replies.erase(late, fx.replies.end());
       stats_.send_ns += elapsed(t0);
     }
     if (!fx.persist.empty()) {

@@ -320,6 +320,11 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
   static bool sendable_before_persist(const message& m, std::span<const persist_entry> batch) {
     return wire::sendable_before_persist(m, batch);
   }
+  /// Whether `r` may be delivered before `batch` is durable: acknowledgements of what earlier
+  /// batches made durable (core/node.hpp; why, in wire.hpp).
+  static bool deliverable_before_persist(const reply& r, std::span<const persist_entry> batch) {
+    return wire::deliverable_before_persist(r.token, batch);
+  }
   /// The disk to start from when this replica's disk was lost (FAULTS.md D10; a new data
   /// directory on a node that was a member): empty, and marked rebuilding, so the replica
   /// does not vote or count as if it still held the log it acknowledged. An empty

@@ -168,6 +168,25 @@ struct wire {
     return std::none_of(batch.begin(), batch.end(), [](const persist_entry& p) { return std::holds_alternative<hard_state>(p); });
   }
 
+  /// Whether a reply naming log position `token` may be delivered before `batch` is durable
+  /// (core/effects.hpp). A reply's token is the position it reflects: a write's index, or the
+  /// applied index a read saw. It relies on the batch only when that position is among the
+  /// entries the batch writes: under asynchronous commit a leader acknowledges at its own sync,
+  /// and a follower may read what it applied from the entries it is writing. A write a quorum
+  /// made durable in an earlier batch (the leader counts itself only for entries whose sync is
+  /// done, stepping the followers' answers after it) is acknowledged at once. A reply with no
+  /// position (a refusal, a redirect, an unknown outcome) relies on nothing written. A batch
+  /// that changes the hard state or holds a snapshot (a step-down, an install) delivers
+  /// nothing early.
+  static bool deliverable_before_persist(std::optional<std::uint64_t> token, std::span<const persist_entry> batch) {
+    std::uint64_t first_written = UINT64_MAX;
+    for (const persist_entry& p : batch) {
+      if (const auto* w = std::get_if<log_write>(&p)) first_written = std::min(first_written, w->from);
+      else return false;
+    }
+    return !token || *token < first_written;
+  }
+
   /// Whether `p` is a snapshot that `d` already implies (core/node.hpp, `restates`): one at an
   /// index past `d`'s snapshot whose entry `d`'s log holds with the same term. By Raft's log
   /// matching, `d`'s log up to there is the log the snapshot folded (and a snapshot only folds
