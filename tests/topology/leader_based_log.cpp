@@ -249,6 +249,50 @@ TEST_CASE("compaction: a follower behind the compaction point catches up by snap
   }
 }
 
+TEST_CASE("compaction: a snapshot not yet installed is sent again only after snapshot_retry, not at every heartbeat",
+          "[leader_based][log][snapshot]") {
+  // A large state takes longer to arrive and install than two heartbeats; sent again at every
+  // heartbeat, each copy is built, encoded and queued whole behind the last (replica-server
+  // under load: the transport's queue filled and dropped frames). Fails without the retry time:
+  // a copy every heartbeat from the first stall on.
+  using node = lb<majority, cluster_size<3>>;
+  node::config cfg;  // heartbeat 30 ms, election_max 300 ms; snapshot_retry 0: election_max
+  node l = hand_elected_leader<node>(cfg);
+  for (value_type v = 1; v <= 5; ++v) l.submit({client_id{1}, request_id{static_cast<std::uint64_t>(v)}, {op_kind::write, 0, v}}, at(1001));
+  const envelope<node::message> holds_all{replica_id{1}, replica_id{0}, group_id{0}, term{1}, node::append_response{true, 6, 6, 6, 0, 0}};
+  REQUIRE(l.step(holds_all, at(1002)).ok());
+  REQUIRE(l.applied_index() == 6);
+  REQUIRE(l.compact(6).ok());  // what replica 2 needs (it answered nothing) is gone from the log
+  l.effects().clear();
+  std::vector<std::int64_t> sent_at;
+  auto run_to = [&](std::int64_t until) {
+    for (std::int64_t t = 1010; t <= until; t += 10) {
+      if (!sent_at.empty() && t <= sent_at.back()) continue;
+      l.tick(at(t));
+      REQUIRE(l.step(holds_all, at(t)).ok());  // replica 1 answers every heartbeat: the leader stays
+      for (const auto& [to, m] : sent<node, node::install_snapshot>(l)) {
+        CHECK(to == replica_id{2});
+        CHECK(m.snap.index == 6);
+        sent_at.push_back(t);
+      }
+      l.effects().clear();
+    }
+  };
+  run_to(1200);
+  REQUIRE(sent_at.size() == 1);  // after two silent heartbeats, once
+  const std::int64_t first = sent_at.front();
+  run_to(first + 290);
+  CHECK(sent_at.size() == 1);  // not again within election_max
+  run_to(first + 340);
+  REQUIRE(sent_at.size() == 2);  // unanswered that long: it may have been lost
+  CHECK(sent_at.back() >= first + 300);
+  // Once replica 2 holds the snapshot's index it is installed: no more copies.
+  REQUIRE(l.step({replica_id{2}, replica_id{0}, group_id{0}, term{1}, node::append_response{true, 6, 6, 6, 0, 0}}, at(first + 350)).ok());
+  l.effects().clear();
+  run_to(first + 900);
+  CHECK(sent_at.size() == 2);
+}
+
 TEST_CASE("compaction: the snapshot is the applied state, and the log keeps compact_keep entries below it for followers that lag",
           "[leader_based][log][snapshot]") {
   using node = lb<majority, cluster_size<3>>;

@@ -61,12 +61,26 @@ TEST_CASE("progress: a refusal goes back to probe at the hint, or to snapshot", 
   p.rejected(30, false, 25);  // a hint past our log: it compacted past all we have
   CHECK(p.current() == st::snapshot);
   CHECK(p.wants_snapshot(0));
-  p.sent_snapshot(25, 8);
+  p.sent_snapshot(25, 8, at(2));
   CHECK(p.current() == st::probe);
   CHECK(p.next == 26);
   CHECK(p.inflight == 8);  // the window is shut until it answers
   p.rejected(3, true, 25);  // diverged at its compaction point
   CHECK(p.current() == st::snapshot);
+}
+
+TEST_CASE("progress: a snapshot sent is on its way until installed or until the retry time", "[leader_based][progress]") {
+  progress p = progress::starting(20, at(0));
+  const duration retry = std::chrono::milliseconds{300};
+  CHECK_FALSE(p.snapshot_on_its_way(at(1), retry));
+  p.sent_snapshot(25, 8, at(10));
+  CHECK(p.snapshot_on_its_way(at(10), retry));
+  CHECK(p.snapshot_on_its_way(at(10) + retry - duration{1}, retry));
+  CHECK_FALSE(p.snapshot_on_its_way(at(10) + retry, retry));  // unanswered that long: send another
+  p.acknowledged(24, 24, 24, 30, ack_on::flushed, at(11));  // an older answer: not the snapshot
+  CHECK(p.snapshot_on_its_way(at(12), retry));
+  p.acknowledged(25, 25, 25, 30, ack_on::flushed, at(12));  // holds the snapshot's index: installed
+  CHECK_FALSE(p.snapshot_on_its_way(at(13), retry));
 }
 
 TEST_CASE("progress: a stall forgets what is in flight and resends from the match", "[leader_based][progress]") {

@@ -44,6 +44,11 @@ struct leader_based_config {
   /// are exactly what a leader crash loses.
   duration ship_interval{0};
   std::uint64_t max_inflight_bytes = 1 << 20;  ///< unacknowledged bytes per follower (a batch is cut to fit; one entry always goes)
+  /// How long a leader waits for a follower to install a snapshot before it sends another
+  /// (0: `election_max`). Appends are retried after two silent heartbeats; a snapshot is the
+  /// whole state, which takes longer to arrive and install, and a copy sent meanwhile only
+  /// queues behind it.
+  duration snapshot_retry{0};
   /// 0: compact only when `compact` is called. Otherwise, whenever this many entries are applied
   /// past the compaction point, the applied state becomes the snapshot (etcd's way: no replay)
   /// and the log keeps the last `compact_keep` entries below it for followers that lag (a

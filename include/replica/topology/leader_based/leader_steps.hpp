@@ -202,8 +202,12 @@ class leader_steps {
       // point): send the state instead, once per stall.
       if (p.inflight > 0 && !heartbeat) return;
       if (p.inflight > 0 && n().now_ - p.last_heard < n().cfg_.heartbeat * 2) return;
+      // And not again while the last one may still be arriving or installing: a large state
+      // takes longer than two heartbeats, and each copy is built, encoded and queued whole (a
+      // 28 MB one sent every heartbeat filled the transport's queue: docs/benchmarks.md).
+      if (p.snapshot_on_its_way(n().now_, n().cfg_.snapshot_retry.count() > 0 ? n().cfg_.snapshot_retry : n().cfg_.election_max)) return;
       typename Node::install_snapshot m{n().snapshot_at(n().applied_), n().commit_};
-      p.sent_snapshot(m.snap.index, n().cfg_.max_inflight);
+      p.sent_snapshot(m.snap.index, n().cfg_.max_inflight, n().now_);
       p.sent_commit(n().commit_);
       n().send(to, std::move(m));
       return;

@@ -22,6 +22,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 namespace replica::leader_based_detail {
@@ -51,6 +52,7 @@ class progress {
     st_ = state::replicate;
     const std::uint64_t had = match_received;
     match_received = std::max(match_received, std::min(received, last_index));
+    if (snapshot_out && match_received >= snapshot_out->index) snapshot_out.reset();  // it installed the one sent
     // The window: nothing is in flight once it holds everything sent; otherwise this answered
     // one append of entries if it moved the match (an answer to an empty append, a heartbeat
     // or a commit notice, frees nothing).
@@ -90,10 +92,16 @@ class progress {
   }
   /// The snapshot at `index` was sent: nothing else goes (the window is shut at
   /// `max_inflight`) until the follower answers; then probing resumes after it.
-  void sent_snapshot(std::uint64_t index, std::size_t max_inflight) noexcept {
+  void sent_snapshot(std::uint64_t index, std::size_t max_inflight, local_time now) noexcept {
     st_ = state::probe;
     next = index + 1;
     inflight = max_inflight;
+    snapshot_out = snapshot_sent{index, now};
+  }
+  /// Whether a snapshot sent less than `retry` ago has not been installed yet (another copy
+  /// would only queue behind it).
+  [[nodiscard]] bool snapshot_on_its_way(local_time now, duration retry) const noexcept {
+    return snapshot_out && now - snapshot_out->at < retry;
   }
   /// The highest commit index sent to it is at least `commit`.
   void sent_commit(std::uint64_t commit) noexcept { commit_sent = std::max(commit_sent, commit); }
@@ -146,6 +154,11 @@ class progress {
   std::uint64_t commit_sent = 0;  ///< the highest commit index sent to it
   std::uint64_t rebuild_mark = 0;  ///< the leader's last index when it said it was rebuilding
   bool rebuilding = false;  ///< it lost its disk: not counted for commits, reads or check-quorum
+  struct snapshot_sent {
+    std::uint64_t index;
+    local_time at;
+  };
+  std::optional<snapshot_sent> snapshot_out;  ///< the last snapshot sent and not known installed
 
  private:
   state st_ = state::probe;
