@@ -234,39 +234,16 @@ class runner {
     ++stats_.batches;
     // Messages that rely on nothing this batch persists leave first, so that a follower writes
     // a leader's new entries while the leader does (core/effects.hpp). Safe because the sync
-    // below completes before this thread steps any answer to them.
-    if (opt_.send_before_sync && !fx.persist.empty() && !fx.messages.empty()) {
+    // below completes before this thread steps any answer to them. Likewise replies that rely
+    // on nothing it persists (acknowledgements of writes a quorum made durable before): the
+    // sync below is for the writes that came since.
+    if (!fx.persist.empty() && (opt_.send_before_sync || opt_.reply_before_sync)) {
       const auto t0 = clock::now();
       const std::span<const typename Node::persist_entry> batch{fx.persist};
-      auto late = fx.messages.begin();
-      for (auto it = fx.messages.begin(); it != fx.messages.end(); ++it) {
-        if (sendable_before_persist<Node>(it->payload, batch)) {
-          out_.send(std::move(*it));
-          ++stats_.early_sent;
-        } else {
-          if (late != it) *late = std::move(*it);
-          ++late;
-        }
-      }
-      fx.messages.erase(late, fx.messages.end());
-      stats_.send_ns += elapsed(t0);
-    }
-    // Likewise replies that rely on nothing this batch persists (acknowledgements of writes a
-    // quorum made durable before): the sync below is for the writes that came since.
-    if (opt_.reply_before_sync && !fx.persist.empty() && !fx.replies.empty()) {
-      const auto t0 = clock::now();
-      const std::span<const typename Node::persist_entry> batch{fx.persist};
-      auto late = fx.replies.begin();
-      for (auto it = fx.replies.begin(); it != fx.replies.end(); ++it) {
-        if (deliverable_before_persist<Node>(*it, batch)) {
-          out_.reply(std::move(*it));
-          ++stats_.early_replies;
-        } else {
-          if (late != it) *late = std::move(*it);
-          ++late;
-        }
-      }
-      fx.replies.erase(late, fx.replies.end());
+      if (opt_.send_before_sync)
+        stats_.early_sent += hand_early(fx.messages, [&](const auto& m) { return sendable_before_persist<Node>(m.payload, batch); }, out_.send);
+      if (opt_.reply_before_sync)
+        stats_.early_replies += hand_early(fx.replies, [&](const auto& r) { return deliverable_before_persist<Node>(r, batch); }, out_.reply);
       stats_.send_ns += elapsed(t0);
     }
     if (!fx.persist.empty()) {
@@ -313,6 +290,25 @@ class runner {
     if (out_.event)
       for (const auto& e : fx.events) out_.event(e);
     fx.clear();
+  }
+
+  /// Hands `sink` each element of `xs` that `early` allows, in order, and keeps the others (in
+  /// order) for after the sync; how many it handed.
+  template <class T, class Early, class Sink>
+  static std::uint64_t hand_early(std::vector<T>& xs, Early early, Sink& sink) {
+    std::uint64_t handed = 0;
+    auto late = xs.begin();
+    for (auto it = xs.begin(); it != xs.end(); ++it) {
+      if (early(*it)) {
+        sink(std::move(*it));
+        ++handed;
+      } else {
+        if (late != it) *late = std::move(*it);
+        ++late;
+      }
+    }
+    xs.erase(late, xs.end());
+    return handed;
   }
 
   /// Folds the log into a snapshot of `disk_`: the file work on a thread of its own when the
