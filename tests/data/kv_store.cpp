@@ -1,7 +1,14 @@
 // kv_store: string keys and values; each command's result, and the refusals that change nothing.
+#include "../support/seeds.hpp"
+
 #include <replica/data/kv_store.hpp>
 
 #include <catch2/catch.hpp>
+
+#include <map>
+#include <random>
+#include <string>
+#include <utility>
 
 using namespace replica;
 using kv = kv_store;
@@ -77,3 +84,73 @@ TEST_CASE("kv_store: a request's operation is a command or the get query", "[dat
   CHECK(machine_traits<kv_store>::query_of(g).key == "a");
   CHECK(machine_traits<kv_store>::command_of(p) == kv_store::command{kv::put{"a", "b"}});
 }
+
+TEST_CASE("kv_store: its hash index finds what its sorted map holds, through every command, copy, move and restore",
+          "[data][kv_store]") {
+  // Random commands on a few keys, against a plain std::map doing the same: after each one
+  // every key reads as the map says, and the entries are the map's, in order. A copy is
+  // changed apart from its original; a moved store and a restored one still find everything.
+  for (std::uint64_t seed : test::seeds(10)) {
+    INFO("seed " << seed << " (replay: REPLICA_SEED=" << seed << ")");
+    std::mt19937_64 g{seed};
+    kv_store m;
+    std::map<std::string, std::string> model;
+    auto key = [&] { return "k" + std::to_string(g() % 12); };
+    auto agree = [&](const kv_store& s, const std::map<std::string, std::string>& want) {
+      for (int k = 0; k < 12; ++k) {
+        const std::string name = "k" + std::to_string(k);
+        const auto it = want.find(name);
+        REQUIRE(s.read(kv::get{name}) == (it == want.end() ? std::nullopt : std::optional{it->second}));
+      }
+      REQUIRE(std::equal(s.entries().begin(), s.entries().end(), want.begin(), want.end()));
+    };
+    for (int step = 0; step < 400; ++step) {
+      const std::string k = key();
+      switch (g() % 4) {
+        case 0: {
+          const std::string v = std::to_string(g() % 100);
+          (void)m.apply(kv::put{k, v});
+          model[k] = v;
+          break;
+        }
+        case 1:
+          (void)m.apply(kv::remove{k});
+          model.erase(k);
+          break;
+        case 2: {
+          const auto it = model.find(k);
+          const std::optional<std::string> expected = g() % 2 ? std::nullopt : std::optional<std::string>{std::to_string(g() % 100)};
+          const bool holds = expected ? (it != model.end() && it->second == *expected) : it == model.end();
+          REQUIRE(m.apply(kv::compare_and_set{k, expected, "c"}).ok() == holds);
+          if (holds) model[k] = "c";
+          break;
+        }
+        default: {
+          const auto r = m.apply(kv::increment{k, 1});
+          const auto it = model.find(k);
+          if (it == model.end()) model[k] = "1";
+          else if (r.ok()) it->second = **r;
+          break;
+        }
+      }
+      agree(m, model);
+      if (step % 50 == 49) {
+        kv_store copy = m;  // changed apart: the original keeps what it had
+        (void)copy.apply(kv::put{"k0", "copy"});
+        (void)copy.apply(kv::remove{"k1"});
+        agree(m, model);
+        kv_store moved = std::move(copy);
+        CHECK(moved.read(kv::get{"k0"}) == "copy");
+        CHECK(moved.read(kv::get{"k1"}) == std::nullopt);
+        kv_store assigned;
+        assigned = m;
+        agree(assigned, model);
+        kv_store restored;
+        (void)restored.apply(kv::put{"k3", "junk"});
+        restored.restore(m.snapshot());
+        agree(restored, model);
+      }
+    }
+  }
+}
+

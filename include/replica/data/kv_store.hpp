@@ -22,15 +22,31 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <system_error>
+#include <unordered_map>
 #include <utility>
 #include <variant>
 
 namespace replica {
 
-/// A map of strings to strings.
+/// A map of strings to strings: sorted (what a snapshot walks), and indexed by a hash of the
+/// key (what a command or a read looks up: one probe, not a walk down the tree).
 class kv_store {
  public:
+  kv_store() = default;
+  kv_store(const kv_store& o) : data_{o.data_} { reindex(); }
+  kv_store& operator=(const kv_store& o) {
+    if (this != &o) {
+      data_ = o.data_;
+      reindex();
+    }
+    return *this;
+  }
+  // (Moved, a map keeps its nodes, so the index's views and iterators stay good.)
+  kv_store(kv_store&&) noexcept = default;
+  kv_store& operator=(kv_store&&) noexcept = default;
+
   struct get {
     std::string key;
     REPLICA_FIELDS(key);
@@ -133,13 +149,14 @@ class kv_store {
     return std::visit([this](const auto& o) { return do_apply(o); }, c);
   }
   [[nodiscard]] result read(const get& q) const {
-    auto it = data_.find(q.key);
-    return it == data_.end() ? std::nullopt : std::optional{it->second};
+    auto it = index_.find(q.key);
+    return it == index_.end() ? std::nullopt : std::optional{it->second->second};
   }
   [[nodiscard]] snapshot_type snapshot() const { return kv_snapshot::from_sorted(data_); }
   void restore(const snapshot_type& s) {
     data_.clear();
     for (const auto& [k, v] : s) data_.emplace_hint(data_.end(), k, v);
+    reindex();
   }
 
   [[nodiscard]] const std::map<std::string, std::string, std::less<>>& entries() const noexcept { return data_; }
@@ -156,32 +173,57 @@ class kv_store {
     }
     return h;
   }
-  friend bool operator==(const kv_store&, const kv_store&) = default;
+  /// Equal contents (the index is how they are found, not what they are).
+  friend bool operator==(const kv_store& a, const kv_store& b) { return a.data_ == b.data_; }
 
  private:
+  using map_type = std::map<std::string, std::string, std::less<>>;
+
+  /// The entry of `key`, or nullptr.
+  [[nodiscard]] std::string* find(std::string_view key) {
+    auto it = index_.find(key);
+    return it == index_.end() ? nullptr : &it->second->second;
+  }
+  /// Sets `key` to `value` (an existing value's buffer is reused when it is large enough).
+  template <class Value>
+  void set(const std::string& key, Value&& value) {
+    if (std::string* v = find(key)) {
+      *v = std::forward<Value>(value);
+      return;
+    }
+    const auto it = data_.emplace(key, std::forward<Value>(value)).first;
+    index_.emplace(std::string_view{it->first}, it);  // (a view of the node's own key: it never moves)
+  }
+  void reindex() {
+    index_.clear();
+    index_.reserve(data_.size());
+    for (auto it = data_.begin(); it != data_.end(); ++it) index_.emplace(std::string_view{it->first}, it);
+  }
+
   replica::result<result> do_apply(const put& p) {
-    data_.insert_or_assign(p.key, p.value);
+    set(p.key, p.value);
     return result{};
   }
   replica::result<result> do_apply(const remove& r) {
-    auto it = data_.find(r.key);
-    if (it == data_.end()) return result{};
+    auto at = index_.find(r.key);
+    if (at == index_.end()) return result{};
+    const auto it = at->second;
     result old = std::move(it->second);
+    index_.erase(at);  // (before the node its key view points into)
     data_.erase(it);
     return old;
   }
   replica::result<result> do_apply(const compare_and_set& c) {
-    auto it = data_.find(c.key);
-    const bool holds = c.expected ? (it != data_.end() && it->second == *c.expected) : it == data_.end();
+    const std::string* v = find(c.key);
+    const bool holds = c.expected ? (v != nullptr && *v == *c.expected) : v == nullptr;
     if (!holds) return error{errc::precondition, "compare_and_set: the key does not hold the expected value"};
-    data_.insert_or_assign(c.key, c.value);
+    set(c.key, c.value);
     return result{};
   }
   replica::result<result> do_apply(const increment& inc) {
-    auto it = data_.find(inc.key);
     std::int64_t now = 0;
-    if (it != data_.end()) {
-      const std::string& s = it->second;
+    if (const std::string* v = find(inc.key)) {
+      const std::string& s = *v;
       const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), now);
       if (ec != std::errc{} || end != s.data() + s.size() || s.empty())
         return error{errc::malformed, "increment: the value is not a decimal 64-bit integer"};
@@ -189,11 +231,13 @@ class kv_store {
     std::int64_t sum = 0;
     if (__builtin_add_overflow(now, inc.by, &sum)) return error{errc::out_of_range, "increment: the sum overflows a 64-bit integer"};
     std::string text = std::to_string(sum);
-    data_.insert_or_assign(inc.key, text);
+    set(inc.key, std::as_const(text));
     return result{std::move(text)};
   }
 
-  std::map<std::string, std::string, std::less<>> data_;
+  map_type data_;
+  /// Every entry of `data_` by its key (a view of the key in the map's node).
+  std::unordered_map<std::string_view, map_type::iterator> index_;
 };
 
 static_assert(state_machine<kv_store>);
