@@ -37,10 +37,7 @@ class kv_store {
   kv_store() = default;
   kv_store(const kv_store& o) : data_{o.data_} { reindex(); }
   kv_store& operator=(const kv_store& o) {
-    if (this != &o) {
-      data_ = o.data_;
-      reindex();
-    }
+    if (this != &o) *this = kv_store{o};  // (a failed copy leaves this one as it was)
     return *this;
   }
   // (Moved, a map keeps its nodes, so the index's views and iterators stay good.)
@@ -154,6 +151,7 @@ class kv_store {
   }
   [[nodiscard]] snapshot_type snapshot() const { return kv_snapshot::from_sorted(data_); }
   void restore(const snapshot_type& s) {
+    index_.clear();  // (first: its views are of the keys cleared below)
     data_.clear();
     for (const auto& [k, v] : s) data_.emplace_hint(data_.end(), k, v);
     reindex();

@@ -6,9 +6,10 @@
 /// entries appended to the write-ahead log and made durable with one sync, then the messages
 /// sent, then the replies delivered (messages the node marks `sendable_before_persist`, a
 /// leader's appends, leave before the sync, and so do replies it marks
-/// `deliverable_before_persist`, a leader's acknowledgements of earlier batches' writes). It batches by itself: the batch is carried out from a
-/// handler posted behind whatever input is ready, so everything that arrived while the disk was
-/// busy goes into the next batch and costs one sync together (group commit).
+/// `deliverable_before_persist`, a leader's acknowledgements of earlier batches' writes). It
+/// batches by itself: the batch is carried out from a handler posted behind whatever input is
+/// ready, so everything that arrived while the disk was busy goes into the next batch and costs
+/// one sync together (group commit).
 /// Never included by replica/replica.hpp; docs/server.md describes it.
 ///
 ///   boost::asio::io_context io;
