@@ -349,6 +349,21 @@ TEST_CASE("compaction: the snapshot is the applied state, and the log keeps comp
   }
 }
 
+namespace {
+/// Asynchronous leader `l` of `c` (one write of key 0 shipped) is cut off and acknowledges 20
+/// writes of key 1 at once, shipped to nobody and folded into its snapshot (below its
+/// compaction point).
+template <class Cluster>
+void fold_unshipped_writes(Cluster& c, replica_id l) {
+  c.invoke(l, {op_kind::write, 0, 1});
+  c.run_for(100ms);
+  c.net().isolate(l);
+  for (value_type v = 100; v < 120; ++v) c.invoke(l, {op_kind::write, 1, v});  // acked at once, never shipped
+  c.run_for(20ms);
+  REQUIRE(c.node(l)->snapshot_index() > 2);
+}
+}  // namespace
+
 TEST_CASE("compaction: an asynchronous leader that compacted writes nobody else had is repaired by snapshot",
           "[leader_based][log][snapshot]") {
   using node = lb<asynchronous, cluster_size<3>>;
@@ -356,12 +371,7 @@ TEST_CASE("compaction: an asynchronous leader that compacted writes nobody else 
   cfg.compact_every = 5;
   auto c = make_cluster<node>(3, 11, cfg);
   const replica_id l = await_leader(c);
-  c.invoke(l, {op_kind::write, 0, 1});
-  c.run_for(100ms);
-  c.net().isolate(l);
-  for (value_type v = 100; v < 120; ++v) c.invoke(l, {op_kind::write, 1, v});  // acked at once, never shipped
-  c.run_for(20ms);
-  REQUIRE(c.node(l)->snapshot_index() > 2);  // folded into its snapshot: below its compaction point
+  fold_unshipped_writes(c, l);
   c.crash(l);
   c.net().heal();
   const replica_id l2 = await_leader(c);
@@ -387,12 +397,7 @@ TEST_CASE("compaction: an asynchronous leader that stays up with folded writes n
   cfg.compact_keep = 30;
   auto c = make_cluster<node>(3, 11, cfg);
   const replica_id l = await_leader(c);
-  c.invoke(l, {op_kind::write, 0, 1});
-  c.run_for(100ms);
-  c.net().isolate(l);
-  for (value_type v = 100; v < 120; ++v) c.invoke(l, {op_kind::write, 1, v});  // acked at once, never shipped
-  c.run_for(20ms);
-  REQUIRE(c.node(l)->snapshot_index() > 2);
+  fold_unshipped_writes(c, l);
   REQUIRE(c.node(l)->first_index() <= 2);  // the folded writes are still in its log
   std::optional<replica_id> l2;
   REQUIRE(c.run_until([&](auto& cl) { return (l2 = sim::current_leader(cl)).has_value() && *l2 != l; }, c.now() + 3'000'000));
