@@ -24,6 +24,7 @@
 #include <memory>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -86,7 +87,6 @@ struct basic_group {
     }
     for (auto& r : runs) r->start();
   }
-  explicit basic_group(bool send_before_sync) : basic_group(io::runner_options{.send_before_sync = send_before_sync}) {}
 
   void sent(std::uint32_t from, envelope<typename Node::message>&& m) {
     const auto& p = m.payload;
@@ -170,9 +170,9 @@ int copies(const group& g, key_type key) {
 }  // namespace
 
 TEST_CASE("runner: a leader's appends leave before its own sync; votes and acknowledgements after theirs", "[io][net]") {
-  for (const bool send_first : {true, false}) {
-    INFO("send_before_sync = " << send_first);
-    group g{send_first};
+  for (const auto& [send_first, beside] : {std::pair{true, true}, {true, false}, {false, true}, {false, false}}) {
+    INFO("send_before_sync = " << send_first << ", write_beside_loop = " << beside);
+    group g{io::runner_options{.send_before_sync = send_first, .write_beside_loop = beside}};
     const auto acked = write(g, 20);
     INFO("first reply: status " << static_cast<int>(g.replies.front().status));
     INFO("first reply: status " << static_cast<int>(g.replies.front().status) << " error "
@@ -219,18 +219,21 @@ TEST_CASE("runner: a leader acknowledges what earlier batches made durable befor
           "[io][net]") {
   // A mutation check, done by hand once: a node saying every reply is deliverable before the
   // batch's sync fails the asynchronous half (its leader acknowledges at its own sync).
-  for (const bool reply_first : {true, false}) {
-    INFO("reply_before_sync = " << reply_first);
+  for (const auto& [reply_first, beside] : {std::pair{true, true}, {true, false}, {false, true}, {false, false}}) {
+    INFO("reply_before_sync = " << reply_first << ", write_beside_loop = " << beside);
+    const io::runner_options o{.reply_before_sync = reply_first, .write_beside_loop = beside};
     {
-      group g{io::runner_options{.reply_before_sync = reply_first}};
+      group g{o};
       REQUIRE(riding_writes(g, 150) == 150);  // every write done (no leader change in this quiet run)
       CHECK(g.broken.empty());
       const auto& stats = g.runs[static_cast<std::size_t>(g.leader())]->stats();
       if (reply_first) CHECK(stats.early_replies > 0);  // some replies did not wait for the sync of later writes
       else CHECK(stats.early_replies == 0);
+      if (beside) CHECK(stats.while_writing > 0);  // the loop stepped answers while a batch was being written
+      else CHECK(stats.while_writing == 0);
     }
     {
-      basic_group<async_node> g{io::runner_options{.reply_before_sync = reply_first}};
+      basic_group<async_node> g{o};
       REQUIRE(riding_writes(g, 150) == 150);
       CHECK(g.broken.empty());  // never before the leader's own sync
     }

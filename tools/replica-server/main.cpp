@@ -49,7 +49,7 @@ int main(int argc, char** argv) {
   app.footer(help);
   std::uint32_t id = 0;
   std::string peers_text, listen_text, data, model_name = "raft";
-  bool bootstrap = false, quiet = false, sync_before_send = false, sync_before_reply = false;
+  bool bootstrap = false, quiet = false, sync_before_send = false, sync_before_reply = false, sync_in_loop = false;
   unsigned timeout_ms = 5000, election_ms = 1000, heartbeat_ms = 50;
   app.add_option("--id", id, "this replica's id: its position in --peers (0-based)")->required();
   app.add_option("--peers", peers_text, "every replica's peer address, HOST:PORT,HOST:PORT,... in id order")->required();
@@ -68,6 +68,9 @@ int main(int argc, char** argv) {
   app.add_flag("--sync-before-reply", sync_before_reply,
                "a leader acknowledges writes only after the sync of everything since (slower; to measure what replying "
                "first saves)");
+  app.add_flag("--sync-in-loop", sync_in_loop,
+               "write and sync the log in the event loop, which waits for the disk (slower; to measure what a disk "
+               "thread saves)");
   app.add_flag("--quiet", quiet, "no event lines on stderr");
   CLI11_PARSE(app, argc, argv);
 
@@ -78,6 +81,7 @@ int main(int argc, char** argv) {
   o.quiet = quiet;
   o.send_before_sync = !sync_before_send;
   o.reply_before_sync = !sync_before_reply;
+  o.write_beside_loop = !sync_in_loop;
   o.request_timeout = std::chrono::milliseconds{timeout_ms};
   o.election = std::chrono::milliseconds{election_ms};
   o.heartbeat = std::chrono::milliseconds{heartbeat_ms};

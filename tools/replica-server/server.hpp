@@ -69,6 +69,9 @@ struct options {
   /// A leader acknowledges writes earlier batches made durable before the sync of the writes
   /// that came since (runner_options::reply_before_sync); `--sync-before-reply` turns it off.
   bool reply_before_sync = true;
+  /// The log is written and synced on a thread of its own while the loop goes on
+  /// (runner_options::write_beside_loop); `--sync-in-loop` turns it off.
+  bool write_beside_loop = true;
 };
 
 /// A request a follower hands to the leader (the leader's runner submits it as its own).
@@ -104,7 +107,7 @@ class server {
          const typename Node::config& cfg)
       : io_{io}, opt_{o}, model_{std::move(model)},
         net_{io, o.id, o.peers, {}, [this](frame&& f) { on_frame(std::move(f)); }, [this](const std::string& s) { note(s); }},
-        run_{io, o.id, cfg, std::move(log), std::move(disk), {.clock = o.clock, .send_before_sync = o.send_before_sync, .reply_before_sync = o.reply_before_sync},
+        run_{io, o.id, cfg, std::move(log), std::move(disk), {.clock = o.clock, .send_before_sync = o.send_before_sync, .reply_before_sync = o.reply_before_sync, .write_beside_loop = o.write_beside_loop},
              {.send = [this](replica::envelope<message>&& m) { net_.send(m.to, frame{std::move(m)}); },
               .reply = [this](reply&& r) { on_reply(std::move(r)); },
               .event = [this](const auto& e) { on_event(e); },
@@ -440,7 +443,7 @@ class server {
     const auto& ns = net_.stats();
     s += "# Runner\r\nbatches:" + std::to_string(st.batches) + "\r\nsyncs:" + std::to_string(st.syncs) +
          "\r\npersisted:" + std::to_string(st.persisted) + "\r\ncheckpoints:" + std::to_string(st.checkpoints) + "\r\ncompactions_unlogged:" + std::to_string(st.deferred) +
-         "\r\nrefused_messages:" + std::to_string(st.refused) + "\r\nrequest_batches:" + std::to_string(st.request_batches) + "\r\nrequests_batched:" + std::to_string(st.requests) + "\r\nsent_before_sync:" + std::to_string(st.early_sent) + "\r\nreplied_before_sync:" + std::to_string(st.early_replies) +
+         "\r\nrefused_messages:" + std::to_string(st.refused) + "\r\nrequest_batches:" + std::to_string(st.request_batches) + "\r\nrequests_batched:" + std::to_string(st.requests) + "\r\nsent_before_sync:" + std::to_string(st.early_sent) + "\r\nreplied_before_sync:" + std::to_string(st.early_replies) + "\r\ninputs_while_writing:" + std::to_string(st.while_writing) +
          "\r\nnode_us:" + std::to_string(st.node_ns / 1000) +
          "\r\nlog_us:" + std::to_string(st.log_ns / 1000) + "\r\nsend_us:" + std::to_string(st.send_ns / 1000) + "\r\nframes_sent:" + std::to_string(ns.frames_sent) +
          "\r\nframes_received:" + std::to_string(ns.frames_received) + "\r\nframes_dropped:" + std::to_string(ns.dropped) +

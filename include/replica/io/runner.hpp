@@ -7,9 +7,11 @@
 /// sent, then the replies delivered (messages the node marks `sendable_before_persist`, a
 /// leader's appends, leave before the sync, and so do replies it marks
 /// `deliverable_before_persist`, a leader's acknowledgements of earlier batches' writes). It
-/// batches by itself: the batch is carried out from a handler posted behind whatever input is
-/// ready, so everything that arrived while the disk was busy goes into the next batch and costs
-/// one sync together (group commit).
+/// batches by itself: the log is written and synced on a thread of its own while the loop goes
+/// on stepping what arrives, and everything stepped meanwhile forms the next batch, which costs
+/// one sync together (group commit) and starts as soon as the one before it is durable. A
+/// batch's outputs wait for its own sync and every one before it, so the node sees exactly the
+/// order it would if the loop waited for each sync; only the loop no longer idles meanwhile.
 /// Never included by replica/replica.hpp; docs/server.md describes it.
 ///
 ///   boost::asio::io_context io;
@@ -34,6 +36,7 @@
 #include <replica/core/time.hpp>
 #include <replica/io/file_system.hpp>
 #include <replica/io/wal.hpp>
+#include <replica/io/worker.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -65,6 +68,12 @@ struct runner_options {
   /// leader's acknowledgements of writes earlier batches made durable: they do not wait for the
   /// sync of the writes that came since). `false` keeps the plain order, to measure.
   bool reply_before_sync = true;
+  /// Write and sync each batch beside the loop, which goes on stepping what arrives meanwhile
+  /// into the next batch: on a thread of the runner's own when the file system is
+  /// `thread_safe` (the real one), from a handler of its own otherwise. Every batch's outputs
+  /// still wait for its sync and every sync before it. `false` writes in the handler that forms
+  /// the batch (the loop waits for the disk), to measure.
+  bool write_beside_loop = true;
 };
 
 /// What the runner has done (for `INFO` and benchmarks).
@@ -77,9 +86,11 @@ struct runner_stats {
   std::uint64_t refused = 0;       ///< peer messages the node refused (an error value)
   std::uint64_t early_sent = 0;    ///< messages sent while their batch was being written (sendable_before_persist)
   std::uint64_t early_replies = 0; ///< replies delivered while their batch was being written (deliverable_before_persist)
-  // Where the loop's time goes (steady-clock nanoseconds): in the node (step, submit, tick),
-  // in the log (append: encoding, write, fdatasync; checkpoints), and handing the messages and
-  // replies to their sinks (the transport encodes and queues them there).
+  std::uint64_t while_writing = 0; ///< inputs (messages, requests, ticks) taken while a batch was being written (write_beside_loop)
+  // Where the time goes (steady-clock nanoseconds): in the node (step, submit, tick), in the
+  // log (append: encoding, write, fdatasync, on the disk thread when `write_beside_loop`;
+  // applying a batch to the runner's copy of the disk; checkpoints), and handing the messages
+  // and replies to their sinks (the transport encodes and queues them there).
   std::uint64_t node_ns = 0, log_ns = 0, send_ns = 0;
   std::uint64_t requests = 0, request_batches = 0;  ///< requests handed to a node's submit_batch, and in how many calls
 };
@@ -108,11 +119,15 @@ class runner {
   runner(boost::asio::io_context& io, replica_id self, const typename Node::config& cfg, wal<Node, Files> log, durable_state disk,
          runner_options o, sinks s)
       : io_{io}, opt_{o}, out_{std::move(s)}, log_{std::move(log)}, disk_{std::move(disk)}, node_{self, cfg, disk_}, timer_{io},
-        start_{std::chrono::steady_clock::now()}, alive_{std::make_shared<bool>(true)} {}
+        start_{std::chrono::steady_clock::now()}, alive_{std::make_shared<bool>(true)} {
+    if constexpr (thread_safe_file_system<Files>)
+      if (opt_.write_beside_loop) disk_thread_.emplace();
+  }
   runner(const runner&) = delete;
   runner& operator=(const runner&) = delete;
   ~runner() {
     *alive_ = false;
+    disk_thread_.reset();  // the batch it is writing finishes; its `written` is dropped
     if (checkpointer_.joinable()) checkpointer_.join();  // its file work done; its finish is dropped
   }
 
@@ -132,6 +147,7 @@ class runner {
   void step(envelope<message>&& m) {
     if (failed_) return;
     const replica_id from = m.from;
+    stats_.while_writing += writing_ ? 1 : 0;
     const auto t0 = clock::now();
     auto s = node_.step(std::move(m), now());
     stats_.node_ns += elapsed(t0);
@@ -148,6 +164,7 @@ class runner {
   /// batch is carried out in one call.
   void submit(const client_request<operation>& r) {
     if (failed_) return;
+    stats_.while_writing += writing_ ? 1 : 0;
     if constexpr (batches_requests) {
       waiting_.push_back(r);
     } else {
@@ -199,6 +216,7 @@ class runner {
     timer_.expires_after(opt_.tick);
     timer_.async_wait([this, alive = alive_](const boost::system::error_code& ec) {
       if (!*alive || ec || stopped_ || failed_) return;
+      stats_.while_writing += writing_ ? 1 : 0;
       const auto t0 = clock::now();
       node_.tick(now());
       stats_.node_ns += elapsed(t0);
@@ -219,9 +237,14 @@ class runner {
     });
   }
 
+  /// Forms the next batch from the node's effects and has it written; while a batch is being
+  /// written, nothing: what arrives meanwhile goes into the next batch, formed when it is
+  /// durable (`written`). Each batch's outputs are thus handed out only once every batch before
+  /// it is durable, exactly as when the loop waits for each sync, and the early ones (above) too.
   void carry_out() {
+    if (writing_ || failed_) return;
     if constexpr (batches_requests) {
-      if (!waiting_.empty() && !failed_) {
+      if (!waiting_.empty()) {
         const auto t0 = clock::now();
         node_.submit_batch(std::span<const client_request<operation>>{waiting_}, now());
         stats_.node_ns += elapsed(t0);
@@ -231,13 +254,13 @@ class runner {
       waiting_.clear();
     }
     auto& fx = node_.effects();
-    if (fx.empty() || failed_) return;
+    if (fx.empty()) return;
     ++stats_.batches;
     // Messages that rely on nothing this batch persists leave first, so that a follower writes
     // a leader's new entries while the leader does (core/effects.hpp). Safe because the sync
-    // below completes before this thread steps any answer to them. Likewise replies that rely
-    // on nothing it persists (acknowledgements of writes a quorum made durable before): the
-    // sync below is for the writes that came since.
+    // of this batch completes before the node's answers to them leave (they join a later
+    // batch). Likewise replies that rely on nothing it persists (acknowledgements of writes a
+    // quorum made durable before): this batch's sync is for the writes that came since.
     if (!fx.persist.empty() && (opt_.send_before_sync || opt_.reply_before_sync)) {
       const auto t0 = clock::now();
       const std::span<const typename Node::persist_entry> batch{fx.persist};
@@ -247,50 +270,103 @@ class runner {
         stats_.early_replies += hand_early(fx.replies, [&](const auto& r) { return deliverable_before_persist<Node>(r, batch); }, out_.reply);
       stats_.send_ns += elapsed(t0);
     }
-    if (!fx.persist.empty()) {
-      const auto t0 = clock::now();
-      // Each entry is applied to the runner's copy of the disk in order; one that only restates
-      // that copy (a compaction) stays out of the log, which a checkpoint folds it into instead.
-      // The deferred entry is not needed again, so its state moves into the copy (a whole
-      // machine's snapshot: copying it cost as much as taking it).
-      bool deferred = false;
-      for (std::size_t k = 0; k < fx.persist.size(); ++k) {
-        auto& p = fx.persist[k];
-        if (restates<Node>(disk_, p)) {
-          if (!deferred) to_log_.assign(fx.persist.begin(), fx.persist.begin() + static_cast<std::ptrdiff_t>(k));
-          deferred = true;
-          ++stats_.deferred;
-          Node::persist(disk_, std::move(p));
-          continue;
-        }
-        if (deferred) to_log_.push_back(p);
-        Node::persist(disk_, p);
-      }
-      const std::span<const typename Node::persist_entry> logged{deferred ? to_log_ : fx.persist};
-      auto appended = log_.append(logged);
-      const bool synced = !logged.empty();
-      if (deferred) to_log_.clear();
-      stats_.log_ns += elapsed(t0);
-      if (auto s = appended; !s) {
-        failed_ = true;
-        stop();
-        fx.clear();
-        if (out_.fatal) out_.fatal("the write-ahead log failed (" + std::string{s.err().detail} + "): stopping");
-        return;
-      }
-      stats_.syncs += synced ? 1 : 0;
-      stats_.persisted += fx.persist.size();
-      const auto t1 = clock::now();
-      if (log_.checkpoint_due() || (deferred && !log_.checkpoint_in_flight())) checkpoint();
-      stats_.log_ns += elapsed(t1);
+    held_messages_.swap(fx.messages);
+    held_replies_.swap(fx.replies);
+    held_events_.swap(fx.events);
+    if (fx.persist.empty()) {
+      fx.clear();
+      hand_held();
+      return;
     }
-    const auto t2 = clock::now();
-    for (auto& m : fx.messages) out_.send(std::move(m));
-    for (auto& r : fx.replies) out_.reply(std::move(r));
-    stats_.send_ns += elapsed(t2);
-    if (out_.event)
-      for (const auto& e : fx.events) out_.event(e);
+    const auto t0 = clock::now();
+    const std::size_t entries = fx.persist.size();
+    // Each entry is applied to the runner's copy of the disk in order; one that only restates
+    // that copy (a compaction) stays out of the log, which a checkpoint folds it into instead.
+    // The deferred entry is not needed again, so its state moves into the copy (a whole
+    // machine's snapshot: copying it cost as much as taking it).
+    deferred_ = false;
+    for (std::size_t k = 0; k < fx.persist.size(); ++k) {
+      auto& p = fx.persist[k];
+      if (restates<Node>(disk_, p)) {
+        if (!deferred_) to_log_.assign(fx.persist.begin(), fx.persist.begin() + static_cast<std::ptrdiff_t>(k));
+        deferred_ = true;
+        ++stats_.deferred;
+        Node::persist(disk_, std::move(p));
+        continue;
+      }
+      if (deferred_) to_log_.push_back(p);
+      Node::persist(disk_, p);
+    }
+    if (!deferred_) to_log_.swap(fx.persist);  // the log's copy of the batch: the entries themselves
+    stats_.persisted += entries;
     fx.clear();
+    stats_.log_ns += elapsed(t0);
+    if (to_log_.empty()) {  // only restatements: nothing to write
+      written({}, 0);
+      return;
+    }
+    writing_ = true;
+    if (disk_thread_) {
+      disk_thread_->run([this, alive = alive_] {
+        const auto t1 = clock::now();
+        auto s = log_.append(to_log_);  // the loop touches neither the log nor to_log_ until `written`
+        boost::asio::post(io_, [this, alive, s, ns = elapsed(t1)] {
+          if (*alive) written(s, ns);
+        });
+      });
+    } else if (opt_.write_beside_loop) {  // a file system for one thread: from a handler of its own
+      boost::asio::post(io_, [this, alive = alive_] {
+        if (!*alive) return;
+        const auto t1 = clock::now();
+        auto s = log_.append(to_log_);
+        written(s, elapsed(t1));
+      });
+    } else {
+      const auto t1 = clock::now();
+      auto s = log_.append(to_log_);
+      written(s, elapsed(t1));
+    }
+  }
+
+  /// The batch being written is durable (or the log failed): its outputs leave, a checkpoint
+  /// starts if one is due, and what came meanwhile forms the next batch.
+  void written(status s, std::uint64_t ns) {
+    writing_ = false;
+    stats_.log_ns += ns;
+    const bool synced = !to_log_.empty();
+    to_log_.clear();
+    if (!s) {
+      failed_ = true;
+      stop();
+      held_messages_.clear();
+      held_replies_.clear();
+      held_events_.clear();
+      if (out_.fatal) out_.fatal("the write-ahead log failed (" + std::string{s.err().detail} + "): stopping");
+      return;
+    }
+    stats_.syncs += synced ? 1 : 0;
+    hand_held();
+    const auto t1 = clock::now();
+    if (finished_) {
+      if (log_.finish_checkpoint(std::move(*finished_))) ++stats_.checkpoints;
+      finished_.reset();
+    }
+    if (log_.checkpoint_due() || (deferred_ && !log_.checkpoint_in_flight())) checkpoint();
+    stats_.log_ns += elapsed(t1);
+    carry_out();
+  }
+
+  /// Hands out the messages, replies and events held for the batch last formed.
+  void hand_held() {
+    const auto t0 = clock::now();
+    for (auto& m : held_messages_) out_.send(std::move(m));
+    for (auto& r : held_replies_) out_.reply(std::move(r));
+    stats_.send_ns += elapsed(t0);
+    if (out_.event)
+      for (const auto& e : held_events_) out_.event(e);
+    held_messages_.clear();
+    held_replies_.clear();
+    held_events_.clear();
   }
 
   /// Hands `sink` each element of `xs` that `early` allows, in order, and keeps the others (in
@@ -323,7 +399,8 @@ class runner {
         boost::asio::post(io_, [this, alive, j = std::move(j)]() mutable {
           if (!*alive) return;
           checkpointer_.join();
-          if (log_.finish_checkpoint(std::move(j))) ++stats_.checkpoints;
+          if (writing_) finished_ = std::move(j);  // the log is the disk thread's until `written`
+          else if (log_.finish_checkpoint(std::move(j))) ++stats_.checkpoints;
         });
       });
     } else if (log_.checkpoint(disk_)) {
@@ -342,7 +419,14 @@ class runner {
   std::shared_ptr<bool> alive_;
   runner_stats stats_;
   std::vector<client_request<operation>> waiting_;  // requests for the next submit_batch
-  std::vector<typename Node::persist_entry> to_log_;  // a batch's entries less those it defers
+  std::vector<typename Node::persist_entry> to_log_;  // the batch being written: its entries less those it defers
+  bool deferred_ = false;                            // whether it defers one (a checkpoint follows it)
+  bool writing_ = false;                             // whether it is being written (the log is not the loop's)
+  std::vector<envelope<message>> held_messages_;     // its outputs, until it is durable
+  std::vector<reply> held_replies_;
+  std::vector<event> held_events_;
+  std::optional<typename wal<Node, Files>::checkpoint_job> finished_;  // a checkpoint written meanwhile, to finish
+  std::optional<worker> disk_thread_;                // writes and syncs the batches (a thread-safe file system)
   bool scheduled_ = false;
   bool stopped_ = false;
   bool failed_ = false;
