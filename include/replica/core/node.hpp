@@ -99,8 +99,9 @@ concept has_digest = requires(const N& n) {
 /// Whether message `m` of a batch whose persist entries are `batch` may be sent before those
 /// entries are durable (core/effects.hpp, the relaxation of rule 1): what the node says
 /// through a static `N::sendable_before_persist(m, batch)`, and `false` for a node without
-/// one. A caller that uses it must still make `batch` durable before it hands the node any
-/// input that could answer such a message (a single-threaded loop does: it syncs, then reads).
+/// one. A caller that uses it must still make `batch` durable before anything the node does in
+/// answer to such a message leaves (a loop that syncs, then reads, does; so does io::runner,
+/// whose loop steps while a batch syncs but holds those outputs for the batches after it).
 template <class N>
 bool sendable_before_persist(const typename N::message& m, std::span<const typename N::persist_entry> batch) {
   if constexpr (requires { { N::sendable_before_persist(m, batch) } -> std::convertible_to<bool>; })
