@@ -17,6 +17,7 @@
 #include <replica/sim/node.hpp>
 #include <replica/sim/options.hpp>
 #include <replica/sim/random.hpp>
+#include <replica/sim/session.hpp>
 
 #include <cstdint>
 #include <functional>
@@ -184,7 +185,7 @@ class cluster {
   void add_sessions(const session_options& o) {
     for (std::size_t i = 0; i < o.clients; ++i) {
       const std::size_t c = clients_.size();
-      clients_.push_back(client_state{o, rng_.fork()});
+      clients_.push_back(client_session{o, rng_.fork()});
       clients_[c].target = o.targets.empty() ? id(c % opt_.nodes) : o.targets[i % o.targets.size()];
       push(std::max(o.start, now_) + clients_[c].random.below(1000), next_op{static_cast<std::uint32_t>(c)});
     }
@@ -202,7 +203,7 @@ class cluster {
     o.send_context = !context.empty();
     o.level = level;
     const std::size_t c = clients_.size();
-    clients_.push_back(client_state{o, rng_.fork()});
+    clients_.push_back(client_session{o, rng_.fork()});
     clients_[c].target = target;
     clients_[c].token = token;
     clients_[c].context = std::move(context);
@@ -339,21 +340,6 @@ class cluster {
     bool serve_scheduled = false;
   };
 
-  struct client_state {
-    session_options opt;
-    sim::rng random;
-    replica_id target{};
-    bool pending = false;
-    request_id current{};
-    std::uint64_t next_request = 1;
-    kv_op op{};
-    int redirects = 0;
-    std::optional<std::uint64_t> token{};
-    std::optional<value_type> last_seen{};
-    replica::payload context{};
-    key_type context_key{};  ///< the key `context` is for
-  };
-
   static replica_id id(std::size_t i) { return replica_id{static_cast<std::uint32_t>(i)}; }
   slot_state& slot(replica_id r) { return slots_.at(r.value()); }
   const slot_state& slot(replica_id r) const { return slots_.at(r.value()); }
@@ -465,31 +451,16 @@ class cluster {
     auto& c = clients_[r.reply.client.value()];
     if (!c.pending || c.current != r.reply.id) return;  // late or duplicate reply
     switch (r.reply.status) {
-      case reply_status::ok: {
-        check::event e = invocation_event(r.reply.client.value(), c.op, check::event_type::ok);
-        if (c.op.kind == op_kind::read) {
-          e.value.reset();
-          if (r.reply.result.size() == 1) e.value = r.reply.result.front();
-          if (r.reply.result.size() > 1) e.siblings = r.reply.result;
-          c.last_seen = e.value;
-        } else {
-          c.last_seen = c.op.value;
-        }
-        if (r.reply.token) c.token = r.reply.token;
-        if (!r.reply.context.empty()) {
-          c.context = r.reply.context;
-          c.context_key = c.op.key;
-        }
-        history_.push_back(std::move(e));
+      case reply_status::ok:
+        history_.push_back(c.learn(r.reply, r.reply.client.value(), now_));
         finish(r.reply.client.value());
         return;
-      }
       case reply_status::fail:
-        history_.push_back(invocation_event(r.reply.client.value(), c.op, check::event_type::fail));
+        history_.push_back(c.event(r.reply.client.value(), check::event_type::fail, now_));
         finish(r.reply.client.value());
         return;
       case reply_status::unknown:
-        history_.push_back(invocation_event(r.reply.client.value(), c.op, check::event_type::info));
+        history_.push_back(c.event(r.reply.client.value(), check::event_type::info, now_));
         finish(r.reply.client.value());
         return;
       case reply_status::redirect:
@@ -499,8 +470,8 @@ class cluster {
           send_request(r.reply.client.value());
         } else {
           // Not done, and no one to ask: definitely did not happen. Try another node next time.
-          history_.push_back(invocation_event(r.reply.client.value(), c.op, check::event_type::fail));
-          retarget(c);
+          history_.push_back(c.event(r.reply.client.value(), check::event_type::fail, now_));
+          c.retarget(opt_.nodes);
           finish(r.reply.client.value());
         }
         return;
@@ -510,8 +481,8 @@ class cluster {
     auto& c = clients_[t.client];
     if (!c.pending || c.current != t.id) return;
     trace(kind::timeout, t.client, t.id.value());
-    history_.push_back(invocation_event(t.client, c.op, check::event_type::info));
-    if (!c.opt.sticky) retarget(c);
+    history_.push_back(c.event(t.client, check::event_type::info, now_));
+    if (!c.opt.sticky) c.retarget(opt_.nodes);
     finish(t.client);
   }
   void handle(next_op& n) {
@@ -520,7 +491,7 @@ class cluster {
   void next_session_op(next_op& n) {
     auto& c = clients_[n.client];
     if (c.pending || now_ >= c.opt.stop) return;
-    kv_op op = generate(c);
+    kv_op op = c.generate(next_value_);
     if (c.opt.route) c.target = c.opt.route(op);
     begin(n.client, op);
   }
@@ -601,45 +572,19 @@ class cluster {
     }
   }
 
-  kv_op generate(client_state& c) {
-    const double total = c.opt.read_weight + c.opt.write_weight + c.opt.cas_weight + c.opt.add_weight;
-    const double x = c.random.uniform01() * total;
-    kv_op op;
-    op.key = static_cast<key_type>(c.random.below(std::max<std::size_t>(1, c.opt.keys)));
-    if (x < c.opt.read_weight) {
-      op.kind = op_kind::read;
-    } else if (x < c.opt.read_weight + c.opt.write_weight) {
-      op.kind = op_kind::write;
-      op.value = ++next_value_;
-    } else if (x < c.opt.read_weight + c.opt.write_weight + c.opt.cas_weight) {
-      op.kind = op_kind::cas;
-      op.expected = c.last_seen.value_or(0);
-      op.value = ++next_value_;
-    } else {
-      op.kind = op_kind::add;
-      op.value = c.opt.add_amount_one ? 1 : ++next_value_;
-    }
-    return op;
-  }
-
   void begin(std::uint32_t client, kv_op op) {
     auto& c = clients_[client];
     pending_clients_ += c.pending ? 0 : 1;
-    c.pending = true;
-    c.current = request_id{c.next_request++};
-    c.op = op;
-    c.redirects = 0;
-    history_.push_back(invocation_event(client, op, check::event_type::invoke));
+    c.start(op);
+    history_.push_back(c.event(client, check::event_type::invoke, now_));
     push(now_ + c.opt.timeout.count(), timeout_ev{client, c.current});
     send_request(client);
   }
 
   void send_request(std::uint32_t client) {
     auto& c = clients_[client];
-    client_request<kv_op> req{client_id{client}, c.current, c.op, c.opt.send_tokens ? c.token : std::nullopt, c.opt.level};
-    if (c.opt.send_context && c.op.kind != op_kind::read && c.context_key == c.op.key) req.context = c.context;
     const sim_time at = now_ + client_delay(client, c.target, c.random);
-    push(at, request_ev{c.target, req});
+    push(at, request_ev{c.target, c.request(client_id{client})});
   }
 
   std::int64_t client_delay(std::uint64_t client, replica_id node, rng& random) {
@@ -647,28 +592,11 @@ class cluster {
     return (m ? *m : opt_.client_latency).sample(random).count();
   }
 
-  /// Another node for the client's next operation, among its allowed targets.
-  void retarget(client_state& c) {
-    c.target = c.opt.targets.empty() ? id(c.random.below(opt_.nodes)) : c.opt.targets[c.random.below(c.opt.targets.size())];
-  }
-
   void finish(std::uint32_t client) {
     auto& c = clients_[client];
     pending_clients_ -= c.pending ? 1 : 0;
     c.pending = false;
     if (now_ < c.opt.stop) push(now_ + c.opt.think.sample(c.random).count(), next_op{client});
-  }
-
-  check::event invocation_event(std::uint64_t client, const kv_op& op, check::event_type t) const {
-    check::event e;
-    e.process = client;
-    e.type = t;
-    e.f = op.kind;
-    e.key = op.key;
-    if (op.kind != op_kind::read && op.kind != op_kind::remove) e.value = op.value;
-    if (op.kind == op_kind::cas) e.expected = op.expected;
-    e.time = now_;
-    return e;
   }
 
   cluster_options opt_;
@@ -682,7 +610,7 @@ class cluster {
   std::function<void(replica_id, durable_state&)> restart_tap_;
   std::function<void(const reply_type&)> reply_handler_;
   std::vector<slot_state> slots_;
-  std::vector<client_state> clients_;
+  std::vector<client_session> clients_;
   std::size_t pending_clients_ = 0;  ///< clients with an operation outstanding
   std::priority_queue<scheduled, std::vector<scheduled>, std::greater<>> queue_;
   std::vector<queued> pool_;        ///< what each queued record stands for
