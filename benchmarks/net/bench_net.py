@@ -10,8 +10,8 @@ of 1 and 16, each configuration sized by a short probe to take about 4 s (at mos
 systems alternate within each configuration and the whole is repeated (3 runs by default): the
 table gives the median, since this disk's fsync time varies several-fold from minute to minute.
 For the raft leader, INFO before and after each SET run gives where the time went: log appends
-(each one fdatasync) per request, batch size, and the loop's time in the node, in the log and in
-sending, with the process's CPU time.
+(each one fdatasync) per request, batch size, the loop's time in the node and in sending, the disk
+thread's in the log, with the process's CPU time.
 
 Then our own load generator (replica-load: 64 connections, one request in flight each, 5 s per
 system) gives the tail redis-benchmark does not print: p99.9 and the maximum.
@@ -267,8 +267,9 @@ def main():
                 continue
             ts = tails[(name, test)]
             print("| %s | %s | %.0f | %.2f | %.2f | %.2f | %.2f |" % (test.upper(), name, *(statistics.median(t[i] for t in ts) for i in range(5))))
-    print("\nWhere the raft leader's time went during SET (medians per request; the loop's time in the node, in the")
-    print("log (encoding, write and fdatasync of each batch) and in sending (encoding and queueing frames), and CPU):\n")
+    print("\nWhere the raft leader's time went during SET (medians per request; the loop's time in the node and in")
+    print("sending (encoding and queueing frames), the disk thread's in the log (encoding, write and fdatasync of each")
+    print("batch), and the process's CPU):\n")
     print("| clients | pipeline | requests per batch | requests per fdatasync | node µs | log µs | send µs | CPU µs |")
     print("|---|---|---|---|---|---|---|---|")
     for c, p in configs:
