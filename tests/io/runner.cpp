@@ -231,6 +231,8 @@ TEST_CASE("runner: a leader acknowledges what earlier batches made durable befor
       else CHECK(stats.early_replies == 0);
       if (beside) CHECK(stats.while_writing > 0);  // the loop stepped answers while a batch was being written
       else CHECK(stats.while_writing == 0);
+      if (beside) CHECK(stats.segments_prepared > 0);  // the next segment, made while the disk was idle
+      else CHECK(stats.segments_prepared == 0);
     }
     {
       basic_group<async_node> g{o};
@@ -257,7 +259,7 @@ TEST_CASE("runner: on the real file system checkpoints are written beside the lo
   fs::create_directories(dir);
   io::posix_file_system files;
   io::wal_options o;
-  o.segment_bytes = 16u << 10;
+  o.segment_bytes = 4u << 10;  // the smallest: the log rolls often, over segments prepared while the disk was idle
   o.checkpoint_bytes = 4u << 10;
   asio::io_context io;
   std::vector<std::unique_ptr<real_run>> runs;
@@ -312,6 +314,7 @@ TEST_CASE("runner: on the real file system checkpoints are written beside the lo
     INFO("node " << i);
     CHECK(runs[i]->stats().checkpoints >= 3);
     CHECK(runs[i]->stats().deferred >= 3);
+    CHECK(runs[i]->stats().segments_prepared >= 3);
   }
   std::vector<node::durable_state> kept;
   for (auto& r : runs) kept.push_back(r->disk());

@@ -443,7 +443,7 @@ class server {
     const auto& ns = net_.stats();
     s += "# Runner\r\nbatches:" + std::to_string(st.batches) + "\r\nsyncs:" + std::to_string(st.syncs) +
          "\r\npersisted:" + std::to_string(st.persisted) + "\r\ncheckpoints:" + std::to_string(st.checkpoints) + "\r\ncompactions_unlogged:" + std::to_string(st.deferred) +
-         "\r\nrefused_messages:" + std::to_string(st.refused) + "\r\nrequest_batches:" + std::to_string(st.request_batches) + "\r\nrequests_batched:" + std::to_string(st.requests) + "\r\nsent_before_sync:" + std::to_string(st.early_sent) + "\r\nreplied_before_sync:" + std::to_string(st.early_replies) + "\r\ninputs_while_writing:" + std::to_string(st.while_writing) +
+         "\r\nrefused_messages:" + std::to_string(st.refused) + "\r\nrequest_batches:" + std::to_string(st.request_batches) + "\r\nrequests_batched:" + std::to_string(st.requests) + "\r\nsent_before_sync:" + std::to_string(st.early_sent) + "\r\nreplied_before_sync:" + std::to_string(st.early_replies) + "\r\ninputs_while_writing:" + std::to_string(st.while_writing) + "\r\nsegments_prepared:" + std::to_string(st.segments_prepared) +
          "\r\nnode_us:" + std::to_string(st.node_ns / 1000) +
          "\r\nlog_us:" + std::to_string(st.log_ns / 1000) + "\r\nsend_us:" + std::to_string(st.send_ns / 1000) + "\r\nframes_sent:" + std::to_string(ns.frames_sent) +
          "\r\nframes_received:" + std::to_string(ns.frames_received) + "\r\nframes_dropped:" + std::to_string(ns.dropped) +

@@ -87,6 +87,7 @@ struct runner_stats {
   std::uint64_t early_sent = 0;    ///< messages sent while their batch was being written (sendable_before_persist)
   std::uint64_t early_replies = 0; ///< replies delivered while their batch was being written (deliverable_before_persist)
   std::uint64_t while_writing = 0; ///< inputs (messages, requests, ticks) taken while a batch was being written (write_beside_loop)
+  std::uint64_t segments_prepared = 0;  ///< log segments prepared while the disk was idle (wal::prepare_next)
   // Where the time goes (steady-clock nanoseconds): in the node (step, submit, tick), in the
   // log (append: encoding, write, fdatasync, on the disk thread when `write_beside_loop`;
   // applying a batch to the runner's copy of the disk; checkpoints), and handing the messages
@@ -254,7 +255,7 @@ class runner {
       waiting_.clear();
     }
     auto& fx = node_.effects();
-    if (fx.empty()) return;
+    if (fx.empty()) return prepare_when_idle();
     ++stats_.batches;
     // Messages that rely on nothing this batch persists leave first, so that a follower writes
     // a leader's new entries while the leader does (core/effects.hpp). Safe because the sync
@@ -276,7 +277,7 @@ class runner {
     if (fx.persist.empty()) {
       fx.clear();
       hand_held();
-      return;
+      return prepare_when_idle();
     }
     const auto t0 = clock::now();
     const std::size_t entries = fx.persist.size();
@@ -305,27 +306,45 @@ class runner {
       written({}, 0);
       return;
     }
+    on_disk([this] { return log_.append(to_log_); });
+  }
+
+  /// `job` (work on the log) done as a batch's write is, then `written`: on the disk thread, or
+  /// from a handler of its own, or here (`write_beside_loop` off). Until `written`, the log and
+  /// `to_log_` are the job's: the loop touches neither.
+  template <class Job>
+  void on_disk(Job job) {
     writing_ = true;
     if (disk_thread_) {
-      disk_thread_->run([this, alive = alive_] {
+      disk_thread_->run([this, alive = alive_, job] {
         const auto t1 = clock::now();
-        auto s = log_.append(to_log_);  // the loop touches neither the log nor to_log_ until `written`
+        auto s = job();
         boost::asio::post(io_, [this, alive, s, ns = elapsed(t1)] {
           if (*alive) written(s, ns);
         });
       });
     } else if (opt_.write_beside_loop) {  // a file system for one thread: from a handler of its own
-      boost::asio::post(io_, [this, alive = alive_] {
+      boost::asio::post(io_, [this, alive = alive_, job] {
         if (!*alive) return;
         const auto t1 = clock::now();
-        auto s = log_.append(to_log_);
+        auto s = job();
         written(s, elapsed(t1));
       });
     } else {
       const auto t1 = clock::now();
-      auto s = log_.append(to_log_);
+      auto s = job();
       written(s, elapsed(t1));
     }
+  }
+
+  /// Nothing to write: if the log has no next segment ready, it is prepared now, beside the
+  /// loop like a batch, so that the batch that fills the current segment does not pay for
+  /// creating, preallocating and syncing the next (wal::prepare_next). Not with
+  /// `write_beside_loop` off, whose loop would wait for it.
+  void prepare_when_idle() {
+    if (!opt_.write_beside_loop || failed_ || log_.next_ready()) return;
+    ++stats_.segments_prepared;
+    on_disk([this] { return log_.prepare_next(); });
   }
 
   /// The batch being written is durable (or the log failed): its outputs leave, a checkpoint

@@ -234,8 +234,10 @@ class wal {
     return {};
   }
 
-  /// Creates and preallocates the next segment now (a runner calls it when idle), so that the
-  /// batch that fills the current one pays one sync, not three.
+  /// Whether the next segment is ready (`prepare_next` has nothing to do).
+  [[nodiscard]] bool next_ready() const noexcept { return next_.has_value() || broken_; }
+  /// Creates and preallocates the next segment now (io::runner calls it when its disk is idle),
+  /// so that the batch that fills the current one pays one sync, not three.
   status prepare_next() {
     if (broken_) return error{errc::io_failed, "wal: an earlier write or sync failed"};
     if (next_) return {};
