@@ -229,8 +229,10 @@ TEST_CASE("runner: a leader acknowledges what earlier batches made durable befor
       const auto& stats = g.runs[static_cast<std::size_t>(g.leader())]->stats();
       if (reply_first) CHECK(stats.early_replies > 0);  // some replies did not wait for the sync of later writes
       else CHECK(stats.early_replies == 0);
-      if (beside) CHECK(stats.while_writing > 0);  // the loop stepped answers while a batch was being written
-      else CHECK(stats.while_writing == 0);
+      // Beside the loop, whether the loop takes an input while a write waits in its queue is up
+      // to timing here (the write is a handler of its own); the real-file-system test below,
+      // whose writes are on a thread, checks that it does.
+      if (!beside) CHECK(stats.while_writing == 0);
       if (beside) CHECK(stats.segments_prepared > 0);  // the next segment, made while the disk was idle
       else CHECK(stats.segments_prepared == 0);
     }
@@ -316,6 +318,7 @@ TEST_CASE("runner: on the real file system checkpoints are written beside the lo
     CHECK(runs[i]->stats().deferred >= 3);
     CHECK(runs[i]->stats().segments_prepared >= 3);
   }
+  CHECK(runs[l]->stats().while_writing > 0);  // the leader's loop stepped answers while its disk thread wrote
   std::vector<node::durable_state> kept;
   for (auto& r : runs) kept.push_back(r->disk());
   runs.clear();  // joins any checkpoint still being written
