@@ -370,7 +370,8 @@ class runner {
       if (log_.finish_checkpoint(std::move(*finished_))) ++stats_.checkpoints;
       finished_.reset();
     }
-    if (log_.checkpoint_due() || (deferred_ && !log_.checkpoint_in_flight())) checkpoint();
+    const bool deferred = std::exchange(deferred_, false);  // this batch's: a later `written` (a prepared segment's) does not see it
+    if (log_.checkpoint_due() || (deferred && !log_.checkpoint_in_flight())) checkpoint();
     stats_.log_ns += elapsed(t1);
     carry_out();
   }
