@@ -177,6 +177,84 @@ TEST_CASE("wal: batches appended are recovered, across segments, one sync per ba
   REQUIRE(log->append(bs.front()).ok());
 }
 
+/// Forwards to a power-loss disk and records where each write went.
+struct recording_disk {
+  io::power_loss_disk& d;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> writes;  ///< (offset, bytes)
+  result<io::file_handle> open(const std::string& p, io::open_mode m) { return d.open(p, m); }
+  status close(io::file_handle h) { return d.close(h); }
+  status write_at(io::file_handle h, std::uint64_t at, std::span<const std::byte> b) {
+    writes.emplace_back(at, b.size());
+    return d.write_at(h, at, b);
+  }
+  result<std::size_t> read_at(io::file_handle h, std::uint64_t at, std::span<std::byte> b) { return d.read_at(h, at, b); }
+  result<std::uint64_t> size(io::file_handle h) { return d.size(h); }
+  status allocate(io::file_handle h, std::uint64_t n) { return d.allocate(h, n); }
+  status truncate(io::file_handle h, std::uint64_t n) { return d.truncate(h, n); }
+  status sync(io::file_handle h) { return d.sync(h); }
+  status sync_dir(const std::string& p) { return d.sync_dir(p); }
+  status make_dir(const std::string& p) { return d.make_dir(p); }
+  status rename(const std::string& a, const std::string& b) { return d.rename(a, b); }
+  status remove(const std::string& p) { return d.remove(p); }
+  result<std::vector<std::string>> list(const std::string& p) { return d.list(p); }
+};
+static_assert(io::file_system<recording_disk>);
+
+TEST_CASE("wal: appends carry zeros ahead of their records, in the same write and sync, and recover the same", "[io][storage]") {
+  using rlog = io::wal<node, recording_disk>;
+  const auto bs = real_batches(2);
+  REQUIRE(bs.size() > 50);
+  io::power_loss_disk d{2};
+  recording_disk rec{d, {}};
+  io::wal_options o;
+  o.segment_bytes = 6000;  // not a multiple of zero_ahead: the zeros stop at the segment's end
+  o.zero_ahead = 1024;
+  std::uint64_t zeroed = 0, passed = 0, within = 0, to_end = 0;
+  {
+    node::durable_state empty;
+    auto log = rlog::open(rec, "n0", o, empty);
+    REQUIRE(log.ok());
+    for (const auto& b : bs) {
+      REQUIRE(log->prepare_next().ok());  // what a runner does while idle
+      rec.writes.clear();
+      const auto syncs = d.syncs();
+      REQUIRE(log->append(b).ok());
+      CHECK(d.syncs() == syncs + 1);  // zeros or not, one sync per batch
+      REQUIRE(rec.writes.size() == 1);  // records and zeros in one write
+      const auto [at, bytes] = rec.writes.front();
+      std::uint64_t records = 0;  // each record: a 16-byte header and its entry, padded to 8 bytes
+      for (const auto& e : b) records += 16 + (io::encode(e).size() + 7) / 8 * 8;
+      if (at == 0) zeroed = 0;  // a new segment: nothing written in it yet
+      if (at + records > zeroed) {  // past the written part: the records, then zeros to a stretch's end
+        const std::uint64_t to = std::min(o.segment_bytes, (at + records) / o.zero_ahead * o.zero_ahead + o.zero_ahead);
+        CHECK(at + bytes == to);
+        to_end += to == o.segment_bytes;
+        zeroed = to;
+        ++passed;
+      } else {
+        CHECK(bytes == records);  // the records alone, on bytes an earlier write zeroed
+        ++within;
+      }
+    }
+  }
+  CHECK(passed > 5);
+  CHECK(within > 5);
+  CHECK(to_end > 0);
+  d.power_loss();  // every batch was acknowledged: the zeros after them must not hide any
+  node::durable_state back;
+  io::wal_recovery report;
+  auto log = rlog::open(rec, "n0", o, back, &report);
+  REQUIRE(log.ok());
+  CHECK(report.records == records_in(bs, bs.size()));
+  CHECK(!report.torn_file);
+  CHECK(same(back, replay(bs, report.records)));
+  // After recovery the next append writes zeros ahead again, from where the records end.
+  rec.writes.clear();
+  REQUIRE(log->append(bs.front()).ok());
+  REQUIRE(rec.writes.size() == 1);
+  CHECK(((rec.writes.front().first + rec.writes.front().second) % o.zero_ahead == 0 || rec.writes.front().first + rec.writes.front().second == 6000));
+}
+
 TEST_CASE("wal: a crash at any point of the write path keeps every acknowledged batch (D1, D2)", "[io][storage]") {
   const auto bs = real_batches(2);
   std::size_t torn = 0, mid = 0;

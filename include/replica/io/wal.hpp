@@ -47,6 +47,12 @@ struct wal_options {
   /// `checkpoint_due()` after this many bytes of records since the last checkpoint (0: never),
   /// so that a store that only grows is recovered from a snapshot and a bounded log.
   std::uint64_t checkpoint_bytes = 0;
+  /// Zeros written ahead of the records (0: none). A batch that passes the part of the segment
+  /// already written carries zeros after its records, up to the next multiple of this many
+  /// bytes, in the same write and the same sync. Appends then land on written blocks, so that
+  /// a sync flushes data alone: on ext4, a write into preallocated space also converts the
+  /// extent at its sync, which made each sync slower and its tail longer (docs/storage.md).
+  std::uint64_t zero_ahead = 256u << 10;
 };
 
 /// What recovery found: records replayed, and a torn tail if one was cut off.
@@ -98,7 +104,7 @@ class wal {
 
   wal(wal&& o) noexcept
       : fs_{o.fs_}, dir_{std::move(o.dir_)}, segment_bytes_{o.segment_bytes_}, limits_{o.limits_},
-        active_{std::exchange(o.active_, std::nullopt)}, active_size_{o.active_size_}, offset_{o.offset_},
+        active_{std::exchange(o.active_, std::nullopt)}, active_size_{o.active_size_}, offset_{o.offset_}, zeroed_{o.zeroed_}, zero_ahead_{o.zero_ahead_},
         segment_no_{o.segment_no_}, next_{std::exchange(o.next_, std::nullopt)}, next_seq_{o.next_seq_},
         broken_{o.broken_}, no_sync_{o.no_sync_}, checkpoint_bytes_{o.checkpoint_bytes_}, since_checkpoint_{o.since_checkpoint_},
         active_name_{std::move(o.active_name_)}, older_{std::move(o.older_)}, in_flight_{o.in_flight_}, snapshot_name_{std::move(o.snapshot_name_)} {}
@@ -130,14 +136,20 @@ class wal {
       std::memset(rec + header_bytes + *len, 0, padded - *len);  // zero padding
       frame({rec, header_bytes + padded}, static_cast<std::uint32_t>(*len), seq++);
     }
-    if (!active_ || offset_ + buf_.size() > active_size_) {
-      if (auto s = roll(buf_.size()); !s) return fail(s);
+    const std::uint64_t records = buf_.size();
+    if (!active_ || offset_ + records > active_size_) {
+      if (auto s = roll(records); !s) return fail(s);
+    }
+    if (const std::uint64_t end = offset_ + records; zero_ahead_ > 0 && end > zeroed_) {
+      const std::uint64_t to = std::min(active_size_, (end / zero_ahead_ + 1) * zero_ahead_);
+      std::memset(buf_.extend(to - end), 0, to - end);
+      zeroed_ = to;
     }
     if (auto s = fs_->write_at(*active_, offset_, buf_.bytes()); !s) return fail(s);
     if (!no_sync_)
       if (auto s = fs_->sync(*active_); !s) return fail(s);
-    offset_ += buf_.size();
-    since_checkpoint_ += buf_.size();
+    offset_ += records;
+    since_checkpoint_ += records;
     next_seq_ = seq;
     return {};
   }
@@ -277,7 +289,7 @@ class wal {
 
   wal(Files& fs, std::string dir, const wal_options& o)
       : fs_{&fs}, dir_{std::move(dir)}, segment_bytes_{std::max<std::uint64_t>(o.segment_bytes, 4096)}, limits_{o.limits},
-        no_sync_{o.unsafe_no_sync}, checkpoint_bytes_{o.checkpoint_bytes} {}
+        zero_ahead_{o.zero_ahead}, no_sync_{o.unsafe_no_sync}, checkpoint_bytes_{o.checkpoint_bytes} {}
 
   static std::size_t align8(std::size_t n) noexcept { return (n + 7) & ~std::size_t{7}; }
 
@@ -385,6 +397,7 @@ class wal {
     active_name_ = next_->name;
     active_size_ = next_->size;
     offset_ = 0;
+    zeroed_ = 0;
     ++segment_no_;
     next_.reset();
     return {};
@@ -529,6 +542,7 @@ class wal {
         active_name_ = segments[k];
         active_size_ = bytes.size();
         offset_ = at;
+        zeroed_ = at;  // (what is past it reads as zeros; whether as written blocks is unknown)
         segment_no_ = *segment_number(segments[k]);
         break;
       }
@@ -551,6 +565,8 @@ class wal {
   std::optional<file_handle> active_;
   std::uint64_t active_size_ = 0;
   std::uint64_t offset_ = 0;  ///< where the next batch goes in the active segment
+  std::uint64_t zeroed_ = 0;  ///< the active segment's bytes before this are written (records or zeros)
+  std::uint64_t zero_ahead_ = 0;
   std::uint64_t segment_no_ = 0;  ///< the active segment's number (0: none yet)
   std::optional<prepared> next_;
   std::uint64_t next_seq_ = 1;
