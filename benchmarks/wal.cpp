@@ -3,7 +3,9 @@
 // fdatasync, on the real file system of the current directory (scratch files in
 // ./wal_bench.tmp, removed afterwards). Baselines in the same run, on the same file system:
 // - `floor`: a loop of pwrite of the same number of bytes at increasing offsets of a
-//   preallocated file, then fdatasync (the physical floor of a durable append);
+//   preallocated file, then fdatasync (the physical floor of a durable append); like the log
+//   (wal_options::zero_ahead), a write that passes the part of the file already written carries
+//   zeros to the next 256 KiB boundary, so that both sync data onto written blocks;
 // - `composed_nosync` and `floor_nosync`: the same two without the sync, where the log's own
 //   cost (encoding, framing, CRC-32C, segment rolls) shows.
 // Name: wal_write/<variant>/<batch>. Reports entries per second.
@@ -21,9 +23,11 @@
 
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -99,16 +103,25 @@ void floor(benchmark::State& state, bool sync) {
     state.SkipWithError("floor: setup failed");
     return;
   }
-  std::uint64_t at = 0;
+  const std::uint64_t ahead = io::wal_options{}.zero_ahead;
+  std::vector<std::byte> with_zeros;
+  std::uint64_t at = 0, zeroed = 0;
   for (auto _ : state) {
     if (at + bytes > file_bytes) {
       if (!next_file()) {
         state.SkipWithError("floor: a new file failed");
         break;
       }
-      at = 0;
+      at = zeroed = 0;
     }
-    if (!files.write_at(f, at, buf).ok() || (sync && !files.sync(f).ok())) {
+    std::span<const std::byte> w{buf};
+    if (ahead > 0 && at + bytes > zeroed) {
+      zeroed = std::min(file_bytes, (at + bytes) / ahead * ahead + ahead);
+      with_zeros.assign(buf.begin(), buf.end());
+      with_zeros.resize(zeroed - at, std::byte{0});
+      w = with_zeros;
+    }
+    if (!files.write_at(f, at, w).ok() || (sync && !files.sync(f).ok())) {
       state.SkipWithError("floor: write failed");
       break;
     }

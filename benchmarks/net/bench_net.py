@@ -3,7 +3,10 @@
 Systems, each started fresh for every run, on 127.0.0.1, data on the work disk:
 - replica `raft` (3 processes, real write-ahead logs, load sent to the leader);
 - Redis with `appendonly yes`, `appendfsync always` (one node, durable: the single-node floor);
-- resp-floor (parses RESP and answers +OK: no storage, no replication: the loopback floor).
+- resp-floor (parses RESP and answers +OK: no storage, no replication: the loopback floor);
+- lean-replica (3 processes: the hand-written loop doing majority replication's essential work,
+  parse, log with one fdatasync per batch, ship, count acknowledgements, apply, reply; no library
+  node), for SET: what the library costs beyond the protocol itself on this machine.
 
 Load: redis-benchmark -t set,get -d 256 -r 100000 --csv, at 1, 16 and 64 clients and pipelines
 of 1 and 16, each configuration sized by a short probe to take about 4 s (at most 15 s). The
@@ -16,7 +19,7 @@ thread's in the log, with the process's CPU time.
 Then our own load generator (replica-load: 64 connections, one request in flight each, 5 s per
 system) gives the tail redis-benchmark does not print: p99.9 and the maximum.
 
-    /usr/bin/python3 benchmarks/net/bench_net.py SERVER FLOOR LOAD [--runs N] [--quick]
+    /usr/bin/python3 benchmarks/net/bench_net.py SERVER FLOOR LOAD LEAN [--runs N] [--quick]
 """
 
 import argparse
@@ -160,6 +163,26 @@ class Floor:
         self.proc.wait()
 
 
+class Lean:
+    name = "lean replication (3 nodes, hand-written)"
+
+    def __init__(self, lean, base):
+        self.dir = tempfile.mkdtemp(prefix="bench-net-lean-", dir=base)
+        ports = free_ports(3)
+        self.port = ports[0]
+        self.procs = [subprocess.Popen([lean, "follower", str(ports[i]), os.path.join(self.dir, "log%d" % i)]) for i in (1, 2)]
+        time.sleep(0.2)  # the followers listen; the leader retries its connections for 10 s anyway
+        self.procs.insert(0, subprocess.Popen([lean, "leader", str(ports[0]), os.path.join(self.dir, "log0"), str(ports[1]), str(ports[2])]))
+        wait_port(self.port, self.procs[0], "lean-replica leader")
+        self.pid = self.procs[0].pid
+
+    def stop(self):
+        for p in self.procs:
+            p.kill()
+            p.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
 def bench(port, test, clients, pipeline, n):
     """One redis-benchmark run: (requests/s, p50 ms, p99 ms)."""
     args = ["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-t", test, "-d", "256", "-r", "100000",
@@ -188,6 +211,7 @@ def main():
     ap.add_argument("server")
     ap.add_argument("floor")
     ap.add_argument("load")
+    ap.add_argument("lean")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="one run, 1 and 64 clients, pipeline 1 (a smoke test)")
     ap.add_argument("--dir", default="build/net/run")
@@ -204,11 +228,13 @@ def main():
     breakdown = {}  # (c, p) -> list of dicts
     tails = {}  # (system, test) -> list of (rps, p50, p99, p999, max)
     for run in range(runs):
-        systems = [Raft(a.server, a.dir), DurableRedis(a.dir), Floor(a.floor)]
+        systems = [Raft(a.server, a.dir), Lean(a.lean, a.dir), DurableRedis(a.dir), Floor(a.floor)]
         try:
             for c, p in configs:
                 for test in ("set", "get"):
                     for s in systems:
+                        if isinstance(s, Lean) and test != "set":
+                            continue  # its GET answers from the leader's map, with no round to confirm it leads
                         n = sized(s.port, test, c, p)
                         before = info(s.port) if isinstance(s, Raft) else None
                         cpu0 = cpu_seconds(s.pid)
@@ -231,7 +257,7 @@ def main():
                 extra_rows.append(own_disk)
             for test in ("set", "get"):
                 for s in systems:
-                    if s in extra_rows and test != "set":
+                    if (s in extra_rows or isinstance(s, Lean)) and test != "set":
                         continue
                     res = subprocess.run([a.load, str(s.port), test, "64", "1", "2" if a.quick else "5"], capture_output=True, text=True, timeout=60)
                     row = list(csv.DictReader(io.StringIO(res.stdout)))
@@ -246,23 +272,29 @@ def main():
                 s.stop()
 
     med = lambda xs, i: statistics.median(x[i] for x in xs)  # noqa: E731
-    raft, redis, floor = Raft.name, DurableRedis.name, Floor.name
-    print("Medians of %d run%s; requests of 256 bytes, keys from 100,000; load to the raft leader.\n" % (runs, "" if runs == 1 else "s"))
-    print("| test | clients | pipeline | raft req/s | durable Redis req/s | floor req/s | raft / Redis | raft / floor | raft p50 / p99 ms | Redis p50 / p99 ms | floor p50 / p99 ms |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    raft, lean, redis, floor = Raft.name, Lean.name, DurableRedis.name, Floor.name
+    print("Medians of %d run%s; requests of 256 bytes, keys from 100,000; load to the raft leader (and to the lean leader)." % (runs, "" if runs == 1 else "s"))
+    print("lean: the hand-written majority replication (lean-replica), SET only.\n")
+    print("| test | clients | pipeline | raft req/s | lean req/s | durable Redis req/s | floor req/s | raft / lean | raft / Redis | lean / Redis | raft / floor | raft p50 / p99 ms | lean p50 / p99 ms | Redis p50 / p99 ms | floor p50 / p99 ms |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for test in ("set", "get"):
         for c, p in configs:
             r, d, f = (results[(x, test, c, p)] for x in (raft, redis, floor))
-            print("| %s | %d | %d | %.0f | %.0f | %.0f | %.2f | %.3f | %.2f / %.2f | %.2f / %.2f | %.2f / %.2f |" % (
-                test.upper(), c, p, med(r, 0), med(d, 0), med(f, 0), med(r, 0) / med(d, 0), med(r, 0) / med(f, 0),
-                med(r, 1), med(r, 2), med(d, 1), med(d, 2), med(f, 1), med(f, 2)))
+            ln = results.get((lean, test, c, p))
+            lr = "%.0f" % med(ln, 0) if ln else "-"
+            rl = "%.2f" % (med(r, 0) / med(ln, 0)) if ln else "-"
+            ld = "%.2f" % (med(ln, 0) / med(d, 0)) if ln else "-"
+            lp = "%.2f / %.2f" % (med(ln, 1), med(ln, 2)) if ln else "-"
+            print("| %s | %d | %d | %.0f | %s | %.0f | %.0f | %s | %.2f | %s | %.3f | %.2f / %.2f | %s | %.2f / %.2f | %.2f / %.2f |" % (
+                test.upper(), c, p, med(r, 0), lr, med(d, 0), med(f, 0), rl, med(r, 0) / med(d, 0), ld, med(r, 0) / med(f, 0),
+                med(r, 1), med(r, 2), lp, med(d, 1), med(d, 2), med(f, 1), med(f, 2)))
     print("\nThe tail, by replica-load (64 connections, one request each in flight, %d s per system; medians of the runs;" % (2 if a.quick else 5))
     print("the second row is the same cluster with --sync-before-send: the leader's appends leave after its own fdatasync;")
     print("the third keeps the followers' logs in %s, so that the leader's disk serves its own syncs alone):\n" % (a.follower_dir or "(not run)"))
     print("| test | system | req/s | p50 ms | p99 ms | p99.9 ms | max ms |")
     print("|---|---|---|---|---|---|---|")
     for test in ("set", "get"):
-        for name in (raft, SYNC_FIRST, OWN_DISK, redis, floor):
+        for name in (raft, SYNC_FIRST, OWN_DISK, lean, redis, floor):
             if (name, test) not in tails:
                 continue
             ts = tails[(name, test)]
