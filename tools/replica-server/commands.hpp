@@ -84,8 +84,10 @@ inline std::optional<std::int64_t> to_int(std::string_view s) {
   return v;
 }
 
-/// Reads one request's arguments (never empty).
-inline parsed parse(const std::vector<std::string>& args) {
+/// Reads one request's arguments (never empty). The keys and values an operation carries are
+/// moved out of `args` (a 256-byte value is not copied on its way to the node); the other
+/// arguments are left as they were.
+inline parsed parse(std::vector<std::string>& args) {
   using kv = replica::kv_store;
   const std::string name = upper(args[0]);
   const std::size_t n = args.size();
@@ -93,39 +95,39 @@ inline parsed parse(const std::vector<std::string>& args) {
     return parsed{std::monostate{}, verb::get, "ERR wrong number of arguments for '" + std::string{cmd} + "' command"};
   };
   auto op = [&](kv::operation o, verb v) { return parsed{std::move(o), v, {}}; };
-  if (name == "GET") return n == 2 ? op(kv::get{args[1]}, verb::get) : arity("get");
+  if (name == "GET") return n == 2 ? op(kv::get{std::move(args[1])}, verb::get) : arity("get");
   if (name == "SET") {
     if (n != 3) return n > 3 ? parsed{std::monostate{}, verb::set, "ERR syntax error (SET takes no options here)"} : arity("set");
-    return op(kv::put{args[1], args[2]}, verb::set);
+    return op(kv::put{std::move(args[1]), std::move(args[2])}, verb::set);
   }
   if (name == "DEL") {
-    if (n == 2) return op(kv::remove{args[1]}, verb::del);
+    if (n == 2) return op(kv::remove{std::move(args[1])}, verb::del);
     return n < 2 ? arity("del") : parsed{std::monostate{}, verb::del, "ERR DEL takes one key here (one replicated operation per command)"};
   }
   if (name == "INCR" || name == "DECR") {
     if (n != 2) return arity(name == "INCR" ? "incr" : "decr");
-    return op(kv::increment{args[1], name == "INCR" ? 1 : -1}, verb::incr);
+    return op(kv::increment{std::move(args[1]), name == "INCR" ? 1 : -1}, verb::incr);
   }
   if (name == "INCRBY" || name == "DECRBY") {
     if (n != 3) return arity(name == "INCRBY" ? "incrby" : "decrby");
     auto by = to_int(args[2]);
     if (!by || (name == "DECRBY" && *by == INT64_MIN))
       return parsed{std::monostate{}, verb::incr, "ERR value is not an integer or out of range"};
-    return op(kv::increment{args[1], name == "INCRBY" ? *by : -*by}, verb::incr);
+    return op(kv::increment{std::move(args[1]), name == "INCRBY" ? *by : -*by}, verb::incr);
   }
-  if (name == "GETCTX") return n == 2 ? op(kv::get{args[1]}, verb::getctx) : arity("getctx");
+  if (name == "GETCTX") return n == 2 ? op(kv::get{std::move(args[1])}, verb::getctx) : arity("getctx");
   if (name == "SETCTX" || name == "DELCTX") {
     const bool set = name == "SETCTX";
     if (n != (set ? 4u : 3u)) return arity(set ? "setctx" : "delctx");
     auto ctx = from_hex(args[2]);
     if (!ctx) return parsed{std::monostate{}, verb::set, "ERR the context must be the hex string GETCTX answered"};
-    parsed p = set ? op(kv::put{args[1], args[3]}, verb::set) : op(kv::remove{args[1]}, verb::del);
+    parsed p = set ? op(kv::put{std::move(args[1]), std::move(args[3])}, verb::set) : op(kv::remove{std::move(args[1])}, verb::del);
     p.context = std::move(*ctx);
     p.has_context = true;
     return p;
   }
-  if (name == "SETNX") return n == 3 ? op(kv::compare_and_set{args[1], std::nullopt, args[2]}, verb::setnx) : arity("setnx");
-  if (name == "CAS") return n == 4 ? op(kv::compare_and_set{args[1], args[2], args[3]}, verb::cas) : arity("cas");
+  if (name == "SETNX") return n == 3 ? op(kv::compare_and_set{std::move(args[1]), std::nullopt, std::move(args[2])}, verb::setnx) : arity("setnx");
+  if (name == "CAS") return n == 4 ? op(kv::compare_and_set{std::move(args[1]), std::move(args[2]), std::move(args[3])}, verb::cas) : arity("cas");
   auto loc = [](local l) { return parsed{l, verb::get, {}}; };
   if (name == "PING") return n <= 2 ? loc(local::ping) : arity("ping");
   if (name == "ECHO") return n == 2 ? loc(local::echo) : arity("echo");

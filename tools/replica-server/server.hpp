@@ -254,7 +254,7 @@ class server {
     c->socket.close(ec);
   }
 
-  void handle(const std::shared_ptr<session>& c, const std::vector<std::string>& args) {
+  void handle(const std::shared_ptr<session>& c, std::vector<std::string>& args) {
     namespace resp = replica::io::resp;
     const std::uint64_t slot = push_slot(c);
     parsed p = parse(args);
@@ -314,13 +314,16 @@ class server {
       resp::error_reply(r, "ERR the write-ahead log failed: this node answers nothing");
       return fill(c, slot, std::move(r));
     }
-    replica::client_request<operation> req{c->client, replica::request_id{c->next_request++}, std::get<replica::kv_store::operation>(p.what)};
+    replica::client_request<operation> req{c->client, replica::request_id{c->next_request++},
+                                           std::get<replica::kv_store::operation>(std::move(p.what))};
     req.level = c->level;
     if (opt_.tokens && p.kind == verb::get) req.token = c->token;
     if (p.has_context) req.context = std::move(p.context);
+    // The pending entry first (a reply may come back inside submit), with the one copy the
+    // request needs: pending keeps it to forward to a leader, the runner takes the original.
     pending_[{req.client.value(), req.id.value()}] =
         pending{c, slot, p.kind, req, std::chrono::steady_clock::now() + opt_.request_timeout, false};
-    run_.submit(req);
+    run_.submit(std::move(req));
   }
 
   // ---- replies, local and forwarded ----
@@ -366,7 +369,7 @@ class server {
       const request_key k{fr->request.client.value(), fr->request.id.value()};
       if (forwarded_.count(k)) return;
       forwarded_[k] = {fr->origin, std::chrono::steady_clock::now() + opt_.request_timeout};
-      run_.submit(fr->request);
+      run_.submit(std::move(fr->request));
       return;
     }
     auto& back = std::get<forwarded_reply<reply>>(f);

@@ -163,11 +163,11 @@ class runner {
   /// A node that takes requests in batches (`submit_batch`, as the leader-based node does:
   /// appended together, one append per follower) gets every request that arrived before the
   /// batch is carried out in one call.
-  void submit(const client_request<operation>& r) {
+  void submit(client_request<operation> r) {
     if (failed_) return;
     stats_.while_writing += writing_ ? 1 : 0;
     if constexpr (batches_requests) {
-      waiting_.push_back(r);
+      waiting_.push_back(std::move(r));
     } else {
       const auto t0 = clock::now();
       node_.submit(r, now());
