@@ -7,8 +7,9 @@
 // disk, applies it to a hash map and replies +OK. A follower reads batches, writes and
 // fdatasyncs them, applies them and acknowledges the last index. One thread per process, epoll,
 // level-triggered (one read per readiness, as Redis does); logs are files preallocated in
-// 256 MiB steps, written at increasing offsets with zeros 256 KiB ahead (as the write-ahead log
-// preallocates its segments and writes zeros ahead of its records). What replica-server's `raft`
+// 256 MiB steps, written at increasing offsets with zeros 256 KiB ahead, its synced pages let go
+// of the page cache every MiB (as the write-ahead log preallocates its segments, writes zeros
+// ahead of its records and drops what it synced from the cache). What replica-server's `raft`
 // cluster costs beyond this is the price of the library: scripts/bench-net reports the ratio.
 //
 //   lean-replica follower PEER_PORT LOG            serves one leader, until it disconnects
@@ -96,12 +97,13 @@ void send_all(int fd, const char* p, std::size_t n) {
 /// An append-only log file, preallocated in steps, whose records land on blocks already
 /// written: each write that passes the zeroed part carries zeros for the next stretch after its
 /// records (in the same write and sync), so that a sync flushes data alone and never converts
-/// preallocated extents (which, measured here, makes a sync slower and its tail longer).
+/// preallocated extents (which, measured here, makes a sync slower and its tail longer). What
+/// is synced leaves the page cache a MiB at a time (kept, it made later syncs slower).
 struct log_file {
   static constexpr off_t step = off_t{256} << 20;
   static constexpr off_t ahead = off_t{256} << 10;  // as wal_options::zero_ahead
   int fd = -1;
-  off_t end = 0, allocated = 0, zeroed = 0;
+  off_t end = 0, allocated = 0, zeroed = 0, dropped = 0;
   std::string out;
 
   explicit log_file(const char* path) {
@@ -136,6 +138,10 @@ struct log_file {
     }
     end += n;
     if (::fdatasync(fd) != 0) die("fdatasync the log");
+    if (const off_t upto = end / 4096 * 4096; upto - dropped >= (off_t{1} << 20)) {  // as wal_options::drop_cache_every
+      ::posix_fadvise(fd, dropped, upto - dropped, POSIX_FADV_DONTNEED);
+      dropped = upto;
+    }
   }
 };
 

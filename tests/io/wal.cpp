@@ -181,6 +181,7 @@ TEST_CASE("wal: batches appended are recovered, across segments, one sync per ba
 struct recording_disk {
   io::power_loss_disk& d;
   std::vector<std::pair<std::uint64_t, std::uint64_t>> writes;  ///< (offset, bytes)
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> drops;   ///< drop_cache: (offset, bytes)
   result<io::file_handle> open(const std::string& p, io::open_mode m) { return d.open(p, m); }
   status close(io::file_handle h) { return d.close(h); }
   status write_at(io::file_handle h, std::uint64_t at, std::span<const std::byte> b) {
@@ -192,13 +193,18 @@ struct recording_disk {
   status allocate(io::file_handle h, std::uint64_t n) { return d.allocate(h, n); }
   status truncate(io::file_handle h, std::uint64_t n) { return d.truncate(h, n); }
   status sync(io::file_handle h) { return d.sync(h); }
+  status drop_cache(io::file_handle, std::uint64_t at, std::uint64_t n) {
+    drops.emplace_back(at, n);
+    return {};
+  }
   status sync_dir(const std::string& p) { return d.sync_dir(p); }
   status make_dir(const std::string& p) { return d.make_dir(p); }
   status rename(const std::string& a, const std::string& b) { return d.rename(a, b); }
   status remove(const std::string& p) { return d.remove(p); }
   result<std::vector<std::string>> list(const std::string& p) { return d.list(p); }
 };
-static_assert(io::file_system<recording_disk>);
+static_assert(io::file_system<recording_disk> && io::drops_cache<recording_disk>);
+static_assert(!io::drops_cache<io::power_loss_disk>);  // the hint is optional: a log over it never calls one
 
 TEST_CASE("wal: appends carry zeros ahead of their records, in the same write and sync, and recover the same", "[io][storage]") {
   using rlog = io::wal<node, recording_disk>;
@@ -253,6 +259,68 @@ TEST_CASE("wal: appends carry zeros ahead of their records, in the same write an
   REQUIRE(log->append(bs.front()).ok());
   REQUIRE(rec.writes.size() == 1);
   CHECK(((rec.writes.front().first + rec.writes.front().second) % o.zero_ahead == 0 || rec.writes.front().first + rec.writes.front().second == 6000));
+}
+
+TEST_CASE("wal: what is synced leaves the page cache in steps, never the page the next batch writes into", "[io][storage]") {
+  using rlog = io::wal<node, recording_disk>;
+  const auto bs = real_batches(3);
+  REQUIRE(bs.size() > 50);
+  io::power_loss_disk d{3};
+  recording_disk rec{d, {}};
+  io::wal_options o;
+  o.segment_bytes = 10000;  // a few segments, each with a drop or two
+  o.drop_cache_every = 4096;
+  std::uint64_t steps = 0, rests = 0, dropped = 0, offset = 0, segment = 0;
+  {
+    node::durable_state empty;
+    auto log = rlog::open(rec, "n0", o, empty);
+    REQUIRE(log.ok());
+    for (const auto& b : bs) {
+      REQUIRE(log->prepare_next().ok());
+      rec.writes.clear();
+      rec.drops.clear();
+      REQUIRE(log->append(b).ok());
+      REQUIRE(rec.writes.size() == 1);
+      std::uint64_t records = 0;
+      for (const auto& e : b) records += 16 + (io::encode(e).size() + 7) / 8 * 8;
+      const std::uint64_t at = rec.writes.front().first;
+      std::size_t k = 0;
+      if (at == 0 && offset > 0) {  // a new segment: the last one's rest went first
+        REQUIRE(!rec.drops.empty());
+        CHECK(rec.drops[0].first == dropped);
+        CHECK(rec.drops[0].first + rec.drops[0].second == segment);
+        ++rests;
+        k = 1;
+        dropped = 0;
+      }
+      segment = std::max<std::uint64_t>(o.segment_bytes, records);
+      offset = at + records;  // where the next batch writes
+      for (; k < rec.drops.size(); ++k) {
+        const auto [from, n] = rec.drops[k];
+        CHECK(from == dropped);                            // in order, nothing skipped
+        CHECK(n >= o.drop_cache_every);                    // in steps
+        CHECK((from + n) % 4096 == 0);                     // whole pages
+        CHECK(from + n <= offset);                         // only what is written and synced,
+        CHECK(offset - (from + n) < 4096);                 // up to the page the next batch writes into
+        dropped = from + n;
+        ++steps;
+      }
+      CHECK(rec.drops.size() <= k);
+    }
+  }
+  CHECK(steps > 3);
+  CHECK(rests > 1);
+  // Turned off, the log never calls it; and the log recovers the same either way.
+  rec.drops.clear();
+  o.drop_cache_every = 0;
+  node::durable_state back;
+  io::wal_recovery report;
+  auto log = rlog::open(rec, "n0", o, back, &report);
+  REQUIRE(log.ok());
+  CHECK(report.records == records_in(bs, bs.size()));
+  CHECK(same(back, replay(bs, report.records)));
+  for (std::size_t i = 0; i < 40; ++i) REQUIRE(log->append(bs[i % bs.size()]).ok());
+  CHECK(rec.drops.empty());
 }
 
 TEST_CASE("wal: a crash at any point of the write path keeps every acknowledged batch (D1, D2)", "[io][storage]") {

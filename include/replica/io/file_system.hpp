@@ -15,6 +15,10 @@
 /// - `sync(h)`: the file's data durable (fdatasync). A file's name is durable only once its
 ///   directory is synced: `sync_dir(dir)`.
 /// - `make_dir`, `rename`, `remove`, `list(dir)` (names, sorted).
+///
+/// And one it may offer (`drops_cache<F>`): `drop_cache(h, offset, length)`, a hint that the
+/// range's bytes, written and synced, will not be read soon and may leave the page cache
+/// (`posix_fadvise(POSIX_FADV_DONTNEED)`). The write-ahead log gives it what it has synced.
 
 #include <replica/core/result.hpp>
 
@@ -62,6 +66,12 @@ concept file_system = requires(F& fs, file_handle h, const std::string& path, st
   { fs.rename(path, path) } -> std::same_as<status>;
   { fs.remove(path) } -> std::same_as<status>;
   { fs.list(path) } -> std::same_as<result<std::vector<std::string>>>;
+};
+
+/// Whether a file system offers the optional cache hint `drop_cache(h, offset, length)`.
+template <class F>
+concept drops_cache = requires(F& fs, file_handle h, std::uint64_t n) {
+  { fs.drop_cache(h, n, n) } -> std::same_as<status>;
 };
 
 /// Whether a file system may be called from two threads at once (it says so with
@@ -138,6 +148,12 @@ class posix_file_system {
   status sync(file_handle h) {
     if (::fdatasync(h.id) != 0) return failure("fdatasync failed");
     return {};
+  }
+  status drop_cache(file_handle h, std::uint64_t offset, std::uint64_t length) {
+    const int e = ::posix_fadvise(h.id, static_cast<::off_t>(offset), static_cast<::off_t>(length), POSIX_FADV_DONTNEED);
+    if (e == 0) return {};
+    errno = e;
+    return failure("posix_fadvise failed");
   }
   status sync_dir(const std::string& dir) {
     const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -53,6 +53,11 @@ struct wal_options {
   /// a sync flushes data alone: on ext4, a write into preallocated space also converts the
   /// extent at its sync, which made each sync slower and its tail longer (docs/storage.md).
   std::uint64_t zero_ahead = 256u << 10;
+  /// The synced bytes leave the page cache every this many (0: never), through the file
+  /// system's optional `drop_cache` hint, and a segment's rest when the log moves past it. A
+  /// log is read only at recovery, and its pages, kept cached, made later syncs slower
+  /// (docs/storage.md, "The log's pages leave the cache").
+  std::uint64_t drop_cache_every = 1u << 20;
 };
 
 /// What recovery found: records replayed, and a torn tail if one was cut off.
@@ -104,7 +109,7 @@ class wal {
 
   wal(wal&& o) noexcept
       : fs_{o.fs_}, dir_{std::move(o.dir_)}, segment_bytes_{o.segment_bytes_}, limits_{o.limits_},
-        active_{std::exchange(o.active_, std::nullopt)}, active_size_{o.active_size_}, offset_{o.offset_}, zeroed_{o.zeroed_}, zero_ahead_{o.zero_ahead_},
+        active_{std::exchange(o.active_, std::nullopt)}, active_size_{o.active_size_}, offset_{o.offset_}, zeroed_{o.zeroed_}, zero_ahead_{o.zero_ahead_}, dropped_{o.dropped_}, drop_every_{o.drop_every_},
         segment_no_{o.segment_no_}, next_{std::exchange(o.next_, std::nullopt)}, next_seq_{o.next_seq_},
         broken_{o.broken_}, no_sync_{o.no_sync_}, checkpoint_bytes_{o.checkpoint_bytes_}, since_checkpoint_{o.since_checkpoint_},
         active_name_{std::move(o.active_name_)}, older_{std::move(o.older_)}, in_flight_{o.in_flight_}, snapshot_name_{std::move(o.snapshot_name_)} {}
@@ -151,6 +156,12 @@ class wal {
     offset_ += records;
     since_checkpoint_ += records;
     next_seq_ = seq;
+    // The synced pages before the one the next batch writes into (a hint: its failure is not the
+    // log's).
+    if (const std::uint64_t upto = offset_ / page_bytes * page_bytes; drop_every_ > 0 && upto >= dropped_ + drop_every_) {
+      drop(dropped_, upto);
+      dropped_ = upto;
+    }
     return {};
   }
 
@@ -289,9 +300,16 @@ class wal {
 
   wal(Files& fs, std::string dir, const wal_options& o)
       : fs_{&fs}, dir_{std::move(dir)}, segment_bytes_{std::max<std::uint64_t>(o.segment_bytes, 4096)}, limits_{o.limits},
-        zero_ahead_{o.zero_ahead}, no_sync_{o.unsafe_no_sync}, checkpoint_bytes_{o.checkpoint_bytes} {}
+        zero_ahead_{o.zero_ahead}, drop_every_{o.drop_cache_every}, no_sync_{o.unsafe_no_sync}, checkpoint_bytes_{o.checkpoint_bytes} {}
 
   static std::size_t align8(std::size_t n) noexcept { return (n + 7) & ~std::size_t{7}; }
+  static constexpr std::uint64_t page_bytes = 4096;
+  /// The hint that [from, to) of the active segment may leave the cache, if the file system
+  /// takes it.
+  void drop(std::uint64_t from, std::uint64_t to) {
+    if constexpr (drops_cache<Files>)
+      if (drop_every_ > 0 && to > from) (void)fs_->drop_cache(*active_, from, to - from);
+  }
 
   /// A snapshot file: "RSN1", CRC-32C (over the sequence number, the length and the body), the
   /// sequence number of the last record it includes, the body's length (u64 each), the body
@@ -390,6 +408,7 @@ class wal {
       if (auto s = prepare(std::max<std::uint64_t>(segment_bytes_, need)); !s) return s;
     }
     if (active_) {
+      drop(dropped_, active_size_);
       (void)fs_->close(*active_);
       older_.push_back(active_name_);
     }
@@ -398,6 +417,7 @@ class wal {
     active_size_ = next_->size;
     offset_ = 0;
     zeroed_ = 0;
+    dropped_ = 0;
     ++segment_no_;
     next_.reset();
     return {};
@@ -543,6 +563,7 @@ class wal {
         active_size_ = bytes.size();
         offset_ = at;
         zeroed_ = at;  // (what is past it reads as zeros; whether as written blocks is unknown)
+        dropped_ = 0;  // (recovery read it all: the first drop takes what it cached too)
         segment_no_ = *segment_number(segments[k]);
         break;
       }
@@ -567,6 +588,8 @@ class wal {
   std::uint64_t offset_ = 0;  ///< where the next batch goes in the active segment
   std::uint64_t zeroed_ = 0;  ///< the active segment's bytes before this are written (records or zeros)
   std::uint64_t zero_ahead_ = 0;
+  std::uint64_t dropped_ = 0;  ///< the active segment's bytes before this were given to drop_cache
+  std::uint64_t drop_every_ = 0;
   std::uint64_t segment_no_ = 0;  ///< the active segment's number (0: none yet)
   std::optional<prepared> next_;
   std::uint64_t next_seq_ = 1;
