@@ -206,6 +206,14 @@ struct recording_disk {
 static_assert(io::file_system<recording_disk> && io::drops_cache<recording_disk>);
 static_assert(!io::drops_cache<io::power_loss_disk>);  // the hint is optional: a log over it never calls one
 
+/// The bytes a batch's records take in a segment, computed apart from the log: each record a
+/// 16-byte header and its encoded entry, padded to 8 bytes.
+static std::uint64_t record_bytes(const batch& b) {
+  std::uint64_t n = 0;
+  for (const auto& e : b) n += 16 + (io::encode(e).size() + 7) / 8 * 8;
+  return n;
+}
+
 TEST_CASE("wal: appends carry zeros ahead of their records, in the same write and sync, and recover the same", "[io][storage]") {
   using rlog = io::wal<node, recording_disk>;
   const auto bs = real_batches(2);
@@ -228,8 +236,7 @@ TEST_CASE("wal: appends carry zeros ahead of their records, in the same write an
       CHECK(d.syncs() == syncs + 1);  // zeros or not, one sync per batch
       REQUIRE(rec.writes.size() == 1);  // records and zeros in one write
       const auto [at, bytes] = rec.writes.front();
-      std::uint64_t records = 0;  // each record: a 16-byte header and its entry, padded to 8 bytes
-      for (const auto& e : b) records += 16 + (io::encode(e).size() + 7) / 8 * 8;
+      const std::uint64_t records = record_bytes(b);
       if (at == 0) zeroed = 0;  // a new segment: nothing written in it yet
       if (at + records > zeroed) {  // past the written part: the records, then zeros to a stretch's end
         const std::uint64_t to = std::min(o.segment_bytes, (at + records) / o.zero_ahead * o.zero_ahead + o.zero_ahead);
@@ -281,8 +288,7 @@ TEST_CASE("wal: what is synced leaves the page cache in steps, never the page th
       rec.drops.clear();
       REQUIRE(log->append(b).ok());
       REQUIRE(rec.writes.size() == 1);
-      std::uint64_t records = 0;
-      for (const auto& e : b) records += 16 + (io::encode(e).size() + 7) / 8 * 8;
+      const std::uint64_t records = record_bytes(b);
       const std::uint64_t at = rec.writes.front().first;
       std::size_t k = 0;
       if (at == 0 && offset > 0) {  // a new segment: the last one's rest went first
