@@ -219,7 +219,7 @@ TEST_CASE("wal: appends carry zeros ahead of their records, in the same write an
   const auto bs = real_batches(2);
   REQUIRE(bs.size() > 50);
   io::power_loss_disk d{2};
-  recording_disk rec{d, {}};
+  recording_disk rec{d, {}, {}};
   io::wal_options o;
   o.segment_bytes = 6000;  // not a multiple of zero_ahead: the zeros stop at the segment's end
   o.zero_ahead = 1024;
@@ -273,7 +273,7 @@ TEST_CASE("wal: what is synced leaves the page cache in steps, never the page th
   const auto bs = real_batches(3);
   REQUIRE(bs.size() > 50);
   io::power_loss_disk d{3};
-  recording_disk rec{d, {}};
+  recording_disk rec{d, {}, {}};
   io::wal_options o;
   o.segment_bytes = 10000;  // a few segments, each with a drop or two
   o.drop_cache_every = 4096;
