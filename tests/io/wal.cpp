@@ -214,6 +214,26 @@ static std::uint64_t record_bytes(const batch& b) {
   return n;
 }
 
+/// Appends every batch of `bs` to a new log in `rec` (preparing the next segment first, as a
+/// runner does while idle), checking each makes one write and one sync, and hands `each` the
+/// batch, where its write began, how many bytes it wrote, and its record bytes.
+template <class Each>
+void append_each(recording_disk& rec, const io::wal_options& o, const std::vector<batch>& bs, Each&& each) {
+  node::durable_state empty;
+  auto log = io::wal<node, recording_disk>::open(rec, "n0", o, empty);
+  REQUIRE(log.ok());
+  for (const auto& b : bs) {
+    REQUIRE(log->prepare_next().ok());
+    rec.writes.clear();
+    rec.drops.clear();
+    const auto syncs = rec.d.syncs();
+    REQUIRE(log->append(b).ok());
+    CHECK(rec.d.syncs() == syncs + 1);  // one sync per batch, whatever else it does
+    REQUIRE(rec.writes.size() == 1);    // and one write
+    each(b, rec.writes.front().first, rec.writes.front().second, record_bytes(b));
+  }
+}
+
 TEST_CASE("wal: appends carry zeros ahead of their records, in the same write and sync, and recover the same", "[io][storage]") {
   using rlog = io::wal<node, recording_disk>;
   const auto bs = real_batches(2);
@@ -224,32 +244,19 @@ TEST_CASE("wal: appends carry zeros ahead of their records, in the same write an
   o.segment_bytes = 6000;  // not a multiple of zero_ahead: the zeros stop at the segment's end
   o.zero_ahead = 1024;
   std::uint64_t zeroed = 0, passed = 0, within = 0, to_end = 0;
-  {
-    node::durable_state empty;
-    auto log = rlog::open(rec, "n0", o, empty);
-    REQUIRE(log.ok());
-    for (const auto& b : bs) {
-      REQUIRE(log->prepare_next().ok());  // what a runner does while idle
-      rec.writes.clear();
-      const auto syncs = d.syncs();
-      REQUIRE(log->append(b).ok());
-      CHECK(d.syncs() == syncs + 1);  // zeros or not, one sync per batch
-      REQUIRE(rec.writes.size() == 1);  // records and zeros in one write
-      const auto [at, bytes] = rec.writes.front();
-      const std::uint64_t records = record_bytes(b);
-      if (at == 0) zeroed = 0;  // a new segment: nothing written in it yet
-      if (at + records > zeroed) {  // past the written part: the records, then zeros to a stretch's end
-        const std::uint64_t to = std::min(o.segment_bytes, (at + records) / o.zero_ahead * o.zero_ahead + o.zero_ahead);
-        CHECK(at + bytes == to);
-        to_end += to == o.segment_bytes;
-        zeroed = to;
-        ++passed;
-      } else {
-        CHECK(bytes == records);  // the records alone, on bytes an earlier write zeroed
-        ++within;
-      }
+  append_each(rec, o, bs, [&](const batch&, std::uint64_t at, std::uint64_t bytes, std::uint64_t records) {
+    if (at == 0) zeroed = 0;  // a new segment: nothing written in it yet
+    if (at + records > zeroed) {  // past the written part: the records, then zeros to a stretch's end
+      const std::uint64_t to = std::min(o.segment_bytes, (at + records) / o.zero_ahead * o.zero_ahead + o.zero_ahead);
+      CHECK(at + bytes == to);
+      to_end += to == o.segment_bytes;
+      zeroed = to;
+      ++passed;
+    } else {
+      CHECK(bytes == records);  // the records alone, on bytes an earlier write zeroed
+      ++within;
     }
-  }
+  });
   CHECK(passed > 5);
   CHECK(within > 5);
   CHECK(to_end > 0);
@@ -278,42 +285,30 @@ TEST_CASE("wal: what is synced leaves the page cache in steps, never the page th
   o.segment_bytes = 10000;  // a few segments, each with a drop or two
   o.drop_cache_every = 4096;
   std::uint64_t steps = 0, rests = 0, dropped = 0, offset = 0, segment = 0;
-  {
-    node::durable_state empty;
-    auto log = rlog::open(rec, "n0", o, empty);
-    REQUIRE(log.ok());
-    for (const auto& b : bs) {
-      REQUIRE(log->prepare_next().ok());
-      rec.writes.clear();
-      rec.drops.clear();
-      REQUIRE(log->append(b).ok());
-      REQUIRE(rec.writes.size() == 1);
-      const std::uint64_t records = record_bytes(b);
-      const std::uint64_t at = rec.writes.front().first;
-      std::size_t k = 0;
-      if (at == 0 && offset > 0) {  // a new segment: the last one's rest went first
-        REQUIRE(!rec.drops.empty());
-        CHECK(rec.drops[0].first == dropped);
-        CHECK(rec.drops[0].first + rec.drops[0].second == segment);
-        ++rests;
-        k = 1;
-        dropped = 0;
-      }
-      segment = std::max<std::uint64_t>(o.segment_bytes, records);
-      offset = at + records;  // where the next batch writes
-      for (; k < rec.drops.size(); ++k) {
-        const auto [from, n] = rec.drops[k];
-        CHECK(from == dropped);                            // in order, nothing skipped
-        CHECK(n >= o.drop_cache_every);                    // in steps
-        CHECK((from + n) % 4096 == 0);                     // whole pages
-        CHECK(from + n <= offset);                         // only what is written and synced,
-        CHECK(offset - (from + n) < 4096);                 // up to the page the next batch writes into
-        dropped = from + n;
-        ++steps;
-      }
-      CHECK(rec.drops.size() <= k);
+  append_each(rec, o, bs, [&](const batch&, std::uint64_t at, std::uint64_t, std::uint64_t records) {
+    std::size_t k = 0;
+    if (at == 0 && offset > 0) {  // a new segment: the last one's rest went first
+      REQUIRE(!rec.drops.empty());
+      CHECK(rec.drops[0].first == dropped);
+      CHECK(rec.drops[0].first + rec.drops[0].second == segment);
+      ++rests;
+      k = 1;
+      dropped = 0;
     }
-  }
+    segment = std::max<std::uint64_t>(o.segment_bytes, records);
+    offset = at + records;  // where the next batch writes
+    for (; k < rec.drops.size(); ++k) {
+      const auto [from, n] = rec.drops[k];
+      CHECK(from == dropped);                            // in order, nothing skipped
+      CHECK(n >= o.drop_cache_every);                    // in steps
+      CHECK((from + n) % 4096 == 0);                     // whole pages
+      CHECK(from + n <= offset);                         // only what is written and synced,
+      CHECK(offset - (from + n) < 4096);                 // up to the page the next batch writes into
+      dropped = from + n;
+      ++steps;
+    }
+    CHECK(rec.drops.size() <= k);
+  });
   CHECK(steps > 3);
   CHECK(rests > 1);
   // Turned off, the log never calls it; and the log recovers the same either way.
