@@ -5,8 +5,10 @@
 // - `handwritten`: the essential work, a std::unordered_map<std::string, std::string> (no order
 //   kept, so no snapshot without a sort);
 // - `sorted_map`: a std::map alone, what kv_store was before its index (2026-12-06).
-// Ops: `put` (a put to a key that exists, as a write-heavy run has after its first pass) and
-// `get`. Reports operations per second.
+// Ops: `put` (a put to a key that exists, as a write-heavy run has after its first pass),
+// `get`, and `snapshot` (what a compaction takes of the machine: kv_store shares its parts,
+// copy-on-write; the others copy themselves whole, which a snapshot that owns its data must).
+// Reports operations per second.
 #include <replica/data/kv_store.hpp>
 
 #include <benchmark/benchmark.h>
@@ -23,7 +25,7 @@
 namespace {
 
 enum class variant { composed, handwritten, sorted_map };
-enum class op { put, get };
+enum class op { put, get, snapshot };
 
 std::vector<std::string> key_names(std::size_t n) {
   std::vector<std::string> keys;
@@ -62,7 +64,13 @@ void run(benchmark::State& state, variant which, op what) {
   std::size_t i = 0, found = 0;
   for (auto _ : state) {
     const std::size_t at = i++ & (many - 1);
-    if (what == op::put) {
+    if (what == op::snapshot) {
+      switch (which) {
+        case variant::composed: found += store.snapshot().size() == n; break;
+        case variant::handwritten: found += std::unordered_map<std::string, std::string>{hashed}.size() == n; break;
+        case variant::sorted_map: found += std::map<std::string, std::string, std::less<>>{sorted}.size() == n; break;
+      }
+    } else if (what == op::put) {
       const replica::kv_store::put& p = puts[at];
       switch (which) {
         case variant::composed: benchmark::DoNotOptimize(store.apply(p)); break;
@@ -88,6 +96,7 @@ void run(benchmark::State& state, variant which, op what) {
   }
   // Every key exists: each get found its value, and each put left the value it wrote.
   if (what == op::get && found != static_cast<std::size_t>(state.iterations())) state.SkipWithError("a get did not find a key that exists");
+  if (what == op::snapshot && found != static_cast<std::size_t>(state.iterations())) state.SkipWithError("a snapshot did not hold every key");
   if (what == op::put) {
     const auto& k = keys[n / 2];
     const bool kept = which == variant::composed      ? store.read({k}) == value
@@ -106,5 +115,8 @@ BENCHMARK_CAPTURE(run, sorted_map_put, variant::sorted_map, op::put)->Name("kv_s
 BENCHMARK_CAPTURE(run, composed_get, variant::composed, op::get)->Name("kv_store/composed/get")->Arg(1000)->Arg(100000);
 BENCHMARK_CAPTURE(run, handwritten_get, variant::handwritten, op::get)->Name("kv_store/handwritten/get")->Arg(1000)->Arg(100000);
 BENCHMARK_CAPTURE(run, sorted_map_get, variant::sorted_map, op::get)->Name("kv_store/sorted_map/get")->Arg(1000)->Arg(100000);
+BENCHMARK_CAPTURE(run, composed_snapshot, variant::composed, op::snapshot)->Name("kv_store/composed/snapshot")->Arg(1000)->Arg(100000);
+BENCHMARK_CAPTURE(run, handwritten_snapshot, variant::handwritten, op::snapshot)->Name("kv_store/handwritten/snapshot")->Arg(1000)->Arg(100000);
+BENCHMARK_CAPTURE(run, sorted_map_snapshot, variant::sorted_map, op::snapshot)->Name("kv_store/sorted_map/snapshot")->Arg(1000)->Arg(100000);
 
 BENCHMARK_MAIN();

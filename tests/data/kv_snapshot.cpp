@@ -1,5 +1,6 @@
-// data/kv_snapshot.hpp: kv_store's flat snapshot: built sorted, walked in key order, copied
-// whole, and refused by the decoder when its records do not hold together.
+// data/kv_snapshot.hpp: kv_store's snapshot: its parts shared, copy-on-write (a store written
+// after a snapshot changes apart from it), walked in key order, encoded as one buffer of sorted
+// records, and refused by the decoder when its records do not hold together.
 #include <replica/data/kv_snapshot.hpp>
 #include <replica/data/kv_store.hpp>
 #include <replica/io/codec.hpp>
@@ -44,7 +45,6 @@ TEST_CASE("kv_snapshot: pairs in key order, one buffer, equal when the states ar
   CHECK(s.size() == 3);
   CHECK(pairs_of(s) == std::vector<std::pair<std::string, std::string>>{{"", "empty key"}, {"a", "1"}, {"b", "2"}});
   CHECK(s.bytes() == 3 * 8 + (0 + 1 + 1) + (9 + 1 + 1));  // two lengths a record, then keys and values
-  CHECK(s.well_formed());
   const kv_snapshot copy = s;
   CHECK(copy == s);
   CHECK(kv_snapshot{} != s);
@@ -76,10 +76,17 @@ TEST_CASE("kv_snapshot: decoding refuses records that do not hold together", "[d
   REQUIRE(io::decode<kv_snapshot>(encoded(2, ab)).ok());
   io::decode_error why;
   CHECK_FALSE(io::decode<kv_snapshot>(encoded(2, record("b", "2") + record("a", "1")), {}, &why).ok());  // keys out of order
-  CHECK(why.reason == "a value whose invariants do not hold (well_formed() is false)");
-  CHECK_FALSE(io::decode<kv_snapshot>(encoded(2, record("a", "1") + record("a", "2"))).ok());  // a key twice
-  CHECK_FALSE(io::decode<kv_snapshot>(encoded(3, ab)).ok());                                    // a count the records do not have
-  CHECK_FALSE(io::decode<kv_snapshot>(encoded(1, ab)).ok());
+  CHECK(why.reason == "kv_snapshot: keys not strictly increasing");
+  CHECK_FALSE(io::decode<kv_snapshot>(encoded(2, record("a", "1") + record("a", "2")), {}, &why).ok());  // a key twice
+  CHECK(why.reason == "kv_snapshot: keys not strictly increasing");
+  CHECK_FALSE(io::decode<kv_snapshot>(encoded(2, record("a", "1234567")), {}, &why).ok());  // a count the records do not have
+  CHECK(why.reason == "kv_snapshot: fewer records than counted");
+  CHECK_FALSE(io::decode<kv_snapshot>(encoded(3, ab), {}, &why).ok());
+  CHECK(why.reason == "kv_snapshot: more records counted than the buffer holds");
+  CHECK_FALSE(io::decode<kv_snapshot>(encoded(1, ab), {}, &why).ok());
+  CHECK(why.reason == "kv_snapshot: more records than counted");
+  CHECK_FALSE(io::decode<kv_snapshot>(encoded(std::uint64_t{1} << 40, ab), {}, &why).ok());  // a count no buffer could hold
+  CHECK(why.reason == "kv_snapshot: more records counted than the buffer holds");
   for (std::size_t cut = 1; cut < ab.size(); ++cut) {  // a record cut anywhere, or a length past the end
     INFO("cut at " << cut);
     const std::string part = ab.substr(0, cut);
@@ -88,7 +95,47 @@ TEST_CASE("kv_snapshot: decoding refuses records that do not hold together", "[d
   }
   std::string huge = record("a", "1");
   huge[8] = '\x7f';  // the value's length: about 2 GiB, past the end
-  CHECK_FALSE(io::decode<kv_snapshot>(encoded(1, huge)).ok());
+  CHECK_FALSE(io::decode<kv_snapshot>(encoded(1, huge), {}, &why).ok());
+  CHECK(why.reason == "kv_snapshot: a record runs past the buffer");
+}
+
+TEST_CASE("kv_snapshot: the format is the flat buffer's, byte for byte", "[data][kv_snapshot]") {
+  // Data directories written before the store was cut into parts keep reading, and the records
+  // leave in key order whatever part each key is in.
+  const kv_snapshot s{{"b", "2"}, {"a", "1"}, {"c", ""}};
+  CHECK(io::encode(s) == encoded(3, record("a", "1") + record("b", "2") + record("c", "")));
+  CHECK(io::encode(kv_snapshot{}) == encoded(0, ""));
+}
+
+TEST_CASE("kv_snapshot: a snapshot keeps its state while the store goes on (copy-on-write)", "[data][kv_snapshot]") {
+  // Enough keys for many parts; every kind of write after the snapshot, to keys in parts the
+  // snapshot shares: the snapshot still holds the state it was taken at, and the store the new one.
+  kv_store m;
+  std::map<std::string, std::string> then;
+  for (int i = 0; i < 2000; ++i) {
+    const std::string k = "k" + std::to_string(i), v = std::to_string(i);
+    (void)m.apply(kv_store::put{k, v});
+    then[k] = v;
+  }
+  const kv_snapshot s = m.snapshot();
+  const kv_snapshot copy = s;
+  for (int i = 0; i < 2000; i += 3) (void)m.apply(kv_store::put{"k" + std::to_string(i), "new"});
+  for (int i = 1; i < 2000; i += 3) (void)m.apply(kv_store::remove{"k" + std::to_string(i)});
+  for (int i = 2; i < 2000; i += 30) REQUIRE(m.apply(kv_store::increment{"k" + std::to_string(i), 1}).ok());
+  for (int i = 2000; i < 4000; ++i) (void)m.apply(kv_store::put{"k" + std::to_string(i), "grown"});  // and the parts double
+  CHECK(s.size() == 2000);
+  CHECK(std::map<std::string, std::string>(s.begin(), s.end()) == then);
+  CHECK(copy == s);
+  CHECK(m.read(kv_store::get{"k0"}) == "new");
+  CHECK(m.read(kv_store::get{"k1"}) == std::nullopt);
+  CHECK(m.read(kv_store::get{"k2"}) == "3");
+  CHECK(m.size() == 2000 - 667 + 2000);
+  kv_store back;
+  back.restore(s);
+  CHECK(back.entries() == std::map<std::string, std::string, std::less<>>(then.begin(), then.end()));
+  (void)back.apply(kv_store::put{"k0", "restored, then written"});  // a restored store writes apart from its snapshot too
+  CHECK(std::map<std::string, std::string>(s.begin(), s.end()) == then);
+  CHECK_FALSE(m.snapshot() == s);
 }
 
 TEST_CASE("kv_snapshot: a store of more keys than codec_limits::max_elements decodes with the default limits",

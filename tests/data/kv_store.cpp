@@ -102,7 +102,8 @@ TEST_CASE("kv_store: its hash index finds what its sorted map holds, through eve
         const auto it = want.find(name);
         REQUIRE(s.read(kv::get{name}) == (it == want.end() ? std::nullopt : std::optional{it->second}));
       }
-      REQUIRE(std::equal(s.entries().begin(), s.entries().end(), want.begin(), want.end()));
+      const auto entries = s.entries();
+      REQUIRE(std::equal(entries.begin(), entries.end(), want.begin(), want.end()));
     };
     for (int step = 0; step < 400; ++step) {
       const std::string k = key();

@@ -34,7 +34,9 @@
 ///     }
 ///   };
 ///
-/// `out.put(x)` writes any encodable `x`; `in.get(x)` reads one (false: the input is bad, stop
+/// `out.put(x)` writes any encodable `x`, `out.put_bytes(span)` a length-prefixed run of bytes
+/// (`in.get_bytes(span)` reads it back as a view), `out.put_length(n)` a 32-bit length (one over
+/// 2^32 - 1 makes the value not encodable); `in.get(x)` reads one (false: the input is bad, stop
 /// and return false); `in.fail(reason)` refuses the input with a reason (a string literal).
 /// `encode` is called twice per value (once to size, once to write): keep it a pure function
 /// of the value.

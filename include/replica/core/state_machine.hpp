@@ -64,6 +64,12 @@ concept encodable_types = encodable<typename M::command> && encodable<typename M
 /// - `std::uint64_t digest() const`: a hash of the state, for convergence checks.
 /// - static `body_bytes(const command&)`: the command's variable size on the wire, for
 ///   byte-based flow control and lag (default 0: entries count by their fixed header).
+/// - `static constexpr bool shares_on_copy = true` in `snapshot_type`: copying a snapshot (and
+///   taking one) costs next to nothing, because it shares structure with the machine and its
+///   other copies, and a copy may be read on another thread while the machine goes on (the
+///   machine never writes what a snapshot shares: it copies first). `kv_snapshot` is one. The
+///   runner then encodes checkpoints beside the event loop (core/node.hpp,
+///   `durable_copy_shares`).
 ///
 /// Every type above (and `operation`) is `encodable` (core/codec_traits.hpp): the library's codec
 /// writes commands into log entries and snapshots into messages and files. Plain structs say
@@ -72,6 +78,10 @@ concept encodable_types = encodable<typename M::command> && encodable<typename M
 
 template <class M>
 concept state_machine = machine_detail::shaped<M> && machine_detail::encodable_types<M>;
+
+/// Whether snapshots of type `S` share on copy (the optional member above).
+template <class S>
+inline constexpr bool shares_on_copy = requires { requires S::shares_on_copy; };
 
 /// What a node needs of a state machine beyond the concept, with the documented defaults.
 template <state_machine M>

@@ -14,6 +14,7 @@
 #include <replica/core/result.hpp>
 #include <replica/core/state_machine.hpp>
 #include <replica/data/data_model.hpp>
+#include <replica/data/kv_parts.hpp>
 #include <replica/data/kv_snapshot.hpp>
 
 #include <charconv>
@@ -24,25 +25,18 @@
 #include <string>
 #include <string_view>
 #include <system_error>
-#include <unordered_map>
 #include <utility>
 #include <variant>
 
 namespace replica {
 
-/// A map of strings to strings: sorted (what a snapshot walks), and indexed by a hash of the
-/// key (what a command or a read looks up: one probe, not a walk down the tree).
+/// A map of strings to strings, cut into parts by a hash of the key (data/kv_parts.hpp): a
+/// command or a read finds its key with one probe, and a snapshot shares the parts instead of
+/// copying them (a part is copied when it is next written, if a snapshot still holds it).
 class kv_store {
  public:
   kv_store() = default;
-  kv_store(const kv_store& o) : data_{o.data_} { reindex(); }
-  kv_store& operator=(const kv_store& o) {
-    if (this != &o) *this = kv_store{o};  // (a failed copy leaves this one as it was)
-    return *this;
-  }
-  // (Moved, a map keeps its nodes, so the index's views and iterators stay good.)
-  kv_store(kv_store&&) noexcept = default;
-  kv_store& operator=(kv_store&&) noexcept = default;
+  // (A copy shares the parts, copy-on-write, as a snapshot does: cheap, and changed apart.)
 
   struct get {
     std::string key;
@@ -146,71 +140,48 @@ class kv_store {
     return std::visit([this](const auto& o) { return do_apply(o); }, c);
   }
   [[nodiscard]] result read(const get& q) const {
-    auto it = index_.find(q.key);
-    return it == index_.end() ? std::nullopt : std::optional{it->second->second};
+    const std::string* v = parts_.find(q.key);
+    return v == nullptr ? std::nullopt : std::optional{*v};
   }
-  [[nodiscard]] snapshot_type snapshot() const { return kv_snapshot::from_sorted(data_); }
-  void restore(const snapshot_type& s) {
-    index_.clear();  // (first: its views are of the keys cleared below)
-    data_.clear();
-    for (const auto& [k, v] : s) data_.emplace_hint(data_.end(), k, v);
-    reindex();
-  }
+  /// The state, sharing the parts (a pointer each, no walk of the entries).
+  [[nodiscard]] snapshot_type snapshot() const { return kv_snapshot{parts_}; }
+  void restore(const snapshot_type& s) { parts_ = s.parts(); }
 
-  [[nodiscard]] const std::map<std::string, std::string, std::less<>>& entries() const noexcept { return data_; }
-  /// FNV-1a over keys and values: equal states give equal digests.
+  [[nodiscard]] std::size_t size() const noexcept { return parts_.size(); }
+  /// Every entry, sorted by key (a copy: for tests and inspection, not a hot path).
+  [[nodiscard]] std::map<std::string, std::string, std::less<>> entries() const {
+    std::map<std::string, std::string, std::less<>> out;
+    parts_.for_each([&](const std::string& k, const std::string& v) { out.emplace(k, v); });
+    return out;
+  }
+  /// FNV-1a over keys and values in key order: equal states give equal digests.
   [[nodiscard]] std::uint64_t digest() const {
     std::uint64_t h = 1469598103934665603ULL;
-    auto mix = [&](const std::string& s) {
+    auto mix = [&](std::string_view s) {
       for (unsigned char ch : s) h = (h ^ ch) * 1099511628211ULL;
       h = (h ^ 0xffU) * 1099511628211ULL;  // a separator: ("ab","c") and ("a","bc") differ
     };
-    for (const auto& [k, v] : data_) {
+    for (const auto& [k, v] : snapshot()) {
       mix(k);
       mix(v);
     }
     return h;
   }
-  /// Equal contents (the index is how they are found, not what they are).
-  friend bool operator==(const kv_store& a, const kv_store& b) { return a.data_ == b.data_; }
+  /// Equal contents (how they are cut into parts is how they are found, not what they are).
+  friend bool operator==(const kv_store& a, const kv_store& b) { return a.snapshot() == b.snapshot(); }
 
  private:
-  using map_type = std::map<std::string, std::string, std::less<>>;
-
-  /// The entry of `key`, or nullptr.
-  [[nodiscard]] std::string* find(std::string_view key) {
-    auto it = index_.find(key);
-    return it == index_.end() ? nullptr : &it->second->second;
-  }
-  /// Sets `key` to `value` (an existing value's buffer is reused when it is large enough).
+  [[nodiscard]] const std::string* find(const std::string& key) const { return parts_.find(key); }
   template <class Value>
   void set(const std::string& key, Value&& value) {
-    if (std::string* v = find(key)) {
-      *v = std::forward<Value>(value);
-      return;
-    }
-    const auto it = data_.emplace(key, std::forward<Value>(value)).first;
-    index_.emplace(std::string_view{it->first}, it);  // (a view of the node's own key: it never moves)
-  }
-  void reindex() {
-    index_.clear();
-    index_.reserve(data_.size());
-    for (auto it = data_.begin(); it != data_.end(); ++it) index_.emplace(std::string_view{it->first}, it);
+    parts_.set(key, std::forward<Value>(value));
   }
 
   replica::result<result> do_apply(const put& p) {
     set(p.key, p.value);
     return result{};
   }
-  replica::result<result> do_apply(const remove& r) {
-    auto at = index_.find(r.key);
-    if (at == index_.end()) return result{};
-    const auto it = at->second;
-    result old = std::move(it->second);
-    index_.erase(at);  // (before the node its key view points into)
-    data_.erase(it);
-    return old;
-  }
+  replica::result<result> do_apply(const remove& r) { return result{parts_.erase(r.key)}; }
   replica::result<result> do_apply(const compare_and_set& c) {
     const std::string* v = find(c.key);
     const bool holds = c.expected ? (v != nullptr && *v == *c.expected) : v == nullptr;
@@ -233,9 +204,7 @@ class kv_store {
     return result{std::move(text)};
   }
 
-  map_type data_;
-  /// Every entry of `data_` by its key (a view of the key in the map's node).
-  std::unordered_map<std::string_view, map_type::iterator> index_;
+  kv_detail::kv_parts parts_;
 };
 
 static_assert(state_machine<kv_store>);

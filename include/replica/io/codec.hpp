@@ -210,12 +210,13 @@ class writer {
     put_length(b.size());
     if (!b.empty()) sink_.write(b.data(), b.size());
   }
-
- private:
+  /// A length or a count (32 bits; a larger one makes the value not encodable).
   void put_length(std::size_t n) {
     if (n > std::numeric_limits<std::uint32_t>::max()) sink_.too_long();
     put(static_cast<std::uint32_t>(n));
   }
+
+ private:
   template <class R>
   void put_elements(const R& r) {
     using E = bare<decltype(*std::ranges::begin(r))>;
