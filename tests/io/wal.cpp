@@ -182,6 +182,7 @@ struct recording_disk {
   io::power_loss_disk& d;
   std::vector<std::pair<std::uint64_t, std::uint64_t>> writes;  ///< (offset, bytes)
   std::vector<std::pair<std::uint64_t, std::uint64_t>> drops;   ///< drop_cache: (offset, bytes)
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> behind;  ///< write_behind: (offset, bytes)
   result<io::file_handle> open(const std::string& p, io::open_mode m) { return d.open(p, m); }
   status close(io::file_handle h) { return d.close(h); }
   status write_at(io::file_handle h, std::uint64_t at, std::span<const std::byte> b) {
@@ -197,14 +198,19 @@ struct recording_disk {
     drops.emplace_back(at, n);
     return {};
   }
+  status write_behind(io::file_handle, std::uint64_t at, std::uint64_t n) {
+    behind.emplace_back(at, n);
+    return {};
+  }
   status sync_dir(const std::string& p) { return d.sync_dir(p); }
   status make_dir(const std::string& p) { return d.make_dir(p); }
   status rename(const std::string& a, const std::string& b) { return d.rename(a, b); }
   status remove(const std::string& p) { return d.remove(p); }
   result<std::vector<std::string>> list(const std::string& p) { return d.list(p); }
 };
-static_assert(io::file_system<recording_disk> && io::drops_cache<recording_disk>);
-static_assert(!io::drops_cache<io::power_loss_disk>);  // the hint is optional: a log over it never calls one
+static_assert(io::file_system<recording_disk> && io::drops_cache<recording_disk> && io::writes_behind<recording_disk>);
+static_assert(!io::drops_cache<io::power_loss_disk>);  // the hints are optional: a log over it never calls one
+static_assert(!io::writes_behind<io::power_loss_disk>);
 
 /// The bytes a batch's records take in a segment, computed apart from the log: each record a
 /// 16-byte header and its encoded entry, padded to 8 bytes.
@@ -239,7 +245,7 @@ TEST_CASE("wal: appends carry zeros ahead of their records, in the same write an
   const auto bs = real_batches(2);
   REQUIRE(bs.size() > 50);
   io::power_loss_disk d{2};
-  recording_disk rec{d, {}, {}};
+  recording_disk rec{d, {}, {}, {}};
   io::wal_options o;
   o.segment_bytes = 6000;  // not a multiple of zero_ahead: the zeros stop at the segment's end
   o.zero_ahead = 1024;
@@ -280,7 +286,7 @@ TEST_CASE("wal: what is synced leaves the page cache in steps, never the page th
   const auto bs = real_batches(3);
   REQUIRE(bs.size() > 50);
   io::power_loss_disk d{3};
-  recording_disk rec{d, {}, {}};
+  recording_disk rec{d, {}, {}, {}};
   io::wal_options o;
   o.segment_bytes = 10000;  // a few segments, each with a drop or two
   o.drop_cache_every = 4096;
@@ -322,6 +328,48 @@ TEST_CASE("wal: what is synced leaves the page cache in steps, never the page th
   CHECK(same(back, replay(bs, report.records)));
   for (std::size_t i = 0; i < 40; ++i) REQUIRE(log->append(bs[i % bs.size()]).ok());
   CHECK(rec.drops.empty());
+}
+
+TEST_CASE("wal: a checkpoint's file goes out a piece at a time, each sent to the device, then leaves the cache", "[io][storage]") {
+  // wal_options::checkpoint_piece: the snapshot file in pieces, each followed by write_behind
+  // on exactly its range, the file dropped from the cache once synced; recovery reads it back.
+  // Without pieces, one write and no hint.
+  using rlog = io::wal<node, recording_disk>;
+  const auto bs = real_batches(4);
+  const node::durable_state all = replay(bs, records_in(bs, bs.size()));
+  const std::uint64_t file = 24 + io::encode(all).size();  // the header, then the encoded state
+  for (const std::uint64_t piece : {std::uint64_t{100}, std::uint64_t{0}}) {
+    INFO("checkpoint_piece " << piece);
+    io::power_loss_disk d{4};
+    recording_disk rec{d, {}, {}, {}};
+    io::wal_options o;
+    o.checkpoint_piece = piece;
+    node::durable_state empty;
+    auto log = rlog::open(rec, "n0", o, empty);
+    REQUIRE(log.ok());
+    for (const auto& b : bs) REQUIRE(log->append(b).ok());
+    rec.writes.clear();
+    rec.drops.clear();
+    REQUIRE(rec.behind.empty());  // never for the log's own appends
+    REQUIRE(log->checkpoint(node::durable_state{all}).ok());
+    if (piece == 0) {
+      CHECK(rec.writes == std::vector<std::pair<std::uint64_t, std::uint64_t>>{{0, file}});
+      CHECK(rec.behind.empty());
+      CHECK(rec.drops.empty());
+    } else {
+      REQUIRE(rec.writes.size() == (file + piece - 1) / piece);
+      for (std::size_t k = 0; k < rec.writes.size(); ++k)
+        CHECK(rec.writes[k] == std::pair<std::uint64_t, std::uint64_t>{k * piece, std::min(piece, file - k * piece)});
+      CHECK(rec.behind == rec.writes);
+      CHECK(rec.drops == std::vector<std::pair<std::uint64_t, std::uint64_t>>{{0, file}});
+    }
+    d.power_loss();
+    node::durable_state back;
+    io::wal_recovery report;
+    REQUIRE(rlog::open(rec, "n0", o, back, &report).ok());
+    CHECK(report.snapshot_sequence == records_in(bs, bs.size()));
+    CHECK(same(back, all));
+  }
 }
 
 TEST_CASE("wal: a crash at any point of the write path keeps every acknowledged batch (D1, D2)", "[io][storage]") {
@@ -934,9 +982,12 @@ TEST_CASE("wal: checkpoints every N bytes keep a growing store's log bounded, an
 
 TEST_CASE("wal: a checkpoint written while the log goes on appending recovers the old or the new snapshot with every record (D4)",
           "[io][storage]") {
-  // The runner's way on a real disk: begin (encode) on the loop, write and sync the snapshot
-  // file on another thread while batches keep being appended (and segments roll), finish on
-  // the loop. A power cut at every disk call from the begin to the end of the finish.
+  // The runner's way on a real disk: begin on the loop, write and sync the snapshot file on
+  // another thread while batches keep being appended (and segments roll), finish on the loop.
+  // Begun with the state (encoded at the begin) and with a copy handed over (encoded by the
+  // write, and what it replaces removed right after the write, before more appends: the
+  // runner's way since 2026-12-06). A power cut at every disk call from the begin to the end
+  // of the finish.
   const auto bs = real_batches(13);
   REQUIRE(bs.size() > 40);
   const std::size_t half = bs.size() / 2, three_quarters = bs.size() * 3 / 4;
@@ -944,42 +995,49 @@ TEST_CASE("wal: a checkpoint written while the log goes on appending recovers th
   o.segment_bytes = 4096;  // segments roll during the checkpoint: the finish must keep those
   const node::durable_state at_half = replay(bs, records_in(bs, half));
   // `calls_before`: the disk calls made before the checkpoint begins (counted in the dry run).
-  auto run = [&](crashing_disk& disk, std::size_t& acked, int* calls_before = nullptr) {
-    node::durable_state empty;
-    auto log = io::wal<node, crashing_disk>::open(disk, "n0", o, empty);
-    REQUIRE(log.ok());
-    for (; acked < half; ++acked) REQUIRE(log->append(bs[acked]).ok());
-    if (calls_before) *calls_before = (1 << 30) - disk.countdown;
-    auto job = log->begin_checkpoint(at_half);
-    REQUIRE(job.ok());
-    CHECK_FALSE(log->checkpoint_due());
-    CHECK(log->begin_checkpoint(at_half).err().code == errc::precondition);  // one at a time
-    for (; acked < three_quarters; ++acked)
-      if (!log->append(bs[acked]).ok()) return;
-    log->write_checkpoint(*job);
-    for (; acked < bs.size(); ++acked)
-      if (!log->append(bs[acked]).ok()) return;
-    (void)log->finish_checkpoint(std::move(*job));
-  };
-  int before = 0, total_calls = 0;
-  {  // a dry run counts the disk calls
-    io::power_loss_disk d{13};
-    crashing_disk count{d, 1 << 30};
-    std::size_t acked = 0;
-    run(count, acked, &before);
-    REQUIRE(acked == bs.size());
-    total_calls = (1 << 30) - count.countdown;
+  for (const bool handed : {false, true}) {
+    INFO((handed ? "a copy of the state handed over" : "the state encoded at the begin"));
+    auto run = [&](crashing_disk& disk, std::size_t& acked, int* calls_before = nullptr) {
+      node::durable_state empty;
+      auto log = io::wal<node, crashing_disk>::open(disk, "n0", o, empty);
+      REQUIRE(log.ok());
+      for (; acked < half; ++acked) REQUIRE(log->append(bs[acked]).ok());
+      if (calls_before) *calls_before = (1 << 30) - disk.countdown;
+      auto job = handed ? log->begin_checkpoint(node::durable_state{at_half}) : log->begin_checkpoint(at_half);
+      REQUIRE(job.ok());
+      CHECK(job->state.has_value() == handed);  // handed over: kept, not encoded yet
+      CHECK(job->file.empty() == handed);
+      CHECK_FALSE(log->checkpoint_due());
+      CHECK(log->begin_checkpoint(at_half).err().code == errc::precondition);  // one at a time
+      for (; acked < three_quarters; ++acked)
+        if (!log->append(bs[acked]).ok()) return;
+      log->write_checkpoint(*job);
+      CHECK_FALSE(job->state.has_value());
+      if (handed) log->remove_replaced(*job);  // the runner's way: on the thread, before the appends that follow
+      for (; acked < bs.size(); ++acked)
+        if (!log->append(bs[acked]).ok()) return;
+      (void)log->finish_checkpoint(std::move(*job));
+    };
+    int before = 0, total_calls = 0;
+    {  // a dry run counts the disk calls
+      io::power_loss_disk d{13};
+      crashing_disk count{d, 1 << 30};
+      std::size_t acked = 0;
+      run(count, acked, &before);
+      REQUIRE(acked == bs.size());
+      total_calls = (1 << 30) - count.countdown;
+    }
+    checkpoint_outcomes seen;
+    for (int cut = before + 1; cut <= total_calls + 2; ++cut) {
+      INFO("power cut at disk call " << cut << " (the checkpoint begins after " << before << ", the run makes " << total_calls << ")");
+      io::power_loss_disk d{static_cast<std::uint64_t>(cut)};
+      crashing_disk crash{d, cut};
+      std::size_t acked = 0;
+      run(crash, acked);
+      if (!crash.dead) d.power_loss();
+      (void)recover_after_checkpoint_cut(d, o, bs, half, acked, seen);
+    }
+    CHECK(seen.old_snapshot > 0);
+    CHECK(seen.new_snapshot > 0);
   }
-  checkpoint_outcomes seen;
-  for (int cut = before + 1; cut <= total_calls + 2; ++cut) {
-    INFO("power cut at disk call " << cut << " (the checkpoint begins after " << before << ", the run makes " << total_calls << ")");
-    io::power_loss_disk d{static_cast<std::uint64_t>(cut)};
-    crashing_disk crash{d, cut};
-    std::size_t acked = 0;
-    run(crash, acked);
-    if (!crash.dead) d.power_loss();
-    (void)recover_after_checkpoint_cut(d, o, bs, half, acked, seen);
-  }
-  CHECK(seen.old_snapshot > 0);
-  CHECK(seen.new_snapshot > 0);
 }

@@ -21,6 +21,10 @@ using store_client = test::client<store_node>;
 TEST_CASE("leader-based over kv_store: commands' results and refusals reach the client", "[leader_based][machine]") {
   STATIC_REQUIRE(protocol_node<store_node>);
   STATIC_REQUIRE(std::is_same_v<store_node::reply, basic_client_reply<kv_store::result>>);
+  // kv_store's snapshots share on copy, so the runner encodes this node's checkpoints beside its
+  // loop; a register's snapshot is a plain value, and a checkpoint encodes it on the loop.
+  STATIC_REQUIRE(durable_copy_shares<store_node>);
+  STATIC_REQUIRE_FALSE(durable_copy_shares<leader_based_node<replicator<leader_based, majority, cluster_size<3>>, kv_register>>);
   auto c = make_cluster<store_node>(3, 11);
   const replica_id l = await_leader(c);
   store_client cl{c};

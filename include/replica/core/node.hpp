@@ -137,6 +137,16 @@ bool restates(const typename N::durable_state& d, const typename N::persist_entr
     return false;
 }
 
+/// Whether a copy of `N`'s durable state is cheap and independent of the original: what the
+/// node says with a static `N::durable_copy_shares` (false without one). A write-ahead log's
+/// checkpoint then takes a copy on the caller's thread and encodes it on its own (io::runner);
+/// otherwise it encodes on the caller's thread, which costs no more than a deep copy would.
+/// The leader-based node says it when its machine's `snapshot_type` shares on copy
+/// (`shares_on_copy`, core/state_machine.hpp): its durable state is that snapshot and the log
+/// since it.
+template <class N>
+inline constexpr bool durable_copy_shares = requires { requires N::durable_copy_shares; };
+
 /// The disk a replica of node type `N` starts from after losing its own (FAULTS.md D10: a
 /// member restarted with a new, empty data directory): `N::lost_disk()` when the node has one
 /// (the leader-based node's marks the replica as rebuilding, so it neither votes nor counts

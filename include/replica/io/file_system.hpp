@@ -16,9 +16,16 @@
 ///   directory is synced: `sync_dir(dir)`.
 /// - `make_dir`, `rename`, `remove`, `list(dir)` (names, sorted).
 ///
-/// And one it may offer (`drops_cache<F>`): `drop_cache(h, offset, length)`, a hint that the
-/// range's bytes, written and synced, will not be read soon and may leave the page cache
-/// (`posix_fadvise(POSIX_FADV_DONTNEED)`). The write-ahead log gives it what it has synced.
+/// And two it may offer:
+/// - `drops_cache<F>`: `drop_cache(h, offset, length)`, a hint that the range's bytes, written
+///   and synced, will not be read soon and may leave the page cache
+///   (`posix_fadvise(POSIX_FADV_DONTNEED)`). The write-ahead log gives it what it has synced.
+/// - `writes_behind<F>`: `write_behind(h, offset, length)`: the range's bytes, just written, go
+///   to the device now, and the call returns when they have (Linux's `sync_file_range` with
+///   WAIT_BEFORE, WRITE and WAIT_AFTER). Not a sync: no metadata, no flush of the device's cache,
+///   and nothing durable is promised. A checkpoint writes its file a piece at a time through
+///   it, so that the shared disk never holds a whole snapshot's worth of dirty pages for the
+///   log's next `fdatasync` to wait behind.
 
 #include <replica/core/result.hpp>
 
@@ -72,6 +79,12 @@ concept file_system = requires(F& fs, file_handle h, const std::string& path, st
 template <class F>
 concept drops_cache = requires(F& fs, file_handle h, std::uint64_t n) {
   { fs.drop_cache(h, n, n) } -> std::same_as<status>;
+};
+
+/// Whether a file system offers the optional write-behind hint `write_behind(h, offset, length)`.
+template <class F>
+concept writes_behind = requires(F& fs, file_handle h, std::uint64_t n) {
+  { fs.write_behind(h, n, n) } -> std::same_as<status>;
 };
 
 /// Whether a file system may be called from two threads at once (it says so with
@@ -154,6 +167,12 @@ class posix_file_system {
     if (e == 0) return {};
     errno = e;
     return failure("posix_fadvise failed");
+  }
+  status write_behind(file_handle h, std::uint64_t offset, std::uint64_t length) {
+    if (::sync_file_range(h.id, static_cast<::off64_t>(offset), static_cast<::off64_t>(length),
+                          SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER) == 0)
+      return {};
+    return failure("sync_file_range failed");
   }
   status sync_dir(const std::string& dir) {
     const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);

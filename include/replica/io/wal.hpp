@@ -58,6 +58,12 @@ struct wal_options {
   /// log is read only at recovery, and its pages, kept cached, made later syncs slower
   /// (docs/storage.md, "The log's pages leave the cache").
   std::uint64_t drop_cache_every = 1u << 20;
+  /// A checkpoint's file is written this many bytes at a time (0: in one write), each piece
+  /// sent to the device before the next through the file system's optional `write_behind` hint,
+  /// and the file leaves the page cache once synced (`drop_cache`). Written in one piece, a
+  /// 28 MB snapshot left that much dirty for its sync, and every replica's log syncs on the
+  /// shared disk waited behind it: 10-30 ms, at each checkpoint (docs/storage.md).
+  std::uint64_t checkpoint_piece = 1u << 20;
 };
 
 /// What recovery found: records replayed, and a torn tail if one was cut off.
@@ -109,7 +115,7 @@ class wal {
 
   wal(wal&& o) noexcept
       : fs_{o.fs_}, dir_{std::move(o.dir_)}, segment_bytes_{o.segment_bytes_}, limits_{o.limits_},
-        active_{std::exchange(o.active_, std::nullopt)}, active_size_{o.active_size_}, offset_{o.offset_}, zeroed_{o.zeroed_}, zero_ahead_{o.zero_ahead_}, dropped_{o.dropped_}, drop_every_{o.drop_every_},
+        active_{std::exchange(o.active_, std::nullopt)}, active_size_{o.active_size_}, offset_{o.offset_}, zeroed_{o.zeroed_}, zero_ahead_{o.zero_ahead_}, dropped_{o.dropped_}, drop_every_{o.drop_every_}, checkpoint_piece_{o.checkpoint_piece_},
         segment_no_{o.segment_no_}, next_{std::exchange(o.next_, std::nullopt)}, next_seq_{o.next_seq_},
         broken_{o.broken_}, no_sync_{o.no_sync_}, checkpoint_bytes_{o.checkpoint_bytes_}, since_checkpoint_{o.since_checkpoint_},
         active_name_{std::move(o.active_name_)}, older_{std::move(o.older_)}, in_flight_{o.in_flight_}, snapshot_name_{std::move(o.snapshot_name_)} {}
@@ -190,38 +196,49 @@ class wal {
 
   /// A checkpoint taken apart, so that its file work can run on another thread while the log
   /// goes on appending (the runner does this when `Files::thread_safe`): `begin_checkpoint`
-  /// encodes the state (on the log's thread), `write_checkpoint` writes, syncs and renames the
-  /// snapshot file (touching only the file system, never the log), and `finish_checkpoint` (on
-  /// the log's thread again) removes what the snapshot made unnecessary: the segments that were
-  /// complete when it began (the active one then holds records after it) and the old snapshot.
-  /// A crash at any point leaves what a crash inside `checkpoint` leaves.
+  /// takes the state (encoding it on the log's thread, or keeping the caller's copy of it to
+  /// encode later), `write_checkpoint` encodes a kept copy, then writes, syncs and renames the
+  /// snapshot file (touching only the job and the file system, never the log), and
+  /// `finish_checkpoint` (on the log's thread again) removes what the snapshot made unnecessary:
+  /// the segments that were complete when it began (the active one then holds records after it)
+  /// and the old snapshot. A crash at any point leaves what a crash inside `checkpoint` leaves.
   struct checkpoint_job {
-    std::uint64_t seq = 0;              ///< the last record the snapshot includes (0: nothing to do)
-    std::vector<std::byte> file;        ///< the snapshot file, header and body
-    std::vector<std::string> segments;  ///< complete segments when it began: removed once it is durable
-    status written{};                   ///< what `write_checkpoint` found
+    std::uint64_t seq = 0;                ///< the last record the snapshot includes (0: nothing to do)
+    std::vector<std::byte> file;          ///< the snapshot file, header and body
+    std::optional<durable_state> state;   ///< the state, when its encoding is `write_checkpoint`'s
+    std::vector<std::string> segments;    ///< complete segments when it began: removed once it is durable
+    std::optional<std::string> replaces;  ///< the snapshot file it replaces (none: the first)
+    status written{};                     ///< what `write_checkpoint` found
+    bool removed = false;                 ///< whether `remove_replaced` removed what it replaces
+    status removal{};                     ///< the folder's sync after that
   };
   /// Encodes `state` (what replaying every record appended so far gives). Until the job is
   /// finished the log does not ask for another (`checkpoint_due` is false).
   result<checkpoint_job> begin_checkpoint(const durable_state& state) {
-    if (broken_) return error{errc::io_failed, "wal: an earlier write or sync failed"};
-    if (in_flight_) return error{errc::precondition, "wal: a checkpoint is in progress; finish it first"};
-    checkpoint_job job;
-    job.seq = next_seq_ - 1;
-    if (job.seq == 0) return job;  // nothing written: nothing to fold
-    job.file.resize(snapshot_header_bytes);
-    if (!encode_to(state, job.file)) return error{errc::out_of_range, "wal: a state too large to encode"};
-    seal_snapshot(job.file, job.seq);
-    job.segments = std::move(older_);
-    older_.clear();
-    since_checkpoint_ = 0;
-    in_flight_ = true;
-    return job;
+    return begin_checkpoint_job([&](checkpoint_job& job) { return encode_file(state, job); });
+  }
+  /// Keeps `state`, the caller's own copy, for `write_checkpoint` to encode: the loop pays the
+  /// copy (a reference count per part for `kv_store`), the file thread the walk and the checksum.
+  /// The copy must share nothing the caller goes on changing (a machine's snapshot is a value;
+  /// one that shares parts with its machine, as `kv_snapshot` does, never writes a shared part).
+  result<checkpoint_job> begin_checkpoint(durable_state&& state) {
+    return begin_checkpoint_job([&](checkpoint_job& job) {
+      job.state.emplace(std::move(state));
+      return true;
+    });
   }
   /// The snapshot file: written to a temporary, synced, renamed, the directory synced. Reads
   /// only what never changes after `open` (the file system, the folder, whether to sync).
   void write_checkpoint(checkpoint_job& job) const {
     if (job.seq == 0) return;
+    if (job.state) {
+      const bool encoded = encode_file(*job.state, job);
+      job.state.reset();
+      if (!encoded) {
+        job.written = error{errc::out_of_range, "wal: a state too large to encode"};
+        return;
+      }
+    }
     const std::string name = snapshot_name(job.seq, false), temp = snapshot_name(job.seq, true);
     (void)fs_->remove(dir_ + "/" + temp);  // left by a checkpoint that failed or was cut short
     auto h = fs_->open(dir_ + "/" + temp, open_mode::create);
@@ -229,15 +246,30 @@ class wal {
       job.written = h.err();
       return;
     }
-    status wrote = fs_->write_at(*h, 0, job.file);
+    status wrote = write_pieces(*h, job.file);
     if (wrote && !no_sync_) wrote = fs_->sync(*h);
+    if constexpr (drops_cache<Files>)
+      if (wrote && checkpoint_piece_ > 0) (void)fs_->drop_cache(*h, 0, job.file.size());  // (read again only at recovery)
     (void)fs_->close(*h);
     if (wrote) wrote = fs_->rename(dir_ + "/" + temp, dir_ + "/" + name);
     if (wrote && !no_sync_) wrote = fs_->sync_dir(dir_);
     job.written = wrote;
   }
-  /// After `write_checkpoint`: when the snapshot is durable, removes the old snapshot and the
-  /// job's segments (then syncs the folder); when it failed, nothing is removed, the segments
+  /// After a `write_checkpoint` that made the snapshot durable: removes what it replaces (the
+  /// old snapshot and the job's segments), then syncs the folder. Touches only the job and the
+  /// file system, as the write does, so the runner does it on the checkpoint's thread too
+  /// (removing a 64 MiB segment took up to 16 ms on the loop); `finish_checkpoint` does it when
+  /// no one did.
+  void remove_replaced(checkpoint_job& job) const {
+    if (job.seq == 0 || !job.written || job.removed) return;
+    const std::string name = snapshot_name(job.seq, false);
+    if (job.replaces && *job.replaces != name) (void)fs_->remove(dir_ + "/" + *job.replaces);
+    for (const std::string& old : job.segments) (void)fs_->remove(dir_ + "/" + old);
+    job.removed = true;
+    if (!no_sync_) job.removal = fs_->sync_dir(dir_);
+  }
+  /// After `write_checkpoint`: when the snapshot is durable, what it replaces goes
+  /// (`remove_replaced`, if not done already); when it failed, nothing is removed, the segments
   /// wait for the next checkpoint, and one is due again.
   status finish_checkpoint(checkpoint_job&& job) {
     in_flight_ = false;
@@ -247,14 +279,9 @@ class wal {
       since_checkpoint_ = std::max(since_checkpoint_, checkpoint_bytes_);
       return job.written;
     }
-    // The new snapshot is durable: what it replaces can go.
-    const std::string name = snapshot_name(job.seq, false);
-    if (snapshot_name_ && *snapshot_name_ != name) (void)fs_->remove(dir_ + "/" + *snapshot_name_);
-    for (const std::string& old : job.segments) (void)fs_->remove(dir_ + "/" + old);
-    snapshot_name_ = name;
-    if (!no_sync_)
-      if (auto s = fs_->sync_dir(dir_); !s) return s;
-    return {};
+    remove_replaced(job);
+    snapshot_name_ = snapshot_name(job.seq, false);
+    return job.removal;
   }
 
   /// Whether the next segment is ready (`prepare_next` has nothing to do).
@@ -300,7 +327,7 @@ class wal {
 
   wal(Files& fs, std::string dir, const wal_options& o)
       : fs_{&fs}, dir_{std::move(dir)}, segment_bytes_{std::max<std::uint64_t>(o.segment_bytes, 4096)}, limits_{o.limits},
-        zero_ahead_{o.zero_ahead}, drop_every_{o.drop_cache_every}, no_sync_{o.unsafe_no_sync}, checkpoint_bytes_{o.checkpoint_bytes} {}
+        zero_ahead_{o.zero_ahead}, drop_every_{o.drop_cache_every}, checkpoint_piece_{o.checkpoint_piece}, no_sync_{o.unsafe_no_sync}, checkpoint_bytes_{o.checkpoint_bytes} {}
 
   static std::size_t align8(std::size_t n) noexcept { return (n + 7) & ~std::size_t{7}; }
   static constexpr std::uint64_t page_bytes = 4096;
@@ -328,6 +355,45 @@ class wal {
     return hex16(n, 5);
   }
   /// Writes a snapshot file's header in front of its body (already at file[24..]).
+  /// Writes a checkpoint's file: a piece at a time, each sent to the device before the next,
+  /// when the file system has the hint (`wal_options::checkpoint_piece`); otherwise at once.
+  status write_pieces(file_handle h, std::span<const std::byte> file) const {
+    if constexpr (writes_behind<Files>) {
+      if (checkpoint_piece_ > 0 && !no_sync_) {
+        for (std::uint64_t at = 0; at < file.size(); at += checkpoint_piece_) {
+          const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(checkpoint_piece_, file.size() - at));
+          if (auto s = fs_->write_at(h, at, file.subspan(static_cast<std::size_t>(at), n)); !s) return s;
+          (void)fs_->write_behind(h, at, n);  // (a hint: the sync after the last piece is what counts)
+        }
+        return {};
+      }
+    }
+    return fs_->write_at(h, 0, file);
+  }
+  /// A job: its sequence, the state `take` puts in it (false: too large to encode), then the
+  /// segments it will remove.
+  template <class Take>
+  result<checkpoint_job> begin_checkpoint_job(Take&& take) {
+    if (broken_) return error{errc::io_failed, "wal: an earlier write or sync failed"};
+    if (in_flight_) return error{errc::precondition, "wal: a checkpoint is in progress; finish it first"};
+    checkpoint_job job;
+    job.seq = next_seq_ - 1;
+    if (job.seq == 0) return job;  // nothing written: nothing to fold
+    if (!take(job)) return error{errc::out_of_range, "wal: a state too large to encode"};
+    job.segments = std::move(older_);
+    older_.clear();
+    job.replaces = snapshot_name_;
+    since_checkpoint_ = 0;
+    in_flight_ = true;
+    return job;
+  }
+  /// The snapshot file of `state` into `job.file`, header sealed; false if it is too large.
+  static bool encode_file(const durable_state& state, checkpoint_job& job) {
+    job.file.resize(snapshot_header_bytes);
+    if (!encode_to(state, job.file)) return false;
+    seal_snapshot(job.file, job.seq);
+    return true;
+  }
   static void seal_snapshot(std::span<std::byte> file, std::uint64_t seq) {
     const std::uint64_t body = file.size() - snapshot_header_bytes;
     const std::uint32_t crc = snapshot_checksum(seq, body, file.subspan(snapshot_header_bytes));
@@ -590,6 +656,7 @@ class wal {
   std::uint64_t zero_ahead_ = 0;
   std::uint64_t dropped_ = 0;  ///< the active segment's bytes before this were given to drop_cache
   std::uint64_t drop_every_ = 0;
+  std::uint64_t checkpoint_piece_ = 0;
   std::uint64_t segment_no_ = 0;  ///< the active segment's number (0: none yet)
   std::optional<prepared> next_;
   std::uint64_t next_seq_ = 1;

@@ -316,6 +316,8 @@ class leader_based_node : private leader_based_detail::leader_steps<leader_based
   /// The same, moving a snapshot's state into the disk.
   static void persist(durable_state& d, persist_entry&& p) { wire::persist(d, std::move(p)); }
   static bool restates(const durable_state& d, const persist_entry& p) { return wire::restates(d, p); }
+  /// A copy of the disk is cheap when the machine's snapshots share on copy (core/node.hpp).
+  static constexpr bool durable_copy_shares = replica::shares_on_copy<typename Machine::snapshot_type>;
   /// Whether `m` may leave before `batch` is durable: a leader's appends (core/node.hpp; why, in wire.hpp).
   static bool sendable_before_persist(const message& m, std::span<const persist_entry> batch) {
     return wire::sendable_before_persist(m, batch);
