@@ -9,6 +9,7 @@
 #include <replica/io/wal.hpp>
 #include <replica/replicator.hpp>
 #include <replica/commit/asynchronous.hpp>
+#include <replica/data/kv_store.hpp>
 #include <replica/topology/leader_based.hpp>
 #include <replica/topology/leader_based_node.hpp>
 
@@ -244,19 +245,20 @@ TEST_CASE("runner: a leader acknowledges what earlier batches made durable befor
   }
 }
 
-TEST_CASE("runner: on the real file system checkpoints are written beside the loop, and the log recovers through them",
-          "[io][storage]") {
-  // posix_file_system is thread_safe, so the runner writes each checkpoint's file on a thread
-  // of its own while the loop goes on (a checkpoint every 4 KiB of records here, and one for
-  // each compaction, which is not written as a record). After the runners are gone, every
-  // node's log recovers from its newest snapshot plus the records after it, to the disk the
-  // runner kept.
+/// posix_file_system is thread_safe, so the runner writes each checkpoint's file on a thread of
+/// its own while the loop goes on (a checkpoint every 4 KiB of records here, and one for each
+/// compaction, which is not written as a record); when `Node::durable_copy_shares`, that thread
+/// also encodes a copy of the disk whose machine state the loop goes on writing (copy-on-write:
+/// the TSan tree runs this). After the runners are gone, every node's log recovers from its
+/// newest snapshot plus the records after it, to the disk the runner kept. `op_of(i)`: the
+/// i-th write.
+template <class Node, class OpOf>
+void checkpoints_beside_the_loop(const std::string& name, OpOf&& op_of) {
   namespace fs = std::filesystem;
-  static_assert(io::thread_safe_file_system<io::posix_file_system>);
-  static_assert(!io::thread_safe_file_system<io::power_loss_disk>);
+  using node = Node;
   using real_run = io::runner<node>;
   using real_log = io::wal<node>;
-  const fs::path dir = fs::current_path() / "runner_checkpoint_test";
+  const fs::path dir = fs::current_path() / name;
   fs::remove_all(dir);
   fs::create_directories(dir);
   io::posix_file_system files;
@@ -267,19 +269,19 @@ TEST_CASE("runner: on the real file system checkpoints are written beside the lo
   std::vector<std::unique_ptr<real_run>> runs;
   std::size_t replies = 0;
   for (std::uint32_t i = 0; i < 3; ++i) {
-    node::durable_state disk;
+    typename node::durable_state disk;
     auto log = real_log::open(files, (dir / std::to_string(i)).string(), o, disk);
     REQUIRE(log.ok());
-    node::config cfg;
+    typename node::config cfg;
     cfg.seed = i + 1;
     cfg.compact_every = 40;  // compactions too: each restates the disk, so it starts a checkpoint instead of a record
     cfg.compact_keep = 10;
     runs.push_back(std::make_unique<real_run>(
         io, replica_id{i}, cfg, std::move(*log), std::move(disk), io::runner_options{},
-        real_run::sinks{.send = [&](envelope<node::message>&& m) {
+        typename real_run::sinks{.send = [&](envelope<typename node::message>&& m) {
                           asio::post(io, [&, m = std::move(m)]() mutable { runs[m.to.value()]->step(std::move(m)); });
                         },
-                        .reply = [&](client_reply&& r) { replies += r.status == reply_status::ok; }}));
+                        .reply = [&](typename node::reply&& r) { replies += r.status == reply_status::ok; }}));
   }
   for (auto& r : runs) r->start();
   auto run_until = [&](const std::function<bool()>& done) {
@@ -299,8 +301,7 @@ TEST_CASE("runner: on the real file system checkpoints are written beside the lo
   const auto l = static_cast<std::size_t>(leader());
   constexpr int writes = 400;
   for (int i = 0; i < writes; ++i) {
-    kv_op op{.kind = op_kind::write, .key = static_cast<key_type>(i % 50), .value = i};
-    runs[l]->submit(client_request<kv_op>{client_id{1}, request_id{static_cast<std::uint64_t>(i + 1)}, op});
+    runs[l]->submit(client_request<typename node::operation>{client_id{1}, request_id{static_cast<std::uint64_t>(i + 1)}, op_of(i)});
     if (i % 10 == 9) REQUIRE(run_until([&] { return replies == static_cast<std::size_t>(i + 1); }));
   }
   REQUIRE(replies == static_cast<std::size_t>(writes));
@@ -319,12 +320,12 @@ TEST_CASE("runner: on the real file system checkpoints are written beside the lo
     CHECK(runs[i]->stats().segments_prepared >= 3);
   }
   CHECK(runs[l]->stats().while_writing > 0);  // the leader's loop stepped answers while its disk thread wrote
-  std::vector<node::durable_state> kept;
+  std::vector<typename node::durable_state> kept;
   for (auto& r : runs) kept.push_back(r->disk());
   runs.clear();  // joins any checkpoint still being written
   for (std::size_t i = 0; i < 3; ++i) {
     INFO("node " << i);
-    node::durable_state back;
+    typename node::durable_state back;
     io::wal_recovery report;
     REQUIRE(real_log::open(files, (dir / std::to_string(i)).string(), o, back, &report).ok());
     CHECK(report.snapshot_sequence > 0);
@@ -332,11 +333,30 @@ TEST_CASE("runner: on the real file system checkpoints are written beside the lo
     // longer log it restates, and folding it gives exactly the runner's disk.
     if (back.snap.index != kept[i].snap.index) {
       REQUIRE(back.snap.index < kept[i].snap.index);
-      const node::persist_entry fold{kept[i].snap};
+      const typename node::persist_entry fold{kept[i].snap};
       REQUIRE(node::restates(back, fold));
       node::persist(back, fold);
     }
     CHECK(back == kept[i]);
   }
   fs::remove_all(dir);
+}
+
+TEST_CASE("runner: on the real file system checkpoints are written beside the loop, and the log recovers through them",
+          "[io][storage]") {
+  static_assert(io::thread_safe_file_system<io::posix_file_system>);
+  static_assert(!io::thread_safe_file_system<io::power_loss_disk>);
+  SECTION("a register: the loop encodes each checkpoint") {
+    STATIC_REQUIRE_FALSE(durable_copy_shares<node>);
+    checkpoints_beside_the_loop<node>("runner_checkpoint_test", [](int i) {
+      return kv_op{.kind = op_kind::write, .key = static_cast<key_type>(i % 50), .value = i};
+    });
+  }
+  SECTION("kv_store: the checkpoint's thread encodes a copy the loop goes on writing") {
+    using store_node = leader_based_node<replicator<leader_based, majority, cluster_size<3>>, kv_store>;
+    STATIC_REQUIRE(durable_copy_shares<store_node>);
+    checkpoints_beside_the_loop<store_node>("runner_checkpoint_kv_test", [](int i) -> kv_store::operation {
+      return kv_store::put{"k" + std::to_string(i % 50), std::string(static_cast<std::size_t>(100 + i % 7), 'v')};
+    });
+  }
 }
