@@ -42,7 +42,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include <sched.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdint>
@@ -76,12 +77,27 @@ struct runner_options {
   /// still wait for its sync and every sync before it. `false` writes in the handler that forms
   /// the batch (the loop waits for the disk), to measure.
   bool write_beside_loop = true;
-  /// The thread that writes a checkpoint runs at the idle scheduling class (Linux's
-  /// `SCHED_IDLE`: only when a core has nothing else to run). Encoding and writing a snapshot
-  /// is background work; at normal priority it took a core from the replicas' loops and disk
-  /// threads for tens of milliseconds at each checkpoint. `false`: the loop's priority.
-  bool checkpoint_at_idle_priority = true;
+  /// The nice value the thread that writes a checkpoint takes (0: the loop's; Linux, where a
+  /// thread has its own). Encoding and writing a snapshot is background work; at the loop's
+  /// priority it took a core from the replicas' loops and disk threads at each checkpoint
+  /// (docs/storage.md). 19, the lowest, is RocksDB's "low" priority for its compactions; not
+  /// `SCHED_IDLE`, under which a saturated machine could leave a checkpoint unfinished for
+  /// minutes while the log grows (a thread cannot raise its priority again unprivileged).
+  int checkpoint_nice = 19;
 };
+
+namespace runner_detail {
+/// Gives the calling thread nice value `nice` (a lower priority only: raising it again needs
+/// privileges). False where threads have no nice value of their own, or if refused.
+inline bool lower_thread_priority(int nice) noexcept {
+#ifdef __linux__
+  return ::setpriority(PRIO_PROCESS, static_cast<::id_t>(::gettid()), nice) == 0;
+#else
+  (void)nice;
+  return false;
+#endif
+}
+}  // namespace runner_detail
 
 /// What the runner has done (for `INFO` and benchmarks).
 struct runner_stats {
@@ -425,7 +441,7 @@ class runner {
       auto job = durable_copy_shares<Node> ? log_.begin_checkpoint(durable_state{disk_}) : log_.begin_checkpoint(disk_);
       if (!job || job->seq == 0) return;  // a failed checkpoint costs the log nothing; it is due again later
       checkpointer_ = std::thread([this, alive = alive_, j = std::move(*job)]() mutable {
-        if (opt_.checkpoint_at_idle_priority) at_idle_priority();
+        if (opt_.checkpoint_nice > 0) (void)runner_detail::lower_thread_priority(opt_.checkpoint_nice);  // (a hint)
         log_.write_checkpoint(j);  // touches the job and the file system only, never the log's state
         log_.remove_replaced(j);   // (the same)
         boost::asio::post(io_, [this, alive, j = std::move(j)]() mutable {
@@ -438,15 +454,6 @@ class runner {
     } else if (log_.checkpoint(disk_)) {
       ++stats_.checkpoints;
     }
-  }
-
-  /// The calling thread to the idle scheduling class, where there is one (a hint: a failure
-  /// leaves it as it was).
-  static void at_idle_priority() noexcept {
-#ifdef SCHED_IDLE
-    const ::sched_param none{};
-    (void)::sched_setscheduler(0, SCHED_IDLE, &none);
-#endif
   }
 
   boost::asio::io_context& io_;
