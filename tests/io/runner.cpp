@@ -260,9 +260,8 @@ TEST_CASE("runner: a leader acknowledges what earlier batches made durable befor
 template <class Node, class OpOf>
 void checkpoints_beside_the_loop(const std::string& name, OpOf&& op_of) {
   namespace fs = std::filesystem;
-  using node = Node;
-  using real_run = io::runner<node>;
-  using real_log = io::wal<node>;
+  using real_run = io::runner<Node>;
+  using real_log = io::wal<Node>;
   const fs::path dir = fs::current_path() / name;
   fs::remove_all(dir);
   fs::create_directories(dir);
@@ -279,19 +278,19 @@ void checkpoints_beside_the_loop(const std::string& name, OpOf&& op_of) {
   io::runner_options same_priority;
   same_priority.checkpoint_nice = 0;
   for (std::uint32_t i = 0; i < 3; ++i) {
-    typename node::durable_state disk;
+    typename Node::durable_state disk;
     auto log = real_log::open(files, (dir / std::to_string(i)).string(), o, disk);
     REQUIRE(log.ok());
-    typename node::config cfg;
+    typename Node::config cfg;
     cfg.seed = i + 1;
     cfg.compact_every = 40;  // compactions too: each restates the disk, so it starts a checkpoint instead of a record
     cfg.compact_keep = 10;
     runs.push_back(std::make_unique<real_run>(
         io, replica_id{i}, cfg, std::move(*log), std::move(disk), same_priority,
-        typename real_run::sinks{.send = [&](envelope<typename node::message>&& m) {
+        typename real_run::sinks{.send = [&](envelope<typename Node::message>&& m) {
                           asio::post(io, [&, m = std::move(m)]() mutable { runs[m.to.value()]->step(std::move(m)); });
                         },
-                        .reply = [&](typename node::reply&& r) { replies += r.status == reply_status::ok; }}));
+                        .reply = [&](typename Node::reply&& r) { replies += r.status == reply_status::ok; }}));
   }
   for (auto& r : runs) r->start();
   auto run_until = [&](const std::function<bool()>& done) {
@@ -311,7 +310,7 @@ void checkpoints_beside_the_loop(const std::string& name, OpOf&& op_of) {
   const auto l = static_cast<std::size_t>(leader());
   constexpr int writes = 400;
   for (int i = 0; i < writes; ++i) {
-    runs[l]->submit(client_request<typename node::operation>{client_id{1}, request_id{static_cast<std::uint64_t>(i + 1)}, op_of(i)});
+    runs[l]->submit(client_request<typename Node::operation>{client_id{1}, request_id{static_cast<std::uint64_t>(i + 1)}, op_of(i)});
     if (i % 10 == 9) REQUIRE(run_until([&] { return replies == static_cast<std::size_t>(i + 1); }));
   }
   REQUIRE(replies == static_cast<std::size_t>(writes));
@@ -330,12 +329,12 @@ void checkpoints_beside_the_loop(const std::string& name, OpOf&& op_of) {
     CHECK(runs[i]->stats().segments_prepared >= 3);
   }
   CHECK(runs[l]->stats().while_writing > 0);  // the leader's loop stepped answers while its disk thread wrote
-  std::vector<typename node::durable_state> kept;
+  std::vector<typename Node::durable_state> kept;
   for (auto& r : runs) kept.push_back(r->disk());
   runs.clear();  // joins any checkpoint still being written
   for (std::size_t i = 0; i < 3; ++i) {
     INFO("node " << i);
-    typename node::durable_state back;
+    typename Node::durable_state back;
     io::wal_recovery report;
     REQUIRE(real_log::open(files, (dir / std::to_string(i)).string(), o, back, &report).ok());
     CHECK(report.snapshot_sequence > 0);
@@ -343,9 +342,9 @@ void checkpoints_beside_the_loop(const std::string& name, OpOf&& op_of) {
     // longer log it restates, and folding it gives exactly the runner's disk.
     if (back.snap.index != kept[i].snap.index) {
       REQUIRE(back.snap.index < kept[i].snap.index);
-      const typename node::persist_entry fold{kept[i].snap};
-      REQUIRE(node::restates(back, fold));
-      node::persist(back, fold);
+      const typename Node::persist_entry fold{kept[i].snap};
+      REQUIRE(Node::restates(back, fold));
+      Node::persist(back, fold);
     }
     CHECK(back == kept[i]);
   }
