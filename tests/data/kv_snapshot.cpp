@@ -53,6 +53,10 @@ TEST_CASE("kv_snapshot: pairs in key order, one buffer, equal when the states ar
   CHECK(none.begin() == none.end());
   const std::map<std::string, std::string> m{{"a", "1"}, {"b", "2"}, {"", "empty key"}};
   CHECK(kv_snapshot::from_sorted(m) == s);
+  const std::vector<std::pair<std::string, std::string>> twice{{"b", "2"}, {"a", "1"}, {"b", "again"}, {"", "empty key"}};
+  const kv_snapshot from_twice = kv_snapshot::from_sorted(twice);  // any order; the later "b" is ignored
+  CHECK(from_twice.size() == 3);
+  CHECK(from_twice == s);
 }
 
 TEST_CASE("kv_snapshot: kv_store's state round-trips through it and through the codec", "[data][kv_snapshot]") {

@@ -14,8 +14,9 @@
 /// change under it.
 ///
 ///   replica::kv_detail::kv_parts p;
-///   p.writable("k")["k"] = "v";     // the part of "k", copied first if a snapshot shares it
-///   const auto* v = p.find("k");    // nullptr if absent
+///   p.set("k", "v");                          // into the part of "k", copied first if shared
+///   const std::string* v = p.find(std::string{"k"});  // nullptr if absent
+///   replica::kv_detail::kv_parts q = p;       // shares every part: p's next write copies one
 
 #include <atomic>
 #include <cstddef>
@@ -117,10 +118,11 @@ class kv_parts {
     --size_;
     return std::move(node.mapped());
   }
-  /// Adds a key not yet present (building from sorted records: no lookup of an old value).
+  /// Adds a key not yet present (building from records, moving their strings in); a key
+  /// already present keeps its value.
   void insert_new(std::string key, std::string value) {
     if (parts_.empty()) parts_.resize(1);
-    parts_[index_of(key)].writable().emplace(std::move(key), std::move(value));
+    if (!parts_[index_of(key)].writable().emplace(std::move(key), std::move(value)).second) return;
     ++size_;
     if (size_ > parts_.size() * max_load && bits_ < max_bits) grow();
   }

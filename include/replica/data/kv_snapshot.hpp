@@ -54,7 +54,7 @@ class kv_snapshot {
     for (const auto& [k, v] : pairs) sorted.emplace(k, v);
     *this = from_sorted(sorted);
   }
-  /// From a range of (key, value) pairs with unique keys (a `std::map`).
+  /// From a range of (key, value) pairs in any order (a later duplicate key is ignored).
   template <class Range>
   static kv_snapshot from_sorted(const Range& r) {
     kv_detail::kv_parts p;
