@@ -198,10 +198,12 @@ class wal {
   /// goes on appending (the runner does this when `Files::thread_safe`): `begin_checkpoint`
   /// takes the state (encoding it on the log's thread, or keeping the caller's copy of it to
   /// encode later), `write_checkpoint` encodes a kept copy, then writes, syncs and renames the
-  /// snapshot file (touching only the job and the file system, never the log), and
-  /// `finish_checkpoint` (on the log's thread again) removes what the snapshot made unnecessary:
-  /// the segments that were complete when it began (the active one then holds records after it)
-  /// and the old snapshot. A crash at any point leaves what a crash inside `checkpoint` leaves.
+  /// snapshot file (touching only the job and the file system, never the log),
+  /// `remove_replaced` (the same) removes what the snapshot made unnecessary: the segments that
+  /// were complete when it began (the active one then holds records after it) and the old
+  /// snapshot, and `finish_checkpoint` (on the log's thread again) updates the log's bookkeeping
+  /// (removing them itself if no one did). A crash at any point leaves what a crash inside
+  /// `checkpoint` leaves.
   struct checkpoint_job {
     std::uint64_t seq = 0;                ///< the last record the snapshot includes (0: nothing to do)
     std::vector<std::byte> file;          ///< the snapshot file, header and body
