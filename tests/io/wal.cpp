@@ -32,12 +32,14 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <random>
 #include <sstream>
@@ -183,6 +185,7 @@ struct recording_disk {
   std::vector<std::pair<std::uint64_t, std::uint64_t>> writes;  ///< (offset, bytes)
   std::vector<std::pair<std::uint64_t, std::uint64_t>> drops;   ///< drop_cache: (offset, bytes)
   std::vector<std::pair<std::uint64_t, std::uint64_t>> behind;  ///< write_behind: (offset, bytes)
+  std::vector<std::string> calls{};  ///< truncate (the length), rename, remove and sync_dir, in order
   result<io::file_handle> open(const std::string& p, io::open_mode m) { return d.open(p, m); }
   status close(io::file_handle h) { return d.close(h); }
   status write_at(io::file_handle h, std::uint64_t at, std::span<const std::byte> b) {
@@ -192,7 +195,10 @@ struct recording_disk {
   result<std::size_t> read_at(io::file_handle h, std::uint64_t at, std::span<std::byte> b) { return d.read_at(h, at, b); }
   result<std::uint64_t> size(io::file_handle h) { return d.size(h); }
   status allocate(io::file_handle h, std::uint64_t n) { return d.allocate(h, n); }
-  status truncate(io::file_handle h, std::uint64_t n) { return d.truncate(h, n); }
+  status truncate(io::file_handle h, std::uint64_t n) {
+    calls.push_back("truncate " + std::to_string(n));
+    return d.truncate(h, n);
+  }
   status sync(io::file_handle h) { return d.sync(h); }
   status drop_cache(io::file_handle, std::uint64_t at, std::uint64_t n) {
     drops.emplace_back(at, n);
@@ -202,10 +208,19 @@ struct recording_disk {
     behind.emplace_back(at, n);
     return {};
   }
-  status sync_dir(const std::string& p) { return d.sync_dir(p); }
+  status sync_dir(const std::string& p) {
+    calls.push_back("sync_dir");
+    return d.sync_dir(p);
+  }
   status make_dir(const std::string& p) { return d.make_dir(p); }
-  status rename(const std::string& a, const std::string& b) { return d.rename(a, b); }
-  status remove(const std::string& p) { return d.remove(p); }
+  status rename(const std::string& a, const std::string& b) {
+    calls.push_back("rename " + a + " " + b);
+    return d.rename(a, b);
+  }
+  status remove(const std::string& p) {
+    calls.push_back("remove " + p);
+    return d.remove(p);
+  }
   result<std::vector<std::string>> list(const std::string& p) { return d.list(p); }
 };
 static_assert(io::file_system<recording_disk> && io::drops_cache<recording_disk> && io::writes_behind<recording_disk>);
@@ -363,6 +378,78 @@ TEST_CASE("wal: a checkpoint's file goes out a piece at a time, each sent to the
       CHECK(rec.behind == rec.writes);
       CHECK(rec.drops == std::vector<std::pair<std::uint64_t, std::uint64_t>>{{0, file}});
     }
+    d.power_loss();
+    node::durable_state back;
+    io::wal_recovery report;
+    REQUIRE(rlog::open(rec, "n0", o, back, &report).ok());
+    CHECK(report.snapshot_sequence == records_in(bs, bs.size()));
+    CHECK(same(back, all));
+  }
+}
+
+TEST_CASE("wal: what a checkpoint replaces is renamed out of recovery's sight, shrunk a piece at a time, then removed", "[io][storage]") {
+  // wal::remove_files: with checkpoint_piece, the old snapshot and the segments go to
+  // `.retired` names, the folder is synced, then each is truncated a piece at a time from its
+  // end (a sync after each), removed, and the folder synced. Without pieces, removed at once.
+  using rlog = io::wal<node, recording_disk>;
+  const auto bs = real_batches(5);
+  REQUIRE(bs.size() > 20);
+  const std::size_t half = bs.size() / 2;
+  for (const std::uint64_t piece : {std::uint64_t{1000}, std::uint64_t{0}}) {
+    INFO("checkpoint_piece " << piece);
+    io::power_loss_disk d{5};
+    recording_disk rec{d, {}, {}, {}};
+    io::wal_options o;
+    o.segment_bytes = 4096;
+    o.checkpoint_piece = piece;
+    node::durable_state empty;
+    auto log = rlog::open(rec, "n0", o, empty);
+    REQUIRE(log.ok());
+    for (std::size_t i = 0; i < half; ++i) REQUIRE(log->append(bs[i]).ok());
+    REQUIRE(log->checkpoint(replay(bs, records_in(bs, half))).ok());  // the first: a snapshot to replace
+    for (std::size_t i = half; i < bs.size(); ++i) REQUIRE(log->append(bs[i]).ok());
+    auto before = d.list("n0");
+    REQUIRE(before.ok());
+    std::map<std::string, std::uint64_t> sizes;
+    for (const std::string& n : *before) {
+      auto h = d.open("n0/" + n, io::open_mode::read);
+      REQUIRE(h.ok());
+      sizes[n] = *d.size(*h);
+      REQUIRE(d.close(*h).ok());
+    }
+    rec.calls.clear();
+    const node::durable_state all = replay(bs, records_in(bs, bs.size()));
+    REQUIRE(log->checkpoint(all).ok());
+    auto after = d.list("n0");
+    REQUIRE(after.ok());
+    std::vector<std::string> gone;  // the old snapshot first, then the segments in order
+    std::string made;
+    for (const std::string& n : *after)
+      if (!sizes.contains(n)) made = n;
+    for (const std::string& n : *before)
+      if (std::find(after->begin(), after->end(), n) == after->end()) gone.push_back(n);
+    std::stable_partition(gone.begin(), gone.end(), [](const std::string& n) { return n.starts_with("snap-"); });
+    REQUIRE(made.starts_with("snap-"));
+    REQUIRE(gone.size() >= 3);  // the old snapshot and at least two segments
+    REQUIRE(gone.front().starts_with("snap-"));
+    const std::string temp = "n0/" + made.substr(0, made.size() - 4) + ".tmp";
+    std::vector<std::string> expect{"remove " + temp, "rename " + temp + " n0/" + made, "sync_dir"};
+    if (piece == 0) {
+      for (const std::string& n : gone) expect.push_back("remove n0/" + n);
+    } else {
+      for (const std::string& n : gone) expect.push_back("rename n0/" + n + " n0/" + n + ".retired");
+      expect.emplace_back("sync_dir");
+      for (const std::string& n : gone) {
+        REQUIRE(sizes[n] > piece);  // shrunk in more than one step
+        for (std::uint64_t left = sizes[n]; left > 0;) {
+          left = left > piece ? left - piece : 0;
+          expect.push_back("truncate " + std::to_string(left));
+        }
+        expect.push_back("remove n0/" + n + ".retired");
+      }
+    }
+    expect.emplace_back("sync_dir");
+    CHECK(rec.calls == expect);
     d.power_loss();
     node::durable_state back;
     io::wal_recovery report;
@@ -876,6 +963,9 @@ struct checkpoint_outcomes {
 std::optional<log_t> recover_after_checkpoint_cut(io::power_loss_disk& d, const io::wal_options& o, const std::vector<batch>& bs,
                                                   std::size_t half, std::size_t acked, checkpoint_outcomes& seen) {
   auto [back, report, log] = recover(d, o);
+  auto names = d.list("n0");
+  REQUIRE(names.ok());
+  for (const std::string& n : *names) CHECK_FALSE(n.ends_with(".retired"));  // a removal cut short: recovery finishes it
   const std::uint64_t total = report.snapshot_sequence + report.records;
   CHECK(total >= records_in(bs, acked));  // nothing acknowledged lost
   CHECK(same(back, replay(bs, total)));   // nothing invented
@@ -890,10 +980,15 @@ TEST_CASE("wal: a crash at each step of a checkpoint recovers the old or the new
   const auto bs = real_batches(11);
   REQUIRE(bs.size() > 40);
   const std::size_t half = bs.size() / 2;
-  io::wal_options o;
-  o.segment_bytes = 4096;  // several segments before the checkpoint, for it to remove
   // The state of the first `half` batches: what the caller hands the checkpoint.
   const node::durable_state at_half = replay(bs, records_in(bs, half));
+  // With the default piece, each file it replaces is shrunk in one step; with 1,000 bytes, in
+  // several (a power cut between them too).
+  for (const std::uint64_t piece : {io::wal_options{}.checkpoint_piece, std::uint64_t{1000}}) {
+  INFO("checkpoint_piece " << piece);
+  io::wal_options o;
+  o.segment_bytes = 4096;  // several segments before the checkpoint, for it to remove
+  o.checkpoint_piece = piece;
   // A dry run counts the disk calls of the appends and of the checkpoint.
   int before = 0, during = 0;
   {
@@ -929,6 +1024,7 @@ TEST_CASE("wal: a crash at each step of a checkpoint recovers the old or the new
   }
   CHECK(seen.old_snapshot > 0);  // cuts before the rename was durable
   CHECK(seen.new_snapshot > 0);  // cuts after
+  }
 }
 
 TEST_CASE("wal: checkpoints every N bytes keep a growing store's log bounded, and recovery exact", "[io][storage]") {
