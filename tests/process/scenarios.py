@@ -162,6 +162,12 @@ def hostile_clients(server, checker, seed):
         expect(lead is not None, "no leader", c)
         good = c.client(lead)
         expect(good.set("a", "1") is True, "a SET failed before the hostile clients", c)
+        # The allocator the build linked (jemalloc in the plain tree; the C library's under the
+        # sanitizers, which replace malloc): INFO says which, as Redis's does.
+        want = os.environ.get("REPLICA_EXPECT_ALLOCATOR")
+        if want:
+            got = good.info().get("mem_allocator")
+            expect(got == want, "INFO's mem_allocator is %r, the build linked %r" % (got, want), c)
         port = c.client_ports[lead]
 
         def conn():

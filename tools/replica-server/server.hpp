@@ -40,6 +40,14 @@ namespace replica_server {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
+/// The allocator the server was linked with (INFO's `mem_allocator`, as Redis reports its own):
+/// jemalloc when the build found it (CMakeLists.txt, `REPLICA_JEMALLOC`), else the C library's.
+#ifdef REPLICA_ALLOCATOR
+inline constexpr const char* allocator_name = REPLICA_ALLOCATOR;
+#else
+inline constexpr const char* allocator_name = "libc";
+#endif
+
 struct options {
   replica::replica_id id{};
   std::vector<tcp::endpoint> peers;  ///< every node's peer address, in id order
@@ -416,7 +424,8 @@ class server {
   }
 
   std::string info() const {
-    std::string s = "# Replication\r\nmodel:" + model_ + "\r\nreplica:" + std::to_string(opt_.id.value()) + "\r\n";
+    std::string s = "# Server\r\nmem_allocator:" + std::string{allocator_name} + "\r\n";
+    s += "# Replication\r\nmodel:" + model_ + "\r\nreplica:" + std::to_string(opt_.id.value()) + "\r\n";
     const Node& n = run_.node();
     if constexpr (requires { n.report(); }) {
       const auto r = n.report();

@@ -65,7 +65,8 @@ namespace detail {
 /// bug in the caller, not bad input. Stops the program with what it held, in every build
 /// (dereferencing the empty alternative instead was undefined behaviour).
 [[noreturn]] inline void result_misuse(const char* what, std::string_view detail) noexcept {
-  std::fprintf(stderr, "replica::result: %s%s%.*s\n", what, detail.empty() ? "" : ": ", static_cast<int>(detail.size()), detail.data());
+  std::fprintf(stderr, "replica::result: %s%s%.*s\n", what, detail.empty() ? "" : ": ", static_cast<int>(detail.size()),
+               detail.empty() ? "" : detail.data());  // (never a null pointer for %s, even with no characters)
   std::abort();
 }
 }  // namespace detail
