@@ -1,7 +1,7 @@
 #pragma once
 /// \file
 /// `kv_snapshot`: what `kv_store::snapshot()` returns: the store's parts (data/kv_parts.hpp),
-/// shared with it, copy-on-write. Taking one costs a pointer per part (about one per 32 keys),
+/// shared with it, copy-on-write. Taking one costs a pointer per part (one per 24-48 keys),
 /// not a walk of the machine; copying one costs a reference count. A leader-based node holds
 /// its machine's snapshot several times per compaction (its compaction state, the disk's image,
 /// a checkpoint, a lagging follower's message), and before this each was a walk or a copy of
