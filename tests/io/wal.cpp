@@ -720,8 +720,9 @@ TEST_CASE("wal: files that are not segments are left alone, and the last segment
   io::power_loss_disk d{3};
   REQUIRE(d.make_dir("n0").ok());
   // A name of a segment's shape whose number is not hex (the recovery fuzzer's first finding:
-  // parsing it threw), and another file: both ignored.
-  for (const char* junk : {"n0/wal-zzzzzzzzzzzzzzzz.log", "n0/notes.txt"}) {
+  // parsing it threw), and other files (one with the suffix a retired segment takes): all
+  // ignored, and left where they are.
+  for (const char* junk : {"n0/wal-zzzzzzzzzzzzzzzz.log", "n0/notes.txt", "n0/notes.retired"}) {
     auto h = d.open(junk, io::open_mode::create);
     REQUIRE(h.ok());
     REQUIRE(d.write_at(*h, 0, std::vector<std::byte>(32, std::byte{0x5a})).ok());
@@ -740,6 +741,10 @@ TEST_CASE("wal: files that are not segments are left alone, and the last segment
   node::durable_state back;
   REQUIRE(log_t::open(d, "n0", o, back).ok());
   CHECK(same(back, replay(bs, records_in(bs, 1))));
+  auto names = d.list("n0");
+  REQUIRE(names.ok());
+  for (const char* junk : {"wal-zzzzzzzzzzzzzzzz.log", "notes.txt", "notes.retired"})
+    CHECK(std::find(names->begin(), names->end(), std::string{junk}) != names->end());
 
   // A log whose only segment carries the largest number: appending what does not fit it is
   // refused (no number follows), and nothing acknowledged is lost.

@@ -391,7 +391,13 @@ class wal {
   }
   /// What a file the log no longer needs is renamed to before it is shrunk and removed.
   static constexpr char retired_suffix[] = ".retired";
-  static bool is_retired(const std::string& n) { return n.size() > sizeof retired_suffix - 1 && n.ends_with(retired_suffix); }
+  /// A segment's or a snapshot's name with `retired_suffix` (another file's is left alone).
+  static bool is_retired(const std::string& n) {
+    constexpr std::size_t k = sizeof retired_suffix - 1;
+    if (n.size() <= k || !n.ends_with(retired_suffix)) return false;
+    const std::string base = n.substr(0, n.size() - k);
+    return is_segment(base) || snapshot_number(base).has_value();
+  }
 
   /// The sequence number of a snapshot file's name (`snap-` 16 hex digits `.bin`, or `.tmp`
   /// with `temporary`: a checkpoint's file before its rename); nothing for any other name.
