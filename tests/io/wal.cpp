@@ -345,6 +345,19 @@ TEST_CASE("wal: what is synced leaves the page cache in steps, never the page th
   CHECK(rec.drops.empty());
 }
 
+/// After a power cut, the log in `d`/n0 (through `files`) recovers from the snapshot of every
+/// batch of `bs`, and holds `all`.
+template <class Files>
+void recovers_whole_snapshot(io::power_loss_disk& d, Files& files, const io::wal_options& o, const std::vector<batch>& bs,
+                             const node::durable_state& all) {
+  d.power_loss();
+  node::durable_state back;
+  io::wal_recovery report;
+  REQUIRE(io::wal<node, Files>::open(files, "n0", o, back, &report).ok());
+  CHECK(report.snapshot_sequence == records_in(bs, bs.size()));
+  CHECK(same(back, all));
+}
+
 TEST_CASE("wal: a checkpoint's file goes out a piece at a time, each sent to the device, then leaves the cache", "[io][storage]") {
   // wal_options::checkpoint_piece: the snapshot file in pieces, each followed by write_behind
   // on exactly its range, the file dropped from the cache once synced; recovery reads it back.
@@ -378,12 +391,7 @@ TEST_CASE("wal: a checkpoint's file goes out a piece at a time, each sent to the
       CHECK(rec.behind == rec.writes);
       CHECK(rec.drops == std::vector<std::pair<std::uint64_t, std::uint64_t>>{{0, file}});
     }
-    d.power_loss();
-    node::durable_state back;
-    io::wal_recovery report;
-    REQUIRE(rlog::open(rec, "n0", o, back, &report).ok());
-    CHECK(report.snapshot_sequence == records_in(bs, bs.size()));
-    CHECK(same(back, all));
+    recovers_whole_snapshot(d, rec, o, bs, all);
   }
 }
 
@@ -450,12 +458,7 @@ TEST_CASE("wal: what a checkpoint replaces is renamed out of recovery's sight, s
     }
     expect.emplace_back("sync_dir");
     CHECK(rec.calls == expect);
-    d.power_loss();
-    node::durable_state back;
-    io::wal_recovery report;
-    REQUIRE(rlog::open(rec, "n0", o, back, &report).ok());
-    CHECK(report.snapshot_sequence == records_in(bs, bs.size()));
-    CHECK(same(back, all));
+    recovers_whole_snapshot(d, rec, o, bs, all);
   }
 }
 

@@ -18,13 +18,15 @@
 /// of one persist entry). Segments are preallocated files numbered in order
 /// (`wal-<16 hex digits>.log`). `checkpoint(state)` writes the whole durable state as a snapshot
 /// file (`snap-<sequence number>.bin`, its own CRC) and removes the segments before the active
-/// one; recovery starts from the newest snapshot and replays the records after it.
+/// one; recovery starts from the newest snapshot and replays the records after it. The files'
+/// names, and how the log removes those it no longer needs, are io/wal_files.hpp's.
 
 #include <replica/core/result.hpp>
 #include <replica/io/byte_buffer.hpp>
 #include <replica/io/codec.hpp>
 #include <replica/io/crc32c.hpp>
 #include <replica/io/file_system.hpp>
+#include <replica/io/wal_files.hpp>
 
 #include <algorithm>
 #include <cstddef>
@@ -241,7 +243,7 @@ class wal {
         return;
       }
     }
-    const std::string name = snapshot_name(job.seq, false), temp = snapshot_name(job.seq, true);
+    const std::string name = wal_files::snapshot_name(job.seq, false), temp = wal_files::snapshot_name(job.seq, true);
     (void)fs_->remove(dir_ + "/" + temp);  // left by a checkpoint that failed or was cut short
     auto h = fs_->open(dir_ + "/" + temp, open_mode::create);
     if (!h) {
@@ -264,12 +266,12 @@ class wal {
   /// no one did.
   void remove_replaced(checkpoint_job& job) const {
     if (job.seq == 0 || !job.written || job.removed) return;
-    const std::string name = snapshot_name(job.seq, false);
+    const std::string name = wal_files::snapshot_name(job.seq, false);
     std::vector<std::string> gone;
     if (job.replaces && *job.replaces != name) gone.push_back(*job.replaces);
     gone.insert(gone.end(), job.segments.begin(), job.segments.end());
     job.removed = true;
-    job.removal = remove_files(gone);
+    job.removal = wal_files::remove(*fs_, dir_, gone, checkpoint_piece_, no_sync_);
   }
   /// After `write_checkpoint`: when the snapshot is durable, what it replaces goes
   /// (`remove_replaced`, if not done already); when it failed, nothing is removed, the segments
@@ -283,7 +285,7 @@ class wal {
       return job.written;
     }
     remove_replaced(job);
-    snapshot_name_ = snapshot_name(job.seq, false);
+    snapshot_name_ = wal_files::snapshot_name(job.seq, false);
     return job.removal;
   }
 
@@ -346,66 +348,6 @@ class wal {
   /// (the codec's encoding of the durable state).
   static constexpr std::size_t snapshot_header_bytes = 24;
   static constexpr char snapshot_magic[4] = {'R', 'S', 'N', '1'};
-  static std::string snapshot_name(std::uint64_t seq, bool temporary) {
-    char name[40];
-    std::snprintf(name, sizeof name, "snap-%016llx.%s", static_cast<unsigned long long>(seq), temporary ? "tmp" : "bin");
-    return name;
-  }
-  /// Removes the files `names` (in the log's folder), then syncs the folder. With
-  /// `checkpoint_piece`, a file is first shrunk a piece at a time, a sync after each, so that
-  /// no one sync frees a whole file's blocks: on ext4 mounted with `discard`, removing a 28 MB
-  /// snapshot or a 64 MiB segment at once held every log sync on the disk for 6-10 ms
-  /// (docs/storage.md). Recovery must never read a shrunk file as a log segment or snapshot, so
-  /// the files are first renamed out of its sight (`retired_suffix`: recovery removes such a
-  /// file) and the folder synced; only then are they shrunk.
-  status remove_files(const std::vector<std::string>& names) const {
-    if (names.empty()) return {};
-    if (checkpoint_piece_ == 0 || no_sync_) {
-      for (const std::string& n : names) (void)fs_->remove(dir_ + "/" + n);
-      return no_sync_ ? status{} : fs_->sync_dir(dir_);
-    }
-    std::vector<std::string> retired;
-    for (const std::string& n : names) {
-      if (fs_->rename(dir_ + "/" + n, dir_ + "/" + n + retired_suffix)) retired.push_back(n + retired_suffix);
-      else (void)fs_->remove(dir_ + "/" + n);
-    }
-    if (auto s = fs_->sync_dir(dir_); !s) return s;  // (what was renamed stays until recovery removes it)
-    for (const std::string& r : retired) {
-      shrink(dir_ + "/" + r);
-      (void)fs_->remove(dir_ + "/" + r);
-    }
-    return fs_->sync_dir(dir_);
-  }
-  /// Truncates the file at `path` a `checkpoint_piece` at a time from its end, syncing after
-  /// each (best effort: the file is removed after it all the same).
-  void shrink(const std::string& path) const {
-    auto h = fs_->open(path, open_mode::read_write);
-    if (!h) return;
-    if (auto size = fs_->size(*h)) {
-      for (std::uint64_t n = *size; n > 0;) {
-        n = n > checkpoint_piece_ ? n - checkpoint_piece_ : 0;
-        if (!fs_->truncate(*h, n) || !fs_->sync(*h)) break;
-      }
-    }
-    (void)fs_->close(*h);
-  }
-  /// What a file the log no longer needs is renamed to before it is shrunk and removed.
-  static constexpr char retired_suffix[] = ".retired";
-  /// A segment's or a snapshot's name with `retired_suffix` (another file's is left alone).
-  static bool is_retired(const std::string& n) {
-    constexpr std::size_t k = sizeof retired_suffix - 1;
-    if (n.size() <= k || !n.ends_with(retired_suffix)) return false;
-    const std::string base = n.substr(0, n.size() - k);
-    return is_segment(base) || snapshot_number(base).has_value();
-  }
-
-  /// The sequence number of a snapshot file's name (`snap-` 16 hex digits `.bin`, or `.tmp`
-  /// with `temporary`: a checkpoint's file before its rename); nothing for any other name.
-  static std::optional<std::uint64_t> snapshot_number(const std::string& n, bool temporary = false) {
-    if (n.size() != 25 || n.rfind("snap-", 0) != 0 || n.compare(21, 4, temporary ? ".tmp" : ".bin") != 0) return std::nullopt;
-    return hex16(n, 5);
-  }
-  /// Writes a snapshot file's header in front of its body (already at file[24..]).
   /// Writes a checkpoint's file: a piece at a time, each sent to the device before the next,
   /// when the file system has the hint (`wal_options::checkpoint_piece`); otherwise at once.
   status write_pieces(file_handle h, std::span<const std::byte> file) const {
@@ -445,6 +387,7 @@ class wal {
     seal_snapshot(job.file, job.seq);
     return true;
   }
+  /// Writes a snapshot file's header in front of its body (already at file[24..]).
   static void seal_snapshot(std::span<std::byte> file, std::uint64_t seq) {
     const std::uint64_t body = file.size() - snapshot_header_bytes;
     const std::uint32_t crc = snapshot_checksum(seq, body, file.subspan(snapshot_header_bytes));
@@ -459,29 +402,6 @@ class wal {
     std::memcpy(head + 8, &len, 8);
     return crc32c(body, crc32c(head));
   }
-  /// 16 lowercase hex digits of `n` from `at`; nothing if any is not one.
-  static std::optional<std::uint64_t> hex16(const std::string& n, std::size_t at) {
-    std::uint64_t v = 0;
-    for (std::size_t i = at; i < at + 16; ++i) {
-      const char c = n[i];
-      const int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-      if (d < 0) return std::nullopt;
-      v = v << 4 | static_cast<std::uint64_t>(d);
-    }
-    return v;
-  }
-  static std::string segment_name(std::uint64_t number) {
-    char name[40];
-    std::snprintf(name, sizeof name, "wal-%016llx.log", static_cast<unsigned long long>(number));
-    return name;
-  }
-  /// The number of a segment's name (`wal-` 16 lowercase hex digits `.log`); nothing for any
-  /// other name (recovery leaves such files alone, whatever they hold).
-  static std::optional<std::uint64_t> segment_number(const std::string& n) {
-    if (n.size() != 24 || n.rfind("wal-", 0) != 0 || n.compare(20, 4, ".log") != 0) return std::nullopt;
-    return hex16(n, 4);
-  }
-  static bool is_segment(const std::string& n) { return segment_number(n).has_value(); }
   static std::uint32_t checksum(std::uint64_t seq, std::uint32_t len, std::span<const std::byte> payload) {
     std::byte head[12];
     std::memcpy(head, &seq, 8);
@@ -504,7 +424,7 @@ class wal {
   /// size, then its name).
   status prepare(std::uint64_t size) {
     if (segment_no_ == UINT64_MAX) return error{errc::out_of_range, "wal: no segment number after the last (a segment named wal-ffffffffffffffff.log)"};
-    const std::string name = segment_name(segment_no_ + 1);
+    const std::string name = wal_files::segment_name(segment_no_ + 1);
     auto h = fs_->open(dir_ + "/" + name, open_mode::create);
     if (!h) return h.err();
     if (auto s = fs_->allocate(*h, size); !s) return s;
@@ -589,7 +509,7 @@ class wal {
     std::memcpy(&body, bytes.data() + 16, 8);
     const auto rest = std::span{bytes}.subspan(snapshot_header_bytes);
     if (body != rest.size()) return corrupt(16, "a snapshot whose length is not its file's");
-    if (seq != *snapshot_number(name) || seq == 0) return corrupt(8, "a snapshot whose sequence number is not its name's");
+    if (seq != *wal_files::snapshot_number(name) || seq == 0) return corrupt(8, "a snapshot whose sequence number is not its name's");
     if (snapshot_checksum(seq, body, rest) != crc) return corrupt(4, "a snapshot failing its CRC");
     codec_limits lim = limits_;
     lim.max_elements = static_cast<std::uint32_t>(std::max<std::uint64_t>(lim.max_elements, std::min<std::uint64_t>(body, UINT32_MAX)));
@@ -604,8 +524,8 @@ class wal {
     if (!names) return names.err();
     std::vector<std::string> segments, snapshots;  // (sorted: the names are fixed-width hex)
     for (const auto& n : *names) {
-      if (is_segment(n)) segments.push_back(n);
-      else if (snapshot_number(n)) snapshots.push_back(n);
+      if (wal_files::is_segment(n)) segments.push_back(n);
+      else if (wal_files::snapshot_number(n)) snapshots.push_back(n);
     }
     found.segments = segments.size();
     // Start from the newest snapshot (an older one is left by a crash before its removal),
@@ -681,7 +601,7 @@ class wal {
         offset_ = at;
         zeroed_ = at;  // (what is past it reads as zeros; whether as written blocks is unknown)
         dropped_ = 0;  // (recovery read it all: the first drop takes what it cached too)
-        segment_no_ = *segment_number(segments[k]);
+        segment_no_ = *wal_files::segment_number(segments[k]);
         break;
       }
       (void)fs_->close(*h);
@@ -691,7 +611,7 @@ class wal {
     // Snapshots older than the newest, temporary files of checkpoints cut short, and files
     // retired but not yet removed are left from a crash: nothing needs them.
     for (const auto& n : *names)
-      if ((snapshot_number(n) && n != snapshots.back()) || snapshot_number(n, true) || is_retired(n))
+      if ((wal_files::snapshot_number(n) && n != snapshots.back()) || wal_files::snapshot_number(n, true) || wal_files::is_retired(n))
         (void)fs_->remove(dir_ + "/" + n);
     return {};
   }
