@@ -65,7 +65,7 @@ TEST_CASE("kv_parts: the same map as std::map under random writes and removals",
 
 TEST_CASE("kv_parts: a part splits alone, so a write moves at most one part's keys", "[data][kv_parts]") {
   // Growing to 20,000 keys: after every insert at most one new part, no part past split_at,
-  // and the directory within twice... a few times the parts (depths stay close).
+  // and at most 8 directory slots a part (the parts' depths stay close).
   kv_parts p;
   std::size_t parts_before = 0;
   for (int i = 0; i < 20000; ++i) {
