@@ -14,7 +14,7 @@ const replica_id a{0}, b{1};
 local_time at(std::int64_t us) { return local_time{duration{us}}; }
 }
 
-TEST_CASE("lww_register: concurrent writes; one survives, the same at every replica (C6, LWW)", "[crdt]") {
+TEST_CASE("lww_register: concurrent writes, one survives, the same at every replica (C6, LWW)", "[crdt]") {
   lww_register<int> x, y;
   auto dx = x.write(a, at(100), 1);
   auto dy = y.write(b, at(100), 2);  // the same clock reading: the tie is broken by replica id
@@ -24,7 +24,7 @@ TEST_CASE("lww_register: concurrent writes; one survives, the same at every repl
   CHECK(x.value() == 2);
 }
 
-TEST_CASE("lww_register: with a physical clock, a later write on a slow node is discarded; an HLC keeps it", "[crdt]") {
+TEST_CASE("lww_register: with a physical clock, a later write on a slow node is discarded, an HLC keeps it", "[crdt]") {
   lww_register<int, physical_clock> px, py;
   py.merge(px.write(a, at(10'000'000), 1));  // a's clock is 10 s fast
   (void)py.write(b, at(1'000), 2);           // b writes after seeing 1, with a smaller stamp

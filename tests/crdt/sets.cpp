@@ -12,7 +12,7 @@ const replica_id a{0}, b{1};
 using v = std::vector<int>;
 }
 
-TEST_CASE("g_set: union of adds; an add of a present element is an empty delta", "[crdt]") {
+TEST_CASE("g_set: union of adds, an add of a present element is an empty delta", "[crdt]") {
   g_set<int> x, y;
   (void)x.add(1);
   CHECK(x.add(1).size() == 0);
@@ -36,7 +36,7 @@ TEST_CASE("two_phase_set: a removed element never comes back, and only a present
   CHECK(x == before);  // refused: nothing changed
 }
 
-TEST_CASE("or_set: a concurrent add and remove of one element; the add wins (C4)", "[crdt]") {
+TEST_CASE("or_set: a concurrent add and remove of one element, the add wins (C4)", "[crdt]") {
   or_set<int> x, y;
   auto d0 = x.add(a, 5);
   y.merge(d0);
@@ -54,7 +54,7 @@ TEST_CASE("or_set: a concurrent add and remove of one element; the add wins (C4)
   CHECK(y.elements().empty());
 }
 
-TEST_CASE("or_set<remove_wins>: a concurrent add and remove of one element; the remove wins", "[crdt]") {
+TEST_CASE("or_set<remove_wins>: a concurrent add and remove of one element, the remove wins", "[crdt]") {
   or_set<int, set_bias::remove_wins> x, y;
   y.merge(x.add(a, 5));
   auto dr = x.remove(a, 5);

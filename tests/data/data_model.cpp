@@ -16,7 +16,7 @@
 
 using namespace replica;
 
-TEMPLATE_TEST_CASE("data models: kind, key, value and key id are functions of the operation; equal keys, equal ids",
+TEMPLATE_TEST_CASE("data models: kind, key, value and key id are functions of the operation, equal keys, equal ids",
                    "[data][data_model]", kv_register, kv_store) {
   STATIC_REQUIRE(data_model<TestType>);
   rc::prop("deterministic", [](std::uint64_t seed) {

@@ -94,7 +94,7 @@ TEST_CASE("kv_parts: a split keeps a snapshot's parts as they were (copy-on-writ
   CHECK(snap.find("b0") == nullptr);
 }
 
-TEST_CASE("kv_parts: reserve sizes an empty store's directory; inserting then splits nothing", "[data][kv_parts]") {
+TEST_CASE("kv_parts: reserve sizes an empty store's directory, and inserting then splits nothing", "[data][kv_parts]") {
   kv_parts p;
   p.reserve(10000);
   const std::size_t made = p.parts().size();

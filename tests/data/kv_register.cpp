@@ -11,7 +11,7 @@ kv_op op(op_kind k, key_type key, value_type v = 0, value_type expected = 0) {
 }
 }  // namespace
 
-TEST_CASE("kv_register: write, cas, add and remove; reads see nil or one value", "[data][kv_register]") {
+TEST_CASE("kv_register: write, cas, add and remove, reads see nil or one value", "[data][kv_register]") {
   STATIC_REQUIRE(state_machine<kv_register>);
   kv_register m;
   CHECK(m.read(op(op_kind::read, 1)).empty());  // nil

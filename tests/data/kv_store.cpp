@@ -45,7 +45,7 @@ TEST_CASE("kv_store: compare-and-set against a value or against absence", "[data
   CHECK(m.read(kv::get{"k"}) == "v2");
 }
 
-TEST_CASE("kv_store: increment a decimal integer; refused on text and on overflow", "[data][kv_store]") {
+TEST_CASE("kv_store: increment a decimal integer, refused on text and on overflow", "[data][kv_store]") {
   kv_store m;
   CHECK(ok(m.apply(kv::increment{"n", 5})) == "5");  // absent holds 0
   CHECK(ok(m.apply(kv::increment{"n", -7})) == "-2");
@@ -63,7 +63,7 @@ TEST_CASE("kv_store: increment a decimal integer; refused on text and on overflo
   CHECK(m.read(kv::get{"big"}) == "9223372036854775807");
 }
 
-TEST_CASE("kv_store: snapshot and restore; digest tells states apart", "[data][kv_store]") {
+TEST_CASE("kv_store: snapshot and restore, digest tells states apart", "[data][kv_store]") {
   kv_store a;
   (void)a.apply(kv::put{"ab", "c"});
   kv_store b;

@@ -11,7 +11,7 @@
 
 using replica::io::byte_buffer;
 
-TEST_CASE("byte_buffer: what was written stays across growth; clear keeps the storage", "[io]") {
+TEST_CASE("byte_buffer: what was written stays across growth, clear keeps the storage", "[io]") {
   byte_buffer b;
   CHECK(b.size() == 0);
   CHECK(b.bytes().empty());

@@ -34,7 +34,7 @@ std::string read_all(io::power_loss_disk& d, const std::string& path) {
 }
 }  // namespace
 
-TEST_CASE("power_loss_disk: synced data under a synced name survives; the rest does not", "[io][storage]") {
+TEST_CASE("power_loss_disk: synced data under a synced name survives, the rest does not", "[io][storage]") {
   io::power_loss_disk d{1};
   REQUIRE(d.make_dir("wal").ok());
   auto f = d.open("wal/a", open_mode::create);
@@ -126,7 +126,7 @@ TEST_CASE("power_loss_disk: a failed sync is never made good by a later one (fsy
   CHECK(read_all(d, "log").empty());
 }
 
-TEST_CASE("power_loss_disk: a full disk refuses writes and preallocation; a bit can flip", "[io][storage]") {
+TEST_CASE("power_loss_disk: a full disk refuses writes and preallocation, a bit can flip", "[io][storage]") {
   io::power_loss_disk d{5};
   d.set_capacity(8);
   auto f = d.open("seg", open_mode::create);

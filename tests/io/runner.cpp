@@ -175,7 +175,7 @@ int copies(const group& g, key_type key) {
 
 }  // namespace
 
-TEST_CASE("runner: a leader's appends leave before its own sync; votes and acknowledgements after theirs", "[io][net]") {
+TEST_CASE("runner: a leader's appends leave before its own sync, votes and acknowledgements after theirs", "[io][net]") {
   for (const auto& [send_first, beside] : {std::pair{true, true}, {true, false}, {false, true}, {false, false}}) {
     INFO("send_before_sync = " << send_first << ", write_beside_loop = " << beside);
     group g{io::runner_options{.send_before_sync = send_first, .write_beside_loop = beside}};

@@ -539,7 +539,7 @@ TEST_CASE("wal: a member restarted on a lost disk rebuilds before it votes, and 
   CHECK(yes->granted);
 }
 
-TEST_CASE("wal: damage that is not a torn tail is refused with the file and offset (D3); a torn last record is cut off (D2)", "[io][storage]") {
+TEST_CASE("wal: damage that is not a torn tail is refused with the file and offset (D3), a torn last record is cut off (D2)", "[io][storage]") {
   const auto bs = real_batches(3);
   io::power_loss_disk d{3};
   io::wal_options o;
@@ -605,7 +605,7 @@ TEST_CASE("wal: damage that is not a torn tail is refused with the file and offs
   }
 }
 
-TEST_CASE("wal: a failed sync or a full disk stops the log; nothing is taken as durable (D5)", "[io][storage]") {
+TEST_CASE("wal: a failed sync or a full disk stops the log, nothing is taken as durable (D5)", "[io][storage]") {
   const auto bs = real_batches(4);
   io::power_loss_disk d{4};
   io::wal_options o;

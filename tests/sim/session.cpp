@@ -13,7 +13,7 @@ namespace {
 sim::client_session session(sim::session_options o, std::uint64_t seed = 7) { return sim::client_session{o, sim::rng{seed}}; }
 }  // namespace
 
-TEST_CASE("client_session: operations follow the weights; written values are unique and compare-and-set expects what was seen",
+TEST_CASE("client_session: operations follow the weights, written values are unique and compare-and-set expects what was seen",
           "[sim][session]") {
   sim::session_options o;
   o.keys = 4;

@@ -165,7 +165,7 @@ TEST_CASE("controller election: the same double failure leaves a Raft cluster wi
 }
 
 
-TEST_CASE("unclean election: forbidden by default (unavailable); when allowed it loses acknowledged writes and counts them",
+TEST_CASE("unclean election: forbidden by default (unavailable), when allowed it loses acknowledged writes and counts them",
           "[leader_based][failover][controller]") {
   for (std::uint64_t seed : test::seeds(3)) {
     INFO("seed " << seed);

@@ -161,7 +161,7 @@ std::size_t follower_acks_before_persisting(std::uint64_t seed, bool expect_on_d
 }
 }  // namespace
 
-TEST_CASE("A6: a follower that acks on receipt and crashes loses the write; acking when flushed does not",
+TEST_CASE("A6: a follower that acks on receipt and crashes loses the write, acking when flushed does not",
           "[leader_based][faults]") {
   for (std::uint64_t seed : test::seeds(3)) {
     INFO("seed " << seed);
@@ -192,7 +192,7 @@ degrade_result degrade_then_die(std::uint64_t seed) {
 }
 }  // namespace
 
-TEST_CASE("A9: semi-sync degrades to async after its timeout, reports it, and its acks are lost; sync never degrades",
+TEST_CASE("A9: semi-sync degrades to async after its timeout, reports it, and its acks are lost, sync never degrades",
           "[leader_based][faults]") {
   for (std::uint64_t seed : test::seeds(3)) {
     INFO("seed " << seed);
@@ -425,7 +425,7 @@ TEST_CASE("D10: a replica restarted with a lost disk neither votes nor counts un
   }
 }
 
-TEST_CASE("D10: a rebuilding follower counts for no commit and no check-quorum; a crash while rebuilding keeps it rebuilding",
+TEST_CASE("D10: a rebuilding follower counts for no commit and no check-quorum, a crash while rebuilding keeps it rebuilding",
           "[leader_based][faults][storage]") {
   using node = lb<majority, cluster_size<3>>;
   for (std::uint64_t seed : test::seeds(3)) {

@@ -111,7 +111,7 @@ TEST_CASE("B7 at seed 678: a read's context is exactly the history it saw, gaps 
   CHECK(union_lost == 0);
 }
 
-TEST_CASE("B7: concurrent read-modify-write of a set: LWW loses many acknowledged adds; siblings, union merge and CRDTs none",
+TEST_CASE("B7: concurrent read-modify-write of a set: LWW loses many acknowledged adds, siblings, union merge and CRDTs none",
           "[leaderless][faults][conflicts]") {
   // Enough of the 48 writes acknowledged for "none lost" to mean something: at least half. (It
   // was 30: seed 61 acknowledged 28 under every resolver alike, the partitions' doing.)

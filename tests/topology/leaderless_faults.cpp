@@ -110,7 +110,7 @@ std::vector<replica_id> write_during_partition(sim::cluster<Node>& c) {
 }
 }  // namespace
 
-TEST_CASE("B3: sloppy quorum acks through fallbacks, reads on the home side are stale until handoff; strict refuses",
+TEST_CASE("B3: sloppy quorum acks through fallbacks, reads on the home side are stale until handoff, strict refuses",
           "[leaderless][faults][sloppy]") {
   for (std::uint64_t seed : test::seeds(3)) {
     INFO("seed " << seed);
@@ -452,7 +452,7 @@ std::optional<value_type> skewed_coordinators(bool pass_context) {
 }
 }  // namespace
 
-TEST_CASE("B6: a fast clock hides a later write under wall-clock LWW; HLC and version vectors order it",
+TEST_CASE("B6: a fast clock hides a later write under wall-clock LWW, HLC and version vectors order it",
           "[leaderless][faults][clocks]") {
   // Wall clock: v2 is stamped 10 s before v1 and loses, though it was written after reading v1.
   CHECK(skewed_coordinators<lww_with<3, 2, 2, physical_clock>>(false) == std::optional<value_type>{1});
@@ -720,7 +720,7 @@ std::optional<value_type> delete_then_return(duration grace) {
 }
 }  // namespace
 
-TEST_CASE("B9: a tombstone collected too early lets the deleted value come back; kept long enough it does not",
+TEST_CASE("B9: a tombstone collected too early lets the deleted value come back, kept long enough it does not",
           "[leaderless][faults][tombstones]") {
   CHECK(delete_then_return<lww_node<3, 2, 2>>(200ms) == std::optional<value_type>{1});  // resurrected (shown)
   CHECK(delete_then_return<lww_node<3, 2, 2>>(10s) == std::nullopt);

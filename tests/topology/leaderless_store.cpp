@@ -52,7 +52,7 @@ std::string body(const std::string& key, int round, std::size_t n) {
 }
 }  // namespace
 
-TEMPLATE_TEST_CASE("leaderless over kv_store: put, get and remove of strings; compare-and-set and increment refused",
+TEMPLATE_TEST_CASE("leaderless over kv_store: put, get and remove of strings, compare-and-set and increment refused",
                    "[leaderless][store]", lww_store, sibling_store, merge_store) {
   STATIC_REQUIRE(std::is_same_v<typename TestType::reply, basic_client_reply<std::vector<std::string>>>);
   auto c = make_cluster<TestType>(3, 1);

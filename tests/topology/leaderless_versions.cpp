@@ -189,7 +189,7 @@ TEST_CASE("a user's totally ordered version type: anti-entropy converges replica
   CHECK_FALSE(found_again);
 }
 
-TEST_CASE("a user's partially ordered version type keeps siblings; anti-entropy converges a version-only difference",
+TEST_CASE("a user's partially ordered version type keeps siblings, anti-entropy converges a version-only difference",
           "[leaderless][versions][anti_entropy]") {
   constexpr key_type k = 11;
   using held = typename sibling_node::siblings;

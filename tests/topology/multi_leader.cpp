@@ -84,7 +84,7 @@ TEST_CASE("multi_leader: the digest covers the replicated state, so counters tha
   CHECK(c.converged());
 }
 
-TEST_CASE("multi_leader: a failed ring member stops propagation past it; a failed hub stops the star", "[multi_leader]") {
+TEST_CASE("multi_leader: a failed ring member stops propagation past it, a failed hub stops the star", "[multi_leader]") {
   SECTION("ring") {
     counter_node::config cfg;
     cfg.topology = propagation_topology::ring;  // 0 -> 1 -> 2 -> 3 -> 0
@@ -119,7 +119,7 @@ TEST_CASE("multi_leader: a failed ring member stops propagation past it; a faile
   }
 }
 
-TEST_CASE("multi_leader: semi_synchronous<1> and synchronous wait for other leaders; unknown when they cannot", "[multi_leader]") {
+TEST_CASE("multi_leader: semi_synchronous<1> and synchronous wait for other leaders, unknown when they cannot", "[multi_leader]") {
   SECTION("semi_synchronous<1>: one other leader") {
     auto c = make_leaders<waiting_node<semi_synchronous<1>>>(3, 7);
     c.net().isolate(n2);
@@ -245,7 +245,7 @@ TEST_CASE("multi_leader: bad input is refused with an error and no state change"
   }
 }
 
-TEST_CASE("multi_leader: a last-write-wins stamp no correct clock makes is refused; the key stays writable", "[multi_leader]") {
+TEST_CASE("multi_leader: a last-write-wins stamp no correct clock makes is refused, the key stays writable", "[multi_leader]") {
   lww_node::config cfg;
   cfg.nodes = 3;
   lww_node n{n0, cfg, {}};

@@ -64,7 +64,7 @@ using vals = std::vector<value_type>;
 /// Invokes every op at once (concurrently), then runs until all have completed.
 }  // namespace
 
-TEST_CASE("C1: two leaders write one register during a partition; heal", "[multi_leader][faults]") {
+TEST_CASE("C1: two leaders write one register during a partition, heal", "[multi_leader][faults]") {
   SECTION("LWW: one acknowledged write is lost (and counted); every leader keeps the same winner") {
     for (std::uint64_t seed : test::seeds(5)) {
       INFO("seed " << seed);
@@ -145,7 +145,7 @@ TEST_CASE("C2: increments at both leaders", "[multi_leader][faults]") {
   }
 }
 
-TEST_CASE("C3: an op-based counter without deduplication double-counts; state merges do not", "[multi_leader][faults]") {
+TEST_CASE("C3: an op-based counter without deduplication double-counts, state merges do not", "[multi_leader][faults]") {
   auto run = [](auto node_tag, bool dedup) {
     using Node = typename decltype(node_tag)::type;
     typename Node::config cfg;
@@ -205,7 +205,7 @@ TEST_CASE("C4: a concurrent add and remove of one element", "[multi_leader][faul
   }
 }
 
-TEST_CASE("C5: a reply arrives before the post it answers; causal delivery holds it", "[multi_leader][faults]") {
+TEST_CASE("C5: a reply arrives before the post it answers, causal delivery holds it", "[multi_leader][faults]") {
   for (bool causal : {false, true}) {
     INFO("causal delivery " << causal);
     crdt_node<or_set<value_type>>::config cfg;
@@ -249,7 +249,7 @@ TEST_CASE("C6: the same value written concurrently at two sites", "[multi_leader
   CHECK(scenario(std::type_identity<sibling_node>{}) == vals{7, 7});    // an MV-register keeps two siblings
 }
 
-TEST_CASE("LWW on a physical clock: a skewed leader's stamps hide later writes, which are counted; an HLC keeps them", "[multi_leader][faults]") {
+TEST_CASE("LWW on a physical clock: a skewed leader's stamps hide later writes, which are counted, an HLC keeps them", "[multi_leader][faults]") {
   auto scenario = [](auto node_tag) {
     using Node = typename decltype(node_tag)::type;
     auto c = make_leaders<Node>(2, 23);
@@ -325,7 +325,7 @@ std::pair<std::size_t, std::size_t> set_experiment(std::uint64_t seed, bool rmw)
 }
 }  // namespace
 
-TEST_CASE("B7 (multi-leader): LWW loses many acknowledged adds; siblings with a union and the OR-Set lose none", "[multi_leader][faults]") {
+TEST_CASE("B7 (multi-leader): LWW loses many acknowledged adds, siblings with a union and the OR-Set lose none", "[multi_leader][faults]") {
   for (std::uint64_t seed : test::seeds(3)) {
     INFO("seed " << seed);
     const auto [lww_acked, lww_lost] = set_experiment<lww_node<>>(seed, true);

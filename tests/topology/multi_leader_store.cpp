@@ -33,7 +33,7 @@ using merge_store = multi_leader_node<replicator<multi_leader, merge_with<longes
 const replica_id n0{0}, n1{1}, n2{2};
 }  // namespace
 
-TEMPLATE_TEST_CASE("multi-leader over kv_store: put, get and remove of strings; compare-and-set and increment refused",
+TEMPLATE_TEST_CASE("multi-leader over kv_store: put, get and remove of strings, compare-and-set and increment refused",
                    "[multi_leader][store]", lww_store, sibling_store, merge_store) {
   STATIC_REQUIRE(std::is_same_v<typename TestType::reply, basic_client_reply<std::vector<std::string>>>);
   auto c = test::make_leaders<TestType>(3, 1);
@@ -65,7 +65,7 @@ TEMPLATE_TEST_CASE("multi-leader over kv_store: put, get and remove of strings; 
   }
 }
 
-TEMPLATE_TEST_CASE("multi-leader over kv_store: two leaders write one key during a partition; after heal every leader "
+TEMPLATE_TEST_CASE("multi-leader over kv_store: two leaders write one key during a partition, after heal every leader "
                    "holds both (siblings), one (LWW) or the merge",
                    "[multi_leader][store][faults]", lww_store, sibling_store, merge_store) {
   for (const std::uint64_t seed : test::seeds(10)) {

@@ -65,7 +65,7 @@ key_type key_in(std::uint32_t s, std::size_t shards = 10) {
 }
 }  // namespace
 
-TEST_CASE("sharded: placement puts each shard on rf nodes a stride apart; homes spread over the nodes", "[sharded]") {
+TEST_CASE("sharded: placement puts each shard on rf nodes a stride apart, homes spread over the nodes", "[sharded]") {
   auto m = shard_map::make(5, 10, 3, false).value();
   for (std::uint32_t s = 0; s < 10; ++s) {
     CHECK(m.home(s) == replica_id{s % 5});
@@ -91,7 +91,7 @@ TEST_CASE("sharded: placement puts each shard on rf nodes a stride apart; homes 
   CHECK(shard_map::make(3, 2, 2, false, 100, {0, 50}).ok());
 }
 
-TEST_CASE("sharded: every node leads some shards and follows others; writes reach the right group", "[sharded]") {
+TEST_CASE("sharded: every node leads some shards and follows others, writes reach the right group", "[sharded]") {
   auto c = make(5, 1);
   REQUIRE(c.run_until([](auto& cl) { return all_led(cl, 10); }, 5'000'000));
   c.run_for(2s);  // leaders move home
@@ -116,7 +116,7 @@ TEST_CASE("sharded: every node leads some shards and follows others; writes reac
   }
 }
 
-TEST_CASE("sharded: a crash makes only the shards the node led unavailable, briefly; leadership returns home", "[sharded]") {
+TEST_CASE("sharded: a crash makes only the shards the node led unavailable, briefly, leadership returns home", "[sharded]") {
   for (std::uint64_t seed : test::seeds(3)) {
     INFO("seed " << seed);
     auto c = make(5, seed);
@@ -223,7 +223,7 @@ TEST_CASE("sharded: bad input is refused with an error and no state change", "[s
   }
 }
 
-TEST_CASE("sharded: a token carries its shard; using it on another shard is an error", "[sharded]") {
+TEST_CASE("sharded: a token carries its shard, using it on another shard is an error", "[sharded]") {
   auto c = make(5, 3);
   REQUIRE(c.run_until([](auto& cl) { return all_led(cl, 10); }, 5'000'000));
   c.run_for(2s);

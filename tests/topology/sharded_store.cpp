@@ -46,7 +46,7 @@ std::optional<std::string> value_of(const basic_client_reply<std::vector<std::st
 }
 }  // namespace
 
-TEMPLATE_TEST_CASE("sharded over kv_store: string keys routed by hash; every acknowledged put read back after a node "
+TEMPLATE_TEST_CASE("sharded over kv_store: string keys routed by hash, every acknowledged put read back after a node "
                    "is isolated and returns",
                    "[sharded][store]", raft_shards, dynamo_shards) {
   for (const std::uint64_t seed : test::seeds(5)) {

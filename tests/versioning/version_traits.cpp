@@ -47,7 +47,7 @@ struct nested {
 };
 }  // namespace
 
-TEST_CASE("structural_hash: equal values hash alike; a difference anywhere in the structure changes it", "[versioning][traits]") {
+TEST_CASE("structural_hash: equal values hash alike, a difference anywhere in the structure changes it", "[versioning][traits]") {
   const nested a{"x", {1, 2}, stamp{3, replica_id{1}}, {{1, "a"}}};
   CHECK(structural_hash(a) == structural_hash(nested{a}));
   auto differs = [&](auto change) {

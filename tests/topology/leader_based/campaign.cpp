@@ -6,7 +6,7 @@
 using namespace replica;
 using namespace leader_based_detail;
 
-TEST_CASE("vote tally: a majority wins; a vote counts once", "[leader_based][campaign]") {
+TEST_CASE("vote tally: a majority wins, a vote counts once", "[leader_based][campaign]") {
   vote_tally t;
   CHECK_FALSE(t.won());  // no round yet
   t.start(5, replica_id{2});
@@ -22,7 +22,7 @@ TEST_CASE("vote tally: a majority wins; a vote counts once", "[leader_based][cam
   CHECK(t.won());  // a single replica elects itself
 }
 
-TEST_CASE("election timer: within [min, max), the same for the same seed and replica", "[leader_based][campaign]") {
+TEST_CASE("election timer: at least min and below max, the same for the same seed and replica", "[leader_based][campaign]") {
   election_timer a{7, replica_id{1}}, b{7, replica_id{1}}, c{7, replica_id{2}};
   bool differs = false;
   for (int i = 0; i < 100; ++i) {

@@ -29,7 +29,7 @@ TEST_CASE("progress: a new leader probes from after its last entry", "[leader_ba
   CHECK(to_string(p.current()) == "probe");
 }
 
-TEST_CASE("progress: probe -> replicate on an acknowledgement; the window frees as answers come", "[leader_based][progress]") {
+TEST_CASE("progress: probe -> replicate on an acknowledgement, the window frees as answers come", "[leader_based][progress]") {
   progress p = progress::starting(0, at(0));
   p.sent_entries(4);
   p.sent_entries(8);
@@ -93,7 +93,7 @@ TEST_CASE("progress: a stall forgets what is in flight and resends from the matc
   CHECK(p.next == 6);
 }
 
-TEST_CASE("progress: the window counts appends and bytes; one large entry goes alone", "[leader_based][progress]") {
+TEST_CASE("progress: the window counts appends and bytes, one large entry goes alone", "[leader_based][progress]") {
   const fake_log log{.n = 10, .bytes = 10};
   progress p = progress::starting(0, at(0));
   p.next = 1;

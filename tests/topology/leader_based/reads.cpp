@@ -29,7 +29,7 @@ TEST_CASE("read queue: served once the round is confirmed and the index applied,
   CHECK(q.empty());
 }
 
-TEST_CASE("read queue: expired reads are failed; a step-down fails them all", "[leader_based][reads]") {
+TEST_CASE("read queue: expired reads are failed, a step-down fails them all", "[leader_based][reads]") {
   read_queue<int> q;
   q.push(read(1, 9, 0, 100));
   q.push(read(2, 9, 0, 300));

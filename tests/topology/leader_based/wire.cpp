@@ -41,7 +41,7 @@ TEST_CASE("wire: persist appends, truncates, keeps hard state and compacts", "[l
   CHECK(d.snap.index == 9);
 }
 
-TEST_CASE("wire: a snapshot of entries the disk holds restates it; one that replaces the log does not", "[leader_based][wire]") {
+TEST_CASE("wire: a snapshot of entries the disk holds restates it, one that replaces the log does not", "[leader_based][wire]") {
   w::durable_state d;
   w::persist(d, write(1, {e(1, 1, 10), e(1, 2, 20), e(2, 3, 30)}));
   const auto snap = [](std::uint64_t i, std::uint64_t t) { return w::snapshot{.index = i, .term = term{t}, .bytes = 0, .state = {}}; };

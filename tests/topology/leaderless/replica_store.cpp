@@ -111,7 +111,7 @@ TEST_CASE("replica store: restored from a durable map, it holds the same keys an
   CHECK(back.size() == 2);
 }
 
-TEST_CASE("hint book: one hint per target and key, merged; a handoff acknowledged for older contents keeps it",
+TEST_CASE("hint book: one hint per target and key, merged, a handoff acknowledged for older contents keeps it",
           "[leaderless][hints]") {
   hint_book<lww, hint, drop> book;
   persisted out;
