@@ -993,45 +993,45 @@ TEST_CASE("wal: a crash at each step of a checkpoint recovers the old or the new
   // With the default piece, each file it replaces is shrunk in one step; with 1,000 bytes, in
   // several (a power cut between them too).
   for (const std::uint64_t piece : {io::wal_options{}.checkpoint_piece, std::uint64_t{1000}}) {
-  INFO("checkpoint_piece " << piece);
-  io::wal_options o;
-  o.segment_bytes = 4096;  // several segments before the checkpoint, for it to remove
-  o.checkpoint_piece = piece;
-  // A dry run counts the disk calls of the appends and of the checkpoint.
-  int before = 0, during = 0;
-  {
-    io::power_loss_disk d{11};
-    crashing_disk count{d, 1 << 30};
-    node::durable_state empty;
-    auto log = io::wal<node, crashing_disk>::open(count, "n0", o, empty);
-    REQUIRE(log.ok());
-    for (std::size_t i = 0; i < half; ++i) REQUIRE(log->append(bs[i]).ok());
-    before = (1 << 30) - count.countdown;
-    REQUIRE(log->checkpoint(at_half).ok());
-    during = (1 << 30) - count.countdown - before;
-  }
-  REQUIRE(during >= 6);  // remove temp, write, sync, rename, directory sync, removals, directory sync
-  checkpoint_outcomes seen;
-  for (int cut = 1; cut <= during + 3; ++cut) {
-    INFO("power cut at the " << cut << "th disk call of the checkpoint (of " << during << ")");
-    io::power_loss_disk d{static_cast<std::uint64_t>(cut)};
-    crashing_disk crash{d, before + cut};
-    std::size_t acked = 0;
+    INFO("checkpoint_piece " << piece);
+    io::wal_options o;
+    o.segment_bytes = 4096;  // several segments before the checkpoint, for it to remove
+    o.checkpoint_piece = piece;
+    // A dry run counts the disk calls of the appends and of the checkpoint.
+    int before = 0, during = 0;
     {
+      io::power_loss_disk d{11};
+      crashing_disk count{d, 1 << 30};
       node::durable_state empty;
-      auto log = io::wal<node, crashing_disk>::open(crash, "n0", o, empty);
+      auto log = io::wal<node, crashing_disk>::open(count, "n0", o, empty);
       REQUIRE(log.ok());
-      for (; acked < half; ++acked) REQUIRE(log->append(bs[acked]).ok());
-      if (log->checkpoint(at_half).ok())  // then more records after the snapshot
-        for (; acked < bs.size(); ++acked)
-          if (!log->append(bs[acked]).ok()) break;
+      for (std::size_t i = 0; i < half; ++i) REQUIRE(log->append(bs[i]).ok());
+      before = (1 << 30) - count.countdown;
+      REQUIRE(log->checkpoint(at_half).ok());
+      during = (1 << 30) - count.countdown - before;
     }
-    if (!crash.dead) d.power_loss();
-    auto log = recover_after_checkpoint_cut(d, o, bs, half, acked, seen);
-    REQUIRE(log->append(bs.back()).ok());  // and the log goes on from there
-  }
-  CHECK(seen.old_snapshot > 0);  // cuts before the rename was durable
-  CHECK(seen.new_snapshot > 0);  // cuts after
+    REQUIRE(during >= 6);  // remove temp, write, sync, rename, directory sync, removals, directory sync
+    checkpoint_outcomes seen;
+    for (int cut = 1; cut <= during + 3; ++cut) {
+      INFO("power cut at the " << cut << "th disk call of the checkpoint (of " << during << ")");
+      io::power_loss_disk d{static_cast<std::uint64_t>(cut)};
+      crashing_disk crash{d, before + cut};
+      std::size_t acked = 0;
+      {
+        node::durable_state empty;
+        auto log = io::wal<node, crashing_disk>::open(crash, "n0", o, empty);
+        REQUIRE(log.ok());
+        for (; acked < half; ++acked) REQUIRE(log->append(bs[acked]).ok());
+        if (log->checkpoint(at_half).ok())  // then more records after the snapshot
+          for (; acked < bs.size(); ++acked)
+            if (!log->append(bs[acked]).ok()) break;
+      }
+      if (!crash.dead) d.power_loss();
+      auto log = recover_after_checkpoint_cut(d, o, bs, half, acked, seen);
+      REQUIRE(log->append(bs.back()).ok());  // and the log goes on from there
+    }
+    CHECK(seen.old_snapshot > 0);  // cuts before the rename was durable
+    CHECK(seen.new_snapshot > 0);  // cuts after
   }
 }
 

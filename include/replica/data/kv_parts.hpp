@@ -163,9 +163,10 @@ class kv_parts {
 
  private:
   static constexpr unsigned max_bits = 24;
-  /// A part splits only while the directory stays within this many slots a part: keys that
-  /// share a long prefix of their hashes (chosen to, by a hostile client) would otherwise
-  /// double the directory at every split without spreading; their part grows instead.
+  /// A split that needs the directory doubled happens only while it has fewer than this many
+  /// slots a part (so fewer than twice that after): keys that share a long prefix of their
+  /// hashes (chosen to, by a hostile client) would otherwise double the directory at every
+  /// split without spreading; their part grows instead.
   static constexpr std::size_t max_slots_per_part = 16;
 
   static std::uint64_t hash_of(std::string_view key) noexcept {
